@@ -1,0 +1,35 @@
+-- name: InsertEvent :one
+INSERT INTO events (image_id, received_at, diun_version, hostname, status, provider, image,
+                    hub_link, mime_type, digest, created, platform, metadata, raw_body)
+VALUES (sqlc.narg(image_id), sqlc.arg(received_at), sqlc.arg(diun_version), sqlc.arg(hostname),
+        sqlc.arg(status), sqlc.arg(provider), sqlc.arg(image), sqlc.arg(hub_link),
+        sqlc.arg(mime_type), sqlc.arg(digest), sqlc.narg(created), sqlc.arg(platform),
+        sqlc.narg(metadata), sqlc.arg(raw_body))
+RETURNING id;
+
+-- name: ListEvents :many
+-- Newest first; keyset on id, served by events_image_id (image_id, id).
+SELECT * FROM events
+WHERE image_id = sqlc.arg(image_id) AND id < sqlc.arg(before_id)
+ORDER BY id DESC
+LIMIT sqlc.arg(page_size)::bigint;
+
+-- name: ListChecks :many
+-- Diun's test notifications (no image row), newest first; served by events_image_id.
+SELECT * FROM events
+WHERE image_id IS NULL AND id < sqlc.arg(before_id)
+ORDER BY id DESC
+LIMIT sqlc.arg(page_size)::bigint;
+
+-- name: LastEventTime :one
+-- The newest notification of any kind; served by events_received_at.
+SELECT received_at FROM events ORDER BY received_at DESC LIMIT 1;
+
+-- name: PruneEvents :execrows
+-- Deletes at most page_size events received before the cutoff, oldest first, so that a large
+-- prune runs as short transactions that never hold the writer for long.
+DELETE FROM events
+WHERE id IN (SELECT e.id FROM events e WHERE e.received_at < sqlc.arg(before) ORDER BY e.received_at LIMIT sqlc.arg(page_size)::bigint);
+
+-- name: CountEventsBefore :one
+SELECT count(*) FROM events WHERE received_at < sqlc.arg(before);

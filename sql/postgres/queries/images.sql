@@ -1,0 +1,56 @@
+-- name: UpsertImage :one
+-- Records the newest digest of a (hostname, image). A different digest reopens an acknowledged
+-- image; snoozed and ignored images keep their state (their history still grows).
+-- Every expression in DO UPDATE reads the row as it was before the update.
+INSERT INTO images (hostname, image, digest, status, provider, hub_link, mime_type, platform,
+                    created, metadata, first_seen, last_seen, notifications, state, state_changed_at)
+VALUES (sqlc.arg(hostname), sqlc.arg(image), sqlc.arg(digest), sqlc.arg(status), sqlc.arg(provider),
+        sqlc.arg(hub_link), sqlc.arg(mime_type), sqlc.arg(platform), sqlc.narg(created),
+        sqlc.narg(metadata), sqlc.arg(seen_at), sqlc.arg(seen_at), 1, 'open', sqlc.arg(seen_at))
+ON CONFLICT (hostname, image) DO UPDATE SET
+    state            = CASE WHEN images.state = 'acknowledged' AND images.digest <> excluded.digest
+                            THEN 'open' ELSE images.state END,
+    state_changed_at = CASE WHEN images.state = 'acknowledged' AND images.digest <> excluded.digest
+                            THEN excluded.last_seen ELSE images.state_changed_at END,
+    digest           = excluded.digest,
+    status           = excluded.status,
+    provider         = excluded.provider,
+    hub_link         = excluded.hub_link,
+    mime_type        = excluded.mime_type,
+    platform         = excluded.platform,
+    created          = excluded.created,
+    metadata         = excluded.metadata,
+    last_seen        = excluded.last_seen,
+    notifications    = images.notifications + 1
+RETURNING id, state;
+
+-- name: GetImage :one
+SELECT * FROM images WHERE id = sqlc.arg(id);
+
+-- name: SetImageState :one
+UPDATE images
+SET state = sqlc.arg(state), snoozed_until = sqlc.narg(snoozed_until), state_changed_at = sqlc.arg(changed_at)
+WHERE id = sqlc.arg(id)
+RETURNING *;
+
+-- name: SetHostState :execrows
+-- Bulk triage of one host: moves every image of the host in from_state.
+UPDATE images
+SET state = sqlc.arg(state), snoozed_until = sqlc.narg(snoozed_until), state_changed_at = sqlc.arg(changed_at)
+WHERE hostname = sqlc.arg(hostname) AND state = sqlc.arg(from_state);
+
+-- name: WakeSnoozed :execrows
+-- Snoozed images whose time has come are open again.
+UPDATE images
+SET state = 'open', snoozed_until = NULL, state_changed_at = sqlc.arg(now)
+WHERE state = 'snoozed' AND snoozed_until <= sqlc.arg(now);
+
+-- name: DeleteImage :execrows
+DELETE FROM images WHERE id = sqlc.arg(id);
+
+-- name: CountImages :many
+-- Served by images_state_host (state, hostname, image), which covers the whole query.
+SELECT state, hostname, count(*) AS images
+FROM images
+GROUP BY state, hostname
+ORDER BY state, hostname;

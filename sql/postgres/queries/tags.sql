@@ -1,0 +1,32 @@
+-- name: CreateTag :one
+INSERT INTO tags (name, created_at) VALUES (sqlc.arg(name), sqlc.arg(created_at)) RETURNING *;
+
+-- name: RenameTag :one
+UPDATE tags SET name = sqlc.arg(name) WHERE id = sqlc.arg(id) RETURNING *;
+
+-- name: DeleteTag :execrows
+DELETE FROM tags WHERE id = sqlc.arg(id);
+
+-- name: ListTags :many
+-- Every tag with how many images carry it.
+SELECT t.id, t.name, t.created_at,
+       (SELECT count(*) FROM image_tags it WHERE it.tag_id = t.id) AS images
+FROM tags t
+ORDER BY t.name;
+
+-- name: GetTag :one
+SELECT * FROM tags WHERE id = sqlc.arg(id);
+
+-- name: AttachTag :execrows
+INSERT INTO image_tags (image_id, tag_id) VALUES (sqlc.arg(image_id), sqlc.arg(tag_id))
+ON CONFLICT DO NOTHING;
+
+-- name: DetachTag :execrows
+DELETE FROM image_tags WHERE image_id = sqlc.arg(image_id) AND tag_id = sqlc.arg(tag_id);
+
+-- name: ListImageTags :many
+-- Tags of a page of images, in one query (ids is a JSON array of the page's image ids).
+SELECT it.image_id, t.id, t.name
+FROM image_tags it JOIN tags t ON t.id = it.tag_id
+WHERE it.image_id IN (SELECT jsonb_array_elements_text(sqlc.arg(ids)::text::jsonb)::bigint)
+ORDER BY it.image_id, t.name;

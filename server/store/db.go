@@ -1,0 +1,442 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"diundashboard/gen/sqlitedb"
+)
+
+// db implements Store over the queries of either dialect. The dialects differ only in how they
+// connect and how Record reaches the writer (sqlite.go, postgres.go).
+type db struct {
+	dialect Dialect
+	readDB  *sql.DB
+	writeDB *sql.DB
+	// wrap binds the dialect's queries to a connection pool or a transaction.
+	wrap func(sqlitedb.DBTX) queries
+	read queries
+	// write runs single statements on the writer.
+	write queries
+}
+
+func newDB(dialect Dialect, readDB, writeDB *sql.DB, wrap func(sqlitedb.DBTX) queries) *db {
+	return &db{dialect: dialect, readDB: readDB, writeDB: writeDB, wrap: wrap, read: wrap(readDB), write: wrap(writeDB)}
+}
+
+func (d *db) Dialect() Dialect { return d.dialect }
+
+// inTx runs fn in one transaction on the writer.
+func (d *db) inTx(ctx context.Context, fn func(q queries) error) error {
+	tx, err := d.writeDB.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(d.wrap(tx)); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// recordIn writes one notification with q, which the caller has put in a transaction.
+func recordIn(ctx context.Context, q queries, n Notification) (RecordResult, error) {
+	received := n.ReceivedAt
+	if received.IsZero() {
+		received = now()
+	}
+	received = dbTime(received)
+	raw := n.RawBody
+	if len(raw) > MaxRawBody {
+		raw = raw[:MaxRawBody]
+	}
+	ev := sqlitedb.InsertEventParams{
+		ReceivedAt:  received,
+		DiunVersion: n.DiunVersion,
+		Hostname:    n.Hostname,
+		Status:      n.Status,
+		Provider:    n.Provider,
+		Image:       n.Image,
+		HubLink:     n.HubLink,
+		MimeType:    n.MimeType,
+		Digest:      n.Digest,
+		Created:     dbTimePtr(n.Created),
+		Platform:    n.Platform,
+		Metadata:    encodeMetadata(n.Metadata),
+		RawBody:     string(raw),
+	}
+	if n.IsCheck() {
+		id, err := q.InsertEvent(ctx, ev)
+		return RecordResult{EventID: id, Check: true}, err
+	}
+	row, err := q.UpsertImage(ctx, sqlitedb.UpsertImageParams{
+		Hostname: n.Hostname,
+		Image:    n.Image,
+		Digest:   n.Digest,
+		Status:   n.Status,
+		Provider: n.Provider,
+		HubLink:  n.HubLink,
+		MimeType: n.MimeType,
+		Platform: n.Platform,
+		Created:  ev.Created,
+		Metadata: ev.Metadata,
+		SeenAt:   received,
+	})
+	if err != nil {
+		return RecordResult{}, err
+	}
+	ev.ImageID = &row.ID
+	id, err := q.InsertEvent(ctx, ev)
+	if err != nil {
+		return RecordResult{}, err
+	}
+	return RecordResult{EventID: id, ImageID: row.ID, State: State(row.State)}, nil
+}
+
+func (d *db) ListImages(ctx context.Context, f ImageFilter, s Sort, p PageRequest) (ImagePage, error) {
+	if s == "" {
+		s = SortLastSeen
+	}
+	if !s.Valid() {
+		return ImagePage{}, fmt.Errorf("%w: sort %q is not one of last_seen, first_seen, image, host", ErrInvalid, s)
+	}
+	if f.State != "" && !f.State.Valid() {
+		return ImagePage{}, fmt.Errorf("%w: state %q is not one of open, acknowledged, snoozed, ignored", ErrInvalid, f.State)
+	}
+	c, err := decodeCursor(s, p.Cursor)
+	if err != nil {
+		return ImagePage{}, err
+	}
+	limit := pageSize(p.Limit)
+	rows, err := d.listImages(ctx, f, c, int64(limit)+1)
+	if err != nil {
+		return ImagePage{}, err
+	}
+	page := ImagePage{Images: make([]Image, 0, min(len(rows), limit))}
+	for i, r := range rows {
+		if i == limit {
+			page.NextCursor = cursorAfter(s, page.Images[limit-1]).encode()
+			break
+		}
+		page.Images = append(page.Images, imageFromRow(r))
+	}
+	if err := d.attachTags(ctx, page.Images); err != nil {
+		return ImagePage{}, err
+	}
+	return page, nil
+}
+
+// listImages picks the query whose index serves this sort and filter (see list_images.sql).
+func (d *db) listImages(ctx context.Context, f ImageFilter, c cursor, limit int64) ([]sqlitedb.Image, error) {
+	host, provider, q, tag := nilIfEmpty(f.Hostname), nilIfEmpty(f.Provider), nilIfEmpty(f.Query), nilIfEmpty(f.Tag)
+	state := string(f.State)
+	switch {
+	case c.Sort == SortLastSeen && state == "":
+		return d.read.ListImagesByLastSeen(ctx, sqlitedb.ListImagesByLastSeenParams{AfterTime: c.Time, AfterID: c.ID, Hostname: host, Provider: provider, Q: q, Tag: tag, PageSize: limit})
+	case c.Sort == SortLastSeen:
+		return d.read.ListImagesInStateByLastSeen(ctx, sqlitedb.ListImagesInStateByLastSeenParams{State: state, AfterTime: c.Time, AfterID: c.ID, Hostname: host, Provider: provider, Q: q, Tag: tag, PageSize: limit})
+	case c.Sort == SortFirstSeen && state == "":
+		return d.read.ListImagesByFirstSeen(ctx, sqlitedb.ListImagesByFirstSeenParams{AfterTime: c.Time, AfterID: c.ID, Hostname: host, Provider: provider, Q: q, Tag: tag, PageSize: limit})
+	case c.Sort == SortFirstSeen:
+		return d.read.ListImagesInStateByFirstSeen(ctx, sqlitedb.ListImagesInStateByFirstSeenParams{State: state, AfterTime: c.Time, AfterID: c.ID, Hostname: host, Provider: provider, Q: q, Tag: tag, PageSize: limit})
+	case c.Sort == SortImage && state == "":
+		return d.read.ListImagesByImage(ctx, sqlitedb.ListImagesByImageParams{AfterImage: c.Image, AfterHostname: c.Hostname, Hostname: host, Provider: provider, Q: q, Tag: tag, PageSize: limit})
+	case c.Sort == SortImage:
+		return d.read.ListImagesInStateByImage(ctx, sqlitedb.ListImagesInStateByImageParams{State: state, AfterImage: c.Image, AfterHostname: c.Hostname, Hostname: host, Provider: provider, Q: q, Tag: tag, PageSize: limit})
+	case state == "":
+		return d.read.ListImagesByHost(ctx, sqlitedb.ListImagesByHostParams{AfterHostname: c.Hostname, AfterImage: c.Image, Hostname: host, Provider: provider, Q: q, Tag: tag, PageSize: limit})
+	default:
+		return d.read.ListImagesInStateByHost(ctx, sqlitedb.ListImagesInStateByHostParams{State: state, AfterHostname: c.Hostname, AfterImage: c.Image, Hostname: host, Provider: provider, Q: q, Tag: tag, PageSize: limit})
+	}
+}
+
+// attachTags loads the tags of a page of images in one query.
+func (d *db) attachTags(ctx context.Context, images []Image) error {
+	if len(images) == 0 {
+		return nil
+	}
+	ids := make([]int64, len(images))
+	index := make(map[int64]int, len(images))
+	for i, img := range images {
+		ids[i] = img.ID
+		index[img.ID] = i
+	}
+	idsJSON, _ := json.Marshal(ids)
+	rows, err := d.read.ListImageTags(ctx, string(idsJSON))
+	if err != nil {
+		return err
+	}
+	for _, r := range rows {
+		i := index[r.ImageID]
+		images[i].Tags = append(images[i].Tags, Tag{ID: r.ID, Name: r.Name})
+	}
+	return nil
+}
+
+func (d *db) GetImage(ctx context.Context, id int64) (Image, error) {
+	return d.getImage(ctx, d.read, id)
+}
+
+func (d *db) getImage(ctx context.Context, q queries, id int64) (Image, error) {
+	row, err := q.GetImage(ctx, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Image{}, fmt.Errorf("image %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return Image{}, err
+	}
+	imgs := []Image{imageFromRow(row)}
+	if err := d.attachTags(ctx, imgs); err != nil {
+		return Image{}, err
+	}
+	return imgs[0], nil
+}
+
+func (d *db) ListEvents(ctx context.Context, imageID int64, p PageRequest) (EventPage, error) {
+	before, err := decodeEventCursor(p.Cursor)
+	if err != nil {
+		return EventPage{}, err
+	}
+	if _, err := d.read.GetImage(ctx, imageID); errors.Is(err, sql.ErrNoRows) {
+		return EventPage{}, fmt.Errorf("image %d: %w", imageID, ErrNotFound)
+	} else if err != nil {
+		return EventPage{}, err
+	}
+	limit := pageSize(p.Limit)
+	rows, err := d.read.ListEvents(ctx, sqlitedb.ListEventsParams{ImageID: &imageID, BeforeID: before, PageSize: int64(limit) + 1})
+	if err != nil {
+		return EventPage{}, err
+	}
+	page := EventPage{Events: make([]Event, 0, min(len(rows), limit))}
+	for i, r := range rows {
+		if i == limit {
+			page.NextCursor = encodeEventCursor(page.Events[limit-1].ID)
+			break
+		}
+		page.Events = append(page.Events, eventFromRow(r))
+	}
+	return page, nil
+}
+
+func (d *db) ListChecks(ctx context.Context, limit int) ([]Event, error) {
+	rows, err := d.read.ListChecks(ctx, sqlitedb.ListChecksParams{BeforeID: firstID, PageSize: int64(pageSize(limit))})
+	if err != nil {
+		return nil, err
+	}
+	return convertRows(rows, eventFromRow), nil
+}
+
+func (t Transition) validate() error {
+	if !t.State.Valid() {
+		return fmt.Errorf("%w: state %q is not one of open, acknowledged, snoozed, ignored", ErrInvalid, t.State)
+	}
+	if t.State == StateSnoozed && t.SnoozedUntil == nil {
+		return fmt.Errorf("%w: snoozing needs a time until which to snooze", ErrInvalid)
+	}
+	if t.State != StateSnoozed && t.SnoozedUntil != nil {
+		return fmt.Errorf("%w: only a snooze takes a time", ErrInvalid)
+	}
+	return nil
+}
+
+func (d *db) SetState(ctx context.Context, id int64, t Transition) (Image, error) {
+	if err := t.validate(); err != nil {
+		return Image{}, err
+	}
+	_, err := d.write.SetImageState(ctx, sqlitedb.SetImageStateParams{State: string(t.State), SnoozedUntil: dbTimePtr(t.SnoozedUntil), ChangedAt: now(), ID: id})
+	if errors.Is(err, sql.ErrNoRows) {
+		return Image{}, fmt.Errorf("image %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return Image{}, err
+	}
+	return d.getImage(ctx, d.write, id)
+}
+
+func (d *db) SetHostState(ctx context.Context, hostname string, from State, t Transition) (int64, error) {
+	if err := t.validate(); err != nil {
+		return 0, err
+	}
+	if !from.Valid() {
+		return 0, fmt.Errorf("%w: state %q is not one of open, acknowledged, snoozed, ignored", ErrInvalid, from)
+	}
+	return d.write.SetHostState(ctx, sqlitedb.SetHostStateParams{State: string(t.State), SnoozedUntil: dbTimePtr(t.SnoozedUntil), ChangedAt: now(), Hostname: hostname, FromState: string(from)})
+}
+
+func (d *db) WakeSnoozed(ctx context.Context, at time.Time) (int64, error) {
+	return d.write.WakeSnoozed(ctx, dbTime(at))
+}
+
+func (d *db) DeleteImage(ctx context.Context, id int64) error {
+	n, err := d.write.DeleteImage(ctx, id)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return fmt.Errorf("image %d: %w", id, ErrNotFound)
+	}
+	return nil
+}
+
+func (d *db) CreateTag(ctx context.Context, name string) (Tag, error) {
+	name, err := validTagName(name)
+	if err != nil {
+		return Tag{}, err
+	}
+	row, err := d.write.CreateTag(ctx, sqlitedb.CreateTagParams{Name: name, CreatedAt: now()})
+	if isUniqueViolation(err) {
+		return Tag{}, fmt.Errorf("tag %q: %w", name, ErrConflict)
+	}
+	if err != nil {
+		return Tag{}, err
+	}
+	return tagFromRow(row), nil
+}
+
+func (d *db) RenameTag(ctx context.Context, id int64, name string) (Tag, error) {
+	name, err := validTagName(name)
+	if err != nil {
+		return Tag{}, err
+	}
+	row, err := d.write.RenameTag(ctx, sqlitedb.RenameTagParams{Name: name, ID: id})
+	switch {
+	case isUniqueViolation(err):
+		return Tag{}, fmt.Errorf("tag %q: %w", name, ErrConflict)
+	case errors.Is(err, sql.ErrNoRows):
+		return Tag{}, fmt.Errorf("tag %d: %w", id, ErrNotFound)
+	case err != nil:
+		return Tag{}, err
+	}
+	return tagFromRow(row), nil
+}
+
+func (d *db) DeleteTag(ctx context.Context, id int64) error {
+	n, err := d.write.DeleteTag(ctx, id)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return fmt.Errorf("tag %d: %w", id, ErrNotFound)
+	}
+	return nil
+}
+
+func (d *db) ListTags(ctx context.Context) ([]Tag, error) {
+	rows, err := d.read.ListTags(ctx)
+	if err != nil {
+		return nil, err
+	}
+	tags := make([]Tag, len(rows))
+	for i, r := range rows {
+		tags[i] = Tag{ID: r.ID, Name: r.Name, CreatedAt: r.CreatedAt.UTC(), Images: r.Images}
+	}
+	return tags, nil
+}
+
+func (d *db) AttachTag(ctx context.Context, imageID, tagID int64) error {
+	_, err := d.write.AttachTag(ctx, sqlitedb.AttachTagParams{ImageID: imageID, TagID: tagID})
+	if isForeignKeyViolation(err) {
+		return fmt.Errorf("image %d or tag %d: %w", imageID, tagID, ErrNotFound)
+	}
+	return err
+}
+
+func (d *db) DetachTag(ctx context.Context, imageID, tagID int64) error {
+	if _, err := d.write.DetachTag(ctx, sqlitedb.DetachTagParams{ImageID: imageID, TagID: tagID}); err != nil {
+		return err
+	}
+	// Detaching is idempotent, but naming an image or tag that does not exist is a mistake
+	// worth reporting.
+	if _, err := d.read.GetImage(ctx, imageID); errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("image %d: %w", imageID, ErrNotFound)
+	} else if err != nil {
+		return err
+	}
+	if _, err := d.read.GetTag(ctx, tagID); errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("tag %d: %w", tagID, ErrNotFound)
+	} else if err != nil {
+		return err
+	}
+	return nil
+}
+
+func (d *db) Summary(ctx context.Context) (Summary, error) {
+	rows, err := d.read.CountImages(ctx)
+	if err != nil {
+		return Summary{}, err
+	}
+	s := Summary{Counts: make([]HostCount, len(rows))}
+	for i, r := range rows {
+		s.Counts[i] = HostCount{Hostname: r.Hostname, State: State(r.State), Images: r.Images}
+	}
+	last, err := d.read.LastEventTime(ctx)
+	switch {
+	case err == nil:
+		last = last.UTC()
+		s.LastNotification = &last
+	case !errors.Is(err, sql.ErrNoRows):
+		return Summary{}, err
+	}
+	checks, err := d.ListChecks(ctx, 1)
+	if err != nil {
+		return Summary{}, err
+	}
+	if len(checks) > 0 {
+		s.LastCheck = &checks[0].ReceivedAt
+	}
+	return s, nil
+}
+
+// pruneBatch bounds each delete so that ingest never waits long for the writer.
+const pruneBatch = 1000
+
+func (d *db) PruneEvents(ctx context.Context, cutoff time.Time) (int64, error) {
+	var total int64
+	for {
+		n, err := d.write.PruneEvents(ctx, sqlitedb.PruneEventsParams{Before: dbTime(cutoff), PageSize: pruneBatch})
+		total += n
+		if err != nil || n < pruneBatch {
+			return total, err
+		}
+		if err := ctx.Err(); err != nil {
+			return total, err
+		}
+	}
+}
+
+func (d *db) CountEventsBefore(ctx context.Context, cutoff time.Time) (int64, error) {
+	return d.read.CountEventsBefore(ctx, dbTime(cutoff))
+}
+
+func (d *db) Setting(ctx context.Context, key string) (string, error) {
+	v, err := d.read.GetSetting(ctx, key)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("setting %q: %w", key, ErrNotFound)
+	}
+	return v, err
+}
+
+func (d *db) PutSetting(ctx context.Context, key, value string) error {
+	return d.write.PutSetting(ctx, sqlitedb.PutSettingParams{Key: key, Value: value, UpdatedAt: now()})
+}
+
+func (d *db) InitSetting(ctx context.Context, key, value string) (string, error) {
+	if _, err := d.write.InsertSettingIfAbsent(ctx, sqlitedb.InsertSettingIfAbsentParams{Key: key, Value: value, UpdatedAt: now()}); err != nil {
+		return "", err
+	}
+	return d.write.GetSetting(ctx, key)
+}
+
+func (d *db) Ping(ctx context.Context) error {
+	if err := d.writeDB.PingContext(ctx); err != nil {
+		return err
+	}
+	if d.readDB != d.writeDB {
+		return d.readDB.PingContext(ctx)
+	}
+	return nil
+}

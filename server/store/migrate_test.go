@@ -1,0 +1,181 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+const initialMigration = "20261125000001"
+
+func TestMigrateSQLiteCreatesSchema(t *testing.T) {
+	ctx := context.Background()
+	// A directory that does not exist yet: Migrate must create it.
+	path := filepath.Join(t.TempDir(), "data", "dd.db")
+	databaseURL := "sqlite:" + path
+
+	if err := Migrate(ctx, databaseURL); err != nil {
+		t.Fatalf("Migrate: %v", err)
+	}
+	db := openSQLiteForTest(t, path)
+
+	tables := sqliteTables(t, db)
+	for _, want := range []string{"images", "events", "tags", "image_tags", "settings", "schema_migrations"} {
+		if !slices.Contains(tables, want) {
+			t.Errorf("table %s missing after Migrate; have %v", want, tables)
+		}
+	}
+	if got := sqliteVersions(t, db); !slices.Equal(got, []string{initialMigration}) {
+		t.Errorf("schema_migrations = %v, want [%s]", got, initialMigration)
+	}
+
+	// The dbmate CLI must be able to read the same table.
+	var ddl string
+	if err := db.QueryRow(`SELECT sql FROM sqlite_master WHERE name = 'schema_migrations'`).Scan(&ddl); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(ddl, "version varchar(128) primary key") {
+		t.Errorf("schema_migrations layout differs from the dbmate CLI's: %s", ddl)
+	}
+}
+
+func TestMigrateSQLiteTwiceIsNoOp(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "dd.db")
+	databaseURL := "sqlite://" + path // the sqlite:///abs/path form
+
+	if err := Migrate(ctx, databaseURL); err != nil {
+		t.Fatalf("first Migrate: %v", err)
+	}
+	db := openSQLiteForTest(t, path)
+	if _, err := db.Exec(`INSERT INTO settings (key, value, updated_at) VALUES ('k', 'v', '2026-01-01 00:00:00')`); err != nil {
+		t.Fatal(err)
+	}
+
+	if err := Migrate(ctx, databaseURL); err != nil {
+		t.Fatalf("second Migrate: %v", err)
+	}
+	if got := sqliteVersions(t, db); !slices.Equal(got, []string{initialMigration}) {
+		t.Errorf("schema_migrations = %v after a second Migrate, want [%s]", got, initialMigration)
+	}
+	var n int
+	if err := db.QueryRow(`SELECT count(*) FROM settings`).Scan(&n); err != nil || n != 1 {
+		t.Errorf("settings rows = %d (%v) after a second Migrate, want the 1 row kept", n, err)
+	}
+}
+
+func TestMigrationStatusSQLite(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "dd.db")
+	databaseURL := "sqlite:" + path
+
+	applied, pending, err := MigrationStatus(ctx, databaseURL)
+	if err != nil {
+		t.Fatalf("MigrationStatus before Migrate: %v", err)
+	}
+	if len(applied) != 0 || len(pending) != 1 || !strings.HasPrefix(pending[0], initialMigration) {
+		t.Errorf("before Migrate: applied %v, pending %v; want none applied and the initial migration pending", applied, pending)
+	}
+	if _, err := os.Stat(path); err == nil {
+		t.Errorf("MigrationStatus created %s; it must only look", path)
+	}
+
+	if err := Migrate(ctx, databaseURL); err != nil {
+		t.Fatal(err)
+	}
+	applied, pending, err = MigrationStatus(ctx, databaseURL)
+	if err != nil {
+		t.Fatalf("MigrationStatus after Migrate: %v", err)
+	}
+	if len(pending) != 0 || len(applied) != 1 || !strings.HasPrefix(applied[0], initialMigration) {
+		t.Errorf("after Migrate: applied %v, pending %v; want the initial migration applied", applied, pending)
+	}
+}
+
+func TestMigrateRejectsBadURLs(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name, url string
+		want      []string // substrings of the error
+	}{
+		{"no scheme", "just-a-path.db", []string{"has no scheme", "sqlite:"}},
+		{"unknown scheme", "mysql://root:secret@db:3306/dd", []string{`"mysql"`, "not supported", "postgres://"}},
+		{"malformed postgres", "postgres://user:secret@%zz/dd", []string{"not a valid PostgreSQL URL"}},
+		{"postgres without host", "postgres:///dd", []string{"not a valid PostgreSQL URL"}},
+		{"in-memory sqlite", "sqlite::memory:", []string{"in-memory"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := Migrate(ctx, tc.url)
+			if err == nil {
+				t.Fatalf("Migrate(%q) succeeded, want an error", tc.url)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not mention %q", err, w)
+				}
+			}
+			if strings.Contains(err.Error(), "secret") {
+				t.Errorf("error %q reveals the password", err)
+			}
+		})
+	}
+}
+
+func TestMigrateSQLiteNotADatabase(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "dd.db")
+	if err := os.WriteFile(path, []byte(strings.Repeat("not sqlite ", 100)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	err := Migrate(context.Background(), "sqlite:"+path)
+	if err == nil {
+		t.Fatal("Migrate of a non-SQLite file succeeded")
+	}
+	if !strings.Contains(err.Error(), path) {
+		t.Errorf("error %q does not name the file", err)
+	}
+}
+
+func openSQLiteForTest(t *testing.T, path string) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func sqliteTables(t *testing.T, db *sql.DB) []string {
+	t.Helper()
+	return queryStrings(t, db, `SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`)
+}
+
+func sqliteVersions(t *testing.T, db *sql.DB) []string {
+	t.Helper()
+	return queryStrings(t, db, `SELECT version FROM schema_migrations ORDER BY version`)
+}
+
+func queryStrings(t *testing.T, db *sql.DB, query string, args ...any) []string {
+	t.Helper()
+	rows, err := db.Query(query, args...)
+	if err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}

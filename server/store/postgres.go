@@ -1,0 +1,133 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+	"time"
+
+	"diundashboard/gen/postgresdb"
+	"diundashboard/gen/sqlitedb"
+
+	"github.com/jackc/pgx/v5"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+)
+
+// Connection pool defaults for PostgreSQL.
+const (
+	pgMaxOpenConns    = 25
+	pgMaxIdleConns    = 5
+	pgConnMaxLifetime = 5 * time.Minute
+	// pgConnectTimeout applies when DATABASE_URL sets no connect_timeout, so that an
+	// unreachable server fails fast instead of hanging a request.
+	pgConnectTimeout = "5"
+)
+
+// Postgres is the Store for PostgreSQL, through pgx's database/sql adapter.
+type Postgres struct {
+	*db
+	target string // host:port, for error messages
+}
+
+// NewPostgres connects to the PostgreSQL database that databaseURL (postgres:// or
+// postgresql://) names and checks that it answers. It does not migrate: call Migrate first.
+func NewPostgres(ctx context.Context, databaseURL string) (*Postgres, error) {
+	t, err := ParseURL(databaseURL)
+	if err != nil {
+		return nil, err
+	}
+	if t.Dialect != DialectPostgres {
+		return nil, fmt.Errorf("NewPostgres: DATABASE_URL %q is not a PostgreSQL URL", Redact(databaseURL))
+	}
+	connURL, hostPort, err := pgConnURL(t.URL)
+	if err != nil {
+		return nil, err
+	}
+	pool, err := sql.Open("pgx", connURL)
+	if err != nil {
+		return nil, fmt.Errorf("DATABASE_URL %q is not a valid PostgreSQL URL: %s", Redact(databaseURL), redactErr(err, databaseURL))
+	}
+	pool.SetMaxOpenConns(pgMaxOpenConns)
+	pool.SetMaxIdleConns(pgMaxIdleConns)
+	pool.SetConnMaxLifetime(pgConnMaxLifetime)
+	p := &Postgres{
+		db:     newDB(DialectPostgres, pool, pool, func(c sqlitedb.DBTX) queries { return pgQueries{postgresdb.New(c)} }),
+		target: hostPort,
+	}
+	if err := p.checkSchema(ctx); err != nil {
+		_ = pool.Close()
+		return nil, err
+	}
+	return p, nil
+}
+
+// pgConnURL validates the URL with pgx's own parser and adds a connect timeout.
+func pgConnURL(raw string) (connURL, hostPort string, err error) {
+	cfg, err := pgx.ParseConfig(raw)
+	if err != nil {
+		return "", "", fmt.Errorf("DATABASE_URL %q is not a valid PostgreSQL URL: %s", Redact(raw), redactErr(err, raw))
+	}
+	hostPort = net.JoinHostPort(cfg.Host, fmt.Sprint(cfg.Port))
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", "", fmt.Errorf("DATABASE_URL %q is not a valid URL", Redact(raw))
+	}
+	q := u.Query()
+	if !q.Has("connect_timeout") {
+		q.Set("connect_timeout", pgConnectTimeout)
+		u.RawQuery = q.Encode()
+	}
+	return u.String(), hostPort, nil
+}
+
+// redactErr returns err's text with the password of databaseURL masked, in case a driver
+// quotes its input.
+func redactErr(err error, databaseURL string) string {
+	msg := err.Error()
+	if u, perr := url.Parse(databaseURL); perr == nil && u.User != nil {
+		if pw, ok := u.User.Password(); ok && pw != "" {
+			msg = strings.ReplaceAll(msg, pw, "xxxxx")
+		}
+	}
+	return msg
+}
+
+func (p *Postgres) checkSchema(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	var exists bool
+	err := p.readDB.QueryRowContext(ctx, `SELECT to_regclass('images') IS NOT NULL`).Scan(&exists)
+	if err != nil {
+		return p.unreachable(err)
+	}
+	if !exists {
+		return errors.New("the PostgreSQL database has no schema: run `diundashboard migrate` first")
+	}
+	return nil
+}
+
+func (p *Postgres) unreachable(err error) error {
+	return fmt.Errorf("cannot reach PostgreSQL at %s: %v; check that the server is running and that DATABASE_URL names the right host, port, user and database", p.target, err)
+}
+
+// Record writes the event and the current row in one transaction. Concurrent notifications
+// for one image serialise on the row lock that INSERT … ON CONFLICT DO UPDATE takes.
+func (p *Postgres) Record(ctx context.Context, n Notification) (RecordResult, error) {
+	if err := n.Validate(); err != nil {
+		return RecordResult{}, err
+	}
+	var res RecordResult
+	err := p.inTx(ctx, func(q queries) error {
+		var err error
+		res, err = recordIn(ctx, q, n)
+		return err
+	})
+	return res, err
+}
+
+// Close closes the pool.
+func (p *Postgres) Close() error { return p.readDB.Close() }

@@ -1,0 +1,213 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"diundashboard/gen/postgresdb"
+	"diundashboard/gen/sqlitedb"
+)
+
+// queries is the method set sqlc generates for each dialect. The two generated packages are
+// kept field-for-field identical (see sqlc.yaml), so the store speaks the SQLite package's
+// types and pgQueries converts them with plain Go conversions: a column that drifts between
+// the dialects stops this file from compiling.
+type queries interface {
+	CountEventsBefore(ctx context.Context, before time.Time) (int64, error)
+	InsertEvent(ctx context.Context, arg sqlitedb.InsertEventParams) (int64, error)
+	LastEventTime(ctx context.Context) (time.Time, error)
+	ListChecks(ctx context.Context, arg sqlitedb.ListChecksParams) ([]sqlitedb.Event, error)
+	ListEvents(ctx context.Context, arg sqlitedb.ListEventsParams) ([]sqlitedb.Event, error)
+	PruneEvents(ctx context.Context, arg sqlitedb.PruneEventsParams) (int64, error)
+	CountImages(ctx context.Context) ([]sqlitedb.CountImagesRow, error)
+	DeleteImage(ctx context.Context, id int64) (int64, error)
+	GetImage(ctx context.Context, id int64) (sqlitedb.Image, error)
+	SetHostState(ctx context.Context, arg sqlitedb.SetHostStateParams) (int64, error)
+	SetImageState(ctx context.Context, arg sqlitedb.SetImageStateParams) (sqlitedb.Image, error)
+	UpsertImage(ctx context.Context, arg sqlitedb.UpsertImageParams) (sqlitedb.UpsertImageRow, error)
+	WakeSnoozed(ctx context.Context, now time.Time) (int64, error)
+	ListImagesByFirstSeen(ctx context.Context, arg sqlitedb.ListImagesByFirstSeenParams) ([]sqlitedb.Image, error)
+	ListImagesByHost(ctx context.Context, arg sqlitedb.ListImagesByHostParams) ([]sqlitedb.Image, error)
+	ListImagesByImage(ctx context.Context, arg sqlitedb.ListImagesByImageParams) ([]sqlitedb.Image, error)
+	ListImagesByLastSeen(ctx context.Context, arg sqlitedb.ListImagesByLastSeenParams) ([]sqlitedb.Image, error)
+	ListImagesInStateByFirstSeen(ctx context.Context, arg sqlitedb.ListImagesInStateByFirstSeenParams) ([]sqlitedb.Image, error)
+	ListImagesInStateByHost(ctx context.Context, arg sqlitedb.ListImagesInStateByHostParams) ([]sqlitedb.Image, error)
+	ListImagesInStateByImage(ctx context.Context, arg sqlitedb.ListImagesInStateByImageParams) ([]sqlitedb.Image, error)
+	ListImagesInStateByLastSeen(ctx context.Context, arg sqlitedb.ListImagesInStateByLastSeenParams) ([]sqlitedb.Image, error)
+	GetSetting(ctx context.Context, key string) (string, error)
+	InsertSettingIfAbsent(ctx context.Context, arg sqlitedb.InsertSettingIfAbsentParams) (int64, error)
+	PutSetting(ctx context.Context, arg sqlitedb.PutSettingParams) error
+	AttachTag(ctx context.Context, arg sqlitedb.AttachTagParams) (int64, error)
+	CreateTag(ctx context.Context, arg sqlitedb.CreateTagParams) (sqlitedb.Tag, error)
+	DeleteTag(ctx context.Context, id int64) (int64, error)
+	DetachTag(ctx context.Context, arg sqlitedb.DetachTagParams) (int64, error)
+	GetTag(ctx context.Context, id int64) (sqlitedb.Tag, error)
+	ListImageTags(ctx context.Context, ids string) ([]sqlitedb.ListImageTagsRow, error)
+	ListTags(ctx context.Context) ([]sqlitedb.ListTagsRow, error)
+	RenameTag(ctx context.Context, arg sqlitedb.RenameTagParams) (sqlitedb.Tag, error)
+}
+
+var _ queries = (*sqlitedb.Queries)(nil)
+
+// pgQueries runs the PostgreSQL queries behind the queries interface.
+type pgQueries struct{ q *postgresdb.Queries }
+
+func (p pgQueries) CountEventsBefore(ctx context.Context, before time.Time) (int64, error) {
+	return p.q.CountEventsBefore(ctx, before)
+}
+
+func (p pgQueries) InsertEvent(ctx context.Context, arg sqlitedb.InsertEventParams) (int64, error) {
+	return p.q.InsertEvent(ctx, postgresdb.InsertEventParams(arg))
+}
+
+func (p pgQueries) LastEventTime(ctx context.Context) (time.Time, error) {
+	return p.q.LastEventTime(ctx)
+}
+
+func (p pgQueries) ListChecks(ctx context.Context, arg sqlitedb.ListChecksParams) ([]sqlitedb.Event, error) {
+	rows, err := p.q.ListChecks(ctx, postgresdb.ListChecksParams(arg))
+	return convertRows(rows, func(r postgresdb.Event) sqlitedb.Event { return sqlitedb.Event(r) }), err
+}
+
+func (p pgQueries) ListEvents(ctx context.Context, arg sqlitedb.ListEventsParams) ([]sqlitedb.Event, error) {
+	rows, err := p.q.ListEvents(ctx, postgresdb.ListEventsParams(arg))
+	return convertRows(rows, func(r postgresdb.Event) sqlitedb.Event { return sqlitedb.Event(r) }), err
+}
+
+func (p pgQueries) PruneEvents(ctx context.Context, arg sqlitedb.PruneEventsParams) (int64, error) {
+	return p.q.PruneEvents(ctx, postgresdb.PruneEventsParams(arg))
+}
+
+func (p pgQueries) CountImages(ctx context.Context) ([]sqlitedb.CountImagesRow, error) {
+	rows, err := p.q.CountImages(ctx)
+	return convertRows(rows, func(r postgresdb.CountImagesRow) sqlitedb.CountImagesRow { return sqlitedb.CountImagesRow(r) }), err
+}
+
+func (p pgQueries) DeleteImage(ctx context.Context, id int64) (int64, error) {
+	return p.q.DeleteImage(ctx, id)
+}
+
+func (p pgQueries) GetImage(ctx context.Context, id int64) (sqlitedb.Image, error) {
+	row, err := p.q.GetImage(ctx, id)
+	return sqlitedb.Image(row), err
+}
+
+func (p pgQueries) SetHostState(ctx context.Context, arg sqlitedb.SetHostStateParams) (int64, error) {
+	return p.q.SetHostState(ctx, postgresdb.SetHostStateParams(arg))
+}
+
+func (p pgQueries) SetImageState(ctx context.Context, arg sqlitedb.SetImageStateParams) (sqlitedb.Image, error) {
+	row, err := p.q.SetImageState(ctx, postgresdb.SetImageStateParams(arg))
+	return sqlitedb.Image(row), err
+}
+
+func (p pgQueries) UpsertImage(ctx context.Context, arg sqlitedb.UpsertImageParams) (sqlitedb.UpsertImageRow, error) {
+	row, err := p.q.UpsertImage(ctx, postgresdb.UpsertImageParams(arg))
+	return sqlitedb.UpsertImageRow(row), err
+}
+
+func (p pgQueries) WakeSnoozed(ctx context.Context, now time.Time) (int64, error) {
+	return p.q.WakeSnoozed(ctx, now)
+}
+
+func (p pgQueries) ListImagesByFirstSeen(ctx context.Context, arg sqlitedb.ListImagesByFirstSeenParams) ([]sqlitedb.Image, error) {
+	rows, err := p.q.ListImagesByFirstSeen(ctx, postgresdb.ListImagesByFirstSeenParams(arg))
+	return convertRows(rows, func(r postgresdb.Image) sqlitedb.Image { return sqlitedb.Image(r) }), err
+}
+
+func (p pgQueries) ListImagesByHost(ctx context.Context, arg sqlitedb.ListImagesByHostParams) ([]sqlitedb.Image, error) {
+	rows, err := p.q.ListImagesByHost(ctx, postgresdb.ListImagesByHostParams(arg))
+	return convertRows(rows, func(r postgresdb.Image) sqlitedb.Image { return sqlitedb.Image(r) }), err
+}
+
+func (p pgQueries) ListImagesByImage(ctx context.Context, arg sqlitedb.ListImagesByImageParams) ([]sqlitedb.Image, error) {
+	rows, err := p.q.ListImagesByImage(ctx, postgresdb.ListImagesByImageParams(arg))
+	return convertRows(rows, func(r postgresdb.Image) sqlitedb.Image { return sqlitedb.Image(r) }), err
+}
+
+func (p pgQueries) ListImagesByLastSeen(ctx context.Context, arg sqlitedb.ListImagesByLastSeenParams) ([]sqlitedb.Image, error) {
+	rows, err := p.q.ListImagesByLastSeen(ctx, postgresdb.ListImagesByLastSeenParams(arg))
+	return convertRows(rows, func(r postgresdb.Image) sqlitedb.Image { return sqlitedb.Image(r) }), err
+}
+
+func (p pgQueries) ListImagesInStateByFirstSeen(ctx context.Context, arg sqlitedb.ListImagesInStateByFirstSeenParams) ([]sqlitedb.Image, error) {
+	rows, err := p.q.ListImagesInStateByFirstSeen(ctx, postgresdb.ListImagesInStateByFirstSeenParams(arg))
+	return convertRows(rows, func(r postgresdb.Image) sqlitedb.Image { return sqlitedb.Image(r) }), err
+}
+
+func (p pgQueries) ListImagesInStateByHost(ctx context.Context, arg sqlitedb.ListImagesInStateByHostParams) ([]sqlitedb.Image, error) {
+	rows, err := p.q.ListImagesInStateByHost(ctx, postgresdb.ListImagesInStateByHostParams(arg))
+	return convertRows(rows, func(r postgresdb.Image) sqlitedb.Image { return sqlitedb.Image(r) }), err
+}
+
+func (p pgQueries) ListImagesInStateByImage(ctx context.Context, arg sqlitedb.ListImagesInStateByImageParams) ([]sqlitedb.Image, error) {
+	rows, err := p.q.ListImagesInStateByImage(ctx, postgresdb.ListImagesInStateByImageParams(arg))
+	return convertRows(rows, func(r postgresdb.Image) sqlitedb.Image { return sqlitedb.Image(r) }), err
+}
+
+func (p pgQueries) ListImagesInStateByLastSeen(ctx context.Context, arg sqlitedb.ListImagesInStateByLastSeenParams) ([]sqlitedb.Image, error) {
+	rows, err := p.q.ListImagesInStateByLastSeen(ctx, postgresdb.ListImagesInStateByLastSeenParams(arg))
+	return convertRows(rows, func(r postgresdb.Image) sqlitedb.Image { return sqlitedb.Image(r) }), err
+}
+
+func (p pgQueries) GetSetting(ctx context.Context, key string) (string, error) {
+	return p.q.GetSetting(ctx, key)
+}
+
+func (p pgQueries) InsertSettingIfAbsent(ctx context.Context, arg sqlitedb.InsertSettingIfAbsentParams) (int64, error) {
+	return p.q.InsertSettingIfAbsent(ctx, postgresdb.InsertSettingIfAbsentParams(arg))
+}
+
+func (p pgQueries) PutSetting(ctx context.Context, arg sqlitedb.PutSettingParams) error {
+	return p.q.PutSetting(ctx, postgresdb.PutSettingParams(arg))
+}
+
+func (p pgQueries) AttachTag(ctx context.Context, arg sqlitedb.AttachTagParams) (int64, error) {
+	return p.q.AttachTag(ctx, postgresdb.AttachTagParams(arg))
+}
+
+func (p pgQueries) CreateTag(ctx context.Context, arg sqlitedb.CreateTagParams) (sqlitedb.Tag, error) {
+	row, err := p.q.CreateTag(ctx, postgresdb.CreateTagParams(arg))
+	return sqlitedb.Tag(row), err
+}
+
+func (p pgQueries) DeleteTag(ctx context.Context, id int64) (int64, error) {
+	return p.q.DeleteTag(ctx, id)
+}
+
+func (p pgQueries) DetachTag(ctx context.Context, arg sqlitedb.DetachTagParams) (int64, error) {
+	return p.q.DetachTag(ctx, postgresdb.DetachTagParams(arg))
+}
+
+func (p pgQueries) GetTag(ctx context.Context, id int64) (sqlitedb.Tag, error) {
+	row, err := p.q.GetTag(ctx, id)
+	return sqlitedb.Tag(row), err
+}
+
+func (p pgQueries) ListImageTags(ctx context.Context, ids string) ([]sqlitedb.ListImageTagsRow, error) {
+	rows, err := p.q.ListImageTags(ctx, ids)
+	return convertRows(rows, func(r postgresdb.ListImageTagsRow) sqlitedb.ListImageTagsRow { return sqlitedb.ListImageTagsRow(r) }), err
+}
+
+func (p pgQueries) ListTags(ctx context.Context) ([]sqlitedb.ListTagsRow, error) {
+	rows, err := p.q.ListTags(ctx)
+	return convertRows(rows, func(r postgresdb.ListTagsRow) sqlitedb.ListTagsRow { return sqlitedb.ListTagsRow(r) }), err
+}
+
+func (p pgQueries) RenameTag(ctx context.Context, arg sqlitedb.RenameTagParams) (sqlitedb.Tag, error) {
+	row, err := p.q.RenameTag(ctx, postgresdb.RenameTagParams(arg))
+	return sqlitedb.Tag(row), err
+}
+
+func convertRows[From, To any](rows []From, convert func(From) To) []To {
+	if rows == nil {
+		return nil
+	}
+	out := make([]To, len(rows))
+	for i, r := range rows {
+		out[i] = convert(r)
+	}
+	return out
+}
+
+var _ queries = pgQueries{}

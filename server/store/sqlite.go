@@ -1,0 +1,220 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"runtime"
+	"sync"
+	"time"
+
+	"diundashboard/gen/sqlitedb"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+)
+
+// SQLite is the embedded Store: one file, one writer connection and a pool of read-only
+// connections. SQLite lets a single writer in at a time, so more writer connections only add
+// SQLITE_BUSY retries; readers run beside it thanks to WAL.
+type SQLite struct {
+	*db
+	batches *recordBatcher
+}
+
+// NewSQLite opens the SQLite database that databaseURL names (sqlite:path, sqlite3:path or
+// file:path), creating its directory when missing. It does not migrate: call Migrate first.
+func NewSQLite(ctx context.Context, databaseURL string) (*SQLite, error) {
+	t, err := ParseURL(databaseURL)
+	if err != nil {
+		return nil, err
+	}
+	if t.Dialect != DialectSQLite {
+		return nil, fmt.Errorf("NewSQLite: DATABASE_URL %q is not a SQLite URL", Redact(databaseURL))
+	}
+	if err := t.EnsureDir(); err != nil {
+		return nil, err
+	}
+	writeDB, err := sql.Open("sqlite", t.SQLiteDSN(false))
+	if err != nil {
+		return nil, fmt.Errorf("cannot open the SQLite database %s: %w", t.Path, err)
+	}
+	writeDB.SetMaxOpenConns(1)
+	writeDB.SetMaxIdleConns(1)
+	writeDB.SetConnMaxLifetime(0)
+	readDB, err := sql.Open("sqlite", t.SQLiteDSN(true))
+	if err != nil {
+		_ = writeDB.Close()
+		return nil, fmt.Errorf("cannot open the SQLite database %s: %w", t.Path, err)
+	}
+	readers := max(4, 2*runtime.GOMAXPROCS(0))
+	readDB.SetMaxOpenConns(readers)
+	readDB.SetMaxIdleConns(readers)
+	readDB.SetConnMaxLifetime(0)
+
+	s := &SQLite{db: newDB(DialectSQLite, readDB, writeDB, func(c sqlitedb.DBTX) queries { return sqlitedb.New(c) })}
+	if err := s.checkSchema(ctx, t.Path); err != nil {
+		_ = s.db.close()
+		return nil, err
+	}
+	s.batches = newRecordBatcher(s.db)
+	return s, nil
+}
+
+// checkSchema fails early, with a clear message, on a file that is not a migrated database.
+func (s *SQLite) checkSchema(ctx context.Context, path string) error {
+	var n int
+	err := s.readDB.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'images'`).Scan(&n)
+	if err != nil {
+		return fmt.Errorf("cannot read the SQLite database %s (is it a SQLite file, readable by this user?): %w", path, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("the SQLite database %s has no schema: run `diundashboard migrate` first", path)
+	}
+	return nil
+}
+
+// Record joins the next group commit (see recordBatcher).
+func (s *SQLite) Record(ctx context.Context, n Notification) (RecordResult, error) {
+	if err := n.Validate(); err != nil {
+		return RecordResult{}, err
+	}
+	return s.batches.record(ctx, n)
+}
+
+// Close finishes the batch in progress, then closes both pools.
+func (s *SQLite) Close() error {
+	s.batches.close()
+	return s.db.close()
+}
+
+func (d *db) close() error {
+	werr := d.writeDB.Close()
+	rerr := d.readDB.Close()
+	if werr != nil {
+		return werr
+	}
+	return rerr
+}
+
+// recordBatcher is SQLite's group commit. Every transaction commit costs a WAL write (and an
+// fsync at checkpoints), so one goroutine takes every Record call that is waiting, writes them
+// all in one transaction — each in a savepoint, so one bad notification fails alone — and
+// answers each caller only after the commit: nobody hears "stored" before it is.
+type recordBatcher struct {
+	db       *db
+	requests chan *recordRequest
+	closing  chan struct{}
+	done     chan struct{}
+	once     sync.Once
+}
+
+type recordRequest struct {
+	ctx    context.Context
+	n      Notification
+	result RecordResult
+	err    error
+	done   chan struct{}
+}
+
+// maxBatch bounds one transaction so that a burst does not delay its first caller for long.
+const maxBatch = 256
+
+func newRecordBatcher(d *db) *recordBatcher {
+	b := &recordBatcher{db: d, requests: make(chan *recordRequest), closing: make(chan struct{}), done: make(chan struct{})}
+	go b.run()
+	return b
+}
+
+func (b *recordBatcher) record(ctx context.Context, n Notification) (RecordResult, error) {
+	req := &recordRequest{ctx: ctx, n: n, done: make(chan struct{})}
+	select {
+	case b.requests <- req:
+	case <-b.closing:
+		return RecordResult{}, ErrClosed
+	case <-ctx.Done():
+		return RecordResult{}, ctx.Err()
+	}
+	// Once taken, the request is written whatever happens to ctx: the caller may give up
+	// waiting, but the notification is not lost.
+	<-req.done
+	return req.result, req.err
+}
+
+func (b *recordBatcher) run() {
+	defer close(b.done)
+	batch := make([]*recordRequest, 0, maxBatch)
+	for {
+		select {
+		case <-b.closing:
+			return
+		case req := <-b.requests:
+			batch = append(batch[:0], req)
+		}
+		// The channel is unbuffered: every caller blocked in record is waiting right now.
+	gather:
+		for len(batch) < maxBatch {
+			select {
+			case req := <-b.requests:
+				batch = append(batch, req)
+			default:
+				break gather
+			}
+		}
+		b.commit(batch)
+	}
+}
+
+func (b *recordBatcher) commit(batch []*recordRequest) {
+	defer func() {
+		for _, r := range batch {
+			close(r.done)
+		}
+	}()
+	// Not any caller's context: one caller leaving must not abort the others' writes.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	tx, err := b.db.writeDB.BeginTx(ctx, nil)
+	if err != nil {
+		failAll(batch, err)
+		return
+	}
+	q := b.db.wrap(tx)
+	written := 0
+	for _, r := range batch {
+		if err := r.ctx.Err(); err != nil {
+			r.err = err
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, "SAVEPOINT record"); err != nil {
+			r.err = err
+			continue
+		}
+		r.result, r.err = recordIn(ctx, q, r.n)
+		if r.err != nil {
+			_, _ = tx.ExecContext(ctx, "ROLLBACK TO record")
+		} else {
+			written++
+		}
+		_, _ = tx.ExecContext(ctx, "RELEASE record")
+	}
+	if written == 0 {
+		_ = tx.Rollback()
+		return
+	}
+	if err := tx.Commit(); err != nil {
+		failAll(batch, err)
+	}
+}
+
+func failAll(batch []*recordRequest, err error) {
+	for _, r := range batch {
+		if r.err == nil {
+			r.result, r.err = RecordResult{}, err
+		}
+	}
+}
+
+func (b *recordBatcher) close() {
+	b.once.Do(func() { close(b.closing) })
+	<-b.done
+}

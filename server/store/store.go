@@ -1,0 +1,278 @@
+// Package store keeps DiunDashboard's data: every Diun notification as an append-only event,
+// one current row per (hostname, image) with its triage state, and tags. One Store interface is
+// implemented over SQLite (modernc.org/sqlite) and PostgreSQL (pgx through database/sql), both
+// running queries that sqlc compiled from sql/<dialect>/queries into gen/.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Store is everything the server needs from the database. Implementations are safe for
+// concurrent use.
+type Store interface {
+	// Record stores one notification: the event and the current row, in one transaction.
+	// Diun's test image is stored as a connection check and creates no current row.
+	Record(ctx context.Context, n Notification) (RecordResult, error)
+
+	// ListImages returns one page of current rows that match f, in the order s.
+	ListImages(ctx context.Context, f ImageFilter, s Sort, p PageRequest) (ImagePage, error)
+	// GetImage returns one current row with its tags, or ErrNotFound.
+	GetImage(ctx context.Context, id int64) (Image, error)
+	// ListEvents returns the notifications of one image, newest first.
+	ListEvents(ctx context.Context, imageID int64, p PageRequest) (EventPage, error)
+	// ListChecks returns the newest test notifications (`diun notif test`), newest first.
+	ListChecks(ctx context.Context, limit int) ([]Event, error)
+
+	// SetState moves one image to another triage state and returns it, or ErrNotFound.
+	SetState(ctx context.Context, id int64, t Transition) (Image, error)
+	// SetHostState moves every image of hostname that is in state from; it returns how many moved.
+	SetHostState(ctx context.Context, hostname string, from State, t Transition) (int64, error)
+	// WakeSnoozed reopens the snoozed images whose time has come.
+	WakeSnoozed(ctx context.Context, now time.Time) (int64, error)
+	// DeleteImage removes an image with its events and tag links, or returns ErrNotFound.
+	DeleteImage(ctx context.Context, id int64) error
+
+	// CreateTag adds a tag; a name already taken gives ErrConflict.
+	CreateTag(ctx context.Context, name string) (Tag, error)
+	RenameTag(ctx context.Context, id int64, name string) (Tag, error)
+	DeleteTag(ctx context.Context, id int64) error
+	// ListTags returns every tag with the number of images that carry it, by name.
+	ListTags(ctx context.Context) ([]Tag, error)
+	// AttachTag and DetachTag are idempotent; an unknown image or tag gives ErrNotFound.
+	AttachTag(ctx context.Context, imageID, tagID int64) error
+	DetachTag(ctx context.Context, imageID, tagID int64) error
+
+	// Summary counts images per host and state and tells when the last notifications arrived.
+	Summary(ctx context.Context) (Summary, error)
+
+	// PruneEvents deletes events received before cutoff, in batches, keeping current rows.
+	PruneEvents(ctx context.Context, cutoff time.Time) (int64, error)
+	// CountEventsBefore tells how many events PruneEvents would delete.
+	CountEventsBefore(ctx context.Context, cutoff time.Time) (int64, error)
+
+	// Setting returns a server-wide value, or ErrNotFound.
+	Setting(ctx context.Context, key string) (string, error)
+	// PutSetting stores a server-wide value.
+	PutSetting(ctx context.Context, key, value string) error
+	// InitSetting stores value under key unless a value is there already, and returns the
+	// value that is stored: the first of several replicas to start wins.
+	InitSetting(ctx context.Context, key, value string) (string, error)
+
+	// Ping checks that the database answers.
+	Ping(ctx context.Context) error
+	// Dialect names the database engine.
+	Dialect() Dialect
+	// Close waits for writes in progress and closes the database.
+	Close() error
+}
+
+// TestImage is the image `diun notif test` sends: proof that the connection works.
+const TestImage = "docker.io/diun/testnotif:latest"
+
+// Errors a Store returns; compare with errors.Is.
+var (
+	ErrNotFound      = errors.New("not found")
+	ErrConflict      = errors.New("already exists")
+	ErrInvalid       = errors.New("invalid")
+	ErrInvalidCursor = errors.New("invalid cursor")
+	ErrClosed        = errors.New("store is closed")
+)
+
+// State is the triage state of an image.
+type State string
+
+const (
+	// StateOpen: an update waits for a person.
+	StateOpen State = "open"
+	// StateAcknowledged: a person dealt with this digest; a newer digest reopens it.
+	StateAcknowledged State = "acknowledged"
+	// StateSnoozed: hidden until SnoozedUntil, then open again.
+	StateSnoozed State = "snoozed"
+	// StateIgnored: muted until un-ignored; new digests still go into its history.
+	StateIgnored State = "ignored"
+)
+
+// States lists every triage state, in the order a person reads them.
+var States = []State{StateOpen, StateAcknowledged, StateSnoozed, StateIgnored}
+
+// Valid reports whether s is one of States.
+func (s State) Valid() bool {
+	for _, v := range States {
+		if s == v {
+			return true
+		}
+	}
+	return false
+}
+
+// Notification is one webhook body from Diun, as received.
+type Notification struct {
+	DiunVersion string
+	Hostname    string
+	Status      string
+	Provider    string
+	Image       string
+	HubLink     string
+	MimeType    string
+	Digest      string
+	Created     *time.Time
+	Platform    string
+	// Metadata is nil when Diun sent null or nothing.
+	Metadata map[string]string
+	// RawBody is the request body as received; the store keeps its first MaxRawBody bytes.
+	RawBody []byte
+	// ReceivedAt defaults to the time Record is called.
+	ReceivedAt time.Time
+}
+
+// MaxRawBody is how much of a request body each event keeps.
+const MaxRawBody = 64 << 10
+
+// IsCheck reports whether n is Diun's test notification.
+func (n Notification) IsCheck() bool { return n.Image == TestImage }
+
+// RecordResult tells what Record stored.
+type RecordResult struct {
+	EventID int64
+	// ImageID is 0 for a connection check.
+	ImageID int64
+	// Check is true for Diun's test notification.
+	Check bool
+	// State is the image's triage state after the notification.
+	State State
+}
+
+// Image is the current row of one (hostname, image).
+type Image struct {
+	ID             int64
+	Hostname       string
+	Image          string
+	Digest         string
+	Status         string
+	Provider       string
+	HubLink        string
+	MimeType       string
+	Platform       string
+	Created        *time.Time
+	Metadata       map[string]string
+	FirstSeen      time.Time
+	LastSeen       time.Time
+	Notifications  int64
+	State          State
+	StateChangedAt time.Time
+	SnoozedUntil   *time.Time
+	Tags           []Tag
+}
+
+// Event is one stored notification.
+type Event struct {
+	ID          int64
+	ImageID     int64 // 0 for a connection check
+	ReceivedAt  time.Time
+	DiunVersion string
+	Hostname    string
+	Status      string
+	Provider    string
+	Image       string
+	HubLink     string
+	MimeType    string
+	Digest      string
+	Created     *time.Time
+	Platform    string
+	Metadata    map[string]string
+	RawBody     string
+}
+
+// Tag is a user-defined label for grouping images.
+type Tag struct {
+	ID        int64
+	Name      string
+	CreatedAt time.Time
+	// Images is how many images carry the tag (filled by ListTags only).
+	Images int64
+}
+
+// Transition is a change of triage state.
+type Transition struct {
+	State State
+	// SnoozedUntil is required for StateSnoozed and must be nil otherwise.
+	SnoozedUntil *time.Time
+}
+
+// ImageFilter narrows ListImages; zero fields match everything.
+type ImageFilter struct {
+	// State "" matches every state.
+	State    State
+	Hostname string
+	Provider string
+	Tag      string
+	// Query matches a case-insensitive substring of the image reference.
+	Query string
+}
+
+// Sort is an order of ListImages.
+type Sort string
+
+const (
+	SortLastSeen  Sort = "last_seen"  // newest activity first
+	SortFirstSeen Sort = "first_seen" // newest images first
+	SortImage     Sort = "image"      // image reference, then host, A to Z
+	SortHost      Sort = "host"       // host, then image reference, A to Z
+)
+
+// Sorts lists every Sort.
+var Sorts = []Sort{SortLastSeen, SortFirstSeen, SortImage, SortHost}
+
+// Valid reports whether s is one of Sorts.
+func (s Sort) Valid() bool {
+	for _, v := range Sorts {
+		if s == v {
+			return true
+		}
+	}
+	return false
+}
+
+// PageRequest asks for one page: Cursor is "" for the first one, then the NextCursor of the
+// previous page.
+type PageRequest struct {
+	Cursor string
+	Limit  int
+}
+
+// Page sizes.
+const (
+	DefaultPageSize = 50
+	MaxPageSize     = 500
+)
+
+// ImagePage is one page of ListImages; NextCursor is "" on the last page.
+type ImagePage struct {
+	Images     []Image
+	NextCursor string
+}
+
+// EventPage is one page of ListEvents; NextCursor is "" on the last page.
+type EventPage struct {
+	Events     []Event
+	NextCursor string
+}
+
+// HostCount is how many images of one host are in one state.
+type HostCount struct {
+	Hostname string
+	State    State
+	Images   int64
+}
+
+// Summary is the overview of everything stored.
+type Summary struct {
+	Counts []HostCount
+	// LastNotification is when the newest notification of any kind arrived.
+	LastNotification *time.Time
+	// LastCheck is when the newest test notification arrived.
+	LastCheck *time.Time
+}

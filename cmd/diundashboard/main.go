@@ -1,0 +1,214 @@
+// Command diundashboard serves DiunDashboard: the webhook target for Diun, its JSON API and its
+// UI, over SQLite (the default) or PostgreSQL.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"diundashboard/server"
+	"diundashboard/server/store"
+)
+
+// version is stamped at build time: -ldflags "-X main.version=…".
+var version = "dev"
+
+func main() {
+	os.Exit(run(context.Background(), os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
+}
+
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	cmd := "serve"
+	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
+		cmd, args = args[0], args[1:]
+	}
+	if cmd == "version" {
+		fmt.Fprintln(stdout, "diundashboard", version)
+		return 0
+	}
+	if cmd == "help" {
+		args = []string{"--help"}
+		cmd = "serve"
+	}
+	cfg, err := parseConfig("diundashboard "+cmd, args, getenv, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "diundashboard:", err)
+		return 2
+	}
+	log := newLogger(cfg, stderr)
+	switch cmd {
+	case "serve":
+		err = serve(ctx, cfg, log)
+	case "migrate":
+		err = migrate(ctx, cfg, log)
+	case "token":
+		err = printToken(ctx, cfg, stdout)
+	case "healthcheck":
+		err = healthcheck(ctx, cfg)
+	default:
+		fmt.Fprintf(stderr, "diundashboard: unknown command %q; see --help\n", cmd)
+		return 2
+	}
+	if err != nil {
+		log.Error(err.Error())
+		return 1
+	}
+	return 0
+}
+
+func migrate(ctx context.Context, cfg config, log *slog.Logger) error {
+	if err := store.Migrate(ctx, cfg.DatabaseURL); err != nil {
+		return err
+	}
+	log.Info("database is up to date", "database", store.Redact(cfg.DatabaseURL))
+	return nil
+}
+
+// openStore migrates, then opens, the configured database.
+func openStore(ctx context.Context, cfg config) (store.Store, error) {
+	if err := store.Migrate(ctx, cfg.DatabaseURL); err != nil {
+		return nil, err
+	}
+	return store.Open(ctx, cfg.DatabaseURL)
+}
+
+func printToken(ctx context.Context, cfg config, stdout io.Writer) error {
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	token, _, err := server.EnsureWebhookToken(ctx, st, cfg.WebhookToken)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, token)
+	return nil
+}
+
+func serve(ctx context.Context, cfg config, log *slog.Logger) error {
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	token, created, err := server.EnsureWebhookToken(ctx, st, cfg.WebhookToken)
+	if err != nil {
+		return err
+	}
+	if created {
+		announceToken(log, cfg.ListenAddr, token)
+	}
+
+	srv := server.New(st, server.Options{WebhookToken: token, Logger: log, Version: version})
+	httpServer := &http.Server{
+		Addr:              cfg.ListenAddr,
+		Handler:           srv,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	ln, err := net.Listen("tcp", cfg.ListenAddr)
+	if err != nil {
+		return fmt.Errorf("cannot listen on %s: %w; set LISTEN_ADDR to a free address", cfg.ListenAddr, err)
+	}
+	bgCtx, stopBackground := context.WithCancel(context.Background())
+	defer stopBackground()
+	go srv.RunBackground(bgCtx)
+
+	served := make(chan error, 1)
+	go func() { served <- httpServer.Serve(ln) }()
+	log.Info("serving", "addr", ln.Addr().String(), "database", store.Redact(cfg.DatabaseURL), "version", version)
+
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing requests in flight")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := httpServer.Shutdown(shutdownCtx); err != nil {
+		log.Warn("requests still in flight were cut off", "err", err)
+	}
+	stopBackground()
+	log.Info("stopped")
+	return nil
+}
+
+// announceToken shows a generated token once, with what to paste into Diun's configuration.
+func announceToken(log *slog.Logger, listenAddr, token string) {
+	host, port, err := net.SplitHostPort(listenAddr)
+	if err != nil || host == "" || host == "0.0.0.0" || host == "::" {
+		host = "dashboard"
+	}
+	if port == "" {
+		port = "8080"
+	}
+	endpoint := fmt.Sprintf("http://%s/webhook", net.JoinHostPort(host, port))
+	log.Info("generated a webhook token and stored it in the database; it is shown below this once (`diundashboard token` prints it again)")
+	fmt.Fprintf(os.Stderr, `
+Paste this into diun.yml:
+
+  notif:
+    webhook:
+      endpoint: %s
+      method: POST
+      headers:
+        content-type: application/json
+        authorization: Bearer %s
+      timeout: 10s
+
+or set these environment variables on Diun:
+
+  DIUN_NOTIF_WEBHOOK_ENDPOINT=%s
+  DIUN_NOTIF_WEBHOOK_METHOD=POST
+  DIUN_NOTIF_WEBHOOK_HEADERS_AUTHORIZATION="Bearer %s"
+
+`, endpoint, token, endpoint, token)
+}
+
+// healthcheck asks the server at LISTEN_ADDR for /healthz, for container health checks.
+func healthcheck(ctx context.Context, cfg config) error {
+	host, port, err := net.SplitHostPort(cfg.ListenAddr)
+	if err != nil {
+		return fmt.Errorf("LISTEN_ADDR %q is not host:port", cfg.ListenAddr)
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+net.JoinHostPort(host, port)+"/healthz", nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("healthcheck: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("healthcheck: /healthz answered %s", resp.Status)
+	}
+	return nil
+}

@@ -1,0 +1,25 @@
+package server
+
+import (
+	"context"
+	"net/http"
+	"time"
+)
+
+// healthz tells that the process serves HTTP; it does not touch the database, so an
+// orchestrator does not restart the server while only the database is down.
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "version": s.opts.Version})
+}
+
+// readyz tells whether the database answers within 2 seconds.
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.store.Ping(ctx); err != nil {
+		s.log.WarnContext(r.Context(), "not ready: the database does not answer", "err", err)
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "error": "the database does not answer"})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready", "database": string(s.store.Dialect())})
+}

@@ -1,0 +1,148 @@
+package server
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"diundashboard/server/store"
+)
+
+// MaxWebhookBody is the largest webhook body accepted. Diun's bodies are a few hundred bytes;
+// a Kubernetes pod status in the metadata can reach a few kilobytes.
+const MaxWebhookBody = 1 << 20
+
+// diunPayload is what Diun's webhook notifier sends (see shared/notes/diun-webhook.md).
+// Pointers tell a missing or null field from an empty one; unknown fields are ignored.
+type diunPayload struct {
+	DiunVersion *string            `json:"diun_version"`
+	Hostname    *string            `json:"hostname"`
+	Status      *string            `json:"status"`
+	Provider    *string            `json:"provider"`
+	Image       *string            `json:"image"`
+	HubLink     *string            `json:"hub_link"`
+	MimeType    *string            `json:"mime_type"`
+	Digest      *string            `json:"digest"`
+	Created     *string            `json:"created"`
+	Platform    *string            `json:"platform"`
+	Metadata    *map[string]string `json:"metadata"`
+}
+
+// decodeError is a webhook body that cannot be stored; Status is 400 for a body that is not
+// one JSON object and 422 for an object whose fields are wrong.
+type decodeError struct {
+	Status int
+	Msg    string
+}
+
+func (e *decodeError) Error() string { return e.Msg }
+
+func badRequest(format string, args ...any) *decodeError {
+	return &decodeError{Status: 400, Msg: fmt.Sprintf(format, args...)}
+}
+
+func unprocessable(format string, args ...any) *decodeError {
+	return &decodeError{Status: 422, Msg: fmt.Sprintf(format, args...)}
+}
+
+// decodeNotification turns a webhook body into a Notification, or explains what is wrong
+// with it. It accepts exactly what any Diun v4.x sends: no Content-Type, null or missing
+// created and metadata, empty hub_link, any status.
+func decodeNotification(body []byte) (store.Notification, error) {
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) == 0 {
+		return store.Notification{}, badRequest("the body is empty: Diun sends one JSON object per image")
+	}
+	if !utf8.Valid(body) {
+		return store.Notification{}, badRequest("the body is not valid UTF-8")
+	}
+	if trimmed[0] != '{' {
+		return store.Notification{}, badRequest("the body must be one JSON object, like Diun's webhook sends")
+	}
+	dec := json.NewDecoder(bytes.NewReader(trimmed))
+	var p diunPayload
+	if err := dec.Decode(&p); err != nil {
+		return store.Notification{}, jsonError(err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return store.Notification{}, badRequest("the body must be one JSON object, but more follows it")
+	}
+	n := store.Notification{
+		DiunVersion: deref(p.DiunVersion),
+		Hostname:    deref(p.Hostname),
+		Status:      deref(p.Status),
+		Provider:    deref(p.Provider),
+		Image:       strings.TrimSpace(deref(p.Image)),
+		HubLink:     deref(p.HubLink),
+		MimeType:    deref(p.MimeType),
+		Digest:      strings.TrimSpace(deref(p.Digest)),
+		Platform:    deref(p.Platform),
+		RawBody:     body,
+	}
+	if p.Metadata != nil {
+		n.Metadata = *p.Metadata
+		if n.Metadata == nil { // "metadata": null decodes to a nil map behind a non-nil pointer
+			n.Metadata = nil
+		}
+	}
+	if p.Created != nil && *p.Created != "" {
+		t, err := time.Parse(time.RFC3339Nano, *p.Created)
+		if err != nil {
+			return store.Notification{}, unprocessable("created %q is not an RFC 3339 time (e.g. 2026-06-27T13:20:19Z)", truncateText(*p.Created, 64))
+		}
+		n.Created = &t
+	}
+	if err := n.Validate(); err != nil {
+		return store.Notification{}, unprocessable("%s", strings.TrimPrefix(err.Error(), store.ErrInvalid.Error()+": "))
+	}
+	return n, nil
+}
+
+func jsonError(err error) *decodeError {
+	var typeErr *json.UnmarshalTypeError
+	var syntaxErr *json.SyntaxError
+	switch {
+	case errors.As(err, &typeErr):
+		field := typeErr.Field
+		if field == "" {
+			return badRequest("the body must be one JSON object, not a JSON %s", typeErr.Value)
+		}
+		want := "a string"
+		if strings.HasPrefix(field, "metadata") {
+			want = "an object of strings, or null"
+			if strings.Contains(field, ".") {
+				want = "a string"
+			}
+		}
+		return unprocessable("%s must be %s, not a JSON %s", field, want, typeErr.Value)
+	case errors.As(err, &syntaxErr):
+		return badRequest("the body is not valid JSON (at byte %d): %s", syntaxErr.Offset, syntaxErr.Error())
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return badRequest("the body is not valid JSON: it ends too early")
+	default:
+		return badRequest("the body is not valid JSON: %s", err)
+	}
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// truncateText shortens untrusted text quoted back in an error, on a rune boundary.
+func truncateText(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
+}

@@ -1,0 +1,140 @@
+// Package server serves DiunDashboard over HTTP: the webhook Diun posts to, the JSON API and
+// the health endpoints, all backed by a store.Store.
+package server
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"diundashboard/server/store"
+)
+
+// Options configure a Server.
+type Options struct {
+	// WebhookToken authenticates Diun (and, until sign-in exists, API writes).
+	WebhookToken string
+	Logger       *slog.Logger
+	// StoreTimeout bounds every database call a request makes, so that a database that
+	// stopped answering costs a client a few seconds, not a hang.
+	StoreTimeout time.Duration
+	// Version is reported by /healthz.
+	Version string
+}
+
+// Server is the HTTP handler of DiunDashboard.
+type Server struct {
+	store   store.Store
+	opts    Options
+	log     *slog.Logger
+	mux     *http.ServeMux
+	handler http.Handler
+	token   tokenChecker
+}
+
+// New builds the handler over st.
+func New(st store.Store, opts Options) *Server {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.StoreTimeout <= 0 {
+		opts.StoreTimeout = 5 * time.Second
+	}
+	s := &Server{store: st, opts: opts, log: opts.Logger, mux: http.NewServeMux(), token: newTokenChecker(opts.WebhookToken)}
+	s.routes()
+	// Cross-origin protection refuses state-changing requests that a browser sends on behalf
+	// of another site; clients that are not browsers (Diun, curl) send no Sec-Fetch-Site or
+	// Origin and pass.
+	s.handler = s.logRequests(http.NewCrossOriginProtection().Handler(http.HandlerFunc(s.serve)))
+	return s
+}
+
+func (s *Server) routes() {
+	s.mux.HandleFunc("GET /healthz", s.healthz)
+	s.mux.HandleFunc("GET /readyz", s.readyz)
+
+	s.mux.HandleFunc("POST /webhook", s.webhook)
+	s.mux.HandleFunc("GET /webhook", s.webhook)
+
+	s.mux.HandleFunc("GET /api/v1/images", s.listImages)
+	s.mux.HandleFunc("GET /api/v1/images/{id}", s.getImage)
+	s.mux.HandleFunc("DELETE /api/v1/images/{id}", s.requireWriter(s.deleteImage))
+	s.mux.HandleFunc("GET /api/v1/images/{id}/events", s.listEvents)
+	s.mux.HandleFunc("POST /api/v1/images/{id}/acknowledge", s.requireWriter(s.transition(store.StateAcknowledged)))
+	s.mux.HandleFunc("POST /api/v1/images/{id}/reopen", s.requireWriter(s.transition(store.StateOpen)))
+	s.mux.HandleFunc("POST /api/v1/images/{id}/ignore", s.requireWriter(s.transition(store.StateIgnored)))
+	s.mux.HandleFunc("POST /api/v1/images/{id}/snooze", s.requireWriter(s.snooze))
+	s.mux.HandleFunc("POST /api/v1/hosts/{hostname}/acknowledge", s.requireWriter(s.acknowledgeHost))
+	s.mux.HandleFunc("PUT /api/v1/images/{id}/tags/{tag_id}", s.requireWriter(s.attachTag))
+	s.mux.HandleFunc("DELETE /api/v1/images/{id}/tags/{tag_id}", s.requireWriter(s.detachTag))
+
+	s.mux.HandleFunc("GET /api/v1/tags", s.listTags)
+	s.mux.HandleFunc("POST /api/v1/tags", s.requireWriter(s.createTag))
+	s.mux.HandleFunc("PATCH /api/v1/tags/{id}", s.requireWriter(s.renameTag))
+	s.mux.HandleFunc("DELETE /api/v1/tags/{id}", s.requireWriter(s.deleteTag))
+
+	s.mux.HandleFunc("GET /api/v1/summary", s.summary)
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// serve routes r, answering unknown routes and methods in JSON like every other error.
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	h, pattern := s.mux.Handler(r)
+	if pattern != "" {
+		s.mux.ServeHTTP(w, r)
+		return
+	}
+	// The mux answers 404 or 405 (with an Allow header); keep its verdict, not its text.
+	probe := &statusProbe{header: http.Header{}}
+	h.ServeHTTP(probe, r)
+	if probe.status == http.StatusMethodNotAllowed {
+		w.Header().Set("Allow", probe.header.Get("Allow"))
+		writeError(w, http.StatusMethodNotAllowed, "method %s is not allowed on %s; allowed: %s", r.Method, r.URL.Path, probe.header.Get("Allow"))
+		return
+	}
+	writeError(w, http.StatusNotFound, "no such endpoint: %s %s", r.Method, r.URL.Path)
+}
+
+// statusProbe records what status a handler chose and discards its body.
+type statusProbe struct {
+	header http.Header
+	status int
+}
+
+func (p *statusProbe) Header() http.Header         { return p.header }
+func (p *statusProbe) Write(b []byte) (int, error) { return len(b), nil }
+func (p *statusProbe) WriteHeader(status int)      { p.status = status }
+
+// storeContext bounds one request's database work.
+func (s *Server) storeContext(r *http.Request) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(r.Context(), s.opts.StoreTimeout)
+}
+
+// RunBackground runs the server's periodic jobs until ctx ends: snoozed images whose time has
+// come are reopened.
+func (s *Server) RunBackground(ctx context.Context) {
+	tick := time.NewTicker(30 * time.Second)
+	defer tick.Stop()
+	for {
+		s.wakeSnoozed(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+func (s *Server) wakeSnoozed(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, s.opts.StoreTimeout)
+	defer cancel()
+	n, err := s.store.WakeSnoozed(ctx, time.Now())
+	if err != nil && ctx.Err() == nil {
+		s.log.Warn("cannot reopen snoozed images", "err", err)
+	} else if n > 0 {
+		s.log.Info("reopened snoozed images", "count", n)
+	}
+}

@@ -1,0 +1,86 @@
+# DiunDashboard: build, test and CI entry points. `make` alone lists the targets.
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+GO        ?= go
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+# Applied to every `go test` that runs tests. -count=1: the database tests are not cached.
+TESTFLAGS ?= -count=1 -timeout 20m
+BENCHTIME ?= 1s
+COUNT     ?= 6
+BENCH_OUT ?= artifacts/bench/$(VERSION).txt
+FUZZTIME  ?= 20s
+
+# Tools come from the tools module (tools/go.mod), never from the main module's requirements.
+GOTOOL := $(GO) tool -modfile=tools/go.mod
+SQLC   := bin/sqlc
+
+.PHONY: help generate check-generate build run test test-postgres test-all lint bench fuzz clean
+
+help: ## list the targets
+	@echo "DiunDashboard: make TARGET"
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
+	@echo "Variables: VERSION=$(VERSION) TESTFLAGS='$(TESTFLAGS)' BENCHTIME=$(BENCHTIME) COUNT=$(COUNT) FUZZTIME=$(FUZZTIME)"
+
+# sqlc is built without cgo (it then parses PostgreSQL with a WASM libpg_query: same output).
+# About 2 minutes cold; rebuilt only when the tools module changes.
+$(SQLC): tools/go.mod tools/go.sum
+	cd tools && CGO_ENABLED=0 $(GO) build -o ../$(SQLC) github.com/sqlc-dev/sqlc/cmd/sqlc
+	@touch $@
+
+generate: $(SQLC) ## regenerate gen/ from sql/ with sqlc
+	$(SQLC) generate
+
+check-generate: generate ## fail if gen/ is not exactly what sqlc generates; sqlc vet the SQLite queries
+	SQLC=$(SQLC) scripts/check-generate.sh
+	$(SQLC) vet
+
+build: ## build bin/diundashboard (static, no cgo)
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w -X main.version=$(VERSION)" -o bin/diundashboard ./cmd/diundashboard
+
+run: ## serve on :8080 with the SQLite database in data/
+	$(GO) run ./cmd/diundashboard
+
+test: ## tests that need no external service (SQLite)
+	$(GO) test $(TESTFLAGS) ./...
+
+# With TEST_DATABASE_URL set, the tests use that server and the local one is left alone.
+test-postgres: ## start (or install) PostgreSQL, then the tests with -tags postgres
+	[[ -n "$${TEST_DATABASE_URL:-}" ]] || scripts/ensure-postgres.sh
+	$(GO) test $(TESTFLAGS) -tags postgres ./...
+
+# The postgres tag only adds the PostgreSQL tests to the untagged ones, so one tagged run is the
+# whole suite: running `test` first would run every SQLite test twice.
+test-all: test-postgres ## the whole suite: SQLite and PostgreSQL
+
+# Every check runs, then lint fails if any did. staticcheck checks both builds in one -matrix run,
+# so code used by only one of them is not reported as unused.
+lint: ## gofmt, go vet and staticcheck, without and with -tags postgres
+	@rc=0; \
+	echo "gofmt -l ."; unformatted=$$(gofmt -l .); \
+	if [[ -n $$unformatted ]]; then echo "these files need gofmt -w:"; echo "$$unformatted"; rc=1; fi; \
+	echo "go vet ./..."; $(GO) vet ./... || rc=1; \
+	echo "go vet -tags postgres ./..."; $(GO) vet -tags postgres ./... || rc=1; \
+	echo "staticcheck ./... (default and -tags postgres)"; \
+	printf 'default:\npostgres: -tags=postgres\n' | $(GOTOOL) staticcheck -matrix ./... || rc=1; \
+	exit $$rc
+
+bench: ## benchmarks into artifacts/bench/ (BENCHTIME, COUNT, BENCH_OUT)
+	@mkdir -p $(dir $(BENCH_OUT))
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) -count $(COUNT) ./... | tee $(BENCH_OUT)
+	@echo "Saved to $(BENCH_OUT). Compare two runs with:"
+	@echo "  $(GOTOOL) benchstat OLD.txt $(BENCH_OUT)"
+
+fuzz: ## run every fuzz target for FUZZTIME each
+	@list=$$($(GO) test -list '^Fuzz' ./...); \
+	targets=$$(awk '/^Fuzz/ { names[n++] = $$1; next } /^ok / { for (i = 0; i < n; i++) print $$2, names[i]; n = 0 }' <<<"$$list"); \
+	if [[ -z $$targets ]]; then echo "no fuzz targets"; exit 0; fi; \
+	while read -r pkg name; do \
+	  echo "== $$pkg $$name ($(FUZZTIME))"; \
+	  $(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) "$$pkg"; \
+	done <<<"$$targets"
+
+clean: ## remove bin/ and artifacts/ (data/ is kept)
+	rm -rf bin artifacts

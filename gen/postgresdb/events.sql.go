@@ -23,6 +23,44 @@ func (q *Queries) CountEventsBefore(ctx context.Context, before time.Time) (int6
 	return count, err
 }
 
+const countEventsPerDay = `-- name: CountEventsPerDay :many
+SELECT CAST(to_char(received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS TEXT) AS day, count(*) AS events
+FROM events
+WHERE received_at >= $1
+GROUP BY day
+ORDER BY day
+`
+
+type CountEventsPerDayRow struct {
+	Day    string
+	Events int64
+}
+
+// Notifications per UTC day since a time, for the overview's chart; the range is served by
+// events_received_at.
+func (q *Queries) CountEventsPerDay(ctx context.Context, since time.Time) ([]CountEventsPerDayRow, error) {
+	rows, err := q.db.QueryContext(ctx, countEventsPerDay, since)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []CountEventsPerDayRow
+	for rows.Next() {
+		var i CountEventsPerDayRow
+		if err := rows.Scan(&i.Day, &i.Events); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const insertEvent = `-- name: InsertEvent :one
 INSERT INTO events (image_id, received_at, diun_version, hostname, status, provider, image,
                     hub_link, mime_type, digest, created, platform, metadata, raw_body)
@@ -96,7 +134,7 @@ type ListChecksParams struct {
 	PageSize int64
 }
 
-// Diun's test notifications (no image row), newest first; served by events_image_id.
+// Diun's test notifications (no image row), newest first; served by events_checks.
 func (q *Queries) ListChecks(ctx context.Context, arg ListChecksParams) ([]Event, error) {
 	rows, err := q.db.QueryContext(ctx, listChecks, arg.BeforeID, arg.PageSize)
 	if err != nil {

@@ -15,7 +15,7 @@ SELECT id, hostname, image, digest, status, provider, hub_link, mime_type, platf
 WHERE (first_seen, id) < ($1::timestamptz, $2::bigint)
   AND (hostname = $3 OR $3 IS NULL)
   AND (provider = $4 OR $4 IS NULL)
-  AND (strpos(lower(image), lower($5::text)) > 0 OR $5 IS NULL)
+  AND (strpos(lower(image), lower($5::text COLLATE "C")) > 0 OR $5 IS NULL)
   AND (EXISTS (SELECT 1 FROM image_tags it JOIN tags t ON t.id = it.tag_id
                WHERE it.image_id = images.id AND t.name = $6) OR $6 IS NULL)
 ORDER BY first_seen DESC, id DESC
@@ -86,7 +86,7 @@ SELECT id, hostname, image, digest, status, provider, hub_link, mime_type, platf
 WHERE (hostname, image) > ($1::text, $2::text)
   AND (hostname = $3 OR $3 IS NULL)
   AND (provider = $4 OR $4 IS NULL)
-  AND (strpos(lower(image), lower($5::text)) > 0 OR $5 IS NULL)
+  AND (strpos(lower(image), lower($5::text COLLATE "C")) > 0 OR $5 IS NULL)
   AND (EXISTS (SELECT 1 FROM image_tags it JOIN tags t ON t.id = it.tag_id
                WHERE it.image_id = images.id AND t.name = $6) OR $6 IS NULL)
 ORDER BY hostname, image
@@ -157,7 +157,7 @@ SELECT id, hostname, image, digest, status, provider, hub_link, mime_type, platf
 WHERE (image, hostname) > ($1::text, $2::text)
   AND (hostname = $3 OR $3 IS NULL)
   AND (provider = $4 OR $4 IS NULL)
-  AND (strpos(lower(image), lower($5::text)) > 0 OR $5 IS NULL)
+  AND (strpos(lower(image), lower($5::text COLLATE "C")) > 0 OR $5 IS NULL)
   AND (EXISTS (SELECT 1 FROM image_tags it JOIN tags t ON t.id = it.tag_id
                WHERE it.image_id = images.id AND t.name = $6) OR $6 IS NULL)
 ORDER BY image, hostname
@@ -229,7 +229,7 @@ SELECT id, hostname, image, digest, status, provider, hub_link, mime_type, platf
 WHERE (last_seen, id) < ($1::timestamptz, $2::bigint)
   AND (hostname = $3 OR $3 IS NULL)
   AND (provider = $4 OR $4 IS NULL)
-  AND (strpos(lower(image), lower($5::text)) > 0 OR $5 IS NULL)
+  AND (strpos(lower(image), lower($5::text COLLATE "C")) > 0 OR $5 IS NULL)
   AND (EXISTS (SELECT 1 FROM image_tags it JOIN tags t ON t.id = it.tag_id
                WHERE it.image_id = images.id AND t.name = $6) OR $6 IS NULL)
 ORDER BY last_seen DESC, id DESC
@@ -304,7 +304,7 @@ WHERE state = $1::text
   AND (first_seen, id) < ($2::timestamptz, $3::bigint)
   AND (hostname = $4 OR $4 IS NULL)
   AND (provider = $5 OR $5 IS NULL)
-  AND (strpos(lower(image), lower($6::text)) > 0 OR $6 IS NULL)
+  AND (strpos(lower(image), lower($6::text COLLATE "C")) > 0 OR $6 IS NULL)
   AND (EXISTS (SELECT 1 FROM image_tags it JOIN tags t ON t.id = it.tag_id
                WHERE it.image_id = images.id AND t.name = $7) OR $7 IS NULL)
 ORDER BY first_seen DESC, id DESC
@@ -378,7 +378,7 @@ WHERE state = $1::text
   AND (hostname, image) > ($2::text, $3::text)
   AND (hostname = $4 OR $4 IS NULL)
   AND (provider = $5 OR $5 IS NULL)
-  AND (strpos(lower(image), lower($6::text)) > 0 OR $6 IS NULL)
+  AND (strpos(lower(image), lower($6::text COLLATE "C")) > 0 OR $6 IS NULL)
   AND (EXISTS (SELECT 1 FROM image_tags it JOIN tags t ON t.id = it.tag_id
                WHERE it.image_id = images.id AND t.name = $7) OR $7 IS NULL)
 ORDER BY hostname, image
@@ -452,7 +452,7 @@ WHERE state = $1::text
   AND (image, hostname) > ($2::text, $3::text)
   AND (hostname = $4 OR $4 IS NULL)
   AND (provider = $5 OR $5 IS NULL)
-  AND (strpos(lower(image), lower($6::text)) > 0 OR $6 IS NULL)
+  AND (strpos(lower(image), lower($6::text COLLATE "C")) > 0 OR $6 IS NULL)
   AND (EXISTS (SELECT 1 FROM image_tags it JOIN tags t ON t.id = it.tag_id
                WHERE it.image_id = images.id AND t.name = $7) OR $7 IS NULL)
 ORDER BY image, hostname
@@ -526,7 +526,7 @@ WHERE state = $1::text
   AND (last_seen, id) < ($2::timestamptz, $3::bigint)
   AND (hostname = $4 OR $4 IS NULL)
   AND (provider = $5 OR $5 IS NULL)
-  AND (strpos(lower(image), lower($6::text)) > 0 OR $6 IS NULL)
+  AND (strpos(lower(image), lower($6::text COLLATE "C")) > 0 OR $6 IS NULL)
   AND (EXISTS (SELECT 1 FROM image_tags it JOIN tags t ON t.id = it.tag_id
                WHERE it.image_id = images.id AND t.name = $7) OR $7 IS NULL)
 ORDER BY last_seen DESC, id DESC

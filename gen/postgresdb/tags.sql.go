@@ -87,7 +87,7 @@ func (q *Queries) GetTag(ctx context.Context, id int64) (Tag, error) {
 const listImageTags = `-- name: ListImageTags :many
 SELECT it.image_id, t.id, t.name
 FROM image_tags it JOIN tags t ON t.id = it.tag_id
-WHERE it.image_id IN (SELECT jsonb_array_elements_text($1::text::jsonb)::bigint)
+WHERE it.image_id = ANY (ARRAY(SELECT jsonb_array_elements_text($1::text::jsonb)::bigint))
 ORDER BY it.image_id, t.name
 `
 
@@ -98,6 +98,8 @@ type ListImageTagsRow struct {
 }
 
 // Tags of a page of images, in one query (ids is a JSON array of the page's image ids).
+// "= ANY (ARRAY(…))" rather than "IN (SELECT …)": the planner then probes image_tags_pkey for
+// each id instead of hashing the ids and scanning all of image_tags.
 func (q *Queries) ListImageTags(ctx context.Context, ids string) ([]ListImageTagsRow, error) {
 	rows, err := q.db.QueryContext(ctx, listImageTags, ids)
 	if err != nil {

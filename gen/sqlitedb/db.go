@@ -7,6 +7,7 @@ package sqlitedb
 import (
 	"context"
 	"database/sql"
+	"fmt"
 )
 
 type DBTX interface {
@@ -20,12 +21,628 @@ func New(db DBTX) *Queries {
 	return &Queries{db: db}
 }
 
+func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
+	q := Queries{db: db}
+	var err error
+	if q.attachTagStmt, err = db.PrepareContext(ctx, attachTag); err != nil {
+		return nil, fmt.Errorf("error preparing query AttachTag: %w", err)
+	}
+	if q.countEventsBeforeStmt, err = db.PrepareContext(ctx, countEventsBefore); err != nil {
+		return nil, fmt.Errorf("error preparing query CountEventsBefore: %w", err)
+	}
+	if q.countEventsPerDayStmt, err = db.PrepareContext(ctx, countEventsPerDay); err != nil {
+		return nil, fmt.Errorf("error preparing query CountEventsPerDay: %w", err)
+	}
+	if q.countImagesStmt, err = db.PrepareContext(ctx, countImages); err != nil {
+		return nil, fmt.Errorf("error preparing query CountImages: %w", err)
+	}
+	if q.createAPITokenStmt, err = db.PrepareContext(ctx, createAPIToken); err != nil {
+		return nil, fmt.Errorf("error preparing query CreateAPIToken: %w", err)
+	}
+	if q.createSessionStmt, err = db.PrepareContext(ctx, createSession); err != nil {
+		return nil, fmt.Errorf("error preparing query CreateSession: %w", err)
+	}
+	if q.createTagStmt, err = db.PrepareContext(ctx, createTag); err != nil {
+		return nil, fmt.Errorf("error preparing query CreateTag: %w", err)
+	}
+	if q.deleteAPITokenStmt, err = db.PrepareContext(ctx, deleteAPIToken); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteAPIToken: %w", err)
+	}
+	if q.deleteExpiredSessionsStmt, err = db.PrepareContext(ctx, deleteExpiredSessions); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteExpiredSessions: %w", err)
+	}
+	if q.deleteImageStmt, err = db.PrepareContext(ctx, deleteImage); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteImage: %w", err)
+	}
+	if q.deleteSessionStmt, err = db.PrepareContext(ctx, deleteSession); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteSession: %w", err)
+	}
+	if q.deleteTagStmt, err = db.PrepareContext(ctx, deleteTag); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteTag: %w", err)
+	}
+	if q.detachTagStmt, err = db.PrepareContext(ctx, detachTag); err != nil {
+		return nil, fmt.Errorf("error preparing query DetachTag: %w", err)
+	}
+	if q.exportAPITokensStmt, err = db.PrepareContext(ctx, exportAPITokens); err != nil {
+		return nil, fmt.Errorf("error preparing query ExportAPITokens: %w", err)
+	}
+	if q.exportEventsStmt, err = db.PrepareContext(ctx, exportEvents); err != nil {
+		return nil, fmt.Errorf("error preparing query ExportEvents: %w", err)
+	}
+	if q.exportImageTagsStmt, err = db.PrepareContext(ctx, exportImageTags); err != nil {
+		return nil, fmt.Errorf("error preparing query ExportImageTags: %w", err)
+	}
+	if q.exportImagesStmt, err = db.PrepareContext(ctx, exportImages); err != nil {
+		return nil, fmt.Errorf("error preparing query ExportImages: %w", err)
+	}
+	if q.exportSessionsStmt, err = db.PrepareContext(ctx, exportSessions); err != nil {
+		return nil, fmt.Errorf("error preparing query ExportSessions: %w", err)
+	}
+	if q.exportSettingsStmt, err = db.PrepareContext(ctx, exportSettings); err != nil {
+		return nil, fmt.Errorf("error preparing query ExportSettings: %w", err)
+	}
+	if q.exportTagsStmt, err = db.PrepareContext(ctx, exportTags); err != nil {
+		return nil, fmt.Errorf("error preparing query ExportTags: %w", err)
+	}
+	if q.getAPITokenByHashStmt, err = db.PrepareContext(ctx, getAPITokenByHash); err != nil {
+		return nil, fmt.Errorf("error preparing query GetAPITokenByHash: %w", err)
+	}
+	if q.getImageStmt, err = db.PrepareContext(ctx, getImage); err != nil {
+		return nil, fmt.Errorf("error preparing query GetImage: %w", err)
+	}
+	if q.getSessionStmt, err = db.PrepareContext(ctx, getSession); err != nil {
+		return nil, fmt.Errorf("error preparing query GetSession: %w", err)
+	}
+	if q.getSettingStmt, err = db.PrepareContext(ctx, getSetting); err != nil {
+		return nil, fmt.Errorf("error preparing query GetSetting: %w", err)
+	}
+	if q.getTagStmt, err = db.PrepareContext(ctx, getTag); err != nil {
+		return nil, fmt.Errorf("error preparing query GetTag: %w", err)
+	}
+	if q.importAPITokenStmt, err = db.PrepareContext(ctx, importAPIToken); err != nil {
+		return nil, fmt.Errorf("error preparing query ImportAPIToken: %w", err)
+	}
+	if q.importEventStmt, err = db.PrepareContext(ctx, importEvent); err != nil {
+		return nil, fmt.Errorf("error preparing query ImportEvent: %w", err)
+	}
+	if q.importImageStmt, err = db.PrepareContext(ctx, importImage); err != nil {
+		return nil, fmt.Errorf("error preparing query ImportImage: %w", err)
+	}
+	if q.importImageTagStmt, err = db.PrepareContext(ctx, importImageTag); err != nil {
+		return nil, fmt.Errorf("error preparing query ImportImageTag: %w", err)
+	}
+	if q.importSessionStmt, err = db.PrepareContext(ctx, importSession); err != nil {
+		return nil, fmt.Errorf("error preparing query ImportSession: %w", err)
+	}
+	if q.importSettingStmt, err = db.PrepareContext(ctx, importSetting); err != nil {
+		return nil, fmt.Errorf("error preparing query ImportSetting: %w", err)
+	}
+	if q.importTagStmt, err = db.PrepareContext(ctx, importTag); err != nil {
+		return nil, fmt.Errorf("error preparing query ImportTag: %w", err)
+	}
+	if q.insertEventStmt, err = db.PrepareContext(ctx, insertEvent); err != nil {
+		return nil, fmt.Errorf("error preparing query InsertEvent: %w", err)
+	}
+	if q.insertSettingIfAbsentStmt, err = db.PrepareContext(ctx, insertSettingIfAbsent); err != nil {
+		return nil, fmt.Errorf("error preparing query InsertSettingIfAbsent: %w", err)
+	}
+	if q.lastEventTimeStmt, err = db.PrepareContext(ctx, lastEventTime); err != nil {
+		return nil, fmt.Errorf("error preparing query LastEventTime: %w", err)
+	}
+	if q.listAPITokensStmt, err = db.PrepareContext(ctx, listAPITokens); err != nil {
+		return nil, fmt.Errorf("error preparing query ListAPITokens: %w", err)
+	}
+	if q.listChecksStmt, err = db.PrepareContext(ctx, listChecks); err != nil {
+		return nil, fmt.Errorf("error preparing query ListChecks: %w", err)
+	}
+	if q.listEventsStmt, err = db.PrepareContext(ctx, listEvents); err != nil {
+		return nil, fmt.Errorf("error preparing query ListEvents: %w", err)
+	}
+	if q.listImageTagsStmt, err = db.PrepareContext(ctx, listImageTags); err != nil {
+		return nil, fmt.Errorf("error preparing query ListImageTags: %w", err)
+	}
+	if q.listImagesByFirstSeenStmt, err = db.PrepareContext(ctx, listImagesByFirstSeen); err != nil {
+		return nil, fmt.Errorf("error preparing query ListImagesByFirstSeen: %w", err)
+	}
+	if q.listImagesByHostStmt, err = db.PrepareContext(ctx, listImagesByHost); err != nil {
+		return nil, fmt.Errorf("error preparing query ListImagesByHost: %w", err)
+	}
+	if q.listImagesByImageStmt, err = db.PrepareContext(ctx, listImagesByImage); err != nil {
+		return nil, fmt.Errorf("error preparing query ListImagesByImage: %w", err)
+	}
+	if q.listImagesByLastSeenStmt, err = db.PrepareContext(ctx, listImagesByLastSeen); err != nil {
+		return nil, fmt.Errorf("error preparing query ListImagesByLastSeen: %w", err)
+	}
+	if q.listImagesInStateByFirstSeenStmt, err = db.PrepareContext(ctx, listImagesInStateByFirstSeen); err != nil {
+		return nil, fmt.Errorf("error preparing query ListImagesInStateByFirstSeen: %w", err)
+	}
+	if q.listImagesInStateByHostStmt, err = db.PrepareContext(ctx, listImagesInStateByHost); err != nil {
+		return nil, fmt.Errorf("error preparing query ListImagesInStateByHost: %w", err)
+	}
+	if q.listImagesInStateByImageStmt, err = db.PrepareContext(ctx, listImagesInStateByImage); err != nil {
+		return nil, fmt.Errorf("error preparing query ListImagesInStateByImage: %w", err)
+	}
+	if q.listImagesInStateByLastSeenStmt, err = db.PrepareContext(ctx, listImagesInStateByLastSeen); err != nil {
+		return nil, fmt.Errorf("error preparing query ListImagesInStateByLastSeen: %w", err)
+	}
+	if q.listTagsStmt, err = db.PrepareContext(ctx, listTags); err != nil {
+		return nil, fmt.Errorf("error preparing query ListTags: %w", err)
+	}
+	if q.pruneEventsStmt, err = db.PrepareContext(ctx, pruneEvents); err != nil {
+		return nil, fmt.Errorf("error preparing query PruneEvents: %w", err)
+	}
+	if q.putSettingStmt, err = db.PrepareContext(ctx, putSetting); err != nil {
+		return nil, fmt.Errorf("error preparing query PutSetting: %w", err)
+	}
+	if q.renameTagStmt, err = db.PrepareContext(ctx, renameTag); err != nil {
+		return nil, fmt.Errorf("error preparing query RenameTag: %w", err)
+	}
+	if q.setHostStateStmt, err = db.PrepareContext(ctx, setHostState); err != nil {
+		return nil, fmt.Errorf("error preparing query SetHostState: %w", err)
+	}
+	if q.setImageStateStmt, err = db.PrepareContext(ctx, setImageState); err != nil {
+		return nil, fmt.Errorf("error preparing query SetImageState: %w", err)
+	}
+	if q.touchAPITokenStmt, err = db.PrepareContext(ctx, touchAPIToken); err != nil {
+		return nil, fmt.Errorf("error preparing query TouchAPIToken: %w", err)
+	}
+	if q.touchSessionStmt, err = db.PrepareContext(ctx, touchSession); err != nil {
+		return nil, fmt.Errorf("error preparing query TouchSession: %w", err)
+	}
+	if q.upsertImageStmt, err = db.PrepareContext(ctx, upsertImage); err != nil {
+		return nil, fmt.Errorf("error preparing query UpsertImage: %w", err)
+	}
+	if q.wakeSnoozedStmt, err = db.PrepareContext(ctx, wakeSnoozed); err != nil {
+		return nil, fmt.Errorf("error preparing query WakeSnoozed: %w", err)
+	}
+	return &q, nil
+}
+
+func (q *Queries) Close() error {
+	var err error
+	if q.attachTagStmt != nil {
+		if cerr := q.attachTagStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing attachTagStmt: %w", cerr)
+		}
+	}
+	if q.countEventsBeforeStmt != nil {
+		if cerr := q.countEventsBeforeStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing countEventsBeforeStmt: %w", cerr)
+		}
+	}
+	if q.countEventsPerDayStmt != nil {
+		if cerr := q.countEventsPerDayStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing countEventsPerDayStmt: %w", cerr)
+		}
+	}
+	if q.countImagesStmt != nil {
+		if cerr := q.countImagesStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing countImagesStmt: %w", cerr)
+		}
+	}
+	if q.createAPITokenStmt != nil {
+		if cerr := q.createAPITokenStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing createAPITokenStmt: %w", cerr)
+		}
+	}
+	if q.createSessionStmt != nil {
+		if cerr := q.createSessionStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing createSessionStmt: %w", cerr)
+		}
+	}
+	if q.createTagStmt != nil {
+		if cerr := q.createTagStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing createTagStmt: %w", cerr)
+		}
+	}
+	if q.deleteAPITokenStmt != nil {
+		if cerr := q.deleteAPITokenStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteAPITokenStmt: %w", cerr)
+		}
+	}
+	if q.deleteExpiredSessionsStmt != nil {
+		if cerr := q.deleteExpiredSessionsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteExpiredSessionsStmt: %w", cerr)
+		}
+	}
+	if q.deleteImageStmt != nil {
+		if cerr := q.deleteImageStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteImageStmt: %w", cerr)
+		}
+	}
+	if q.deleteSessionStmt != nil {
+		if cerr := q.deleteSessionStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteSessionStmt: %w", cerr)
+		}
+	}
+	if q.deleteTagStmt != nil {
+		if cerr := q.deleteTagStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteTagStmt: %w", cerr)
+		}
+	}
+	if q.detachTagStmt != nil {
+		if cerr := q.detachTagStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing detachTagStmt: %w", cerr)
+		}
+	}
+	if q.exportAPITokensStmt != nil {
+		if cerr := q.exportAPITokensStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing exportAPITokensStmt: %w", cerr)
+		}
+	}
+	if q.exportEventsStmt != nil {
+		if cerr := q.exportEventsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing exportEventsStmt: %w", cerr)
+		}
+	}
+	if q.exportImageTagsStmt != nil {
+		if cerr := q.exportImageTagsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing exportImageTagsStmt: %w", cerr)
+		}
+	}
+	if q.exportImagesStmt != nil {
+		if cerr := q.exportImagesStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing exportImagesStmt: %w", cerr)
+		}
+	}
+	if q.exportSessionsStmt != nil {
+		if cerr := q.exportSessionsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing exportSessionsStmt: %w", cerr)
+		}
+	}
+	if q.exportSettingsStmt != nil {
+		if cerr := q.exportSettingsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing exportSettingsStmt: %w", cerr)
+		}
+	}
+	if q.exportTagsStmt != nil {
+		if cerr := q.exportTagsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing exportTagsStmt: %w", cerr)
+		}
+	}
+	if q.getAPITokenByHashStmt != nil {
+		if cerr := q.getAPITokenByHashStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getAPITokenByHashStmt: %w", cerr)
+		}
+	}
+	if q.getImageStmt != nil {
+		if cerr := q.getImageStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getImageStmt: %w", cerr)
+		}
+	}
+	if q.getSessionStmt != nil {
+		if cerr := q.getSessionStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getSessionStmt: %w", cerr)
+		}
+	}
+	if q.getSettingStmt != nil {
+		if cerr := q.getSettingStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getSettingStmt: %w", cerr)
+		}
+	}
+	if q.getTagStmt != nil {
+		if cerr := q.getTagStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getTagStmt: %w", cerr)
+		}
+	}
+	if q.importAPITokenStmt != nil {
+		if cerr := q.importAPITokenStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing importAPITokenStmt: %w", cerr)
+		}
+	}
+	if q.importEventStmt != nil {
+		if cerr := q.importEventStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing importEventStmt: %w", cerr)
+		}
+	}
+	if q.importImageStmt != nil {
+		if cerr := q.importImageStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing importImageStmt: %w", cerr)
+		}
+	}
+	if q.importImageTagStmt != nil {
+		if cerr := q.importImageTagStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing importImageTagStmt: %w", cerr)
+		}
+	}
+	if q.importSessionStmt != nil {
+		if cerr := q.importSessionStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing importSessionStmt: %w", cerr)
+		}
+	}
+	if q.importSettingStmt != nil {
+		if cerr := q.importSettingStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing importSettingStmt: %w", cerr)
+		}
+	}
+	if q.importTagStmt != nil {
+		if cerr := q.importTagStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing importTagStmt: %w", cerr)
+		}
+	}
+	if q.insertEventStmt != nil {
+		if cerr := q.insertEventStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing insertEventStmt: %w", cerr)
+		}
+	}
+	if q.insertSettingIfAbsentStmt != nil {
+		if cerr := q.insertSettingIfAbsentStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing insertSettingIfAbsentStmt: %w", cerr)
+		}
+	}
+	if q.lastEventTimeStmt != nil {
+		if cerr := q.lastEventTimeStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing lastEventTimeStmt: %w", cerr)
+		}
+	}
+	if q.listAPITokensStmt != nil {
+		if cerr := q.listAPITokensStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listAPITokensStmt: %w", cerr)
+		}
+	}
+	if q.listChecksStmt != nil {
+		if cerr := q.listChecksStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listChecksStmt: %w", cerr)
+		}
+	}
+	if q.listEventsStmt != nil {
+		if cerr := q.listEventsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listEventsStmt: %w", cerr)
+		}
+	}
+	if q.listImageTagsStmt != nil {
+		if cerr := q.listImageTagsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listImageTagsStmt: %w", cerr)
+		}
+	}
+	if q.listImagesByFirstSeenStmt != nil {
+		if cerr := q.listImagesByFirstSeenStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listImagesByFirstSeenStmt: %w", cerr)
+		}
+	}
+	if q.listImagesByHostStmt != nil {
+		if cerr := q.listImagesByHostStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listImagesByHostStmt: %w", cerr)
+		}
+	}
+	if q.listImagesByImageStmt != nil {
+		if cerr := q.listImagesByImageStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listImagesByImageStmt: %w", cerr)
+		}
+	}
+	if q.listImagesByLastSeenStmt != nil {
+		if cerr := q.listImagesByLastSeenStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listImagesByLastSeenStmt: %w", cerr)
+		}
+	}
+	if q.listImagesInStateByFirstSeenStmt != nil {
+		if cerr := q.listImagesInStateByFirstSeenStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listImagesInStateByFirstSeenStmt: %w", cerr)
+		}
+	}
+	if q.listImagesInStateByHostStmt != nil {
+		if cerr := q.listImagesInStateByHostStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listImagesInStateByHostStmt: %w", cerr)
+		}
+	}
+	if q.listImagesInStateByImageStmt != nil {
+		if cerr := q.listImagesInStateByImageStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listImagesInStateByImageStmt: %w", cerr)
+		}
+	}
+	if q.listImagesInStateByLastSeenStmt != nil {
+		if cerr := q.listImagesInStateByLastSeenStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listImagesInStateByLastSeenStmt: %w", cerr)
+		}
+	}
+	if q.listTagsStmt != nil {
+		if cerr := q.listTagsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listTagsStmt: %w", cerr)
+		}
+	}
+	if q.pruneEventsStmt != nil {
+		if cerr := q.pruneEventsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing pruneEventsStmt: %w", cerr)
+		}
+	}
+	if q.putSettingStmt != nil {
+		if cerr := q.putSettingStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing putSettingStmt: %w", cerr)
+		}
+	}
+	if q.renameTagStmt != nil {
+		if cerr := q.renameTagStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing renameTagStmt: %w", cerr)
+		}
+	}
+	if q.setHostStateStmt != nil {
+		if cerr := q.setHostStateStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing setHostStateStmt: %w", cerr)
+		}
+	}
+	if q.setImageStateStmt != nil {
+		if cerr := q.setImageStateStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing setImageStateStmt: %w", cerr)
+		}
+	}
+	if q.touchAPITokenStmt != nil {
+		if cerr := q.touchAPITokenStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing touchAPITokenStmt: %w", cerr)
+		}
+	}
+	if q.touchSessionStmt != nil {
+		if cerr := q.touchSessionStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing touchSessionStmt: %w", cerr)
+		}
+	}
+	if q.upsertImageStmt != nil {
+		if cerr := q.upsertImageStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing upsertImageStmt: %w", cerr)
+		}
+	}
+	if q.wakeSnoozedStmt != nil {
+		if cerr := q.wakeSnoozedStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing wakeSnoozedStmt: %w", cerr)
+		}
+	}
+	return err
+}
+
+func (q *Queries) exec(ctx context.Context, stmt *sql.Stmt, query string, args ...interface{}) (sql.Result, error) {
+	switch {
+	case stmt != nil && q.tx != nil:
+		return q.tx.StmtContext(ctx, stmt).ExecContext(ctx, args...)
+	case stmt != nil:
+		return stmt.ExecContext(ctx, args...)
+	default:
+		return q.db.ExecContext(ctx, query, args...)
+	}
+}
+
+func (q *Queries) query(ctx context.Context, stmt *sql.Stmt, query string, args ...interface{}) (*sql.Rows, error) {
+	switch {
+	case stmt != nil && q.tx != nil:
+		return q.tx.StmtContext(ctx, stmt).QueryContext(ctx, args...)
+	case stmt != nil:
+		return stmt.QueryContext(ctx, args...)
+	default:
+		return q.db.QueryContext(ctx, query, args...)
+	}
+}
+
+func (q *Queries) queryRow(ctx context.Context, stmt *sql.Stmt, query string, args ...interface{}) *sql.Row {
+	switch {
+	case stmt != nil && q.tx != nil:
+		return q.tx.StmtContext(ctx, stmt).QueryRowContext(ctx, args...)
+	case stmt != nil:
+		return stmt.QueryRowContext(ctx, args...)
+	default:
+		return q.db.QueryRowContext(ctx, query, args...)
+	}
+}
+
 type Queries struct {
-	db DBTX
+	db                               DBTX
+	tx                               *sql.Tx
+	attachTagStmt                    *sql.Stmt
+	countEventsBeforeStmt            *sql.Stmt
+	countEventsPerDayStmt            *sql.Stmt
+	countImagesStmt                  *sql.Stmt
+	createAPITokenStmt               *sql.Stmt
+	createSessionStmt                *sql.Stmt
+	createTagStmt                    *sql.Stmt
+	deleteAPITokenStmt               *sql.Stmt
+	deleteExpiredSessionsStmt        *sql.Stmt
+	deleteImageStmt                  *sql.Stmt
+	deleteSessionStmt                *sql.Stmt
+	deleteTagStmt                    *sql.Stmt
+	detachTagStmt                    *sql.Stmt
+	exportAPITokensStmt              *sql.Stmt
+	exportEventsStmt                 *sql.Stmt
+	exportImageTagsStmt              *sql.Stmt
+	exportImagesStmt                 *sql.Stmt
+	exportSessionsStmt               *sql.Stmt
+	exportSettingsStmt               *sql.Stmt
+	exportTagsStmt                   *sql.Stmt
+	getAPITokenByHashStmt            *sql.Stmt
+	getImageStmt                     *sql.Stmt
+	getSessionStmt                   *sql.Stmt
+	getSettingStmt                   *sql.Stmt
+	getTagStmt                       *sql.Stmt
+	importAPITokenStmt               *sql.Stmt
+	importEventStmt                  *sql.Stmt
+	importImageStmt                  *sql.Stmt
+	importImageTagStmt               *sql.Stmt
+	importSessionStmt                *sql.Stmt
+	importSettingStmt                *sql.Stmt
+	importTagStmt                    *sql.Stmt
+	insertEventStmt                  *sql.Stmt
+	insertSettingIfAbsentStmt        *sql.Stmt
+	lastEventTimeStmt                *sql.Stmt
+	listAPITokensStmt                *sql.Stmt
+	listChecksStmt                   *sql.Stmt
+	listEventsStmt                   *sql.Stmt
+	listImageTagsStmt                *sql.Stmt
+	listImagesByFirstSeenStmt        *sql.Stmt
+	listImagesByHostStmt             *sql.Stmt
+	listImagesByImageStmt            *sql.Stmt
+	listImagesByLastSeenStmt         *sql.Stmt
+	listImagesInStateByFirstSeenStmt *sql.Stmt
+	listImagesInStateByHostStmt      *sql.Stmt
+	listImagesInStateByImageStmt     *sql.Stmt
+	listImagesInStateByLastSeenStmt  *sql.Stmt
+	listTagsStmt                     *sql.Stmt
+	pruneEventsStmt                  *sql.Stmt
+	putSettingStmt                   *sql.Stmt
+	renameTagStmt                    *sql.Stmt
+	setHostStateStmt                 *sql.Stmt
+	setImageStateStmt                *sql.Stmt
+	touchAPITokenStmt                *sql.Stmt
+	touchSessionStmt                 *sql.Stmt
+	upsertImageStmt                  *sql.Stmt
+	wakeSnoozedStmt                  *sql.Stmt
 }
 
 func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 	return &Queries{
-		db: tx,
+		db:                               tx,
+		tx:                               tx,
+		attachTagStmt:                    q.attachTagStmt,
+		countEventsBeforeStmt:            q.countEventsBeforeStmt,
+		countEventsPerDayStmt:            q.countEventsPerDayStmt,
+		countImagesStmt:                  q.countImagesStmt,
+		createAPITokenStmt:               q.createAPITokenStmt,
+		createSessionStmt:                q.createSessionStmt,
+		createTagStmt:                    q.createTagStmt,
+		deleteAPITokenStmt:               q.deleteAPITokenStmt,
+		deleteExpiredSessionsStmt:        q.deleteExpiredSessionsStmt,
+		deleteImageStmt:                  q.deleteImageStmt,
+		deleteSessionStmt:                q.deleteSessionStmt,
+		deleteTagStmt:                    q.deleteTagStmt,
+		detachTagStmt:                    q.detachTagStmt,
+		exportAPITokensStmt:              q.exportAPITokensStmt,
+		exportEventsStmt:                 q.exportEventsStmt,
+		exportImageTagsStmt:              q.exportImageTagsStmt,
+		exportImagesStmt:                 q.exportImagesStmt,
+		exportSessionsStmt:               q.exportSessionsStmt,
+		exportSettingsStmt:               q.exportSettingsStmt,
+		exportTagsStmt:                   q.exportTagsStmt,
+		getAPITokenByHashStmt:            q.getAPITokenByHashStmt,
+		getImageStmt:                     q.getImageStmt,
+		getSessionStmt:                   q.getSessionStmt,
+		getSettingStmt:                   q.getSettingStmt,
+		getTagStmt:                       q.getTagStmt,
+		importAPITokenStmt:               q.importAPITokenStmt,
+		importEventStmt:                  q.importEventStmt,
+		importImageStmt:                  q.importImageStmt,
+		importImageTagStmt:               q.importImageTagStmt,
+		importSessionStmt:                q.importSessionStmt,
+		importSettingStmt:                q.importSettingStmt,
+		importTagStmt:                    q.importTagStmt,
+		insertEventStmt:                  q.insertEventStmt,
+		insertSettingIfAbsentStmt:        q.insertSettingIfAbsentStmt,
+		lastEventTimeStmt:                q.lastEventTimeStmt,
+		listAPITokensStmt:                q.listAPITokensStmt,
+		listChecksStmt:                   q.listChecksStmt,
+		listEventsStmt:                   q.listEventsStmt,
+		listImageTagsStmt:                q.listImageTagsStmt,
+		listImagesByFirstSeenStmt:        q.listImagesByFirstSeenStmt,
+		listImagesByHostStmt:             q.listImagesByHostStmt,
+		listImagesByImageStmt:            q.listImagesByImageStmt,
+		listImagesByLastSeenStmt:         q.listImagesByLastSeenStmt,
+		listImagesInStateByFirstSeenStmt: q.listImagesInStateByFirstSeenStmt,
+		listImagesInStateByHostStmt:      q.listImagesInStateByHostStmt,
+		listImagesInStateByImageStmt:     q.listImagesInStateByImageStmt,
+		listImagesInStateByLastSeenStmt:  q.listImagesInStateByLastSeenStmt,
+		listTagsStmt:                     q.listTagsStmt,
+		pruneEventsStmt:                  q.pruneEventsStmt,
+		putSettingStmt:                   q.putSettingStmt,
+		renameTagStmt:                    q.renameTagStmt,
+		setHostStateStmt:                 q.setHostStateStmt,
+		setImageStateStmt:                q.setImageStateStmt,
+		touchAPITokenStmt:                q.touchAPITokenStmt,
+		touchSessionStmt:                 q.touchSessionStmt,
+		upsertImageStmt:                  q.upsertImageStmt,
+		wakeSnoozedStmt:                  q.wakeSnoozedStmt,
 	}
 }

@@ -17,10 +17,48 @@ SELECT count(*) FROM events WHERE received_at < ?1
 `
 
 func (q *Queries) CountEventsBefore(ctx context.Context, before time.Time) (int64, error) {
-	row := q.db.QueryRowContext(ctx, countEventsBefore, before)
+	row := q.queryRow(ctx, q.countEventsBeforeStmt, countEventsBefore, before)
 	var count int64
 	err := row.Scan(&count)
 	return count, err
+}
+
+const countEventsPerDay = `-- name: CountEventsPerDay :many
+SELECT CAST(date(received_at) AS TEXT) AS day, count(*) AS events
+FROM events
+WHERE received_at >= ?1
+GROUP BY day
+ORDER BY day
+`
+
+type CountEventsPerDayRow struct {
+	Day    string
+	Events int64
+}
+
+// Notifications per UTC day since a time, for the overview's chart; the range is served by
+// events_received_at.
+func (q *Queries) CountEventsPerDay(ctx context.Context, since time.Time) ([]CountEventsPerDayRow, error) {
+	rows, err := q.query(ctx, q.countEventsPerDayStmt, countEventsPerDay, since)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []CountEventsPerDayRow
+	for rows.Next() {
+		var i CountEventsPerDayRow
+		if err := rows.Scan(&i.Day, &i.Events); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const insertEvent = `-- name: InsertEvent :one
@@ -51,7 +89,7 @@ type InsertEventParams struct {
 }
 
 func (q *Queries) InsertEvent(ctx context.Context, arg InsertEventParams) (int64, error) {
-	row := q.db.QueryRowContext(ctx, insertEvent,
+	row := q.queryRow(ctx, q.insertEventStmt, insertEvent,
 		arg.ImageID,
 		arg.ReceivedAt,
 		arg.DiunVersion,
@@ -78,7 +116,7 @@ SELECT received_at FROM events ORDER BY received_at DESC LIMIT 1
 
 // The newest notification of any kind; served by events_received_at.
 func (q *Queries) LastEventTime(ctx context.Context) (time.Time, error) {
-	row := q.db.QueryRowContext(ctx, lastEventTime)
+	row := q.queryRow(ctx, q.lastEventTimeStmt, lastEventTime)
 	var received_at time.Time
 	err := row.Scan(&received_at)
 	return received_at, err
@@ -96,9 +134,9 @@ type ListChecksParams struct {
 	PageSize int64
 }
 
-// Diun's test notifications (no image row), newest first; served by events_image_id.
+// Diun's test notifications (no image row), newest first; served by events_checks.
 func (q *Queries) ListChecks(ctx context.Context, arg ListChecksParams) ([]Event, error) {
-	rows, err := q.db.QueryContext(ctx, listChecks, arg.BeforeID, arg.PageSize)
+	rows, err := q.query(ctx, q.listChecksStmt, listChecks, arg.BeforeID, arg.PageSize)
 	if err != nil {
 		return nil, err
 	}
@@ -151,7 +189,7 @@ type ListEventsParams struct {
 
 // Newest first; keyset on id, served by events_image_id (image_id, id).
 func (q *Queries) ListEvents(ctx context.Context, arg ListEventsParams) ([]Event, error) {
-	rows, err := q.db.QueryContext(ctx, listEvents, arg.ImageID, arg.BeforeID, arg.PageSize)
+	rows, err := q.query(ctx, q.listEventsStmt, listEvents, arg.ImageID, arg.BeforeID, arg.PageSize)
 	if err != nil {
 		return nil, err
 	}
@@ -202,7 +240,7 @@ type PruneEventsParams struct {
 // Deletes at most page_size events received before the cutoff, oldest first, so that a large
 // prune runs as short transactions that never hold the writer for long.
 func (q *Queries) PruneEvents(ctx context.Context, arg PruneEventsParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, pruneEvents, arg.Before, arg.PageSize)
+	result, err := q.exec(ctx, q.pruneEventsStmt, pruneEvents, arg.Before, arg.PageSize)
 	if err != nil {
 		return 0, err
 	}

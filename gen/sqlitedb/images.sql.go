@@ -27,7 +27,7 @@ type CountImagesRow struct {
 
 // Served by images_state_host (state, hostname, image), which covers the whole query.
 func (q *Queries) CountImages(ctx context.Context) ([]CountImagesRow, error) {
-	rows, err := q.db.QueryContext(ctx, countImages)
+	rows, err := q.query(ctx, q.countImagesStmt, countImages)
 	if err != nil {
 		return nil, err
 	}
@@ -54,7 +54,7 @@ DELETE FROM images WHERE id = ?1
 `
 
 func (q *Queries) DeleteImage(ctx context.Context, id int64) (int64, error) {
-	result, err := q.db.ExecContext(ctx, deleteImage, id)
+	result, err := q.exec(ctx, q.deleteImageStmt, deleteImage, id)
 	if err != nil {
 		return 0, err
 	}
@@ -66,7 +66,7 @@ SELECT id, hostname, image, digest, status, provider, hub_link, mime_type, platf
 `
 
 func (q *Queries) GetImage(ctx context.Context, id int64) (Image, error) {
-	row := q.db.QueryRowContext(ctx, getImage, id)
+	row := q.queryRow(ctx, q.getImageStmt, getImage, id)
 	var i Image
 	err := row.Scan(
 		&i.ID,
@@ -106,7 +106,7 @@ type SetHostStateParams struct {
 
 // Bulk triage of one host: moves every image of the host in from_state.
 func (q *Queries) SetHostState(ctx context.Context, arg SetHostStateParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, setHostState,
+	result, err := q.exec(ctx, q.setHostStateStmt, setHostState,
 		arg.State,
 		arg.SnoozedUntil,
 		arg.ChangedAt,
@@ -134,7 +134,7 @@ type SetImageStateParams struct {
 }
 
 func (q *Queries) SetImageState(ctx context.Context, arg SetImageStateParams) (Image, error) {
-	row := q.db.QueryRowContext(ctx, setImageState,
+	row := q.queryRow(ctx, q.setImageStateStmt, setImageState,
 		arg.State,
 		arg.SnoozedUntil,
 		arg.ChangedAt,
@@ -210,7 +210,7 @@ type UpsertImageRow struct {
 // image; snoozed and ignored images keep their state (their history still grows).
 // Every expression in DO UPDATE reads the row as it was before the update.
 func (q *Queries) UpsertImage(ctx context.Context, arg UpsertImageParams) (UpsertImageRow, error) {
-	row := q.db.QueryRowContext(ctx, upsertImage,
+	row := q.queryRow(ctx, q.upsertImageStmt, upsertImage,
 		arg.Hostname,
 		arg.Image,
 		arg.Digest,
@@ -236,7 +236,7 @@ WHERE state = 'snoozed' AND snoozed_until <= ?1
 
 // Snoozed images whose time has come are open again.
 func (q *Queries) WakeSnoozed(ctx context.Context, now time.Time) (int64, error) {
-	result, err := q.db.ExecContext(ctx, wakeSnoozed, now)
+	result, err := q.exec(ctx, q.wakeSnoozedStmt, wakeSnoozed, now)
 	if err != nil {
 		return 0, err
 	}

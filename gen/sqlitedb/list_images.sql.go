@@ -33,7 +33,7 @@ type ListImagesByFirstSeenParams struct {
 }
 
 func (q *Queries) ListImagesByFirstSeen(ctx context.Context, arg ListImagesByFirstSeenParams) ([]Image, error) {
-	rows, err := q.db.QueryContext(ctx, listImagesByFirstSeen,
+	rows, err := q.query(ctx, q.listImagesByFirstSeenStmt, listImagesByFirstSeen,
 		arg.AfterTime,
 		arg.AfterID,
 		arg.Hostname,
@@ -104,7 +104,7 @@ type ListImagesByHostParams struct {
 }
 
 func (q *Queries) ListImagesByHost(ctx context.Context, arg ListImagesByHostParams) ([]Image, error) {
-	rows, err := q.db.QueryContext(ctx, listImagesByHost,
+	rows, err := q.query(ctx, q.listImagesByHostStmt, listImagesByHost,
 		arg.AfterHostname,
 		arg.AfterImage,
 		arg.Hostname,
@@ -175,7 +175,7 @@ type ListImagesByImageParams struct {
 }
 
 func (q *Queries) ListImagesByImage(ctx context.Context, arg ListImagesByImageParams) ([]Image, error) {
-	rows, err := q.db.QueryContext(ctx, listImagesByImage,
+	rows, err := q.query(ctx, q.listImagesByImageStmt, listImagesByImage,
 		arg.AfterImage,
 		arg.AfterHostname,
 		arg.Hostname,
@@ -250,7 +250,7 @@ type ListImagesByLastSeenParams struct {
 // filter, so that every one is served by the index of the same columns (see the migration).
 // The first page passes a cursor before every row (the store's sentinels).
 func (q *Queries) ListImagesByLastSeen(ctx context.Context, arg ListImagesByLastSeenParams) ([]Image, error) {
-	rows, err := q.db.QueryContext(ctx, listImagesByLastSeen,
+	rows, err := q.query(ctx, q.listImagesByLastSeenStmt, listImagesByLastSeen,
 		arg.AfterTime,
 		arg.AfterID,
 		arg.Hostname,
@@ -323,7 +323,7 @@ type ListImagesInStateByFirstSeenParams struct {
 }
 
 func (q *Queries) ListImagesInStateByFirstSeen(ctx context.Context, arg ListImagesInStateByFirstSeenParams) ([]Image, error) {
-	rows, err := q.db.QueryContext(ctx, listImagesInStateByFirstSeen,
+	rows, err := q.query(ctx, q.listImagesInStateByFirstSeenStmt, listImagesInStateByFirstSeen,
 		arg.State,
 		arg.AfterTime,
 		arg.AfterID,
@@ -397,7 +397,7 @@ type ListImagesInStateByHostParams struct {
 }
 
 func (q *Queries) ListImagesInStateByHost(ctx context.Context, arg ListImagesInStateByHostParams) ([]Image, error) {
-	rows, err := q.db.QueryContext(ctx, listImagesInStateByHost,
+	rows, err := q.query(ctx, q.listImagesInStateByHostStmt, listImagesInStateByHost,
 		arg.State,
 		arg.AfterHostname,
 		arg.AfterImage,
@@ -471,7 +471,7 @@ type ListImagesInStateByImageParams struct {
 }
 
 func (q *Queries) ListImagesInStateByImage(ctx context.Context, arg ListImagesInStateByImageParams) ([]Image, error) {
-	rows, err := q.db.QueryContext(ctx, listImagesInStateByImage,
+	rows, err := q.query(ctx, q.listImagesInStateByImageStmt, listImagesInStateByImage,
 		arg.State,
 		arg.AfterImage,
 		arg.AfterHostname,
@@ -545,7 +545,7 @@ type ListImagesInStateByLastSeenParams struct {
 }
 
 func (q *Queries) ListImagesInStateByLastSeen(ctx context.Context, arg ListImagesInStateByLastSeenParams) ([]Image, error) {
-	rows, err := q.db.QueryContext(ctx, listImagesInStateByLastSeen,
+	rows, err := q.query(ctx, q.listImagesInStateByLastSeenStmt, listImagesInStateByLastSeen,
 		arg.State,
 		arg.AfterTime,
 		arg.AfterID,

@@ -10,6 +10,15 @@ import (
 	"diundashboard/internal/dbtype"
 )
 
+type ApiToken struct {
+	ID         int64
+	Name       string
+	TokenHash  string
+	Prefix     string
+	CreatedAt  time.Time
+	LastUsedAt *time.Time
+}
+
 type Event struct {
 	ID          int64
 	ImageID     *int64
@@ -51,6 +60,14 @@ type Image struct {
 type ImageTag struct {
 	ImageID int64
 	TagID   int64
+}
+
+type Session struct {
+	IDHash     string
+	Username   string
+	CreatedAt  time.Time
+	LastSeenAt time.Time
+	ExpiresAt  time.Time
 }
 
 type Setting struct {

@@ -15,7 +15,7 @@ SELECT value FROM settings WHERE key = ?1
 `
 
 func (q *Queries) GetSetting(ctx context.Context, key string) (string, error) {
-	row := q.db.QueryRowContext(ctx, getSetting, key)
+	row := q.queryRow(ctx, q.getSettingStmt, getSetting, key)
 	var value string
 	err := row.Scan(&value)
 	return value, err
@@ -34,7 +34,7 @@ type InsertSettingIfAbsentParams struct {
 
 // For values generated once (the webhook token): the first writer wins, also across replicas.
 func (q *Queries) InsertSettingIfAbsent(ctx context.Context, arg InsertSettingIfAbsentParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, insertSettingIfAbsent, arg.Key, arg.Value, arg.UpdatedAt)
+	result, err := q.exec(ctx, q.insertSettingIfAbsentStmt, insertSettingIfAbsent, arg.Key, arg.Value, arg.UpdatedAt)
 	if err != nil {
 		return 0, err
 	}
@@ -53,6 +53,6 @@ type PutSettingParams struct {
 }
 
 func (q *Queries) PutSetting(ctx context.Context, arg PutSettingParams) error {
-	_, err := q.db.ExecContext(ctx, putSetting, arg.Key, arg.Value, arg.UpdatedAt)
+	_, err := q.exec(ctx, q.putSettingStmt, putSetting, arg.Key, arg.Value, arg.UpdatedAt)
 	return err
 }

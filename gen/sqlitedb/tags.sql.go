@@ -21,7 +21,7 @@ type AttachTagParams struct {
 }
 
 func (q *Queries) AttachTag(ctx context.Context, arg AttachTagParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, attachTag, arg.ImageID, arg.TagID)
+	result, err := q.exec(ctx, q.attachTagStmt, attachTag, arg.ImageID, arg.TagID)
 	if err != nil {
 		return 0, err
 	}
@@ -38,7 +38,7 @@ type CreateTagParams struct {
 }
 
 func (q *Queries) CreateTag(ctx context.Context, arg CreateTagParams) (Tag, error) {
-	row := q.db.QueryRowContext(ctx, createTag, arg.Name, arg.CreatedAt)
+	row := q.queryRow(ctx, q.createTagStmt, createTag, arg.Name, arg.CreatedAt)
 	var i Tag
 	err := row.Scan(&i.ID, &i.Name, &i.CreatedAt)
 	return i, err
@@ -49,7 +49,7 @@ DELETE FROM tags WHERE id = ?1
 `
 
 func (q *Queries) DeleteTag(ctx context.Context, id int64) (int64, error) {
-	result, err := q.db.ExecContext(ctx, deleteTag, id)
+	result, err := q.exec(ctx, q.deleteTagStmt, deleteTag, id)
 	if err != nil {
 		return 0, err
 	}
@@ -66,7 +66,7 @@ type DetachTagParams struct {
 }
 
 func (q *Queries) DetachTag(ctx context.Context, arg DetachTagParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, detachTag, arg.ImageID, arg.TagID)
+	result, err := q.exec(ctx, q.detachTagStmt, detachTag, arg.ImageID, arg.TagID)
 	if err != nil {
 		return 0, err
 	}
@@ -78,7 +78,7 @@ SELECT id, name, created_at FROM tags WHERE id = ?1
 `
 
 func (q *Queries) GetTag(ctx context.Context, id int64) (Tag, error) {
-	row := q.db.QueryRowContext(ctx, getTag, id)
+	row := q.queryRow(ctx, q.getTagStmt, getTag, id)
 	var i Tag
 	err := row.Scan(&i.ID, &i.Name, &i.CreatedAt)
 	return i, err
@@ -99,7 +99,7 @@ type ListImageTagsRow struct {
 
 // Tags of a page of images, in one query (ids is a JSON array of the page's image ids).
 func (q *Queries) ListImageTags(ctx context.Context, ids string) ([]ListImageTagsRow, error) {
-	rows, err := q.db.QueryContext(ctx, listImageTags, ids)
+	rows, err := q.query(ctx, q.listImageTagsStmt, listImageTags, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -137,7 +137,7 @@ type ListTagsRow struct {
 
 // Every tag with how many images carry it.
 func (q *Queries) ListTags(ctx context.Context) ([]ListTagsRow, error) {
-	rows, err := q.db.QueryContext(ctx, listTags)
+	rows, err := q.query(ctx, q.listTagsStmt, listTags)
 	if err != nil {
 		return nil, err
 	}
@@ -174,7 +174,7 @@ type RenameTagParams struct {
 }
 
 func (q *Queries) RenameTag(ctx context.Context, arg RenameTagParams) (Tag, error) {
-	row := q.db.QueryRowContext(ctx, renameTag, arg.Name, arg.ID)
+	row := q.queryRow(ctx, q.renameTagStmt, renameTag, arg.Name, arg.ID)
 	var i Tag
 	err := row.Scan(&i.ID, &i.Name, &i.CreatedAt)
 	return i, err

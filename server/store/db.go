@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"diundashboard/gen/sqlitedb"
 )
@@ -17,15 +19,10 @@ type db struct {
 	dialect Dialect
 	readDB  *sql.DB
 	writeDB *sql.DB
-	// wrap binds the dialect's queries to a connection pool or a transaction.
-	wrap func(sqlitedb.DBTX) queries
-	read queries
-	// write runs single statements on the writer.
-	write queries
-}
-
-func newDB(dialect Dialect, readDB, writeDB *sql.DB, wrap func(sqlitedb.DBTX) queries) *db {
-	return &db{dialect: dialect, readDB: readDB, writeDB: writeDB, wrap: wrap, read: wrap(readDB), write: wrap(writeDB)}
+	// read runs queries on the read pool, write single statements on the writer.
+	read, write queries
+	// inWriteTx binds the writer's queries to a transaction.
+	inWriteTx func(*sql.Tx) queries
 }
 
 func (d *db) Dialect() Dialect { return d.dialect }
@@ -36,7 +33,7 @@ func (d *db) inTx(ctx context.Context, fn func(q queries) error) error {
 	if err != nil {
 		return err
 	}
-	if err := fn(d.wrap(tx)); err != nil {
+	if err := fn(d.inWriteTx(tx)); err != nil {
 		_ = tx.Rollback()
 		return err
 	}
@@ -50,10 +47,6 @@ func recordIn(ctx context.Context, q queries, n Notification) (RecordResult, err
 		received = now()
 	}
 	received = dbTime(received)
-	raw := n.RawBody
-	if len(raw) > MaxRawBody {
-		raw = raw[:MaxRawBody]
-	}
 	ev := sqlitedb.InsertEventParams{
 		ReceivedAt:  received,
 		DiunVersion: n.DiunVersion,
@@ -67,7 +60,7 @@ func recordIn(ctx context.Context, q queries, n Notification) (RecordResult, err
 		Created:     dbTimePtr(n.Created),
 		Platform:    n.Platform,
 		Metadata:    encodeMetadata(n.Metadata),
-		RawBody:     string(raw),
+		RawBody:     rawBodyText(n.RawBody),
 	}
 	if n.IsCheck() {
 		id, err := q.InsertEvent(ctx, ev)
@@ -95,6 +88,28 @@ func recordIn(ctx context.Context, q queries, n Notification) (RecordResult, err
 		return RecordResult{}, err
 	}
 	return RecordResult{EventID: id, ImageID: row.ID, State: State(row.State)}, nil
+}
+
+// rawBodyText keeps the first MaxRawBody bytes of a request body as text that both databases
+// accept: PostgreSQL's text refuses invalid UTF-8 and NUL, and a notification must not be lost
+// over its raw copy (a body may hold invalid UTF-8 that JSON decoding replaced, and the cut may
+// split a character). Such bytes become U+FFFD; the result never exceeds MaxRawBody bytes.
+func rawBodyText(body []byte) string {
+	s := string(body[:min(len(body), MaxRawBody)])
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
+	if strings.IndexByte(s, 0) >= 0 {
+		s = strings.ReplaceAll(s, "\x00", "\uFFFD")
+	}
+	if len(s) > MaxRawBody {
+		cut := MaxRawBody
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut]
+	}
+	return s
 }
 
 func (d *db) ListImages(ctx context.Context, f ImageFilter, s Sort, p PageRequest) (ImagePage, error) {

@@ -12,6 +12,9 @@ import (
 
 const initialMigration = "20261125000001"
 
+// allMigrations are the versions a migrated database has, oldest first.
+var allMigrations = []string{initialMigration, "20261125000002"}
+
 func TestMigrateSQLiteCreatesSchema(t *testing.T) {
 	ctx := context.Background()
 	// A directory that does not exist yet: Migrate must create it.
@@ -29,8 +32,8 @@ func TestMigrateSQLiteCreatesSchema(t *testing.T) {
 			t.Errorf("table %s missing after Migrate; have %v", want, tables)
 		}
 	}
-	if got := sqliteVersions(t, db); !slices.Equal(got, []string{initialMigration}) {
-		t.Errorf("schema_migrations = %v, want [%s]", got, initialMigration)
+	if got := sqliteVersions(t, db); !slices.Equal(got, allMigrations) {
+		t.Errorf("schema_migrations = %v, want %v", got, allMigrations)
 	}
 
 	// The dbmate CLI must be able to read the same table.
@@ -59,8 +62,8 @@ func TestMigrateSQLiteTwiceIsNoOp(t *testing.T) {
 	if err := Migrate(ctx, databaseURL); err != nil {
 		t.Fatalf("second Migrate: %v", err)
 	}
-	if got := sqliteVersions(t, db); !slices.Equal(got, []string{initialMigration}) {
-		t.Errorf("schema_migrations = %v after a second Migrate, want [%s]", got, initialMigration)
+	if got := sqliteVersions(t, db); !slices.Equal(got, allMigrations) {
+		t.Errorf("schema_migrations = %v after a second Migrate, want %v", got, allMigrations)
 	}
 	var n int
 	if err := db.QueryRow(`SELECT count(*) FROM settings`).Scan(&n); err != nil || n != 1 {
@@ -77,7 +80,7 @@ func TestMigrationStatusSQLite(t *testing.T) {
 	if err != nil {
 		t.Fatalf("MigrationStatus before Migrate: %v", err)
 	}
-	if len(applied) != 0 || len(pending) != 1 || !strings.HasPrefix(pending[0], initialMigration) {
+	if len(applied) != 0 || len(pending) != len(allMigrations) || !strings.HasPrefix(pending[0], initialMigration) {
 		t.Errorf("before Migrate: applied %v, pending %v; want none applied and the initial migration pending", applied, pending)
 	}
 	if _, err := os.Stat(path); err == nil {
@@ -91,7 +94,7 @@ func TestMigrationStatusSQLite(t *testing.T) {
 	if err != nil {
 		t.Fatalf("MigrationStatus after Migrate: %v", err)
 	}
-	if len(pending) != 0 || len(applied) != 1 || !strings.HasPrefix(applied[0], initialMigration) {
+	if len(pending) != 0 || len(applied) != len(allMigrations) || !strings.HasPrefix(applied[0], initialMigration) {
 		t.Errorf("after Migrate: applied %v, pending %v; want the initial migration applied", applied, pending)
 	}
 }

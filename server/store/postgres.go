@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"diundashboard/gen/postgresdb"
-	"diundashboard/gen/sqlitedb"
 
 	"github.com/jackc/pgx/v5"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
@@ -54,8 +53,13 @@ func NewPostgres(ctx context.Context, databaseURL string) (*Postgres, error) {
 	pool.SetMaxOpenConns(pgMaxOpenConns)
 	pool.SetMaxIdleConns(pgMaxIdleConns)
 	pool.SetConnMaxLifetime(pgConnMaxLifetime)
+	// pgx caches prepared statements per connection by itself (QueryExecModeCacheStatement).
+	q := pgQueries{postgresdb.New(pool)}
 	p := &Postgres{
-		db:     newDB(DialectPostgres, pool, pool, func(c sqlitedb.DBTX) queries { return pgQueries{postgresdb.New(c)} }),
+		db: &db{
+			dialect: DialectPostgres, readDB: pool, writeDB: pool, read: q, write: q,
+			inWriteTx: func(tx *sql.Tx) queries { return pgQueries{postgresdb.New(tx)} },
+		},
 		target: hostPort,
 	}
 	if err := p.checkSchema(ctx); err != nil {

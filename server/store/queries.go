@@ -45,6 +45,17 @@ type queries interface {
 	ListImageTags(ctx context.Context, ids string) ([]sqlitedb.ListImageTagsRow, error)
 	ListTags(ctx context.Context) ([]sqlitedb.ListTagsRow, error)
 	RenameTag(ctx context.Context, arg sqlitedb.RenameTagParams) (sqlitedb.Tag, error)
+	CountEventsPerDay(ctx context.Context, since time.Time) ([]sqlitedb.CountEventsPerDayRow, error)
+	CreateSession(ctx context.Context, arg sqlitedb.CreateSessionParams) error
+	GetSession(ctx context.Context, idHash string) (sqlitedb.Session, error)
+	TouchSession(ctx context.Context, arg sqlitedb.TouchSessionParams) (int64, error)
+	DeleteSession(ctx context.Context, idHash string) (int64, error)
+	DeleteExpiredSessions(ctx context.Context, now time.Time) (int64, error)
+	CreateAPIToken(ctx context.Context, arg sqlitedb.CreateAPITokenParams) (sqlitedb.ApiToken, error)
+	ListAPITokens(ctx context.Context) ([]sqlitedb.ApiToken, error)
+	GetAPITokenByHash(ctx context.Context, tokenHash string) (sqlitedb.ApiToken, error)
+	TouchAPIToken(ctx context.Context, arg sqlitedb.TouchAPITokenParams) (int64, error)
+	DeleteAPIToken(ctx context.Context, id int64) (int64, error)
 }
 
 var _ queries = (*sqlitedb.Queries)(nil)
@@ -197,6 +208,57 @@ func (p pgQueries) ListTags(ctx context.Context) ([]sqlitedb.ListTagsRow, error)
 func (p pgQueries) RenameTag(ctx context.Context, arg sqlitedb.RenameTagParams) (sqlitedb.Tag, error) {
 	row, err := p.q.RenameTag(ctx, postgresdb.RenameTagParams(arg))
 	return sqlitedb.Tag(row), err
+}
+
+func (p pgQueries) CountEventsPerDay(ctx context.Context, since time.Time) ([]sqlitedb.CountEventsPerDayRow, error) {
+	rows, err := p.q.CountEventsPerDay(ctx, since)
+	return convertRows(rows, func(r postgresdb.CountEventsPerDayRow) sqlitedb.CountEventsPerDayRow {
+		return sqlitedb.CountEventsPerDayRow(r)
+	}), err
+}
+
+func (p pgQueries) CreateSession(ctx context.Context, arg sqlitedb.CreateSessionParams) error {
+	return p.q.CreateSession(ctx, postgresdb.CreateSessionParams(arg))
+}
+
+func (p pgQueries) GetSession(ctx context.Context, idHash string) (sqlitedb.Session, error) {
+	row, err := p.q.GetSession(ctx, idHash)
+	return sqlitedb.Session(row), err
+}
+
+func (p pgQueries) TouchSession(ctx context.Context, arg sqlitedb.TouchSessionParams) (int64, error) {
+	return p.q.TouchSession(ctx, postgresdb.TouchSessionParams(arg))
+}
+
+func (p pgQueries) DeleteSession(ctx context.Context, idHash string) (int64, error) {
+	return p.q.DeleteSession(ctx, idHash)
+}
+
+func (p pgQueries) DeleteExpiredSessions(ctx context.Context, now time.Time) (int64, error) {
+	return p.q.DeleteExpiredSessions(ctx, now)
+}
+
+func (p pgQueries) CreateAPIToken(ctx context.Context, arg sqlitedb.CreateAPITokenParams) (sqlitedb.ApiToken, error) {
+	row, err := p.q.CreateAPIToken(ctx, postgresdb.CreateAPITokenParams(arg))
+	return sqlitedb.ApiToken(row), err
+}
+
+func (p pgQueries) ListAPITokens(ctx context.Context) ([]sqlitedb.ApiToken, error) {
+	rows, err := p.q.ListAPITokens(ctx)
+	return convertRows(rows, func(r postgresdb.ApiToken) sqlitedb.ApiToken { return sqlitedb.ApiToken(r) }), err
+}
+
+func (p pgQueries) GetAPITokenByHash(ctx context.Context, tokenHash string) (sqlitedb.ApiToken, error) {
+	row, err := p.q.GetAPITokenByHash(ctx, tokenHash)
+	return sqlitedb.ApiToken(row), err
+}
+
+func (p pgQueries) TouchAPIToken(ctx context.Context, arg sqlitedb.TouchAPITokenParams) (int64, error) {
+	return p.q.TouchAPIToken(ctx, postgresdb.TouchAPITokenParams(arg))
+}
+
+func (p pgQueries) DeleteAPIToken(ctx context.Context, id int64) (int64, error) {
+	return p.q.DeleteAPIToken(ctx, id)
 }
 
 func convertRows[From, To any](rows []From, convert func(From) To) []To {

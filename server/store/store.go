@@ -61,6 +61,13 @@ type Store interface {
 	// value that is stored: the first of several replicas to start wins.
 	InitSetting(ctx context.Context, key, value string) (string, error)
 
+	// CountEventsPerDay counts the notifications (test notifications included) received on
+	// each UTC day from since on, oldest day first; days without any are left out.
+	CountEventsPerDay(ctx context.Context, since time.Time) ([]DayCount, error)
+
+	// Sessions and API tokens: see auth.go.
+	AuthStore
+
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error
 	// Dialect names the database engine.
@@ -122,7 +129,9 @@ type Notification struct {
 	Platform    string
 	// Metadata is nil when Diun sent null or nothing.
 	Metadata map[string]string
-	// RawBody is the request body as received; the store keeps its first MaxRawBody bytes.
+	// RawBody is the request body as received; the store keeps its first MaxRawBody bytes, as
+	// text: bytes that are not UTF-8, and NUL, become U+FFFD, and a character that the cut
+	// would split is dropped.
 	RawBody []byte
 	// ReceivedAt defaults to the time Record is called.
 	ReceivedAt time.Time

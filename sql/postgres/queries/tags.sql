@@ -26,7 +26,9 @@ DELETE FROM image_tags WHERE image_id = sqlc.arg(image_id) AND tag_id = sqlc.arg
 
 -- name: ListImageTags :many
 -- Tags of a page of images, in one query (ids is a JSON array of the page's image ids).
+-- "= ANY (ARRAY(…))" rather than "IN (SELECT …)": the planner then probes image_tags_pkey for
+-- each id instead of hashing the ids and scanning all of image_tags.
 SELECT it.image_id, t.id, t.name
 FROM image_tags it JOIN tags t ON t.id = it.tag_id
-WHERE it.image_id IN (SELECT jsonb_array_elements_text(sqlc.arg(ids)::text::jsonb)::bigint)
+WHERE it.image_id = ANY (ARRAY(SELECT jsonb_array_elements_text(sqlc.arg(ids)::text::jsonb)::bigint))
 ORDER BY it.image_id, t.name;

@@ -56,6 +56,10 @@ CREATE TABLE events (
 CREATE INDEX events_image_id    ON events (image_id, id);
 CREATE INDEX events_received_at ON events (received_at);
 
+-- Diun's test notifications, newest first (ListChecks). SQLite could use events_image_id, but
+-- PostgreSQL cannot take the order from it under "image_id IS NULL"; both schemas keep it.
+CREATE INDEX events_checks ON events (id) WHERE image_id IS NULL;
+
 CREATE TABLE tags (
     id         INTEGER PRIMARY KEY,
     name       TEXT      NOT NULL UNIQUE,

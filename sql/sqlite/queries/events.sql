@@ -15,7 +15,7 @@ ORDER BY id DESC
 LIMIT sqlc.arg(page_size);
 
 -- name: ListChecks :many
--- Diun's test notifications (no image row), newest first; served by events_image_id.
+-- Diun's test notifications (no image row), newest first; served by events_checks.
 SELECT * FROM events
 WHERE image_id IS NULL AND id < sqlc.arg(before_id)
 ORDER BY id DESC
@@ -33,3 +33,12 @@ WHERE id IN (SELECT e.id FROM events e WHERE e.received_at < sqlc.arg(before) OR
 
 -- name: CountEventsBefore :one
 SELECT count(*) FROM events WHERE received_at < sqlc.arg(before);
+
+-- name: CountEventsPerDay :many
+-- Notifications per UTC day since a time, for the overview's chart; the range is served by
+-- events_received_at.
+SELECT CAST(date(received_at) AS TEXT) AS day, count(*) AS events
+FROM events
+WHERE received_at >= sqlc.arg(since)
+GROUP BY day
+ORDER BY day;

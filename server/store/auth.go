@@ -1,0 +1,205 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"diundashboard/gen/sqlitedb"
+)
+
+// AuthStore keeps what sign-in needs: browser sessions and API tokens. Users themselves are
+// configuration (AUTH_USERNAME), not rows. Secrets never reach the database in the clear:
+// callers pass the SHA-256 (hex) of a session id or token, so a leaked database cannot be
+// used to sign in.
+type AuthStore interface {
+	// CreateSession stores a new session; an IDHash already taken gives ErrConflict.
+	CreateSession(ctx context.Context, s Session) error
+	// GetSession returns the session with that id hash, or ErrNotFound. It returns expired
+	// sessions too: the caller compares ExpiresAt with its clock.
+	GetSession(ctx context.Context, idHash string) (Session, error)
+	// TouchSession records activity and moves the expiry, or returns ErrNotFound.
+	TouchSession(ctx context.Context, idHash string, lastSeen, expires time.Time) error
+	// DeleteSession signs a session out; deleting one that does not exist is not an error.
+	DeleteSession(ctx context.Context, idHash string) error
+	// DeleteExpiredSessions removes sessions whose ExpiresAt is not after now.
+	DeleteExpiredSessions(ctx context.Context, now time.Time) (int64, error)
+
+	// CreateAPIToken stores a token by its hash; a hash already taken gives ErrConflict.
+	CreateAPIToken(ctx context.Context, name, tokenHash, prefix string) (APIToken, error)
+	// ListAPITokens returns every token, newest first.
+	ListAPITokens(ctx context.Context) ([]APIToken, error)
+	// APITokenByHash returns the token with that hash, or ErrNotFound.
+	APITokenByHash(ctx context.Context, tokenHash string) (APIToken, error)
+	// TouchAPIToken records when a token was last used, or returns ErrNotFound.
+	TouchAPIToken(ctx context.Context, id int64, at time.Time) error
+	// RevokeAPIToken deletes a token, or returns ErrNotFound.
+	RevokeAPIToken(ctx context.Context, id int64) error
+}
+
+// Session is one signed-in browser.
+type Session struct {
+	// IDHash is the SHA-256 (hex) of the random id the cookie carries.
+	IDHash     string
+	Username   string
+	CreatedAt  time.Time
+	LastSeenAt time.Time
+	ExpiresAt  time.Time
+}
+
+// APIToken is a credential for machine clients. The token itself is shown once, when made.
+type APIToken struct {
+	ID   int64
+	Name string
+	// TokenHash is the SHA-256 (hex) of the token.
+	TokenHash string
+	// Prefix is the token's first characters, to tell tokens apart.
+	Prefix     string
+	CreatedAt  time.Time
+	LastUsedAt *time.Time
+}
+
+// DayCount is how many notifications arrived on one UTC day.
+type DayCount struct {
+	// Day is midnight UTC of the day.
+	Day    time.Time
+	Events int64
+}
+
+// MaxTokenNameLen bounds the name of an API token.
+const MaxTokenNameLen = 100
+
+func (d *db) CreateSession(ctx context.Context, s Session) error {
+	if s.IDHash == "" || s.Username == "" {
+		return fmt.Errorf("%w: a session needs an id hash and a username", ErrInvalid)
+	}
+	err := d.write.CreateSession(ctx, sqlitedb.CreateSessionParams{
+		IDHash: s.IDHash, Username: s.Username,
+		CreatedAt: dbTime(s.CreatedAt), LastSeenAt: dbTime(s.LastSeenAt), ExpiresAt: dbTime(s.ExpiresAt),
+	})
+	if isUniqueViolation(err) {
+		return fmt.Errorf("session: %w", ErrConflict)
+	}
+	return err
+}
+
+func (d *db) GetSession(ctx context.Context, idHash string) (Session, error) {
+	r, err := d.read.GetSession(ctx, idHash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Session{}, fmt.Errorf("session: %w", ErrNotFound)
+	}
+	if err != nil {
+		return Session{}, err
+	}
+	return Session{IDHash: r.IDHash, Username: r.Username, CreatedAt: r.CreatedAt.UTC(), LastSeenAt: r.LastSeenAt.UTC(), ExpiresAt: r.ExpiresAt.UTC()}, nil
+}
+
+func (d *db) TouchSession(ctx context.Context, idHash string, lastSeen, expires time.Time) error {
+	n, err := d.write.TouchSession(ctx, sqlitedb.TouchSessionParams{LastSeenAt: dbTime(lastSeen), ExpiresAt: dbTime(expires), IDHash: idHash})
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return fmt.Errorf("session: %w", ErrNotFound)
+	}
+	return nil
+}
+
+func (d *db) DeleteSession(ctx context.Context, idHash string) error {
+	_, err := d.write.DeleteSession(ctx, idHash)
+	return err
+}
+
+func (d *db) DeleteExpiredSessions(ctx context.Context, at time.Time) (int64, error) {
+	return d.write.DeleteExpiredSessions(ctx, dbTime(at))
+}
+
+func (d *db) CreateAPIToken(ctx context.Context, name, tokenHash, prefix string) (APIToken, error) {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return APIToken{}, fmt.Errorf("%w: a token needs a name", ErrInvalid)
+	}
+	if err := checkText("token name", name, MaxTokenNameLen); err != nil {
+		return APIToken{}, err
+	}
+	if tokenHash == "" {
+		return APIToken{}, fmt.Errorf("%w: a token needs a hash", ErrInvalid)
+	}
+	r, err := d.write.CreateAPIToken(ctx, sqlitedb.CreateAPITokenParams{Name: name, TokenHash: tokenHash, Prefix: prefix, CreatedAt: now()})
+	if isUniqueViolation(err) {
+		return APIToken{}, fmt.Errorf("api token: %w", ErrConflict)
+	}
+	if err != nil {
+		return APIToken{}, err
+	}
+	return apiTokenFromRow(r), nil
+}
+
+func (d *db) ListAPITokens(ctx context.Context) ([]APIToken, error) {
+	rows, err := d.read.ListAPITokens(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]APIToken, len(rows))
+	for i, r := range rows {
+		out[i] = apiTokenFromRow(r)
+	}
+	return out, nil
+}
+
+func (d *db) APITokenByHash(ctx context.Context, tokenHash string) (APIToken, error) {
+	r, err := d.read.GetAPITokenByHash(ctx, tokenHash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return APIToken{}, fmt.Errorf("api token: %w", ErrNotFound)
+	}
+	if err != nil {
+		return APIToken{}, err
+	}
+	return apiTokenFromRow(r), nil
+}
+
+func (d *db) TouchAPIToken(ctx context.Context, id int64, at time.Time) error {
+	t := dbTime(at)
+	n, err := d.write.TouchAPIToken(ctx, sqlitedb.TouchAPITokenParams{LastUsedAt: &t, ID: id})
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return fmt.Errorf("api token %d: %w", id, ErrNotFound)
+	}
+	return nil
+}
+
+func (d *db) RevokeAPIToken(ctx context.Context, id int64) error {
+	n, err := d.write.DeleteAPIToken(ctx, id)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return fmt.Errorf("api token %d: %w", id, ErrNotFound)
+	}
+	return nil
+}
+
+func apiTokenFromRow(r sqlitedb.ApiToken) APIToken {
+	return APIToken{ID: r.ID, Name: r.Name, TokenHash: r.TokenHash, Prefix: r.Prefix, CreatedAt: r.CreatedAt.UTC(), LastUsedAt: utcPtr(r.LastUsedAt)}
+}
+
+func (d *db) CountEventsPerDay(ctx context.Context, since time.Time) ([]DayCount, error) {
+	rows, err := d.read.CountEventsPerDay(ctx, dbTime(since))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]DayCount, 0, len(rows))
+	for _, r := range rows {
+		day, err := time.Parse(time.DateOnly, r.Day)
+		if err != nil {
+			return nil, fmt.Errorf("count per day: unexpected day %q: %w", r.Day, err)
+		}
+		out = append(out, DayCount{Day: day, Events: r.Events})
+	}
+	return out, nil
+}

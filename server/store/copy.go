@@ -1,0 +1,485 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"time"
+
+	"diundashboard/gen/postgresdb"
+	"diundashboard/gen/sqlitedb"
+	"diundashboard/internal/dbtype"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Copier reads and writes every row of a database with its ids: what `diundashboard copy`,
+// `export` and `import` are built on (package server/store/dbcopy). Both SQLite and Postgres
+// implement it; get it with st.(store.Copier). It is kept apart from Store because only
+// these maintenance commands need it, and the server never should.
+type Copier interface {
+	// ExportRows returns up to limit rows of table whose key comes after after (the zero
+	// RowKey for the first page), in key order, and the key of the last row returned.
+	ExportRows(ctx context.Context, table string, after RowKey, limit int) ([]Row, RowKey, error)
+	// ImportRows inserts rows, ids included, in one transaction. Rows that reference others
+	// (events → images) must come after them: CopyTables is such an order.
+	ImportRows(ctx context.Context, rows []Row) error
+	// CountRows counts the rows of table.
+	CountRows(ctx context.Context, table string) (int64, error)
+	// DeleteAllRows empties every table of CopyTables, in one transaction.
+	DeleteAllRows(ctx context.Context) error
+	// AfterImport makes the database's own counters follow the imported ids: PostgreSQL's
+	// identity sequences restart after the largest id (SQLite needs nothing).
+	AfterImport(ctx context.Context) error
+}
+
+var (
+	_ Copier = (*SQLite)(nil)
+	_ Copier = (*Postgres)(nil)
+)
+
+// CopyTables lists every table of the schema that holds data (schema_migrations excluded), in
+// an order where each table comes after those it references.
+var CopyTables = []string{"images", "tags", "image_tags", "events", "settings", "sessions", "api_tokens"}
+
+// Row is one row of one table in its canonical rendering: a JSON object whose first member is
+// "table", followed by the columns in schema order, with times in UTC at microsecond
+// precision and JSON columns compacted with sorted keys. The same row renders to the same
+// bytes from either database, so the rendering is at once the export format (one line of
+// JSON Lines) and what the copy checksums are computed over.
+type Row struct {
+	Table string
+	JSON  []byte
+}
+
+// RowKey is a position in a table's key order; the zero RowKey is before the first row.
+type RowKey struct {
+	ID, ID2 int64  // images, events, tags, api_tokens: ID; image_tags: (ID, ID2)
+	Text    string // settings.key, sessions.id_hash
+}
+
+// ParseRow reads one line of an export and returns it in canonical form, refusing unknown
+// tables and unknown or mistyped columns.
+func ParseRow(line []byte) (Row, error) {
+	var head struct {
+		Table string `json:"table"`
+	}
+	if err := json.Unmarshal(line, &head); err != nil {
+		return Row{}, fmt.Errorf("not a JSON object: %w", err)
+	}
+	rec, err := newRecord(head.Table)
+	if err != nil {
+		return Row{}, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(line))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(rec); err != nil {
+		return Row{}, fmt.Errorf("table %s: %w", head.Table, err)
+	}
+	rec.normalise()
+	b, err := json.Marshal(rec)
+	if err != nil {
+		return Row{}, fmt.Errorf("table %s: %w", head.Table, err)
+	}
+	return Row{Table: head.Table, JSON: b}, nil
+}
+
+// The columns of each table: the fields of the sqlc model, in the same order and of the same
+// types (so that the plain conversions below compile), with JSON names.
+type (
+	imageCols struct {
+		ID             int64       `json:"id"`
+		Hostname       string      `json:"hostname"`
+		Image          string      `json:"image"`
+		Digest         string      `json:"digest"`
+		Status         string      `json:"status"`
+		Provider       string      `json:"provider"`
+		HubLink        string      `json:"hub_link"`
+		MimeType       string      `json:"mime_type"`
+		Platform       string      `json:"platform"`
+		Created        *time.Time  `json:"created"`
+		Metadata       dbtype.JSON `json:"metadata"`
+		FirstSeen      time.Time   `json:"first_seen"`
+		LastSeen       time.Time   `json:"last_seen"`
+		Notifications  int64       `json:"notifications"`
+		State          string      `json:"state"`
+		StateChangedAt time.Time   `json:"state_changed_at"`
+		SnoozedUntil   *time.Time  `json:"snoozed_until"`
+	}
+	eventCols struct {
+		ID          int64       `json:"id"`
+		ImageID     *int64      `json:"image_id"`
+		ReceivedAt  time.Time   `json:"received_at"`
+		DiunVersion string      `json:"diun_version"`
+		Hostname    string      `json:"hostname"`
+		Status      string      `json:"status"`
+		Provider    string      `json:"provider"`
+		Image       string      `json:"image"`
+		HubLink     string      `json:"hub_link"`
+		MimeType    string      `json:"mime_type"`
+		Digest      string      `json:"digest"`
+		Created     *time.Time  `json:"created"`
+		Platform    string      `json:"platform"`
+		Metadata    dbtype.JSON `json:"metadata"`
+		RawBody     string      `json:"raw_body"`
+	}
+	tagCols struct {
+		ID        int64     `json:"id"`
+		Name      string    `json:"name"`
+		CreatedAt time.Time `json:"created_at"`
+	}
+	imageTagCols struct {
+		ImageID int64 `json:"image_id"`
+		TagID   int64 `json:"tag_id"`
+	}
+	settingCols struct {
+		Key       string    `json:"key"`
+		Value     string    `json:"value"`
+		UpdatedAt time.Time `json:"updated_at"`
+	}
+	sessionCols struct {
+		IDHash     string    `json:"id_hash"`
+		Username   string    `json:"username"`
+		CreatedAt  time.Time `json:"created_at"`
+		LastSeenAt time.Time `json:"last_seen_at"`
+		ExpiresAt  time.Time `json:"expires_at"`
+	}
+	apiTokenCols struct {
+		ID         int64      `json:"id"`
+		Name       string     `json:"name"`
+		TokenHash  string     `json:"token_hash"`
+		Prefix     string     `json:"prefix"`
+		CreatedAt  time.Time  `json:"created_at"`
+		LastUsedAt *time.Time `json:"last_used_at"`
+	}
+)
+
+// record is one row being exported or imported: the table's name, then its columns.
+type record interface {
+	normalise()
+	insert(ctx context.Context, q copyQueries) error
+}
+
+type (
+	imageRecord struct {
+		Table string `json:"table"`
+		imageCols
+	}
+	eventRecord struct {
+		Table string `json:"table"`
+		eventCols
+	}
+	tagRecord struct {
+		Table string `json:"table"`
+		tagCols
+	}
+	imageTagRecord struct {
+		Table string `json:"table"`
+		imageTagCols
+	}
+	settingRecord struct {
+		Table string `json:"table"`
+		settingCols
+	}
+	sessionRecord struct {
+		Table string `json:"table"`
+		sessionCols
+	}
+	apiTokenRecord struct {
+		Table string `json:"table"`
+		apiTokenCols
+	}
+)
+
+func newRecord(table string) (record, error) {
+	switch table {
+	case "images":
+		return &imageRecord{}, nil
+	case "events":
+		return &eventRecord{}, nil
+	case "tags":
+		return &tagRecord{}, nil
+	case "image_tags":
+		return &imageTagRecord{}, nil
+	case "settings":
+		return &settingRecord{}, nil
+	case "sessions":
+		return &sessionRecord{}, nil
+	case "api_tokens":
+		return &apiTokenRecord{}, nil
+	}
+	return nil, fmt.Errorf("%w: unknown table %q; the tables are %v", ErrInvalid, table, CopyTables)
+}
+
+// canonicalJSON re-encodes a JSON column with sorted keys and no spaces: PostgreSQL's jsonb
+// gives back {"b": "x", "a": "y"} for what SQLite keeps as written.
+func canonicalJSON(j dbtype.JSON) dbtype.JSON {
+	if j == nil {
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(j))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return j // left as it is: MarshalJSON reports it
+	}
+	if v == nil {
+		return nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return j
+	}
+	return b
+}
+
+func normTime(t *time.Time)     { *t = dbTime(*t) }
+func normTimePtr(t **time.Time) { *t = dbTimePtr(*t) }
+
+func (r *imageRecord) normalise() {
+	r.Table = "images"
+	normTimePtr(&r.Created)
+	normTime(&r.FirstSeen)
+	normTime(&r.LastSeen)
+	normTime(&r.StateChangedAt)
+	normTimePtr(&r.SnoozedUntil)
+	r.Metadata = canonicalJSON(r.Metadata)
+}
+
+func (r *eventRecord) normalise() {
+	r.Table = "events"
+	normTime(&r.ReceivedAt)
+	normTimePtr(&r.Created)
+	r.Metadata = canonicalJSON(r.Metadata)
+}
+
+func (r *tagRecord) normalise() {
+	r.Table = "tags"
+	normTime(&r.CreatedAt)
+}
+
+func (r *imageTagRecord) normalise() { r.Table = "image_tags" }
+
+func (r *settingRecord) normalise() {
+	r.Table = "settings"
+	normTime(&r.UpdatedAt)
+}
+
+func (r *sessionRecord) normalise() {
+	r.Table = "sessions"
+	normTime(&r.CreatedAt)
+	normTime(&r.LastSeenAt)
+	normTime(&r.ExpiresAt)
+}
+
+func (r *apiTokenRecord) normalise() {
+	r.Table = "api_tokens"
+	normTime(&r.CreatedAt)
+	normTimePtr(&r.LastUsedAt)
+}
+
+func (r *imageRecord) insert(ctx context.Context, q copyQueries) error {
+	return q.ImportImage(ctx, sqlitedb.ImportImageParams(r.imageCols))
+}
+
+func (r *eventRecord) insert(ctx context.Context, q copyQueries) error {
+	return q.ImportEvent(ctx, sqlitedb.ImportEventParams(r.eventCols))
+}
+
+func (r *tagRecord) insert(ctx context.Context, q copyQueries) error {
+	return q.ImportTag(ctx, sqlitedb.ImportTagParams(r.tagCols))
+}
+
+func (r *imageTagRecord) insert(ctx context.Context, q copyQueries) error {
+	return q.ImportImageTag(ctx, sqlitedb.ImportImageTagParams(r.imageTagCols))
+}
+
+func (r *settingRecord) insert(ctx context.Context, q copyQueries) error {
+	return q.ImportSetting(ctx, sqlitedb.ImportSettingParams(r.settingCols))
+}
+
+func (r *sessionRecord) insert(ctx context.Context, q copyQueries) error {
+	return q.ImportSession(ctx, sqlitedb.ImportSessionParams(r.sessionCols))
+}
+
+func (r *apiTokenRecord) insert(ctx context.Context, q copyQueries) error {
+	return q.ImportAPIToken(ctx, sqlitedb.ImportAPITokenParams(r.apiTokenCols))
+}
+
+// render normalises rec and encodes it.
+func render(table string, rec record) (Row, error) {
+	rec.normalise()
+	b, err := json.Marshal(rec)
+	if err != nil {
+		return Row{}, fmt.Errorf("table %s: %w", table, err)
+	}
+	return Row{Table: table, JSON: b}, nil
+}
+
+// exportPage converts one page of sqlc rows into Rows and the key of the last.
+func exportPage[M any](table string, rows []M, toRecord func(M) record, keyOf func(M) RowKey) ([]Row, RowKey, error) {
+	out := make([]Row, 0, len(rows))
+	var last RowKey
+	for _, m := range rows {
+		r, err := render(table, toRecord(m))
+		if err != nil {
+			return nil, RowKey{}, err
+		}
+		out = append(out, r)
+		last = keyOf(m)
+	}
+	return out, last, nil
+}
+
+func (d *db) copyQueries() copyQueries {
+	if d.dialect == DialectPostgres {
+		return pgCopyQueries{postgresdb.New(d.readDB)}
+	}
+	return sqlitedb.New(d.readDB)
+}
+
+func (d *db) copyQueriesTx(tx sqlitedb.DBTX) copyQueries {
+	if d.dialect == DialectPostgres {
+		return pgCopyQueries{postgresdb.New(tx)}
+	}
+	return sqlitedb.New(tx)
+}
+
+func (d *db) ExportRows(ctx context.Context, table string, after RowKey, limit int) ([]Row, RowKey, error) {
+	q := d.copyQueries()
+	n := int64(limit)
+	switch table {
+	case "images":
+		rows, err := q.ExportImages(ctx, sqlitedb.ExportImagesParams{AfterID: after.ID, PageSize: n})
+		if err != nil {
+			return nil, after, err
+		}
+		return exportPage(table, rows, func(m sqlitedb.Image) record { return &imageRecord{imageCols: imageCols(m)} }, func(m sqlitedb.Image) RowKey { return RowKey{ID: m.ID} })
+	case "events":
+		rows, err := q.ExportEvents(ctx, sqlitedb.ExportEventsParams{AfterID: after.ID, PageSize: n})
+		if err != nil {
+			return nil, after, err
+		}
+		return exportPage(table, rows, func(m sqlitedb.Event) record { return &eventRecord{eventCols: eventCols(m)} }, func(m sqlitedb.Event) RowKey { return RowKey{ID: m.ID} })
+	case "tags":
+		rows, err := q.ExportTags(ctx, sqlitedb.ExportTagsParams{AfterID: after.ID, PageSize: n})
+		if err != nil {
+			return nil, after, err
+		}
+		return exportPage(table, rows, func(m sqlitedb.Tag) record { return &tagRecord{tagCols: tagCols(m)} }, func(m sqlitedb.Tag) RowKey { return RowKey{ID: m.ID} })
+	case "image_tags":
+		rows, err := q.ExportImageTags(ctx, sqlitedb.ExportImageTagsParams{AfterImageID: after.ID, AfterTagID: after.ID2, PageSize: n})
+		if err != nil {
+			return nil, after, err
+		}
+		return exportPage(table, rows, func(m sqlitedb.ImageTag) record { return &imageTagRecord{imageTagCols: imageTagCols(m)} }, func(m sqlitedb.ImageTag) RowKey { return RowKey{ID: m.ImageID, ID2: m.TagID} })
+	case "settings":
+		rows, err := q.ExportSettings(ctx, sqlitedb.ExportSettingsParams{AfterKey: after.Text, PageSize: n})
+		if err != nil {
+			return nil, after, err
+		}
+		return exportPage(table, rows, func(m sqlitedb.Setting) record { return &settingRecord{settingCols: settingCols(m)} }, func(m sqlitedb.Setting) RowKey { return RowKey{Text: m.Key} })
+	case "sessions":
+		rows, err := q.ExportSessions(ctx, sqlitedb.ExportSessionsParams{AfterIDHash: after.Text, PageSize: n})
+		if err != nil {
+			return nil, after, err
+		}
+		return exportPage(table, rows, func(m sqlitedb.Session) record { return &sessionRecord{sessionCols: sessionCols(m)} }, func(m sqlitedb.Session) RowKey { return RowKey{Text: m.IDHash} })
+	case "api_tokens":
+		rows, err := q.ExportAPITokens(ctx, sqlitedb.ExportAPITokensParams{AfterID: after.ID, PageSize: n})
+		if err != nil {
+			return nil, after, err
+		}
+		return exportPage(table, rows, func(m sqlitedb.ApiToken) record { return &apiTokenRecord{apiTokenCols: apiTokenCols(m)} }, func(m sqlitedb.ApiToken) RowKey { return RowKey{ID: m.ID} })
+	}
+	_, err := newRecord(table)
+	return nil, after, err
+}
+
+func (d *db) ImportRows(ctx context.Context, rows []Row) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	tx, err := d.writeDB.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = tx.Rollback() }()
+	q := d.copyQueriesTx(tx)
+	for _, row := range rows {
+		rec, err := newRecord(row.Table)
+		if err != nil {
+			return err
+		}
+		if err := json.Unmarshal(row.JSON, rec); err != nil {
+			return fmt.Errorf("table %s: %w", row.Table, err)
+		}
+		rec.normalise()
+		if err := rec.insert(ctx, q); err != nil {
+			return fmt.Errorf("inserting into %s %s: %w", row.Table, clip(row.JSON, 120), err)
+		}
+	}
+	return tx.Commit()
+}
+
+func clip(b []byte, n int) string {
+	if len(b) <= n {
+		return string(b)
+	}
+	return string(b[:n]) + "…"
+}
+
+func checkTable(table string) error {
+	if !slices.Contains(CopyTables, table) {
+		return fmt.Errorf("%w: unknown table %q; the tables are %v", ErrInvalid, table, CopyTables)
+	}
+	return nil
+}
+
+// CountRows, DeleteAllRows and AfterImport name tables in SQL text, so they accept only the
+// fixed names of CopyTables.
+func (d *db) CountRows(ctx context.Context, table string) (int64, error) {
+	if err := checkTable(table); err != nil {
+		return 0, err
+	}
+	var n int64
+	err := d.readDB.QueryRowContext(ctx, "SELECT count(*) FROM "+table).Scan(&n)
+	return n, err
+}
+
+func (d *db) DeleteAllRows(ctx context.Context) error {
+	tx, err := d.writeDB.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = tx.Rollback() }()
+	for _, table := range slices.Backward(CopyTables) {
+		if _, err := tx.ExecContext(ctx, "DELETE FROM "+table); err != nil {
+			return fmt.Errorf("emptying %s: %w", table, err)
+		}
+	}
+	return tx.Commit()
+}
+
+// identityTables are the tables whose id PostgreSQL generates.
+var identityTables = []string{"images", "events", "tags", "api_tokens"}
+
+func (d *db) AfterImport(ctx context.Context) error {
+	if d.dialect != DialectPostgres {
+		return nil
+	}
+	for _, table := range identityTables {
+		// setval(seq, max(id)) makes the next id max+1; on an empty table the sequence
+		// restarts at 1 (is_called false).
+		q := fmt.Sprintf(`SELECT setval(pg_get_serial_sequence(%s, 'id'), coalesce(max(id), 1), max(id) IS NOT NULL) FROM %s`,
+			quoteLiteral(table), pgx.Identifier{table}.Sanitize())
+		if _, err := d.writeDB.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("resetting the id sequence of %s: %w", table, err)
+		}
+	}
+	return nil
+}
+
+func quoteLiteral(s string) string { return "'" + s + "'" } // only for the fixed names above

@@ -1,0 +1,60 @@
+-- Every row of every table, in primary key order and in pages, and inserts that keep the ids:
+-- `diundashboard copy`, `export` and `import` (server/store/copy.go). Text keys are compared
+-- byte by byte so that both databases list rows in the same order.
+
+-- name: ExportImages :many
+SELECT * FROM images WHERE id > sqlc.arg(after_id) ORDER BY id LIMIT sqlc.arg(page_size)::bigint;
+
+-- name: ExportEvents :many
+SELECT * FROM events WHERE id > sqlc.arg(after_id) ORDER BY id LIMIT sqlc.arg(page_size)::bigint;
+
+-- name: ExportTags :many
+SELECT * FROM tags WHERE id > sqlc.arg(after_id) ORDER BY id LIMIT sqlc.arg(page_size)::bigint;
+
+-- name: ExportImageTags :many
+SELECT * FROM image_tags
+WHERE (image_id, tag_id) > (sqlc.arg(after_image_id)::bigint, sqlc.arg(after_tag_id)::bigint)
+ORDER BY image_id, tag_id LIMIT sqlc.arg(page_size)::bigint;
+
+-- name: ExportSettings :many
+SELECT * FROM settings WHERE key COLLATE "C" > sqlc.arg(after_key) ORDER BY key COLLATE "C" LIMIT sqlc.arg(page_size)::bigint;
+
+-- name: ExportSessions :many
+SELECT * FROM sessions WHERE id_hash COLLATE "C" > sqlc.arg(after_id_hash) ORDER BY id_hash COLLATE "C" LIMIT sqlc.arg(page_size)::bigint;
+
+-- name: ExportAPITokens :many
+SELECT * FROM api_tokens WHERE id > sqlc.arg(after_id) ORDER BY id LIMIT sqlc.arg(page_size)::bigint;
+
+-- name: ImportImage :exec
+INSERT INTO images (id, hostname, image, digest, status, provider, hub_link, mime_type, platform,
+                    created, metadata, first_seen, last_seen, notifications, state,
+                    state_changed_at, snoozed_until)
+VALUES (sqlc.arg(id), sqlc.arg(hostname), sqlc.arg(image), sqlc.arg(digest), sqlc.arg(status),
+        sqlc.arg(provider), sqlc.arg(hub_link), sqlc.arg(mime_type), sqlc.arg(platform),
+        sqlc.narg(created), sqlc.narg(metadata), sqlc.arg(first_seen), sqlc.arg(last_seen),
+        sqlc.arg(notifications), sqlc.arg(state), sqlc.arg(state_changed_at), sqlc.narg(snoozed_until));
+
+-- name: ImportEvent :exec
+INSERT INTO events (id, image_id, received_at, diun_version, hostname, status, provider, image,
+                    hub_link, mime_type, digest, created, platform, metadata, raw_body)
+VALUES (sqlc.arg(id), sqlc.narg(image_id), sqlc.arg(received_at), sqlc.arg(diun_version),
+        sqlc.arg(hostname), sqlc.arg(status), sqlc.arg(provider), sqlc.arg(image),
+        sqlc.arg(hub_link), sqlc.arg(mime_type), sqlc.arg(digest), sqlc.narg(created),
+        sqlc.arg(platform), sqlc.narg(metadata), sqlc.arg(raw_body));
+
+-- name: ImportTag :exec
+INSERT INTO tags (id, name, created_at) VALUES (sqlc.arg(id), sqlc.arg(name), sqlc.arg(created_at));
+
+-- name: ImportImageTag :exec
+INSERT INTO image_tags (image_id, tag_id) VALUES (sqlc.arg(image_id), sqlc.arg(tag_id));
+
+-- name: ImportSetting :exec
+INSERT INTO settings (key, value, updated_at) VALUES (sqlc.arg(key), sqlc.arg(value), sqlc.arg(updated_at));
+
+-- name: ImportSession :exec
+INSERT INTO sessions (id_hash, username, created_at, last_seen_at, expires_at)
+VALUES (sqlc.arg(id_hash), sqlc.arg(username), sqlc.arg(created_at), sqlc.arg(last_seen_at), sqlc.arg(expires_at));
+
+-- name: ImportAPIToken :exec
+INSERT INTO api_tokens (id, name, token_hash, prefix, created_at, last_used_at)
+VALUES (sqlc.arg(id), sqlc.arg(name), sqlc.arg(token_hash), sqlc.arg(prefix), sqlc.arg(created_at), sqlc.narg(last_used_at));

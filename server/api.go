@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"time"
 
+	"diundashboard/server/live"
 	"diundashboard/server/store"
 )
 
@@ -103,6 +104,7 @@ func (s *Server) setState(w http.ResponseWriter, r *http.Request, id int64, t st
 		s.storeError(w, r, err)
 		return
 	}
+	s.publish(live.KindChange, id)
 	writeJSON(w, http.StatusOK, toImageJSON(img))
 }
 
@@ -135,6 +137,7 @@ func (s *Server) acknowledgeHost(w http.ResponseWriter, r *http.Request) {
 		s.storeError(w, r, err)
 		return
 	}
+	s.publish(live.KindChange, 0)
 	writeJSON(w, http.StatusOK, map[string]any{"hostname": host, "acknowledged": n})
 }
 
@@ -149,6 +152,7 @@ func (s *Server) deleteImage(w http.ResponseWriter, r *http.Request) {
 		s.storeError(w, r, err)
 		return
 	}
+	s.publish(live.KindChange, id)
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -181,6 +185,7 @@ func (s *Server) createTag(w http.ResponseWriter, r *http.Request) {
 		s.storeError(w, r, err)
 		return
 	}
+	s.publish(live.KindChange, 0)
 	writeJSON(w, http.StatusCreated, toTagJSON(tag, false))
 }
 
@@ -202,6 +207,7 @@ func (s *Server) renameTag(w http.ResponseWriter, r *http.Request) {
 		s.storeError(w, r, err)
 		return
 	}
+	s.publish(live.KindChange, 0)
 	writeJSON(w, http.StatusOK, toTagJSON(tag, false))
 }
 
@@ -216,6 +222,7 @@ func (s *Server) deleteTag(w http.ResponseWriter, r *http.Request) {
 		s.storeError(w, r, err)
 		return
 	}
+	s.publish(live.KindChange, 0)
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -242,6 +249,7 @@ func (s *Server) changeTagLink(w http.ResponseWriter, r *http.Request, change fu
 		s.storeError(w, r, err)
 		return
 	}
+	s.publish(live.KindChange, imageID)
 	w.WriteHeader(http.StatusNoContent)
 }
 

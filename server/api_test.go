@@ -86,7 +86,7 @@ func TestAPIListFiltersSortsAndPages(t *testing.T) {
 		}
 		// A cursor made for one sort is refused for another.
 		_, next = env.listImages("sort=image&limit=2")
-		r := env.request(http.MethodGet, "/api/v1/images?sort=host&cursor="+url.QueryEscape(next), nil)
+		r := env.api(http.MethodGet, "/api/v1/images?sort=host&cursor="+url.QueryEscape(next), nil)
 		env.wantStatus(r, http.StatusBadRequest)
 		r.errorMessage(t)
 	})
@@ -100,7 +100,7 @@ func TestAPIRefusesBadQueries(t *testing.T) {
 			"state=pending", "sort=digest", "cursor=!!!", "cursor=e30", "cursor=" + strings.Repeat("A", 5000),
 			"q=" + strings.Repeat("x", 2000), "sort=image&cursor=eyJzIjoibGFzdF9zZWVuIiwiaSI6MX0",
 		} {
-			r := env.request(http.MethodGet, "/api/v1/images?"+q, nil)
+			r := env.api(http.MethodGet, "/api/v1/images?"+q, nil)
 			if r.Status != http.StatusBadRequest {
 				t.Errorf("%s: status %d: %s", q, r.Status, r.Body)
 				continue
@@ -108,17 +108,17 @@ func TestAPIRefusesBadQueries(t *testing.T) {
 			r.errorMessage(t)
 		}
 		for _, p := range []string{"/api/v1/images/abc", "/api/v1/images/-1", "/api/v1/images/0", "/api/v1/images/1.5", "/api/v1/images/..%2F..%2Fetc", "/api/v1/images/1/events?limit=0"} {
-			r := env.request(http.MethodGet, p, nil)
+			r := env.api(http.MethodGet, p, nil)
 			if r.Status != http.StatusBadRequest && r.Status != http.StatusNotFound {
 				t.Errorf("%s: status %d", p, r.Status)
 				continue
 			}
 			r.errorMessage(t)
 		}
-		r := env.request(http.MethodGet, "/api/v1/images/987654", nil)
+		r := env.api(http.MethodGet, "/api/v1/images/987654", nil)
 		env.wantStatus(r, http.StatusNotFound)
 		r.errorMessage(t)
-		r = env.request(http.MethodGet, "/api/v1/nothing", nil)
+		r = env.api(http.MethodGet, "/api/v1/nothing", nil)
 		env.wantStatus(r, http.StatusNotFound)
 		r.errorMessage(t)
 	})
@@ -166,8 +166,8 @@ func TestAPITriage(t *testing.T) {
 			}
 			r.errorMessage(t)
 		}
-		env.wantStatus(env.request(http.MethodPost, path(ids[1], "snooze"), []byte(`{"for":`), authorize()...), http.StatusBadRequest)
-		env.wantStatus(env.request(http.MethodPost, path(ids[1], "snooze"), []byte(`{"for":7}`), authorize()...), http.StatusUnprocessableEntity)
+		env.wantStatus(env.request(http.MethodPost, path(ids[1], "snooze"), []byte(`{"for":`), env.authorize()...), http.StatusBadRequest)
+		env.wantStatus(env.request(http.MethodPost, path(ids[1], "snooze"), []byte(`{"for":7}`), env.authorize()...), http.StatusUnprocessableEntity)
 
 		r = env.api(http.MethodPost, path(ids[2], "ignore"), nil)
 		env.wantStatus(r, http.StatusOK)
@@ -193,14 +193,14 @@ func TestAPITriage(t *testing.T) {
 
 		env.wantStatus(env.api(http.MethodDelete, fmt.Sprintf("/api/v1/images/%d", ids[2]), nil), http.StatusNoContent)
 		env.wantStatus(env.api(http.MethodDelete, fmt.Sprintf("/api/v1/images/%d", ids[2]), nil), http.StatusNotFound)
-		env.wantStatus(env.request(http.MethodGet, fmt.Sprintf("/api/v1/images/%d/events", ids[2]), nil), http.StatusNotFound)
+		env.wantStatus(env.api(http.MethodGet, fmt.Sprintf("/api/v1/images/%d/events", ids[2]), nil), http.StatusNotFound)
 		env.wantStatus(env.api(http.MethodPost, path(987654, "acknowledge"), nil), http.StatusNotFound)
 	})
 }
 
 func (e *testEnv) getImage(id int64) imageJSON {
 	e.t.Helper()
-	r := e.request(http.MethodGet, fmt.Sprintf("/api/v1/images/%d", id), nil)
+	r := e.api(http.MethodGet, fmt.Sprintf("/api/v1/images/%d", id), nil)
 	e.wantStatus(r, http.StatusOK)
 	var img imageJSON
 	r.json(e.t, &img)
@@ -210,6 +210,15 @@ func (e *testEnv) getImage(id int64) imageJSON {
 func TestAPIWritesNeedAuthAndSameOrigin(t *testing.T) {
 	forEachStore(t, func(t *testing.T, env *testEnv) {
 		ids := env.seed(1, 1)
+		for _, read := range []string{"/api/v1/images", fmt.Sprintf("/api/v1/images/%d", ids[0]), fmt.Sprintf("/api/v1/images/%d/events", ids[0]), "/api/v1/tags", "/api/v1/summary"} {
+			if r := env.request(http.MethodGet, read, nil); r.Status != http.StatusUnauthorized {
+				t.Errorf("GET %s without auth: status %d", read, r.Status)
+			}
+			// The webhook token is Diun's: it does not open the API.
+			if r := env.request(http.MethodGet, read, nil, "Authorization", "Bearer "+testToken); r.Status != http.StatusUnauthorized {
+				t.Errorf("GET %s with the webhook token: status %d", read, r.Status)
+			}
+		}
 		writes := []struct{ method, path, body string }{
 			{http.MethodPost, fmt.Sprintf("/api/v1/images/%d/acknowledge", ids[0]), ""},
 			{http.MethodPost, fmt.Sprintf("/api/v1/images/%d/reopen", ids[0]), ""},
@@ -228,7 +237,7 @@ func TestAPIWritesNeedAuthAndSameOrigin(t *testing.T) {
 			if r.Status != http.StatusUnauthorized {
 				t.Errorf("%s %s without auth: status %d", w.method, w.path, r.Status)
 			}
-			r = env.request(w.method, w.path, []byte(w.body), append(authorize(), "Sec-Fetch-Site", "cross-site", "Origin", "https://evil.example")...)
+			r = env.request(w.method, w.path, []byte(w.body), append(env.authorize(), "Sec-Fetch-Site", "cross-site", "Origin", "https://evil.example")...)
 			if r.Status != http.StatusForbidden {
 				t.Errorf("%s %s cross-origin: status %d", w.method, w.path, r.Status)
 			}
@@ -265,7 +274,7 @@ func TestAPITags(t *testing.T) {
 		if tagged, _ := env.listImages("tag=production"); len(tagged) != 1 {
 			t.Fatalf("renamed tag filter: %+v", tagged)
 		}
-		r = env.request(http.MethodGet, "/api/v1/tags", nil)
+		r = env.api(http.MethodGet, "/api/v1/tags", nil)
 		env.wantStatus(r, http.StatusOK)
 		var list struct{ Tags []tagJSON }
 		r.json(t, &list)
@@ -295,7 +304,7 @@ func TestAPIEventsArePagedNewestFirst(t *testing.T) {
 		var digests []string
 		cursor := ""
 		for {
-			r := env.request(http.MethodGet, fmt.Sprintf("/api/v1/images/%d/events?limit=3&cursor=%s", imageID, cursor), nil)
+			r := env.api(http.MethodGet, fmt.Sprintf("/api/v1/images/%d/events?limit=3&cursor=%s", imageID, cursor), nil)
 			env.wantStatus(r, http.StatusOK)
 			var page struct {
 				Events     []eventJSON `json:"events"`
@@ -313,7 +322,7 @@ func TestAPIEventsArePagedNewestFirst(t *testing.T) {
 		if len(digests) != 7 || digests[0] != fmt.Sprintf("sha256:%064x", 6) || digests[6] != fmt.Sprintf("sha256:%064x", 0) {
 			t.Fatalf("events %v", digests)
 		}
-		env.wantStatus(env.request(http.MethodGet, fmt.Sprintf("/api/v1/images/%d/events?cursor=zz", imageID), nil), http.StatusBadRequest)
+		env.wantStatus(env.api(http.MethodGet, fmt.Sprintf("/api/v1/images/%d/events?cursor=zz", imageID), nil), http.StatusBadRequest)
 	})
 }
 
@@ -321,7 +330,7 @@ func TestAPISummaryCountsPerHostAndState(t *testing.T) {
 	forEachStore(t, func(t *testing.T, env *testEnv) {
 		ids := env.seed(2, 2)
 		env.wantStatus(env.api(http.MethodPost, fmt.Sprintf("/api/v1/images/%d/ignore", ids[0]), nil), http.StatusOK)
-		r := env.request(http.MethodGet, "/api/v1/summary", nil)
+		r := env.api(http.MethodGet, "/api/v1/summary", nil)
 		env.wantStatus(r, http.StatusOK)
 		var sum summaryJSON
 		r.json(t, &sum)

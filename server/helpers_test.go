@@ -59,6 +59,8 @@ type testEnv struct {
 	srv   *Server
 	http  *httptest.Server
 	logs  *bytes.Buffer
+	// apiToken is an API token the tests use to read and write through the API.
+	apiToken string
 }
 
 func newTestEnv(t *testing.T, st store.Store) *testEnv {
@@ -66,7 +68,11 @@ func newTestEnv(t *testing.T, st store.Store) *testEnv {
 	srv := New(st, Options{WebhookToken: testToken, Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)
-	return &testEnv{t: t, store: st, srv: srv, http: hs, logs: logs}
+	tok, _, err := srv.auth.NewAPIToken(context.Background(), "tests")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &testEnv{t: t, store: st, srv: srv, http: hs, logs: logs, apiToken: tok}
 }
 
 // response is a finished request: its status, headers and body.
@@ -127,8 +133,8 @@ func (e *testEnv) request(method, path string, body []byte, header ...string) re
 	return e.do(req)
 }
 
-// authorize is how a test client proves it may write through the API.
-func authorize() []string { return []string{"Authorization", "Bearer " + testToken} }
+// authorize is how a test client proves it may use the API: an API token.
+func (e *testEnv) authorize() []string { return []string{"Authorization", "Bearer " + e.apiToken} }
 
 // post sends a webhook body the way Diun does by default: GET, no Content-Type.
 func (e *testEnv) webhook(body string) response {
@@ -145,7 +151,7 @@ func (e *testEnv) api(method, path string, body any) response {
 			e.t.Fatal(err)
 		}
 	}
-	return e.request(method, path, b, authorize()...)
+	return e.request(method, path, b, e.authorize()...)
 }
 
 func (e *testEnv) wantStatus(r response, status int) {
@@ -158,7 +164,7 @@ func (e *testEnv) wantStatus(r response, status int) {
 // listImages returns GET /api/v1/images?query.
 func (e *testEnv) listImages(query string) (images []imageJSON, next string) {
 	e.t.Helper()
-	r := e.request(http.MethodGet, "/api/v1/images?"+query, nil)
+	r := e.api(http.MethodGet, "/api/v1/images?"+query, nil)
 	e.wantStatus(r, http.StatusOK)
 	var page struct {
 		Images     []imageJSON `json:"images"`

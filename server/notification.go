@@ -50,10 +50,10 @@ func unprocessable(format string, args ...any) *decodeError {
 	return &decodeError{Status: 422, Msg: fmt.Sprintf(format, args...)}
 }
 
-// decodeNotification turns a webhook body into a Notification, or explains what is wrong
+// DecodeNotification turns a webhook body into a Notification, or explains what is wrong
 // with it. It accepts exactly what any Diun v4.x sends: no Content-Type, null or missing
 // created and metadata, empty hub_link, any status.
-func decodeNotification(body []byte) (store.Notification, error) {
+func DecodeNotification(body []byte) (store.Notification, error) {
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) == 0 {
 		return store.Notification{}, badRequest("the body is empty: Diun sends one JSON object per image")

@@ -22,7 +22,7 @@ func FuzzDecodeNotification(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		n, err := decodeNotification(body)
+		n, err := DecodeNotification(body)
 		if err != nil {
 			var de *decodeError
 			if !errors.As(err, &de) || (de.Status != 400 && de.Status != 422) || de.Msg == "" {

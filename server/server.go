@@ -8,19 +8,34 @@ import (
 	"net/http"
 	"time"
 
+	"diundashboard/server/auth"
+	"diundashboard/server/live"
+	"diundashboard/server/metrics"
 	"diundashboard/server/store"
+	"diundashboard/server/web"
 )
 
 // Options configure a Server.
 type Options struct {
-	// WebhookToken authenticates Diun (and, until sign-in exists, API writes).
+	// WebhookToken authenticates Diun.
 	WebhookToken string
-	Logger       *slog.Logger
+	// WebhookTokenConfigured is true when WebhookToken comes from WEBHOOK_TOKEN, which the
+	// Connect page then cannot rotate.
+	WebhookTokenConfigured bool
+	// Auth identifies UI and API users; nil accepts API tokens only (see auth.TokensOnly).
+	Auth *auth.Authenticator
+	// Hub carries live updates to open pages; nil makes one.
+	Hub *live.Hub
+	// BaseURL is the public URL of the dashboard, for the Connect page; "" uses the request's.
+	BaseURL string
+	Logger  *slog.Logger
 	// StoreTimeout bounds every database call a request makes, so that a database that
 	// stopped answering costs a client a few seconds, not a hang.
 	StoreTimeout time.Duration
 	// Version is reported by /healthz.
 	Version string
+	// Metrics, when set, is served on GET /metrics and measures requests (see metrics.go).
+	Metrics *metrics.Metrics
 }
 
 // Server is the HTTP handler of DiunDashboard.
@@ -30,7 +45,9 @@ type Server struct {
 	log     *slog.Logger
 	mux     *http.ServeMux
 	handler http.Handler
-	token   tokenChecker
+	token   *webhookToken
+	auth    *auth.Authenticator
+	hub     *live.Hub
 }
 
 // New builds the handler over st.
@@ -41,12 +58,21 @@ func New(st store.Store, opts Options) *Server {
 	if opts.StoreTimeout <= 0 {
 		opts.StoreTimeout = 5 * time.Second
 	}
-	s := &Server{store: st, opts: opts, log: opts.Logger, mux: http.NewServeMux(), token: newTokenChecker(opts.WebhookToken)}
+	if opts.Auth == nil {
+		opts.Auth = auth.TokensOnly(st, opts.Logger)
+	}
+	if opts.Hub == nil {
+		opts.Hub = live.NewHub()
+	}
+	s := &Server{store: st, opts: opts, log: opts.Logger, mux: http.NewServeMux(),
+		token: newWebhookToken(st, opts.WebhookToken, opts.WebhookTokenConfigured), auth: opts.Auth, hub: opts.Hub}
 	s.routes()
+	s.mountUI()
 	// Cross-origin protection refuses state-changing requests that a browser sends on behalf
 	// of another site; clients that are not browsers (Diun, curl) send no Sec-Fetch-Site or
 	// Origin and pass.
-	s.handler = s.logRequests(http.NewCrossOriginProtection().Handler(http.HandlerFunc(s.serve)))
+	s.handler = s.logRequests(web.SecurityHeaders(http.NewCrossOriginProtection().Handler(http.HandlerFunc(s.serve))))
+	s.setupMetrics()
 	return s
 }
 
@@ -54,13 +80,13 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /healthz", s.healthz)
 	s.mux.HandleFunc("GET /readyz", s.readyz)
 
-	s.mux.HandleFunc("POST /webhook", s.webhook)
-	s.mux.HandleFunc("GET /webhook", s.webhook)
+	s.mux.HandleFunc("POST /webhook", s.countWebhook(s.webhook))
+	s.mux.HandleFunc("GET /webhook", s.countWebhook(s.webhook))
 
-	s.mux.HandleFunc("GET /api/v1/images", s.listImages)
-	s.mux.HandleFunc("GET /api/v1/images/{id}", s.getImage)
+	s.mux.HandleFunc("GET /api/v1/images", s.requireAuth(s.listImages))
+	s.mux.HandleFunc("GET /api/v1/images/{id}", s.requireAuth(s.getImage))
 	s.mux.HandleFunc("DELETE /api/v1/images/{id}", s.requireWriter(s.deleteImage))
-	s.mux.HandleFunc("GET /api/v1/images/{id}/events", s.listEvents)
+	s.mux.HandleFunc("GET /api/v1/images/{id}/events", s.requireAuth(s.listEvents))
 	s.mux.HandleFunc("POST /api/v1/images/{id}/acknowledge", s.requireWriter(s.transition(store.StateAcknowledged)))
 	s.mux.HandleFunc("POST /api/v1/images/{id}/reopen", s.requireWriter(s.transition(store.StateOpen)))
 	s.mux.HandleFunc("POST /api/v1/images/{id}/ignore", s.requireWriter(s.transition(store.StateIgnored)))
@@ -69,12 +95,12 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("PUT /api/v1/images/{id}/tags/{tag_id}", s.requireWriter(s.attachTag))
 	s.mux.HandleFunc("DELETE /api/v1/images/{id}/tags/{tag_id}", s.requireWriter(s.detachTag))
 
-	s.mux.HandleFunc("GET /api/v1/tags", s.listTags)
+	s.mux.HandleFunc("GET /api/v1/tags", s.requireAuth(s.listTags))
 	s.mux.HandleFunc("POST /api/v1/tags", s.requireWriter(s.createTag))
 	s.mux.HandleFunc("PATCH /api/v1/tags/{id}", s.requireWriter(s.renameTag))
 	s.mux.HandleFunc("DELETE /api/v1/tags/{id}", s.requireWriter(s.deleteTag))
 
-	s.mux.HandleFunc("GET /api/v1/summary", s.summary)
+	s.mux.HandleFunc("GET /api/v1/summary", s.requireAuth(s.summary))
 }
 
 // ServeHTTP implements http.Handler.
@@ -120,6 +146,7 @@ func (s *Server) RunBackground(ctx context.Context) {
 	defer tick.Stop()
 	for {
 		s.wakeSnoozed(ctx)
+		s.sweep(ctx)
 		select {
 		case <-ctx.Done():
 			return

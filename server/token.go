@@ -53,18 +53,9 @@ func presentedToken(r *http.Request) string {
 	return r.URL.Query().Get("token")
 }
 
-// requireWriter guards API writes. Until sign-in exists they take the webhook token as a
-// bearer token.
-func (s *Server) requireWriter(next http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		if !s.token.matches(presentedToken(r)) {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="diundashboard"`)
-			writeError(w, http.StatusUnauthorized, "this request needs the webhook token: send Authorization: Bearer <token>")
-			return
-		}
-		next(w, r)
-	}
-}
+// requireWriter guards API writes: the same sign-in as reads (see requireAuth). The webhook
+// token is Diun's alone and no longer opens the API.
+func (s *Server) requireWriter(next http.HandlerFunc) http.HandlerFunc { return s.requireAuth(next) }
 
 // GenerateToken returns a new random token (256 bits, URL-safe).
 func GenerateToken() (string, error) {

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 
+	"diundashboard/server/live"
 	"diundashboard/server/store"
 )
 
@@ -37,7 +38,7 @@ func (s *Server) webhook(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "cannot read the body: %v", err)
 		return
 	}
-	n, err := decodeNotification(body)
+	n, err := DecodeNotification(body)
 	if err != nil {
 		var de *decodeError
 		if errors.As(err, &de) {
@@ -49,7 +50,7 @@ func (s *Server) webhook(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := s.storeContext(r)
 	defer cancel()
-	res, err := s.store.Record(ctx, n)
+	res, err := s.recordNotification(ctx, n)
 	if err != nil {
 		if errors.Is(err, store.ErrInvalid) {
 			writeError(w, http.StatusUnprocessableEntity, "%s", err)
@@ -61,6 +62,11 @@ func (s *Server) webhook(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	reply := webhookReply{EventID: res.EventID, Check: res.Check}
+	if res.Check {
+		s.publish(live.KindCheck, 0)
+	} else {
+		s.publish(live.KindNotification, res.ImageID)
+	}
 	if res.Check {
 		reply.Message = "test notification received: Diun reaches DiunDashboard"
 		s.log.InfoContext(r.Context(), "test notification received", "hostname", n.Hostname, "diun_version", n.DiunVersion)

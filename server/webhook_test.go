@@ -51,7 +51,7 @@ func TestWebhookStoresEveryRealDiunBody(t *testing.T) {
 			if reply.Check || reply.ImageID == nil || reply.State != "open" {
 				t.Fatalf("%s: reply %s", f, r.Body)
 			}
-			got := env.request(http.MethodGet, fmt.Sprintf("/api/v1/images/%d", *reply.ImageID), nil)
+			got := env.api(http.MethodGet, fmt.Sprintf("/api/v1/images/%d", *reply.ImageID), nil)
 			env.wantStatus(got, http.StatusOK)
 			var img imageJSON
 			got.json(t, &img)
@@ -265,7 +265,7 @@ func TestWebhookTestNotificationIsAConnectionCheck(t *testing.T) {
 			t.Fatalf("the test image became an update: %+v", imgs)
 		}
 		var sum summaryJSON
-		s := env.request(http.MethodGet, "/api/v1/summary", nil)
+		s := env.api(http.MethodGet, "/api/v1/summary", nil)
 		env.wantStatus(s, http.StatusOK)
 		s.json(t, &sum)
 		if sum.LastTestNotification == nil || sum.TotalOpen != 0 {

@@ -6,7 +6,9 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"time"
 
+	"diundashboard/server/retention"
 	"diundashboard/server/store"
 )
 
@@ -18,6 +20,20 @@ type config struct {
 	WebhookToken string
 	LogLevel     string
 	LogFormat    string
+	// EventRetention is EVENT_RETENTION as given; Retention is its parsed value (0: forever).
+	EventRetention string
+	Retention      time.Duration
+	MetricsToken   string
+
+	AuthMode         string
+	AuthUsername     string
+	AuthPasswordHash string
+	AuthProxyHeader  string
+	TrustedProxies   string
+	CookieSecure     string
+	BaseURL          string
+	// Flags of single commands (prune, copy, import): see commands.go.
+	cmd commandFlags
 }
 
 // setting describes one configuration value for flags, --help and the README.
@@ -33,6 +49,15 @@ func (c *config) settings() []setting {
 		{"WEBHOOK_TOKEN", "webhook-token", "", "token Diun must send (Authorization: Bearer or ?token=); generated and kept in the database when empty", &c.WebhookToken},
 		{"LOG_LEVEL", "log-level", "info", "debug, info, warn or error", &c.LogLevel},
 		{"LOG_FORMAT", "log-format", "text", "text or json", &c.LogFormat},
+		{"AUTH_MODE", "auth-mode", "", "sign-in: builtin, proxy or none; empty picks builtin when AUTH_USERNAME is set, proxy when AUTH_PROXY_HEADER is", &c.AuthMode},
+		{"AUTH_USERNAME", "auth-username", "", "the user of built-in sign-in", &c.AuthUsername},
+		{"AUTH_PASSWORD_HASH", "auth-password-hash", "", "bcrypt or argon2id hash of that user's password (`diundashboard hash-password` prints one)", &c.AuthPasswordHash},
+		{"AUTH_PROXY_HEADER", "auth-proxy-header", "", "header a trusted reverse proxy names the user in (AUTH_MODE=proxy; Remote-User when empty)", &c.AuthProxyHeader},
+		{"TRUSTED_PROXIES", "trusted-proxies", "", "comma-separated addresses or CIDRs of reverse proxies whose AUTH_PROXY_HEADER, X-Forwarded-For and X-Forwarded-Proto are believed", &c.TrustedProxies},
+		{"COOKIE_SECURE", "cookie-secure", "auto", "Secure session cookie: auto (when served over HTTPS, directly or via a trusted proxy), true or false", &c.CookieSecure},
+		{"BASE_URL", "base-url", "", "public URL of the dashboard (e.g. https://diun.example.com), for the webhook URL on the Connect page; empty uses the browser's", &c.BaseURL},
+		{"EVENT_RETENTION", "event-retention", "365d", "how long events are kept: days (365 or 365d), a duration (8760h), or 0 to keep them forever", &c.EventRetention},
+		{"METRICS_TOKEN", "metrics-token", "", "token GET /metrics requires (Authorization: Bearer); /metrics is open when empty", &c.MetricsToken},
 	}
 }
 
@@ -47,12 +72,13 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 			def = v
 		}
 		shownDef := def
-		if s.env == "WEBHOOK_TOKEN" || s.env == "DATABASE_URL" {
+		if s.env == "WEBHOOK_TOKEN" || s.env == "DATABASE_URL" || s.env == "METRICS_TOKEN" || s.env == "AUTH_PASSWORD_HASH" {
 			shownDef = redactSetting(s.env, def)
 		}
 		fs.Func(s.flag, fmt.Sprintf("%s (env %s, default %q)", s.usage, s.env, shownDef), func(v string) error { *s.target = v; return nil })
 		*s.target = def
 	}
+	c.cmd.register(fs, name)
 	fs.Usage = func() { usage(stderr, fs) }
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -66,12 +92,17 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return c, fmt.Errorf("LOG_FORMAT %q is not text or json", c.LogFormat)
 	}
+	retain, err := retention.Parse(c.EventRetention)
+	if err != nil {
+		return c, err
+	}
+	c.Retention = retain
 	return c, nil
 }
 
 func redactSetting(env, v string) string {
 	switch env {
-	case "WEBHOOK_TOKEN":
+	case "WEBHOOK_TOKEN", "METRICS_TOKEN", "AUTH_PASSWORD_HASH":
 		if v != "" {
 			return "(set)"
 		}
@@ -91,7 +122,13 @@ Commands:
   serve        serve the webhook, the API and the UI (the default)
   migrate      apply database migrations and exit
   token        print the webhook token Diun must send
+  hash-password  print the argon2id hash of a password (prompted, or one line of stdin)
+               for AUTH_PASSWORD_HASH
   healthcheck  exit 0 when the server at LISTEN_ADDR answers /healthz
+  prune        delete events older than EVENT_RETENTION now (--dry-run: only count them)
+  export       write every row of the database to stdout as JSON Lines (a backup)
+  import       read what export wrote from stdin into an empty database (--force: replace)
+  copy         copy every row from --from URL to --to URL, then verify (--force: replace)
   version      print the version
 
 Flags (each also read from the environment variable named):

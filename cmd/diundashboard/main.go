@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"diundashboard/server"
+	"diundashboard/server/metrics"
+	"diundashboard/server/retention"
 	"diundashboard/server/store"
 )
 
@@ -34,6 +36,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	if cmd == "version" {
 		fmt.Fprintln(stdout, "diundashboard", version)
+		return 0
+	}
+	if cmd == "hash-password" {
+		if err := hashPassword(os.Stdin, stdout, stderr); err != nil {
+			fmt.Fprintln(stderr, "diundashboard:", err)
+			return 1
+		}
 		return 0
 	}
 	if cmd == "help" {
@@ -58,6 +67,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = printToken(ctx, cfg, stdout)
 	case "healthcheck":
 		err = healthcheck(ctx, cfg)
+	case "prune":
+		err = prune(ctx, cfg, log, stdout)
+	case "copy":
+		err = copyDatabase(ctx, cfg, log, stdout, stderr)
+	case "export":
+		err = exportDatabase(ctx, cfg, log, stdout, stderr)
+	case "import":
+		err = importDatabase(ctx, cfg, log, stdin, stdout, stderr)
 	default:
 		fmt.Fprintf(stderr, "diundashboard: unknown command %q; see --help\n", cmd)
 		return 2
@@ -116,17 +133,16 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 		announceToken(log, cfg.ListenAddr, token)
 	}
 
-	srv := server.New(st, server.Options{WebhookToken: token, Logger: log, Version: version})
-	httpServer := &http.Server{
-		Addr:              cfg.ListenAddr,
-		Handler:           srv,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	m := metrics.New(st, metrics.Options{Version: version, Token: cfg.MetricsToken})
+	authn, err := newAuthenticator(ctx, cfg, st, log)
+	if err != nil {
+		return err
 	}
+	srv := server.New(st, server.Options{WebhookToken: token, Logger: log, Version: version, Metrics: m,
+		WebhookTokenConfigured: cfg.WebhookToken != "", Auth: authn, BaseURL: cfg.BaseURL})
+	httpServer := server.NewHTTPServer(cfg.ListenAddr, srv, log)
+	// Live event streams never end by themselves: close them when shutting down.
+	httpServer.RegisterOnShutdown(srv.Hub().Close)
 	ln, err := net.Listen("tcp", cfg.ListenAddr)
 	if err != nil {
 		return fmt.Errorf("cannot listen on %s: %w; set LISTEN_ADDR to a free address", cfg.ListenAddr, err)
@@ -134,6 +150,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 	bgCtx, stopBackground := context.WithCancel(context.Background())
 	defer stopBackground()
 	go srv.RunBackground(bgCtx)
+	go (&retention.Pruner{Store: st, Retention: cfg.Retention, Log: log}).Run(bgCtx)
 
 	served := make(chan error, 1)
 	go func() { served <- httpServer.Serve(ln) }()

@@ -1,0 +1,498 @@
+// Package auth decides who a request comes from, in one of three modes chosen by
+// configuration:
+//
+//   - builtin: one user from AUTH_USERNAME and AUTH_PASSWORD_HASH signs in with a form; the
+//     browser then holds a session cookie whose random id is stored (hashed) in the Store, so
+//     sessions survive restarts and work across replicas.
+//   - proxy: a reverse proxy (Authelia, Authentik, oauth2-proxy…) signs people in and names
+//     them in AUTH_PROXY_HEADER; the header is believed only from TRUSTED_PROXIES.
+//   - none: everyone is let in; the UI shows a warning banner.
+//
+// In every mode, machine clients may send "Authorization: Bearer <API token>"; tokens are
+// made and revoked in the UI and stored as SHA-256 hashes.
+package auth
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"strings"
+	"time"
+
+	"diundashboard/server/store"
+)
+
+// Mode is how people sign in.
+type Mode string
+
+const (
+	ModeBuiltin Mode = "builtin"
+	ModeProxy   Mode = "proxy"
+	ModeNone    Mode = "none"
+)
+
+// Config is the sign-in configuration.
+type Config struct {
+	Mode Mode
+	// Username and PasswordHash are the one user of ModeBuiltin.
+	Username     string
+	PasswordHash string
+	// ProxyHeader names the user in ModeProxy; it is read only from TrustedProxies, which also
+	// decide whether X-Forwarded-For and X-Forwarded-Proto are believed.
+	ProxyHeader    string
+	TrustedProxies []netip.Prefix
+	// CookieSecure is "auto" (Secure when the request came over TLS, directly or through a
+	// trusted proxy), "true" or "false".
+	CookieSecure string
+	// SessionIdle is how long a session lasts without use; SessionMax bounds it in all.
+	SessionIdle time.Duration
+	SessionMax  time.Duration
+}
+
+// Defaults for Config.
+const (
+	DefaultProxyHeader = "Remote-User"
+	DefaultSessionIdle = 7 * 24 * time.Hour
+	DefaultSessionMax  = 30 * 24 * time.Hour
+)
+
+// ParseMode reads AUTH_MODE; "" picks proxy when a proxy header is set and builtin otherwise
+// (with no AUTH_USERNAME, the binary generates an admin password on first start): running
+// open must be asked for.
+func ParseMode(raw, username, proxyHeader string) (Mode, error) {
+	switch Mode(strings.ToLower(strings.TrimSpace(raw))) {
+	case ModeBuiltin:
+		return ModeBuiltin, nil
+	case ModeProxy:
+		return ModeProxy, nil
+	case ModeNone:
+		return ModeNone, nil
+	case "":
+		if proxyHeader != "" && username == "" {
+			return ModeProxy, nil
+		}
+		return ModeBuiltin, nil
+	}
+	return "", fmt.Errorf("AUTH_MODE %q is not builtin, proxy or none", raw)
+}
+
+// ParseTrustedProxies reads a comma- or space-separated list of CIDRs and addresses.
+func ParseTrustedProxies(raw string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, f := range strings.FieldsFunc(raw, func(r rune) bool { return r == ',' || r == ' ' }) {
+		if p, err := netip.ParsePrefix(f); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(f)
+		if err != nil {
+			return nil, fmt.Errorf("TRUSTED_PROXIES: %q is neither an address nor a CIDR such as 172.16.0.0/12", f)
+		}
+		out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+	}
+	return out, nil
+}
+
+// Validate checks that the configuration of the chosen mode is complete.
+func (c Config) Validate() error {
+	switch c.Mode {
+	case ModeBuiltin:
+		if c.Username == "" || c.PasswordHash == "" {
+			return errors.New("AUTH_MODE=builtin needs AUTH_USERNAME and AUTH_PASSWORD_HASH (make the hash with `diundashboard hash-password`)")
+		}
+		if err := CheckHash(c.PasswordHash); err != nil {
+			return err
+		}
+	case ModeProxy:
+		if c.ProxyHeader == "" {
+			return errors.New("AUTH_MODE=proxy needs AUTH_PROXY_HEADER, such as Remote-User")
+		}
+		if len(c.TrustedProxies) == 0 {
+			return errors.New("AUTH_MODE=proxy needs TRUSTED_PROXIES: the addresses of the reverse proxy, so that nobody else can send the header")
+		}
+	case ModeNone:
+	default:
+		return fmt.Errorf("AUTH_MODE %q is not builtin, proxy or none", c.Mode)
+	}
+	switch c.CookieSecure {
+	case "", "auto", "true", "false":
+	default:
+		return fmt.Errorf("COOKIE_SECURE %q is not auto, true or false", c.CookieSecure)
+	}
+	return nil
+}
+
+// Principal is who a request comes from.
+type Principal struct {
+	Name string
+	// Via is "session", "token", "proxy" or "none".
+	Via string
+	// SessionHash identifies the session of a Via "session" principal.
+	SessionHash string
+}
+
+type principalKey struct{}
+
+// WithPrincipal returns ctx carrying p.
+func WithPrincipal(ctx context.Context, p Principal) context.Context {
+	return context.WithValue(ctx, principalKey{}, p)
+}
+
+// FromContext returns the principal Require put in ctx.
+func FromContext(ctx context.Context) (Principal, bool) {
+	p, ok := ctx.Value(principalKey{}).(Principal)
+	return p, ok
+}
+
+// Errors of Login and Identify.
+var (
+	ErrBadCredentials = errors.New("wrong username or password")
+	ErrRateLimited    = errors.New("too many sign-in attempts")
+	ErrBadToken       = errors.New("unknown or revoked API token")
+)
+
+// RateLimitError tells how long to wait before the next sign-in attempt.
+type RateLimitError struct{ RetryAfter time.Duration }
+
+func (e *RateLimitError) Error() string { return ErrRateLimited.Error() }
+func (e *RateLimitError) Unwrap() error { return ErrRateLimited }
+
+// Authenticator identifies requests. It is safe for concurrent use.
+type Authenticator struct {
+	cfg     Config
+	store   store.AuthStore
+	log     *slog.Logger
+	limiter *loginLimiter
+	now     func() time.Time
+	// dummyHash is verified when the username is wrong, so that a wrong username takes as
+	// long as a wrong password and does not reveal which one was right.
+	dummyHash string
+}
+
+// New returns an Authenticator for cfg, which must be valid.
+func New(cfg Config, st store.AuthStore, log *slog.Logger) (*Authenticator, error) {
+	if cfg.CookieSecure == "" {
+		cfg.CookieSecure = "auto"
+	}
+	if cfg.SessionIdle <= 0 {
+		cfg.SessionIdle = DefaultSessionIdle
+	}
+	if cfg.SessionMax <= 0 {
+		cfg.SessionMax = DefaultSessionMax
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	a := &Authenticator{cfg: cfg, store: st, log: log, limiter: newLoginLimiter(10*time.Second, 10), now: time.Now}
+	if cfg.Mode == ModeBuiltin {
+		// A hash of the same kind and cost as the real one, so that timing matches.
+		if strings.HasPrefix(cfg.PasswordHash, "$argon2id$") {
+			a.dummyHash, _ = HashPassword("not the password")
+		} else {
+			a.dummyHash = cfg.PasswordHash
+		}
+	}
+	return a, nil
+}
+
+// Mode is the configured sign-in mode.
+func (a *Authenticator) Mode() Mode { return a.cfg.Mode }
+
+// ProxyHeader is the header ModeProxy reads.
+func (a *Authenticator) ProxyHeader() string { return a.cfg.ProxyHeader }
+
+// Identify tells who sent r: an API token, a trusted proxy's header, a session cookie, or
+// anyone in ModeNone. ok is false for an anonymous request; err is ErrBadToken for a wrong
+// bearer token, or a store failure.
+func (a *Authenticator) Identify(r *http.Request) (p Principal, ok bool, err error) {
+	if tok, present := bearerToken(r); present {
+		return a.identifyToken(r.Context(), tok)
+	}
+	switch a.cfg.Mode {
+	case ModeNone:
+		return Principal{Name: "anonymous", Via: "none"}, true, nil
+	case ModeProxy:
+		if !a.fromTrustedProxy(r) {
+			return Principal{}, false, nil
+		}
+		name := strings.TrimSpace(r.Header.Get(a.cfg.ProxyHeader))
+		if name == "" {
+			return Principal{}, false, nil
+		}
+		return Principal{Name: name, Via: "proxy"}, true, nil
+	}
+	return a.identifySession(r)
+}
+
+func (a *Authenticator) identifyToken(ctx context.Context, tok string) (Principal, bool, error) {
+	if tok == "" {
+		return Principal{}, false, ErrBadToken
+	}
+	t, err := a.store.APITokenByHash(ctx, Hash(tok))
+	if errors.Is(err, store.ErrNotFound) {
+		return Principal{}, false, ErrBadToken
+	}
+	if err != nil {
+		return Principal{}, false, err
+	}
+	// Recording every use would make every API read a write; a minute's precision is plenty.
+	if now := a.now(); t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) > time.Minute {
+		if err := a.store.TouchAPIToken(ctx, t.ID, now); err != nil && !errors.Is(err, store.ErrNotFound) {
+			a.log.WarnContext(ctx, "cannot record the use of an API token", "token", t.Name, "err", err)
+		}
+	}
+	return Principal{Name: "token:" + t.Name, Via: "token"}, true, nil
+}
+
+// Session cookie names. A Secure cookie takes the __Host- prefix, which browsers accept only
+// with Secure, Path=/ and no Domain: no other site or subdomain can set or shadow it.
+const (
+	cookieSecure = "__Host-dd_session"
+	cookiePlain  = "dd_session"
+)
+
+func (a *Authenticator) sessionCookie(r *http.Request) string {
+	for _, name := range []string{cookieSecure, cookiePlain} {
+		if c, err := r.Cookie(name); err == nil && c.Value != "" {
+			return c.Value
+		}
+	}
+	return ""
+}
+
+func (a *Authenticator) identifySession(r *http.Request) (Principal, bool, error) {
+	id := a.sessionCookie(r)
+	if id == "" || len(id) > 128 {
+		return Principal{}, false, nil
+	}
+	ctx := r.Context()
+	h := Hash(id)
+	s, err := a.store.GetSession(ctx, h)
+	if errors.Is(err, store.ErrNotFound) {
+		return Principal{}, false, nil
+	}
+	if err != nil {
+		return Principal{}, false, err
+	}
+	now := a.now()
+	// A session of a user who was renamed in the configuration ends with the rename.
+	if !now.Before(s.ExpiresAt) || s.Username != a.cfg.Username {
+		return Principal{}, false, nil
+	}
+	// Slide the expiry, at most once an hour so that reading pages is not writing.
+	if now.Sub(s.LastSeenAt) > time.Hour {
+		if err := a.store.TouchSession(ctx, h, now, a.expiry(s.CreatedAt, now)); err != nil && !errors.Is(err, store.ErrNotFound) {
+			a.log.WarnContext(ctx, "cannot extend a session", "err", err)
+		}
+	}
+	return Principal{Name: s.Username, Via: "session", SessionHash: h}, true, nil
+}
+
+func (a *Authenticator) expiry(created, now time.Time) time.Time {
+	return minTime(now.Add(a.cfg.SessionIdle), created.Add(a.cfg.SessionMax))
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}
+
+// Login checks a username and password (ModeBuiltin), and on success starts a session and
+// sets its cookie on w. Attempts are rate-limited per client address.
+func (a *Authenticator) Login(w http.ResponseWriter, r *http.Request, username, password string) error {
+	if a.cfg.Mode != ModeBuiltin {
+		return fmt.Errorf("sign-in with a password is off (AUTH_MODE=%s)", a.cfg.Mode)
+	}
+	now := a.now()
+	if ok, retry := a.limiter.allow(a.ClientIP(r), now); !ok {
+		return &RateLimitError{RetryAfter: retry}
+	}
+	userOK := subtleEqual(username, a.cfg.Username)
+	hash := a.cfg.PasswordHash
+	if !userOK {
+		hash = a.dummyHash
+	}
+	if !VerifyPassword(hash, password) || !userOK {
+		return ErrBadCredentials
+	}
+	id, err := randomToken(32)
+	if err != nil {
+		return err
+	}
+	s := store.Session{IDHash: Hash(id), Username: a.cfg.Username, CreatedAt: now, LastSeenAt: now, ExpiresAt: a.expiry(now, now)}
+	if err := a.store.CreateSession(r.Context(), s); err != nil {
+		return fmt.Errorf("cannot store the session: %w", err)
+	}
+	a.setCookie(w, r, id, s.ExpiresAt)
+	return nil
+}
+
+// Logout ends the session of r, if any, and clears its cookie.
+func (a *Authenticator) Logout(w http.ResponseWriter, r *http.Request) error {
+	var err error
+	if id := a.sessionCookie(r); id != "" {
+		err = a.store.DeleteSession(r.Context(), Hash(id))
+	}
+	a.setCookie(w, r, "", time.Time{})
+	return err
+}
+
+func (a *Authenticator) setCookie(w http.ResponseWriter, r *http.Request, value string, expires time.Time) {
+	secure := a.secure(r)
+	name := cookiePlain
+	if secure {
+		name = cookieSecure
+	}
+	c := &http.Cookie{Name: name, Value: value, Path: "/", HttpOnly: true, Secure: secure, SameSite: http.SameSiteLaxMode}
+	if value == "" {
+		c.MaxAge = -1
+	} else {
+		c.Expires = expires
+	}
+	http.SetCookie(w, c)
+}
+
+// secure decides the cookie's Secure attribute.
+func (a *Authenticator) secure(r *http.Request) bool {
+	switch a.cfg.CookieSecure {
+	case "true":
+		return true
+	case "false":
+		return false
+	}
+	return IsHTTPS(r, a.fromTrustedProxy(r))
+}
+
+// IsHTTPS tells whether the browser reached us over TLS: directly, or (when the proxy is
+// trusted) as the proxy's X-Forwarded-Proto says.
+func IsHTTPS(r *http.Request, trustProxy bool) bool {
+	if r.TLS != nil {
+		return true
+	}
+	return trustProxy && strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
+}
+
+// TrustsProxy reports whether r came straight from one of TRUSTED_PROXIES.
+func (a *Authenticator) TrustsProxy(r *http.Request) bool { return a.fromTrustedProxy(r) }
+
+func (a *Authenticator) fromTrustedProxy(r *http.Request) bool {
+	return a.trusted(remoteAddr(r))
+}
+
+func (a *Authenticator) trusted(addr netip.Addr) bool {
+	if !addr.IsValid() {
+		return false
+	}
+	for _, p := range a.cfg.TrustedProxies {
+		if p.Contains(addr) {
+			return true
+		}
+	}
+	return false
+}
+
+// ClientIP is the address of the browser: the peer, or, when the peer is a trusted proxy, the
+// nearest untrusted address in X-Forwarded-For.
+func (a *Authenticator) ClientIP(r *http.Request) netip.Addr {
+	addr := remoteAddr(r)
+	if !a.trusted(addr) {
+		return addr
+	}
+	hops := strings.Split(r.Header.Get("X-Forwarded-For"), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		hop, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		if err != nil {
+			break
+		}
+		hop = hop.Unmap()
+		if !a.trusted(hop) {
+			return hop
+		}
+		addr = hop
+	}
+	return addr
+}
+
+func remoteAddr(r *http.Request) netip.Addr {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	a, err := netip.ParseAddr(host)
+	if err != nil {
+		return netip.Addr{}
+	}
+	return a.Unmap()
+}
+
+// NewAPIToken makes a token, stores its hash under name and returns the token, which is
+// shown once and never again.
+func (a *Authenticator) NewAPIToken(ctx context.Context, name string) (string, store.APIToken, error) {
+	raw, err := randomToken(32)
+	if err != nil {
+		return "", store.APIToken{}, err
+	}
+	tok := "dd_" + raw
+	t, err := a.store.CreateAPIToken(ctx, name, Hash(tok), tok[:8])
+	return tok, t, err
+}
+
+// Sweep deletes expired sessions; the server calls it now and then.
+func (a *Authenticator) Sweep(ctx context.Context) (int64, error) {
+	return a.store.DeleteExpiredSessions(ctx, a.now())
+}
+
+// Hash is the SHA-256, in hex, under which secrets are stored. Tokens and session ids are 256
+// random bits, so a fast hash is enough: there is nothing to guess.
+func Hash(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:])
+}
+
+func randomToken(n int) (string, error) {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+func subtleEqual(a, b string) bool {
+	ha, hb := sha256.Sum256([]byte(a)), sha256.Sum256([]byte(b))
+	return ha == hb
+}
+
+// bearerToken reads "Authorization: Bearer <token>"; present is true whenever a Bearer
+// header is sent, so that an empty one is refused rather than ignored. Other schemes (Basic
+// from a proxy in front) are left alone.
+func bearerToken(r *http.Request) (tok string, present bool) {
+	scheme, tok, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	return strings.TrimSpace(tok), true
+}
+
+// TokensOnly returns an Authenticator that lets in API tokens and nothing else: no sign-in
+// form, no proxy, no open mode. A server built without sign-in configuration uses it, so
+// that forgetting the configuration never opens the dashboard.
+func TokensOnly(st store.AuthStore, log *slog.Logger) *Authenticator {
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Authenticator{cfg: Config{Mode: ModeBuiltin, CookieSecure: "auto", SessionIdle: DefaultSessionIdle, SessionMax: DefaultSessionMax},
+		store: st, log: log, limiter: newLoginLimiter(10*time.Second, 10), now: time.Now}
+}

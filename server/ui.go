@@ -1,0 +1,139 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+
+	"diundashboard/server/auth"
+	"diundashboard/server/live"
+	"diundashboard/server/store"
+	"diundashboard/server/web"
+)
+
+// webhookToken is the token Diun presents. A token kept in the database can be rotated from
+// the Connect page; other replicas pick the new one up on their next background tick.
+type webhookToken struct {
+	store      store.Store
+	configured bool // from WEBHOOK_TOKEN: not rotatable
+	mu         sync.RWMutex
+	value      string
+	check      tokenChecker
+}
+
+func newWebhookToken(st store.Store, token string, configured bool) *webhookToken {
+	return &webhookToken{store: st, configured: configured, value: token, check: newTokenChecker(token)}
+}
+
+func (t *webhookToken) matches(presented string) bool {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	return t.check.matches(presented)
+}
+
+func (t *webhookToken) set(token string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.value, t.check = token, newTokenChecker(token)
+}
+
+// Token implements web.WebhookToken.
+func (t *webhookToken) Token() string {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	return t.value
+}
+
+// Configured implements web.WebhookToken.
+func (t *webhookToken) Configured() bool { return t.configured }
+
+// Rotate implements web.WebhookToken: a new token, stored for every replica.
+func (t *webhookToken) Rotate(ctx context.Context) (string, error) {
+	if t.configured {
+		return "", errors.New("the webhook token is set by WEBHOOK_TOKEN")
+	}
+	fresh, err := GenerateToken()
+	if err != nil {
+		return "", err
+	}
+	if err := t.store.PutSetting(ctx, WebhookTokenSetting, fresh); err != nil {
+		return "", fmt.Errorf("cannot store the new webhook token: %w", err)
+	}
+	t.set(fresh)
+	return fresh, nil
+}
+
+// reload reads the stored token, so that a rotation on another replica reaches this one.
+func (t *webhookToken) reload(ctx context.Context) error {
+	if t.configured {
+		return nil
+	}
+	v, err := t.store.Setting(ctx, WebhookTokenSetting)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if v != t.Token() {
+		t.set(v)
+	}
+	return nil
+}
+
+// mountUI adds the web UI's routes. The templates are embedded, so failing to parse them is
+// a bug in this build, not a condition to handle.
+func (s *Server) mountUI() {
+	ui, err := web.New(web.Options{
+		Store: s.store, Auth: s.auth, Hub: s.hub, Webhook: s.token, Logger: s.log,
+		StoreTimeout: s.opts.StoreTimeout, BaseURL: s.opts.BaseURL, Version: s.opts.Version,
+	})
+	if err != nil {
+		panic(err)
+	}
+	ui.Register(s.mux)
+}
+
+// requireAuth guards the API: a signed-in browser session (the UI's fetch calls), an API
+// token (Authorization: Bearer), a trusted proxy's user header, or anyone with AUTH_MODE=none.
+func (s *Server) requireAuth(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		p, ok, err := s.auth.Identify(r)
+		switch {
+		case errors.Is(err, auth.ErrBadToken):
+			w.Header().Set("WWW-Authenticate", `Bearer realm="diundashboard", error="invalid_token"`)
+			writeError(w, http.StatusUnauthorized, "unknown or revoked API token; make one on the Connect page")
+			return
+		case err != nil:
+			s.storeError(w, r, err)
+			return
+		case !ok:
+			w.Header().Set("WWW-Authenticate", `Bearer realm="diundashboard"`)
+			writeError(w, http.StatusUnauthorized, "this request needs an API token (Authorization: Bearer <token>, made on the Connect page) or a signed-in session")
+			return
+		}
+		next(w, r.WithContext(auth.WithPrincipal(r.Context(), p)))
+	}
+}
+
+// publish tells open pages that something changed.
+func (s *Server) publish(kind string, imageID int64) {
+	s.hub.Publish(live.Event{Kind: kind, ImageID: imageID})
+}
+
+// Hub is the live-update hub, for tests and for serving several handlers from one process.
+func (s *Server) Hub() *live.Hub { return s.hub }
+
+// sweep does the UI's housekeeping: expired sessions go, a rotated webhook token comes in.
+func (s *Server) sweep(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, s.opts.StoreTimeout)
+	defer cancel()
+	if _, err := s.auth.Sweep(ctx); err != nil && ctx.Err() == nil {
+		s.log.Warn("cannot delete expired sessions", "err", err)
+	}
+	if err := s.token.reload(ctx); err != nil && ctx.Err() == nil {
+		s.log.Warn("cannot read the webhook token", "err", err)
+	}
+}

@@ -1,0 +1,249 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"time"
+
+	"diundashboard/server/query"
+	"diundashboard/server/store"
+)
+
+// UI paging. The overview shows one page of images grouped by host, sorted by host by
+// default so that a host's images stay together across pages. 200 rows keep the page under
+// about 60 KB gzipped and its render in a few milliseconds, even with thousands open; the
+// per-host counts in each group's heading come from Summary and cover every page.
+const (
+	uiPageSize = 200
+	uiSort     = store.SortHost
+)
+
+// imageRow is one image as the overview and the image page show it.
+type imageRow struct {
+	store.Image
+	Repo, Tag string
+	RunsAs    []string
+	AgeClass  string
+}
+
+func (h *Handler) row(img store.Image) imageRow {
+	repo, tag := splitImage(img.Image)
+	return imageRow{Image: img, Repo: repo, Tag: tag, RunsAs: runsAs(img.Metadata), AgeClass: ageClass(h.now(), img.Created)}
+}
+
+// hostGroup is the images of one host on this page, with the host's counts over all pages.
+type hostGroup struct {
+	Host   string
+	Images []imageRow
+	Counts stateCounts
+}
+
+type stateCounts struct {
+	Open, Acknowledged, Snoozed, Ignored int64
+}
+
+func (c *stateCounts) add(s store.State, n int64) {
+	switch s {
+	case store.StateOpen:
+		c.Open += n
+	case store.StateAcknowledged:
+		c.Acknowledged += n
+	case store.StateSnoozed:
+		c.Snoozed += n
+	case store.StateIgnored:
+		c.Ignored += n
+	}
+}
+
+type overviewData struct {
+	Filter   store.ImageFilter
+	StateArg string // "open", …, or "all"
+	Sort     store.Sort
+	Groups   []hostGroup
+	Shown    int
+	Totals   stateCounts
+	Hosts    []string
+	Tags     []store.Tag
+	States   []store.State
+	Sorts    []store.Sort
+	// Providers Diun has; the filter offers them all.
+	Providers []string
+	NextURL   string
+	FirstURL  string
+	IsFirst   bool
+	Chart     chart
+	// LastNotification is nil until Diun sent anything.
+	LastNotification *time.Time
+	Filtered         bool
+	Query            string // the current query string, for bulk forms to come back to
+}
+
+var providers = []string{"docker", "swarm", "kubernetes", "nomad", "containerd", "file", "dockerfile"}
+
+// parseUIQuery reads the overview's URL with the API's rules, with the UI's defaults.
+func parseUIQuery(v url.Values) (query.Images, error) {
+	w := url.Values{}
+	for k, vs := range v {
+		w[k] = vs
+	}
+	if w.Get("sort") == "" {
+		w.Set("sort", string(uiSort))
+	}
+	if w.Get("limit") == "" {
+		w.Set("limit", strconv.Itoa(uiPageSize))
+	}
+	return query.ParseImages(w)
+}
+
+func (h *Handler) overview(w http.ResponseWriter, r *http.Request) {
+	v := r.URL.Query()
+	q, err := parseUIQuery(v)
+	if err != nil {
+		h.renderStatus(w, r, http.StatusBadRequest, "This view's address is not valid", err.Error()+". Start again from the overview.")
+		return
+	}
+	days := 30
+	if v.Get("days") == "90" {
+		days = 90
+	}
+	ctx, cancel := h.storeContext(r)
+	defer cancel()
+	page, err := h.store.ListImages(ctx, q.Filter, q.Sort, q.Page)
+	if err != nil {
+		if isClientError(err) {
+			h.renderStatus(w, r, http.StatusBadRequest, "This view's address is not valid", err.Error()+". Start again from the overview.")
+			return
+		}
+		h.serverError(w, r, err)
+		return
+	}
+	sum, err := h.store.Summary(ctx)
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	tags, err := h.store.ListTags(ctx)
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	today := h.now().UTC().Truncate(24 * time.Hour)
+	since := today.AddDate(0, 0, -(days - 1))
+	counts, err := h.store.CountEventsPerDay(ctx, since)
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+
+	d := overviewData{
+		Filter: q.Filter, Sort: q.Sort, Tags: tags, States: store.States, Sorts: store.Sorts, Providers: providers,
+		Shown: len(page.Images), IsFirst: q.Page.Cursor == "", LastNotification: sum.LastNotification,
+		Chart:    newChart(counts, since, days),
+		Filtered: q.Filter.Hostname != "" || q.Filter.Tag != "" || q.Filter.Provider != "" || q.Filter.Query != "",
+		Query:    r.URL.RawQuery,
+	}
+	d.StateArg = string(q.Filter.State)
+	if d.StateArg == "" {
+		d.StateArg = "all"
+	}
+	perHost := map[string]*stateCounts{}
+	for _, c := range sum.Counts {
+		if perHost[c.Hostname] == nil {
+			perHost[c.Hostname] = &stateCounts{}
+			d.Hosts = append(d.Hosts, c.Hostname)
+		}
+		perHost[c.Hostname].add(c.State, c.Images)
+		d.Totals.add(c.State, c.Images)
+	}
+	slices.Sort(d.Hosts)
+	index := map[string]int{}
+	for _, img := range page.Images {
+		i, ok := index[img.Hostname]
+		if !ok {
+			i = len(d.Groups)
+			index[img.Hostname] = i
+			g := hostGroup{Host: img.Hostname}
+			if c := perHost[img.Hostname]; c != nil {
+				g.Counts = *c
+			}
+			d.Groups = append(d.Groups, g)
+		}
+		d.Groups[i].Images = append(d.Groups[i].Images, h.row(img))
+	}
+	if page.NextCursor != "" {
+		next := cloneValues(v)
+		next.Set("cursor", page.NextCursor)
+		d.NextURL = "/?" + next.Encode()
+	}
+	first := cloneValues(v)
+	first.Del("cursor")
+	d.FirstURL = "/?" + first.Encode()
+
+	p := h.newPage(r, title("Updates"), "overview", d)
+	p.Live = true
+	h.render(w, r, http.StatusOK, "overview", p)
+}
+
+func cloneValues(v url.Values) url.Values {
+	out := url.Values{}
+	for k, vs := range v {
+		out[k] = append([]string(nil), vs...)
+	}
+	return out
+}
+
+// chart is the overview's bar chart of notifications per day, drawn as SVG on the server.
+type chart struct {
+	Days   int
+	Total  int64
+	Max    int64
+	Bars   []bar
+	Width  int
+	Height int
+	// Summary says in words what the chart shows, for screen readers.
+	Summary string
+}
+
+type bar struct {
+	X, Y, W, H int
+	Day        string
+	Events     int64
+}
+
+const (
+	chartWidth  = 600
+	chartHeight = 80
+)
+
+func newChart(counts []store.DayCount, since time.Time, days int) chart {
+	byDay := map[string]int64{}
+	c := chart{Days: days, Width: chartWidth, Height: chartHeight}
+	for _, dc := range counts {
+		byDay[dc.Day.Format(time.DateOnly)] = dc.Events
+		c.Total += dc.Events
+		c.Max = max(c.Max, dc.Events)
+	}
+	slot := chartWidth / days
+	var busiest string
+	var busiestN int64
+	for i := range days {
+		day := since.AddDate(0, 0, i).Format(time.DateOnly)
+		n := byDay[day]
+		hgt := 0
+		if c.Max > 0 && n > 0 {
+			hgt = max(2, int(n*int64(chartHeight-4)/c.Max))
+		}
+		c.Bars = append(c.Bars, bar{X: i * slot, Y: chartHeight - hgt, W: max(1, slot-1), H: hgt, Day: day, Events: n})
+		if n > busiestN {
+			busiest, busiestN = day, n
+		}
+	}
+	c.Summary = fmt.Sprintf("%s in the last %d days.", plural(c.Total, "notification"), days)
+	if busiestN > 0 {
+		c.Summary += fmt.Sprintf(" The busiest day was %s with %d.", busiest, busiestN)
+	}
+	return c
+}

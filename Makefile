@@ -17,7 +17,8 @@ FUZZTIME  ?= 20s
 GOTOOL := $(GO) tool -modfile=tools/go.mod
 SQLC   := bin/sqlc
 
-.PHONY: help generate check-generate build run test test-postgres test-all lint bench fuzz clean
+.PHONY: help generate check-generate build run test test-postgres test-all lint bench fuzz clean docker-build
+.PHONY: test-e2e test-load test-crash test-outage test-diskfull test-slow bench-report
 
 help: ## list the targets
 	@echo "DiunDashboard: make TARGET"
@@ -40,6 +41,11 @@ check-generate: generate ## fail if gen/ is not exactly what sqlc generates; sql
 build: ## build bin/diundashboard (static, no cgo)
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w -X main.version=$(VERSION)" -o bin/diundashboard ./cmd/diundashboard
 
+# The Dockerfile runs the same go build line as `build` (internal/deploytest checks it).
+docker-build: ## build the container image diundashboard:$(VERSION) (needs Docker)
+	docker build --build-arg VERSION=$(VERSION) --build-arg REVISION=$$(git rev-parse HEAD 2>/dev/null || true) \
+	  -t diundashboard:$(VERSION) -t diundashboard:latest .
+
 run: ## serve on :8080 with the SQLite database in data/
 	$(GO) run ./cmd/diundashboard
 
@@ -55,6 +61,35 @@ test-postgres: ## start (or install) PostgreSQL, then the tests with -tags postg
 # whole suite: running `test` first would run every SQLite test twice.
 test-all: test-postgres ## the whole suite: SQLite and PostgreSQL
 
+# Reliability tests (internal/e2e, build tag e2e; postgres adds the PostgreSQL ones): the real
+# binary or HTTP server under load and faults, over 127.0.0.1 only. About 2 minutes in all.
+E2E_TEST = $(GO) test $(TESTFLAGS) -v ./internal/e2e/
+ensure-pg = [[ -n "$${TEST_DATABASE_URL:-}" ]] || scripts/ensure-postgres.sh
+
+test-e2e: ## reliability: load, kill -9, PostgreSQL outage, disk full, slow clients
+	$(ensure-pg)
+	$(E2E_TEST) -tags 'e2e postgres'
+
+test-load: ## 50,000 notifications from 64 senders, SQLite and PostgreSQL
+	$(ensure-pg)
+	$(E2E_TEST) -tags 'e2e postgres' -run '^TestLoad'
+
+test-crash: ## kill -9 the binary mid-write, 12 rounds; every 2xx survives
+	$(E2E_TEST) -tags e2e -run '^TestCrash'
+
+test-outage: ## cut PostgreSQL (TCP proxy) mid-load: 503, then recovery without restart
+	$(ensure-pg)
+	$(E2E_TEST) -tags 'e2e postgres' -run '^TestOutage'
+
+test-diskfull: ## SQLite file that fills up: 503 with a JSON error, no corruption
+	$(E2E_TEST) -tags e2e -run '^TestDiskFull'
+
+test-slow: ## slowloris and oversized headers against the production HTTP server
+	$(E2E_TEST) -tags e2e -run '^TestSlowClients'
+
+bench-report: ## measure everything and rewrite BENCHMARKS.md (about 15 minutes)
+	scripts/bench-report.sh
+
 # Every check runs, then lint fails if any did. staticcheck checks both builds in one -matrix run,
 # so code used by only one of them is not reported as unused.
 lint: ## gofmt, go vet and staticcheck, without and with -tags postgres
@@ -63,8 +98,9 @@ lint: ## gofmt, go vet and staticcheck, without and with -tags postgres
 	if [[ -n $$unformatted ]]; then echo "these files need gofmt -w:"; echo "$$unformatted"; rc=1; fi; \
 	echo "go vet ./..."; $(GO) vet ./... || rc=1; \
 	echo "go vet -tags postgres ./..."; $(GO) vet -tags postgres ./... || rc=1; \
-	echo "staticcheck ./... (default and -tags postgres)"; \
-	printf 'default:\npostgres: -tags=postgres\n' | $(GOTOOL) staticcheck -matrix ./... || rc=1; \
+	echo "go vet -tags e2e,postgres ./..."; $(GO) vet -tags e2e,postgres ./... || rc=1; \
+	echo "staticcheck ./... (default, -tags postgres, -tags e2e,postgres)"; \
+	printf 'default:\npostgres: -tags=postgres\ne2e: -tags=e2e,postgres\n' | $(GOTOOL) staticcheck -matrix ./... || rc=1; \
 	exit $$rc
 
 bench: ## benchmarks into artifacts/bench/ (BENCHTIME, COUNT, BENCH_OUT)

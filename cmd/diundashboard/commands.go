@@ -1,0 +1,255 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"diundashboard/server/retention"
+	"diundashboard/server/store"
+	"diundashboard/server/store/dbcopy"
+)
+
+// stdin is what import reads; tests replace it.
+var stdin io.Reader = os.Stdin
+
+// commandFlags are the flags that only one command takes.
+type commandFlags struct {
+	DryRun   bool   // prune
+	Force    bool   // copy, import
+	From, To string // copy
+}
+
+// register adds the flags of the command that name ("diundashboard prune") runs.
+func (f *commandFlags) register(fs *flag.FlagSet, name string) {
+	switch strings.TrimPrefix(name, "diundashboard ") {
+	case "prune":
+		fs.BoolVar(&f.DryRun, "dry-run", false, "prune: only count the events that would be deleted")
+	case "copy":
+		fs.StringVar(&f.From, "from", "", "copy: the database to read (default DATABASE_URL)")
+		fs.StringVar(&f.To, "to", "", "copy: the database to write, migrated first; it must be empty unless --force")
+		fs.BoolVar(&f.Force, "force", false, "copy: delete every row of the target first")
+	case "import":
+		fs.BoolVar(&f.Force, "force", false, "import: delete every row of DATABASE_URL first")
+	}
+}
+
+// prune deletes (or with --dry-run counts) the events older than EVENT_RETENTION.
+func prune(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) error {
+	if cfg.Retention <= 0 {
+		fmt.Fprintln(stdout, "EVENT_RETENTION is 0: events are kept forever, nothing to prune")
+		return nil
+	}
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	p := &retention.Pruner{Store: st, Retention: cfg.Retention}
+	cutoff := p.Cutoff()
+	when := cutoff.UTC().Format(time.RFC3339)
+	if cfg.cmd.DryRun {
+		n, err := st.CountEventsBefore(ctx, cutoff)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%d events received before %s would be deleted (dry run: nothing was deleted)\n", n, when)
+		return nil
+	}
+	start := time.Now()
+	n, err := p.PruneOnce(ctx)
+	if err != nil {
+		return fmt.Errorf("pruning stopped after %d events: %w", n, err)
+	}
+	fmt.Fprintf(stdout, "deleted %d events received before %s\n", n, when)
+	log.Debug("pruned", "count", n, "duration", time.Since(start))
+	return nil
+}
+
+// openSource opens a database to read from without migrating it (copying must not change
+// its source), after checking that its schema is the newest.
+func openSource(ctx context.Context, databaseURL string) (store.Store, store.Copier, error) {
+	_, pending, err := store.MigrationStatus(ctx, databaseURL)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(pending) > 0 {
+		return nil, nil, fmt.Errorf("the database %s is not at this version's schema (pending: %s): run `diundashboard migrate --database-url …` on it first", store.Redact(databaseURL), strings.Join(pending, ", "))
+	}
+	st, err := store.Open(ctx, databaseURL)
+	if err != nil {
+		return nil, nil, err
+	}
+	c, ok := st.(store.Copier)
+	if !ok {
+		st.Close()
+		return nil, nil, fmt.Errorf("the %s store cannot be copied", st.Dialect())
+	}
+	return st, c, nil
+}
+
+// openTarget migrates, then opens, a database to write into.
+func openTarget(ctx context.Context, databaseURL string) (store.Store, store.Copier, error) {
+	if err := store.Migrate(ctx, databaseURL); err != nil {
+		return nil, nil, err
+	}
+	st, err := store.Open(ctx, databaseURL)
+	if err != nil {
+		return nil, nil, err
+	}
+	c, ok := st.(store.Copier)
+	if !ok {
+		st.Close()
+		return nil, nil, fmt.Errorf("the %s store cannot be written by copy or import", st.Dialect())
+	}
+	return st, c, nil
+}
+
+// copyDatabase is `diundashboard copy --from URL --to URL [--force]`.
+func copyDatabase(ctx context.Context, cfg config, log *slog.Logger, stdout, stderr io.Writer) error {
+	from, to := cfg.cmd.From, cfg.cmd.To
+	if from == "" {
+		from = cfg.DatabaseURL
+	}
+	if to == "" {
+		return errors.New("copy needs --to: the database to copy into, such as postgres://user:password@host:5432/diundashboard")
+	}
+	if from == to {
+		return errors.New("copy: --from and --to name the same database")
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	src, srcC, err := openSource(ctx, from)
+	if err != nil {
+		return fmt.Errorf("source: %w", err)
+	}
+	defer src.Close()
+	dst, dstC, err := openTarget(ctx, to)
+	if err != nil {
+		return fmt.Errorf("target: %w", err)
+	}
+	defer dst.Close()
+	log.Info("copying", "from", store.Redact(from), "to", store.Redact(to), "force", cfg.cmd.Force)
+	p := newProgress(stderr, log)
+	start := time.Now()
+	rep, err := dbcopy.Copy(ctx, srcC, dstC, dbcopy.Options{Force: cfg.cmd.Force, Progress: p.update})
+	p.done()
+	if len(rep.Tables) > 0 {
+		fmt.Fprint(stdout, rep)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "copied and verified every table in %v; point DATABASE_URL at %s and start the server\n", time.Since(start).Round(time.Millisecond), store.Redact(to))
+	return nil
+}
+
+// exportDatabase is `diundashboard export`: JSON Lines on stdout, a summary on stderr.
+func exportDatabase(ctx context.Context, cfg config, log *slog.Logger, stdout, stderr io.Writer) error {
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	st, c, err := openSource(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	p := newProgress(stderr, log)
+	sums, err := dbcopy.Export(ctx, c, stdout, p.update)
+	p.done()
+	if err != nil {
+		return err
+	}
+	for _, s := range sums {
+		log.Info("exported", "table", s.Table, "rows", s.Rows, "sha256", s.Checksum)
+	}
+	return nil
+}
+
+// importDatabase is `diundashboard import [--force]`: what export wrote, from stdin.
+func importDatabase(ctx context.Context, cfg config, log *slog.Logger, stdin io.Reader, stdout, stderr io.Writer) error {
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	st, c, err := openTarget(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	p := newProgress(stderr, log)
+	rep, err := dbcopy.Import(ctx, c, stdin, dbcopy.Options{Force: cfg.cmd.Force, Progress: p.update})
+	p.done()
+	if len(rep.Tables) > 0 {
+		fmt.Fprint(stdout, rep)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "imported and verified every table into %s\n", store.Redact(cfg.DatabaseURL))
+	return nil
+}
+
+// progress shows one updating line per table on a terminal, and one log line per finished
+// table otherwise.
+type progress struct {
+	w     io.Writer
+	log   *slog.Logger
+	tty   bool
+	table string
+	rows  int64
+	last  time.Time
+}
+
+func newProgress(w io.Writer, log *slog.Logger) *progress {
+	return &progress{w: w, log: log, tty: isTerminal(w)}
+}
+
+func (p *progress) update(table string, done, total int64) {
+	if table != p.table {
+		p.finishTable()
+		p.table = table
+	}
+	p.rows = done
+	if !p.tty || (time.Since(p.last) < 100*time.Millisecond && done != total) {
+		return
+	}
+	p.last = time.Now()
+	if total > 0 {
+		const width = 30
+		filled := int(done * width / total)
+		fmt.Fprintf(p.w, "\r%-11s [%s%s] %d/%d %3d%%", table, strings.Repeat("#", filled), strings.Repeat(".", width-filled), done, total, done*100/total)
+	} else {
+		fmt.Fprintf(p.w, "\r%-11s %d rows", table, done)
+	}
+}
+
+func (p *progress) finishTable() {
+	if p.table == "" {
+		return
+	}
+	if p.tty {
+		fmt.Fprintln(p.w)
+	} else {
+		p.log.Info("table done", "table", p.table, "rows", p.rows)
+	}
+	p.table = ""
+}
+
+func (p *progress) done() { p.finishTable() }
+
+// isTerminal reports whether w is a terminal (a character device), where a progress line
+// that rewrites itself makes sense.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}

@@ -1,0 +1,139 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"diundashboard/server/store"
+)
+
+// runCmd runs the binary's entry point with env as the whole environment.
+func runCmd(t *testing.T, env map[string]string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code = run(context.Background(), args, func(k string) string { return env[k] }, &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func TestEventRetentionSetting(t *testing.T) {
+	for in, want := range map[string]time.Duration{"": 365 * 24 * time.Hour, "0": 0, "30": 30 * 24 * time.Hour, "30d": 30 * 24 * time.Hour, "720h": 720 * time.Hour} {
+		env := map[string]string{}
+		if in != "" {
+			env["EVENT_RETENTION"] = in
+		}
+		cfg, err := parseConfig("diundashboard serve", nil, func(k string) string { return env[k] }, &bytes.Buffer{})
+		if err != nil || cfg.Retention != want {
+			t.Errorf("EVENT_RETENTION=%q: %v, %v; want %v", in, cfg.Retention, err, want)
+		}
+	}
+	if _, err := parseConfig("diundashboard serve", []string{"--event-retention", "-1d"}, func(string) string { return "" }, &bytes.Buffer{}); err == nil {
+		t.Error("a negative retention was accepted")
+	}
+	// Command flags belong to their command only.
+	if _, err := parseConfig("diundashboard serve", []string{"--dry-run"}, func(string) string { return "" }, &bytes.Buffer{}); err == nil {
+		t.Error("serve accepted --dry-run")
+	}
+	var help bytes.Buffer
+	_, _ = parseConfig("diundashboard serve", []string{"--help"}, func(k string) string {
+		if k == "METRICS_TOKEN" {
+			return "very-secret"
+		}
+		return ""
+	}, &help)
+	if strings.Contains(help.String(), "very-secret") || !strings.Contains(help.String(), "METRICS_TOKEN") {
+		t.Errorf("--help shows the metrics token, or not the setting:\n%s", help.String())
+	}
+}
+
+func seedStore(t *testing.T, url string, old, recent int) {
+	t.Helper()
+	ctx := context.Background()
+	if err := store.Migrate(ctx, url); err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	for i := range old + recent {
+		at := time.Now().Add(-time.Hour)
+		if i < old {
+			at = time.Now().Add(-400 * 24 * time.Hour)
+		}
+		if _, err := st.Record(ctx, store.Notification{DiunVersion: "v4.33.0", Hostname: "vm", Status: "update", Provider: "docker",
+			Image: "docker.io/library/nginx:1", Digest: fmt.Sprintf("sha256:%064d", i), Platform: "linux/amd64", ReceivedAt: at}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestPruneCommand(t *testing.T) {
+	url := "sqlite:" + filepath.Join(t.TempDir(), "dd.db")
+	seedStore(t, url, 7, 3)
+	env := map[string]string{"DATABASE_URL": url}
+	code, out, errOut := runCmd(t, env, "prune", "--dry-run")
+	if code != 0 || !strings.Contains(out, "7 events received before") || !strings.Contains(out, "would be deleted") {
+		t.Fatalf("prune --dry-run: %d %q %s", code, out, errOut)
+	}
+	code, out, errOut = runCmd(t, env, "prune")
+	if code != 0 || !strings.Contains(out, "deleted 7 events") {
+		t.Fatalf("prune: %d %q %s", code, out, errOut)
+	}
+	code, out, _ = runCmd(t, env, "prune", "--dry-run")
+	if code != 0 || !strings.Contains(out, "0 events") {
+		t.Fatalf("prune --dry-run after prune: %d %q", code, out)
+	}
+	env["EVENT_RETENTION"] = "0"
+	if code, out, _ = runCmd(t, env, "prune"); code != 0 || !strings.Contains(out, "kept forever") {
+		t.Fatalf("prune with EVENT_RETENTION=0: %d %q", code, out)
+	}
+}
+
+func TestCopyExportImportCommands(t *testing.T) {
+	dir := t.TempDir()
+	src, dst, restored := "sqlite:"+filepath.Join(dir, "a.db"), "sqlite:"+filepath.Join(dir, "b.db"), "sqlite:"+filepath.Join(dir, "c.db")
+	seedStore(t, src, 0, 25)
+	env := map[string]string{"DATABASE_URL": src}
+
+	if code, _, errOut := runCmd(t, env, "copy"); code == 0 || !strings.Contains(errOut, "--to") {
+		t.Errorf("copy without --to: %d %s", code, errOut)
+	}
+	code, out, errOut := runCmd(t, env, "copy", "--to", dst)
+	if code != 0 || !strings.Contains(out, "copied and verified") || !strings.Contains(out, "events              25         25") {
+		t.Fatalf("copy: %d\n%s\n%s", code, out, errOut)
+	}
+	if code, _, errOut = runCmd(t, env, "copy", "--to", dst); code != 1 || !strings.Contains(errOut, "not empty") {
+		t.Fatalf("copy into a non-empty target: %d %s", code, errOut)
+	}
+	if code, _, errOut = runCmd(t, env, "copy", "--from", src, "--to", dst, "--force"); code != 0 {
+		t.Fatalf("copy --force: %d %s", code, errOut)
+	}
+
+	code, dump, errOut := runCmd(t, env, "export")
+	if lines := strings.Count(dump, "\n"); code != 0 || lines != 1+25 { // one image, its 25 events
+		t.Fatalf("export: %d, %d lines\n%s", code, lines, errOut)
+	}
+	if !strings.HasPrefix(dump, `{"table":"images","id":1,`) {
+		t.Errorf("export starts with %.60q", dump)
+	}
+	stdin = strings.NewReader(dump)
+	t.Cleanup(func() { stdin = nil })
+	code, out, errOut = runCmd(t, map[string]string{"DATABASE_URL": restored}, "import")
+	if code != 0 || !strings.Contains(out, "imported and verified") {
+		t.Fatalf("import: %d\n%s\n%s", code, out, errOut)
+	}
+	_, again, _ := runCmd(t, map[string]string{"DATABASE_URL": restored}, "export")
+	if again != dump {
+		t.Error("exporting the restored database gives different lines")
+	}
+	stdin = strings.NewReader(dump)
+	if code, _, errOut = runCmd(t, map[string]string{"DATABASE_URL": restored}, "import"); code != 1 || !strings.Contains(errOut, "not empty") {
+		t.Errorf("import into a non-empty database: %d %s", code, errOut)
+	}
+}

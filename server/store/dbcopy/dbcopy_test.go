@@ -1,0 +1,442 @@
+package dbcopy_test
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"diundashboard/server/store"
+	"diundashboard/server/store/dbcopy"
+)
+
+// bulkEvents is how many events the seeded databases hold beyond the few recorded ones.
+const bulkEvents = 100_000
+
+// testDB is a migrated, open database and a raw connection to it for seeding.
+type testDB struct {
+	url string
+	st  store.Store
+	raw *sql.DB
+}
+
+func (d testDB) copier(t *testing.T) store.Copier {
+	t.Helper()
+	c, ok := d.st.(store.Copier)
+	if !ok {
+		t.Fatalf("%T does not implement store.Copier", d.st)
+	}
+	return c
+}
+
+func openDB(t *testing.T, url string) testDB {
+	t.Helper()
+	ctx := context.Background()
+	if err := store.Migrate(ctx, url); err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	target, err := store.ParseURL(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var raw *sql.DB
+	if target.Dialect == store.DialectSQLite {
+		raw, err = sql.Open("sqlite", target.SQLiteDSN(false))
+	} else {
+		raw, err = sql.Open("pgx", url)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = raw.Close() })
+	return testDB{url: url, st: st, raw: raw}
+}
+
+func newSQLite(t *testing.T) testDB {
+	return openDB(t, "sqlite:"+filepath.Join(t.TempDir(), "dd.db"))
+}
+
+// seed fills every table through the Store, then adds n events in one INSERT … SELECT.
+func seed(t *testing.T, d testDB, n int) {
+	t.Helper()
+	ctx := context.Background()
+	st := d.st
+	base := time.Date(2026, 3, 1, 10, 0, 0, 123456000, time.UTC)
+	var imageIDs []int64
+	for i, img := range []string{"docker.io/library/nginx:1.29-alpine", "ghcr.io/acme/app:1.4", "127.0.0.1:5000/acme/webapp:1.4"} {
+		for _, host := range []string{"vm", "nas", "h\u00f4te-\u00e9t\u00e9 <&>"} {
+			created := base.Add(-time.Duration(i) * time.Hour)
+			res, err := st.Record(ctx, store.Notification{
+				DiunVersion: "v4.33.0", Hostname: host, Status: "update", Provider: "docker", Image: img,
+				HubLink: "https://hub.example/" + img, MimeType: "application/vnd.oci.image.index.v1+json",
+				Digest: fmt.Sprintf("sha256:%064d", i), Created: &created, Platform: "linux/arm/v7",
+				Metadata:   map[string]string{"ctn_names": "web-" + host, "stack": "shop", "a\"quote": "x<y>&z"},
+				RawBody:    []byte(fmt.Sprintf(`{"image":%q,"hostname":%q}`, img, host)),
+				ReceivedAt: base.Add(time.Duration(i) * time.Minute),
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			imageIDs = append(imageIDs, res.ImageID)
+		}
+	}
+	if _, err := st.Record(ctx, store.Notification{DiunVersion: "v4.33.0", Hostname: "vm", Status: "new", Provider: "file", Image: store.TestImage,
+		MimeType: "application/vnd.docker.distribution.manifest.list.v2+json", Digest: "sha256:" + strings.Repeat("ab", 32), Platform: "linux/amd64"}); err != nil {
+		t.Fatal(err)
+	}
+	until := base.Add(48 * time.Hour)
+	if _, err := st.SetState(ctx, imageIDs[1], store.Transition{State: store.StateSnoozed, SnoozedUntil: &until}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.SetState(ctx, imageIDs[2], store.Transition{State: store.StateAcknowledged}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.DeleteImage(ctx, imageIDs[3]); err != nil { // leaves a gap in the ids
+		t.Fatal(err)
+	}
+	for i, name := range []string{"prod", "lab", "z\u00fcrich"} {
+		tag, err := st.CreateTag(ctx, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, id := range imageIDs[4 : 5+i] {
+			if err := st.AttachTag(ctx, id, tag.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for _, kv := range [][2]string{{"webhook_token", "secret-token"}, {"Zeta", "upper case sorts first"}, {"\u00e9t\u00e9", "non-ASCII key"}} {
+		if err := st.PutSetting(ctx, kv[0], kv[1]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 5 {
+		if err := st.CreateSession(ctx, store.Session{IDHash: fmt.Sprintf("%064x", 1000-i), Username: "admin",
+			CreatedAt: base, LastSeenAt: base.Add(time.Hour), ExpiresAt: base.Add(30 * 24 * time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 3 {
+		tok, err := st.CreateAPIToken(ctx, fmt.Sprintf("ci-%d", i), fmt.Sprintf("%064x", i), fmt.Sprintf("dd_%d", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 1 {
+			if err := st.TouchAPIToken(ctx, tok.ID, base.Add(time.Minute)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	bulkInsert(t, d, imageIDs[0], n)
+}
+
+// bulkInsert adds n events to one image in a single statement.
+func bulkInsert(t *testing.T, d testDB, imageID int64, n int) {
+	t.Helper()
+	if n == 0 {
+		return
+	}
+	var q string
+	if d.st.Dialect() == store.DialectSQLite {
+		// Times as modernc.org/sqlite writes them with _time_format=sqlite.
+		q = `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $2)
+INSERT INTO events (image_id, received_at, diun_version, hostname, status, provider, image, hub_link,
+                    mime_type, digest, created, platform, metadata, raw_body)
+SELECT $1, strftime('%Y-%m-%d %H:%M:%S', '2026-01-01', '+' || i || ' seconds') || '+00:00', 'v4.33.0', 'vm', 'update', 'docker',
+       'docker.io/library/nginx:1.29-alpine', '', 'application/vnd.oci.image.index.v1+json', printf('sha256:%064d', i),
+       CASE WHEN i % 2 = 0 THEN strftime('%Y-%m-%d %H:%M:%S', '2025-12-01', '+' || i || ' minutes') || '+00:00' END,
+       'linux/amd64', CASE WHEN i % 3 = 0 THEN '{"n":"' || i || '","ctn_names":"web"}' END, '{"i":' || i || '}'
+FROM n`
+	} else {
+		q = `INSERT INTO events (image_id, received_at, diun_version, hostname, status, provider, image, hub_link,
+                    mime_type, digest, created, platform, metadata, raw_body)
+SELECT $1, timestamptz '2026-01-01 00:00:00+00' + i * interval '1 second', 'v4.33.0', 'vm', 'update', 'docker',
+       'docker.io/library/nginx:1.29-alpine', '', 'application/vnd.oci.image.index.v1+json', 'sha256:' || lpad(i::text, 64, '0'),
+       CASE WHEN i % 2 = 0 THEN timestamptz '2025-12-01 00:00:00+00' + i * interval '1 minute' END,
+       'linux/amd64', CASE WHEN i % 3 = 0 THEN jsonb_build_object('n', i::text, 'ctn_names', 'web') END, '{"i":' || i || '}'
+FROM generate_series(1, $2::int) AS i`
+	}
+	start := time.Now()
+	if _, err := d.raw.Exec(q, imageID, n); err != nil {
+		t.Fatalf("seeding %d events: %v", n, err)
+	}
+	t.Logf("seeded %d events in %v", n, time.Since(start).Round(time.Millisecond))
+}
+
+// sums returns every table's count and checksum.
+func sums(t *testing.T, d testDB) []dbcopy.TableSum {
+	t.Helper()
+	s, err := dbcopy.SumAll(context.Background(), d.copier(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// sameData compares two stores through the Store interface, not only through the copier.
+func sameData(t *testing.T, a, b testDB) {
+	t.Helper()
+	ctx := context.Background()
+	if sa, sb := sums(t, a), sums(t, b); !reflect.DeepEqual(sa, sb) {
+		t.Errorf("checksums differ:\n%v\n%v", sa, sb)
+	}
+	pa, err := a.st.ListImages(ctx, store.ImageFilter{}, store.SortHost, store.PageRequest{Limit: store.MaxPageSize})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pb, err := b.st.ListImages(ctx, store.ImageFilter{}, store.SortHost, store.PageRequest{Limit: store.MaxPageSize})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(pa, pb) {
+		t.Errorf("ListImages differs:\n%+v\n%+v", pa, pb)
+	}
+	ea, err := a.st.ListEvents(ctx, pa.Images[0].ID, store.PageRequest{Limit: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eb, err := b.st.ListEvents(ctx, pb.Images[0].ID, store.PageRequest{Limit: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(ea, eb) {
+		t.Errorf("ListEvents differs")
+	}
+	for _, key := range []string{"webhook_token", "\u00e9t\u00e9"} {
+		va, _ := a.st.Setting(ctx, key)
+		vb, err := b.st.Setting(ctx, key)
+		if err != nil || va != vb {
+			t.Errorf("setting %q: %q vs %q, %v", key, va, vb, err)
+		}
+	}
+	ta, _ := a.st.ListAPITokens(ctx)
+	tb, err := b.st.ListAPITokens(ctx)
+	if err != nil || !reflect.DeepEqual(ta, tb) {
+		t.Errorf("API tokens differ: %+v vs %+v (%v)", ta, tb, err)
+	}
+	sa, _ := a.st.Summary(ctx)
+	sb, _ := b.st.Summary(ctx)
+	if !reflect.DeepEqual(sa, sb) {
+		t.Errorf("Summary differs:\n%+v\n%+v", sa, sb)
+	}
+}
+
+// checkCopy copies from into to and checks the report, the data, and that new rows in the
+// target get fresh ids.
+func checkCopy(t *testing.T, from, to testDB, events int) {
+	t.Helper()
+	ctx := context.Background()
+	var calls int
+	start := time.Now()
+	rep, err := dbcopy.Copy(ctx, from.copier(t), to.copier(t), dbcopy.Options{Progress: func(string, int64, int64) { calls++ }})
+	if err != nil {
+		t.Fatalf("Copy: %v", err)
+	}
+	t.Logf("copied %s → %s in %v\n%s", from.st.Dialect(), to.st.Dialect(), time.Since(start).Round(time.Millisecond), rep)
+	if !rep.OK() || len(rep.Tables) != len(store.CopyTables) {
+		t.Fatalf("report not OK:\n%s", rep)
+	}
+	for _, tr := range rep.Tables {
+		if tr.Rows == 0 {
+			t.Errorf("table %s: nothing copied; the seed should fill every table", tr.Table)
+		}
+		// 9 recorded notifications, less the one of the deleted image, plus the check.
+		if tr.Table == "events" && tr.Rows != int64(events+9) {
+			t.Errorf("%d events copied, want %d", tr.Rows, events+9)
+		}
+	}
+	if calls < events/dbcopy.BatchSize {
+		t.Errorf("progress called %d times for %d events", calls, events)
+	}
+	sameData(t, from, to)
+
+	// New rows continue after the copied ids (PostgreSQL's sequences were reset).
+	var maxEvent, maxImage, maxTag, maxToken int64
+	for q, v := range map[string]*int64{"SELECT max(id) FROM events": &maxEvent, "SELECT max(id) FROM images": &maxImage, "SELECT max(id) FROM tags": &maxTag, "SELECT max(id) FROM api_tokens": &maxToken} {
+		if err := to.raw.QueryRow(q).Scan(v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err := to.st.Record(ctx, store.Notification{DiunVersion: "v4.33.0", Hostname: "new-host", Status: "new", Provider: "docker",
+		Image: "docker.io/library/redis:8", Digest: "sha256:" + strings.Repeat("cd", 32), Platform: "linux/amd64"})
+	if err != nil {
+		t.Fatalf("Record after the copy: %v", err)
+	}
+	if res.EventID != maxEvent+1 || res.ImageID != maxImage+1 {
+		t.Errorf("after the copy a new event got id %d (max was %d) and image %d (max was %d)", res.EventID, maxEvent, res.ImageID, maxImage)
+	}
+	tag, err := to.st.CreateTag(ctx, "after-copy")
+	if err != nil || tag.ID != maxTag+1 {
+		t.Errorf("CreateTag after the copy: id %d (max was %d), %v", tag.ID, maxTag, err)
+	}
+	tok, err := to.st.CreateAPIToken(ctx, "after-copy", strings.Repeat("ef", 32), "dd_x")
+	if err != nil || tok.ID != maxToken+1 {
+		t.Errorf("CreateAPIToken after the copy: id %d (max was %d), %v", tok.ID, maxToken, err)
+	}
+}
+
+func TestCopySQLiteToSQLite(t *testing.T) {
+	from, to := newSQLite(t), newSQLite(t)
+	seed(t, from, bulkEvents)
+	checkCopy(t, from, to, bulkEvents)
+}
+
+func TestRefuseNonEmptyTarget(t *testing.T) {
+	ctx := context.Background()
+	from, to := newSQLite(t), newSQLite(t)
+	seed(t, from, 10)
+	if err := to.st.PutSetting(ctx, "something", "there"); err != nil {
+		t.Fatal(err)
+	}
+	before := sums(t, to)
+	_, err := dbcopy.Copy(ctx, from.copier(t), to.copier(t), dbcopy.Options{})
+	if !errors.Is(err, dbcopy.ErrNotEmpty) || !strings.Contains(err.Error(), "settings: 1 rows") || !strings.Contains(err.Error(), "--force") {
+		t.Fatalf("Copy into a non-empty target: %v, want ErrNotEmpty naming the table and --force", err)
+	}
+	if after := sums(t, to); !reflect.DeepEqual(before, after) {
+		t.Error("a refused copy changed the target")
+	}
+	var export bytes.Buffer
+	if _, err := dbcopy.Export(ctx, from.copier(t), &export, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := dbcopy.Import(ctx, to.copier(t), bytes.NewReader(export.Bytes()), dbcopy.Options{}); !errors.Is(err, dbcopy.ErrNotEmpty) {
+		t.Fatalf("Import into a non-empty target: %v, want ErrNotEmpty", err)
+	}
+	// --force replaces what was there.
+	if _, err := dbcopy.Copy(ctx, from.copier(t), to.copier(t), dbcopy.Options{Force: true}); err != nil {
+		t.Fatalf("Copy --force: %v", err)
+	}
+	sameData(t, from, to)
+	if _, err := to.st.Setting(ctx, "something"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("--force kept the target's own rows: %v", err)
+	}
+	// And again, over a full target.
+	if _, err := dbcopy.Import(ctx, to.copier(t), bytes.NewReader(export.Bytes()), dbcopy.Options{Force: true}); err != nil {
+		t.Fatalf("Import --force: %v", err)
+	}
+	sameData(t, from, to)
+}
+
+func TestExportImportRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	from, to := newSQLite(t), newSQLite(t)
+	seed(t, from, 20_000)
+	var export bytes.Buffer
+	exported, err := dbcopy.Export(ctx, from.copier(t), &export, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(exported, sums(t, from)) {
+		t.Errorf("Export's sums differ from the source's")
+	}
+	// Every line is one JSON object naming its table, in table order.
+	lines := bytes.Split(bytes.TrimSuffix(export.Bytes(), []byte("\n")), []byte("\n"))
+	var total int64
+	for _, s := range exported {
+		total += s.Rows
+	}
+	if int64(len(lines)) != total {
+		t.Fatalf("%d lines for %d rows", len(lines), total)
+	}
+	if !bytes.HasPrefix(lines[0], []byte(`{"table":"images","id":1,`)) {
+		t.Errorf("first line %s", lines[0])
+	}
+	// Re-rendering any line gives the same bytes: the export is canonical.
+	for _, l := range [][]byte{lines[0], lines[len(lines)-1], lines[len(lines)/2]} {
+		r, err := store.ParseRow(l)
+		if err != nil || !bytes.Equal(r.JSON, l) {
+			t.Errorf("ParseRow(%s) = %s, %v", l, r.JSON, err)
+		}
+	}
+	rep, err := dbcopy.Import(ctx, to.copier(t), bytes.NewReader(export.Bytes()), dbcopy.Options{})
+	if err != nil {
+		t.Fatalf("Import: %v", err)
+	}
+	if !rep.OK() {
+		t.Fatalf("import report:\n%s", rep)
+	}
+	sameData(t, from, to)
+	// Exporting the copy gives the same bytes.
+	var again bytes.Buffer
+	if _, err := dbcopy.Export(ctx, to.copier(t), &again, nil); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(export.Bytes(), again.Bytes()) {
+		t.Error("exporting the imported database gives different bytes")
+	}
+}
+
+func TestImportBadInput(t *testing.T) {
+	ctx := context.Background()
+	for name, input := range map[string]string{
+		"not json":       "{\"table\":\"tags\",\"id\":1,\"name\":\"a\",\"created_at\":\"2026-01-01T00:00:00Z\"}\nnot json\n",
+		"unknown table":  `{"table":"users","id":1}` + "\n",
+		"unknown column": `{"table":"tags","id":1,"name":"a","colour":"red","created_at":"2026-01-01T00:00:00Z"}` + "\n",
+		"wrong type":     `{"table":"tags","id":"one","name":"a","created_at":"2026-01-01T00:00:00Z"}` + "\n",
+		"dangling row":   `{"table":"image_tags","image_id":5,"tag_id":7}` + "\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			to := newSQLite(t)
+			if _, err := dbcopy.Import(ctx, to.copier(t), strings.NewReader(input), dbcopy.Options{}); err == nil {
+				t.Fatal("Import accepted bad input")
+			} else {
+				t.Log(err)
+			}
+		})
+	}
+}
+
+// lossy drops the last row of every batch of one table: Copy must notice.
+type lossy struct {
+	store.Copier
+	table string
+}
+
+func (l lossy) ImportRows(ctx context.Context, rows []store.Row) error {
+	if len(rows) > 1 && rows[0].Table == l.table {
+		rows = rows[:len(rows)-1]
+	}
+	return l.Copier.ImportRows(ctx, rows)
+}
+
+// altering changes one value of one table on its way in.
+type altering struct{ store.Copier }
+
+func (a altering) ImportRows(ctx context.Context, rows []store.Row) error {
+	out := make([]store.Row, len(rows))
+	for i, r := range rows {
+		out[i] = r
+		if r.Table == "settings" {
+			out[i].JSON = bytes.Replace(r.JSON, []byte("secret-token"), []byte("secret-tokeN"), 1)
+		}
+	}
+	return a.Copier.ImportRows(ctx, out)
+}
+
+func TestCopyDetectsMismatch(t *testing.T) {
+	ctx := context.Background()
+	from := newSQLite(t)
+	seed(t, from, 2500)
+	to := newSQLite(t)
+	rep, err := dbcopy.Copy(ctx, from.copier(t), lossy{to.copier(t), "events"}, dbcopy.Options{})
+	if !errors.Is(err, dbcopy.ErrMismatch) || rep.OK() || !strings.Contains(err.Error(), "ROW COUNT DIFFERS") {
+		t.Fatalf("a lossy copy: %v\n%s", err, rep)
+	}
+	to = newSQLite(t)
+	rep, err = dbcopy.Copy(ctx, from.copier(t), altering{to.copier(t)}, dbcopy.Options{})
+	if !errors.Is(err, dbcopy.ErrMismatch) || !strings.Contains(err.Error(), "CHECKSUM DIFFERS") {
+		t.Fatalf("an altering copy: %v\n%s", err, rep)
+	}
+}

@@ -1,0 +1,70 @@
+//go:build postgres
+
+package dbcopy_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"testing"
+
+	"diundashboard/internal/pgtest"
+	"diundashboard/server/store"
+	"diundashboard/server/store/dbcopy"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver for the raw connection
+)
+
+func newPostgres(t *testing.T) testDB {
+	return openDB(t, pgtest.NewDatabase(t))
+}
+
+func TestCopySQLiteToPostgres(t *testing.T) {
+	from, to := newSQLite(t), newPostgres(t)
+	seed(t, from, bulkEvents)
+	checkCopy(t, from, to, bulkEvents)
+}
+
+func TestCopyPostgresToSQLite(t *testing.T) {
+	from, to := newPostgres(t), newSQLite(t)
+	seed(t, from, bulkEvents)
+	checkCopy(t, from, to, bulkEvents)
+}
+
+// TestExportPostgresImportSQLite: a backup of PostgreSQL restores into SQLite, and exporting
+// either gives the same bytes.
+func TestExportPostgresImportSQLite(t *testing.T) {
+	ctx := context.Background()
+	from, to := newPostgres(t), newSQLite(t)
+	seed(t, from, 5000)
+	var export bytes.Buffer
+	if _, err := dbcopy.Export(ctx, from.copier(t), &export, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := dbcopy.Import(ctx, to.copier(t), bytes.NewReader(export.Bytes()), dbcopy.Options{}); err != nil {
+		t.Fatalf("Import: %v", err)
+	}
+	sameData(t, from, to)
+	var again bytes.Buffer
+	if _, err := dbcopy.Export(ctx, to.copier(t), &again, nil); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(export.Bytes(), again.Bytes()) {
+		t.Error("the SQLite export differs from the PostgreSQL export of the same data")
+	}
+}
+
+func TestRefuseNonEmptyPostgres(t *testing.T) {
+	ctx := context.Background()
+	from, to := newSQLite(t), newPostgres(t)
+	seed(t, from, 10)
+	seed(t, to, 10)
+	if _, err := dbcopy.Copy(ctx, from.copier(t), to.copier(t), dbcopy.Options{}); !errors.Is(err, dbcopy.ErrNotEmpty) {
+		t.Fatalf("Copy into a non-empty PostgreSQL: %v, want ErrNotEmpty", err)
+	}
+	if _, err := dbcopy.Copy(ctx, from.copier(t), to.copier(t), dbcopy.Options{Force: true}); err != nil {
+		t.Fatalf("Copy --force: %v", err)
+	}
+	sameData(t, from, to)
+	var _ store.Copier = to.copier(t)
+}

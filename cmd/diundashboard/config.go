@@ -49,7 +49,7 @@ func (c *config) settings() []setting {
 		{"WEBHOOK_TOKEN", "webhook-token", "", "token Diun must send (Authorization: Bearer or ?token=); generated and kept in the database when empty", &c.WebhookToken},
 		{"LOG_LEVEL", "log-level", "info", "debug, info, warn or error", &c.LogLevel},
 		{"LOG_FORMAT", "log-format", "text", "text or json", &c.LogFormat},
-		{"AUTH_MODE", "auth-mode", "", "sign-in: builtin, proxy or none; empty picks builtin when AUTH_USERNAME is set, proxy when AUTH_PROXY_HEADER is", &c.AuthMode},
+		{"AUTH_MODE", "auth-mode", "", "sign-in: builtin, proxy or none; empty picks proxy when only AUTH_PROXY_HEADER is set, builtin otherwise (with no AUTH_USERNAME: user admin, password generated on first start)", &c.AuthMode},
 		{"AUTH_USERNAME", "auth-username", "", "the user of built-in sign-in", &c.AuthUsername},
 		{"AUTH_PASSWORD_HASH", "auth-password-hash", "", "bcrypt or argon2id hash of that user's password (`diundashboard hash-password` prints one)", &c.AuthPasswordHash},
 		{"AUTH_PROXY_HEADER", "auth-proxy-header", "", "header a trusted reverse proxy names the user in (AUTH_MODE=proxy; Remote-User when empty)", &c.AuthProxyHeader},

@@ -452,7 +452,7 @@ func (h *Handler) finishTo(w http.ResponseWriter, r *http.Request, res actionRes
 		u = &url.URL{Path: "/"}
 	}
 	q := u.Query()
-	q.Set("notice", truncate(res.Message, 300))
+	setNotice(q, truncate(res.Message, 300))
 	u.RawQuery = q.Encode()
 	http.Redirect(w, r, u.RequestURI(), http.StatusSeeOther)
 }

@@ -51,7 +51,7 @@ type page struct {
 
 func (h *Handler) newPage(r *http.Request, title, nav string, data any) page {
 	p := page{Title: title, Nav: nav, Version: h.opts.Version, Data: data, Open: h.auth.Mode() == auth.ModeNone,
-		Notice: truncate(r.URL.Query().Get("notice"), 300)}
+		Notice: noticeFrom(r.URL.Query())}
 	if pr, ok := auth.FromContext(r.Context()); ok {
 		p.User = pr.Name
 		p.CanLogout = pr.Via == "session"

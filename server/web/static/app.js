@@ -232,6 +232,7 @@
   const params = new URLSearchParams(location.search);
   if (params.has("notice")) {
     params.delete("notice");
+    params.delete("ns");
     const q = params.toString();
     history.replaceState(null, "", location.pathname + (q ? "?" + q : "") + location.hash);
   }

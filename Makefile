@@ -22,7 +22,7 @@ SQLC   := bin/sqlc
 
 help: ## list the targets
 	@echo "DiunDashboard: make TARGET"
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
 	@echo "Variables: VERSION=$(VERSION) TESTFLAGS='$(TESTFLAGS)' BENCHTIME=$(BENCHTIME) COUNT=$(COUNT) FUZZTIME=$(FUZZTIME)"
 
 # sqlc is built without cgo (it then parses PostgreSQL with a WASM libpg_query: same output).
@@ -87,7 +87,7 @@ test-diskfull: ## SQLite file that fills up: 503 with a JSON error, no corruptio
 test-slow: ## slowloris and oversized headers against the production HTTP server
 	$(E2E_TEST) -tags e2e -run '^TestSlowClients'
 
-bench-report: ## measure everything and rewrite BENCHMARKS.md (about 15 minutes)
+bench-report: ## measure everything and rewrite BENCHMARKS.md (about 5 minutes)
 	scripts/bench-report.sh
 
 # Every check runs, then lint fails if any did. staticcheck checks both builds in one -matrix run,

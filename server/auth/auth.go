@@ -16,6 +16,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
@@ -472,7 +473,7 @@ func randomToken(n int) (string, error) {
 
 func subtleEqual(a, b string) bool {
 	ha, hb := sha256.Sum256([]byte(a)), sha256.Sum256([]byte(b))
-	return ha == hb
+	return subtle.ConstantTimeCompare(ha[:], hb[:]) == 1
 }
 
 // bearerToken reads "Authorization: Bearer <token>"; present is true whenever a Bearer

@@ -7,6 +7,7 @@ package metrics
 
 import (
 	"context"
+	"crypto/sha256"
 	"crypto/subtle"
 	"net/http"
 	"runtime"
@@ -149,10 +150,12 @@ func (m *Metrics) Handler() http.Handler {
 	if m.token == "" {
 		return h
 	}
-	want := []byte(m.token)
+	// Both sides are hashed first, so that neither the token nor its length shows in timing.
+	want := sha256.Sum256([]byte(m.token))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !ok || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(got)), want) != 1 {
+		sum := sha256.Sum256([]byte(strings.TrimSpace(got)))
+		if !ok || subtle.ConstantTimeCompare(sum[:], want[:]) != 1 {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="diundashboard metrics"`)
 			http.Error(w, "missing or wrong metrics token: send Authorization: Bearer <METRICS_TOKEN>", http.StatusUnauthorized)
 			return

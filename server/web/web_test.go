@@ -221,7 +221,7 @@ func TestUntrustedTextIsEscaped(t *testing.T) {
 					t.Errorf("%s renders %q unescaped", path, bad)
 				}
 			}
-			if !strings.Contains(body, "&lt;img src=x onerror=alert(1)&gt;") && !strings.Contains(body, "&lt;img src=x onerror=alert(1)&gt;") {
+			if !strings.Contains(body, "&lt;img src=x onerror=alert(1)&gt;") {
 				t.Errorf("%s does not show the image name as text", path)
 			}
 		}

@@ -1,0 +1,212 @@
+package storetest
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"diundashboard/server/store"
+)
+
+// authTests cover sessions, API tokens and the per-day count of the overview's chart.
+func authTests() []test {
+	return []test{
+		{"SessionRoundTrip", testSessionRoundTrip},
+		{"SessionTouchAndDelete", testSessionTouchAndDelete},
+		{"SessionDuplicateID", testSessionDuplicateID},
+		{"DeleteExpiredSessions", testDeleteExpiredSessions},
+		{"APITokenLifecycle", testAPITokenLifecycle},
+		{"APITokenValidation", testAPITokenValidation},
+		{"CountEventsPerDay", testCountEventsPerDay},
+	}
+}
+
+func hashOf(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])
+}
+
+func newSession(id string, created, expires time.Time) store.Session {
+	return store.Session{IDHash: hashOf(id), Username: "admin", CreatedAt: created, LastSeenAt: created, ExpiresAt: expires}
+}
+
+func testSessionRoundTrip(t *testing.T, s store.Store) {
+	want := newSession("one", at(0), at(7*24*time.Hour))
+	if err := s.CreateSession(ctx(t), want); err != nil {
+		t.Fatalf("CreateSession: %v", err)
+	}
+	got, err := s.GetSession(ctx(t), want.IDHash)
+	if err != nil {
+		t.Fatalf("GetSession: %v", err)
+	}
+	if got.IDHash != want.IDHash || got.Username != want.Username || !got.CreatedAt.Equal(want.CreatedAt) ||
+		!got.LastSeenAt.Equal(want.LastSeenAt) || !got.ExpiresAt.Equal(want.ExpiresAt) {
+		t.Errorf("GetSession = %+v, want %+v", got, want)
+	}
+	_, err = s.GetSession(ctx(t), hashOf("other"))
+	wantErr(t, "GetSession of an unknown id", err, store.ErrNotFound)
+
+	// An expired session is still returned: expiry is the caller's decision.
+	old := newSession("old", at(-48*time.Hour), at(-time.Hour))
+	if err := s.CreateSession(ctx(t), old); err != nil {
+		t.Fatalf("CreateSession(expired): %v", err)
+	}
+	if got, err := s.GetSession(ctx(t), old.IDHash); err != nil || !got.ExpiresAt.Equal(old.ExpiresAt) {
+		t.Errorf("GetSession(expired) = %+v, %v; want it returned with its expiry", got, err)
+	}
+	err = s.CreateSession(ctx(t), store.Session{Username: "admin", CreatedAt: at(0), LastSeenAt: at(0), ExpiresAt: at(time.Hour)})
+	wantErr(t, "CreateSession without an id hash", err, store.ErrInvalid)
+}
+
+func testSessionTouchAndDelete(t *testing.T, s store.Store) {
+	sess := newSession("touch", at(0), at(time.Hour))
+	if err := s.CreateSession(ctx(t), sess); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.TouchSession(ctx(t), sess.IDHash, at(30*time.Minute), at(2*time.Hour)); err != nil {
+		t.Fatalf("TouchSession: %v", err)
+	}
+	got, err := s.GetSession(ctx(t), sess.IDHash)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.LastSeenAt.Equal(at(30*time.Minute)) || !got.ExpiresAt.Equal(at(2*time.Hour)) || !got.CreatedAt.Equal(at(0)) {
+		t.Errorf("after TouchSession: %+v; want last seen +30m, expiry +2h, creation unchanged", got)
+	}
+	wantErr(t, "TouchSession of an unknown id", s.TouchSession(ctx(t), hashOf("nobody"), at(0), at(time.Hour)), store.ErrNotFound)
+
+	if err := s.DeleteSession(ctx(t), sess.IDHash); err != nil {
+		t.Fatalf("DeleteSession: %v", err)
+	}
+	_, err = s.GetSession(ctx(t), sess.IDHash)
+	wantErr(t, "GetSession after DeleteSession", err, store.ErrNotFound)
+	if err := s.DeleteSession(ctx(t), sess.IDHash); err != nil {
+		t.Errorf("DeleteSession twice: %v; want no error", err)
+	}
+}
+
+func testSessionDuplicateID(t *testing.T, s store.Store) {
+	sess := newSession("dup", at(0), at(time.Hour))
+	if err := s.CreateSession(ctx(t), sess); err != nil {
+		t.Fatal(err)
+	}
+	wantErr(t, "CreateSession with a taken id", s.CreateSession(ctx(t), sess), store.ErrConflict)
+}
+
+func testDeleteExpiredSessions(t *testing.T, s store.Store) {
+	for i, exp := range []time.Duration{-2 * time.Hour, -time.Minute, 0, time.Hour, 48 * time.Hour} {
+		if err := s.CreateSession(ctx(t), newSession(fmt.Sprint("s", i), at(-72*time.Hour), at(exp))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n, err := s.DeleteExpiredSessions(ctx(t), at(0))
+	if err != nil {
+		t.Fatalf("DeleteExpiredSessions: %v", err)
+	}
+	if n != 3 {
+		t.Errorf("DeleteExpiredSessions removed %d, want 3 (expiry at or before now)", n)
+	}
+	for i, alive := range []bool{false, false, false, true, true} {
+		_, err := s.GetSession(ctx(t), hashOf(fmt.Sprint("s", i)))
+		if alive && err != nil {
+			t.Errorf("session s%d: %v; want it kept", i, err)
+		}
+		if !alive && !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("session s%d: %v; want it deleted", i, err)
+		}
+	}
+}
+
+func testAPITokenLifecycle(t *testing.T, s store.Store) {
+	a, err := s.CreateAPIToken(ctx(t), "  homepage widget ", hashOf("tok-a"), "dd_abcd")
+	if err != nil {
+		t.Fatalf("CreateAPIToken: %v", err)
+	}
+	if a.ID <= 0 || a.Name != "homepage widget" || a.TokenHash != hashOf("tok-a") || a.Prefix != "dd_abcd" || a.LastUsedAt != nil || a.CreatedAt.IsZero() {
+		t.Errorf("CreateAPIToken = %+v; want a positive id, the trimmed name, the hash, the prefix, no last use", a)
+	}
+	b, err := s.CreateAPIToken(ctx(t), "script", hashOf("tok-b"), "dd_efgh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.CreateAPIToken(ctx(t), "again", hashOf("tok-a"), "dd_abcd")
+	wantErr(t, "CreateAPIToken with a taken hash", err, store.ErrConflict)
+
+	list, err := s.ListAPITokens(ctx(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 2 || list[0].ID != b.ID || list[1].ID != a.ID {
+		t.Errorf("ListAPITokens = %+v; want [script, homepage widget] (newest first)", list)
+	}
+
+	got, err := s.APITokenByHash(ctx(t), hashOf("tok-a"))
+	if err != nil || got.ID != a.ID {
+		t.Errorf("APITokenByHash = %+v, %v; want token %d", got, err, a.ID)
+	}
+	_, err = s.APITokenByHash(ctx(t), hashOf("nope"))
+	wantErr(t, "APITokenByHash of an unknown hash", err, store.ErrNotFound)
+
+	if err := s.TouchAPIToken(ctx(t), a.ID, at(time.Hour)); err != nil {
+		t.Fatalf("TouchAPIToken: %v", err)
+	}
+	got, _ = s.APITokenByHash(ctx(t), hashOf("tok-a"))
+	if got.LastUsedAt == nil || !got.LastUsedAt.Equal(at(time.Hour)) {
+		t.Errorf("LastUsedAt = %s after TouchAPIToken, want %s", fmtTimePtr(got.LastUsedAt), at(time.Hour))
+	}
+	wantErr(t, "TouchAPIToken of an unknown id", s.TouchAPIToken(ctx(t), 1<<40, at(0)), store.ErrNotFound)
+
+	if err := s.RevokeAPIToken(ctx(t), a.ID); err != nil {
+		t.Fatalf("RevokeAPIToken: %v", err)
+	}
+	_, err = s.APITokenByHash(ctx(t), hashOf("tok-a"))
+	wantErr(t, "APITokenByHash after RevokeAPIToken", err, store.ErrNotFound)
+	wantErr(t, "RevokeAPIToken twice", s.RevokeAPIToken(ctx(t), a.ID), store.ErrNotFound)
+	if list, _ := s.ListAPITokens(ctx(t)); len(list) != 1 || list[0].ID != b.ID {
+		t.Errorf("ListAPITokens after revoking = %+v; want only %d", list, b.ID)
+	}
+}
+
+func testAPITokenValidation(t *testing.T, s store.Store) {
+	_, err := s.CreateAPIToken(ctx(t), " ", hashOf("x"), "dd_x")
+	wantErr(t, "CreateAPIToken with a blank name", err, store.ErrInvalid)
+	_, err = s.CreateAPIToken(ctx(t), string(make([]byte, store.MaxTokenNameLen+1)), hashOf("y"), "dd_y")
+	wantErr(t, "CreateAPIToken with a long name", err, store.ErrInvalid)
+	_, err = s.CreateAPIToken(ctx(t), "ok", "", "dd_z")
+	wantErr(t, "CreateAPIToken without a hash", err, store.ErrInvalid)
+}
+
+func testCountEventsPerDay(t *testing.T, s store.Store) {
+	day := time.Date(2026, 3, 10, 0, 0, 0, 0, time.UTC)
+	received := []time.Time{
+		day.Add(-time.Second),                  // the day before: outside the range
+		day.Add(time.Second),                   // day 0
+		day.Add(23*time.Hour + 59*time.Minute), // day 0
+		day.Add(24 * time.Hour),                // day 1, exactly midnight
+		day.Add(72*time.Hour + 5*time.Hour),    // day 3
+	}
+	for i, r := range received {
+		record(t, s, note("h", fmt.Sprintf("docker.io/library/app%d:1", i), i, r))
+	}
+	record(t, s, checkNote(day.Add(25*time.Hour))) // day 1: test notifications count too
+
+	got, err := s.CountEventsPerDay(ctx(t), day)
+	if err != nil {
+		t.Fatalf("CountEventsPerDay: %v", err)
+	}
+	want := []store.DayCount{{Day: day, Events: 2}, {Day: day.AddDate(0, 0, 1), Events: 2}, {Day: day.AddDate(0, 0, 3), Events: 1}}
+	if len(got) != len(want) {
+		t.Fatalf("CountEventsPerDay = %+v, want %+v", got, want)
+	}
+	for i := range want {
+		if !got[i].Day.Equal(want[i].Day) || got[i].Events != want[i].Events {
+			t.Errorf("day %d = %s: %d, want %s: %d", i, got[i].Day.Format(time.DateOnly), got[i].Events, want[i].Day.Format(time.DateOnly), want[i].Events)
+		}
+	}
+	if got, err := s.CountEventsPerDay(ctx(t), far); err != nil || len(got) != 0 {
+		t.Errorf("CountEventsPerDay(far future) = %+v, %v; want nothing", got, err)
+	}
+}

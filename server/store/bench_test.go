@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"diundashboard/gen/sqlitedb"
 	"fmt"
 	"path/filepath"
 	"runtime"
@@ -93,9 +94,6 @@ var benchDialects = []benchDialect{{
 		return s
 	},
 }}
-
-// benchSeedBase is the first_seen of the first seeded image.
-var benchSeedBase = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // seedSQLite fills a migrated SQLite database in a few INSERT … SELECT statements over a
 // recursive CTE: rows that look like what Record writes (50 hosts, 4 providers, every state,
@@ -212,6 +210,33 @@ func BenchmarkRecordParallel(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkUpsertImage is the store's own image upsert alone, in autocommit, on the real
+// schema with its indexes: between the raw upsert (the least a write can cost) and Record
+// (this upsert plus the event row, atomically), it shows what the schema itself costs.
+func BenchmarkUpsertImage(b *testing.B) {
+	for _, d := range benchDialects {
+		b.Run(d.name, func(b *testing.B) {
+			w := d.newStore(b).(interface{ writer() queries }).writer()
+			ctx := context.Background()
+			var i int64
+			for b.Loop() {
+				i++
+				_, err := w.UpsertImage(ctx, sqlitedb.UpsertImageParams{
+					Hostname: "host", Image: fmt.Sprintf("docker.io/team/app-%d:1", i%1000),
+					Digest: fmt.Sprintf("sha256:%064x", i), Status: "update", Provider: "docker",
+					Platform: "linux/amd64", SeenAt: now(),
+				})
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+			reportRate(b, "upserts/s")
+		})
+	}
+}
+
+func (d *db) writer() queries { return d.write }
 
 func BenchmarkRawUpsert(b *testing.B) {
 	for _, d := range benchDialects {

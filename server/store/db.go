@@ -42,26 +42,7 @@ func (d *db) inTx(ctx context.Context, fn func(q queries) error) error {
 
 // recordIn writes one notification with q, which the caller has put in a transaction.
 func recordIn(ctx context.Context, q queries, n Notification) (RecordResult, error) {
-	received := n.ReceivedAt
-	if received.IsZero() {
-		received = now()
-	}
-	received = dbTime(received)
-	ev := sqlitedb.InsertEventParams{
-		ReceivedAt:  received,
-		DiunVersion: n.DiunVersion,
-		Hostname:    n.Hostname,
-		Status:      n.Status,
-		Provider:    n.Provider,
-		Image:       n.Image,
-		HubLink:     n.HubLink,
-		MimeType:    n.MimeType,
-		Digest:      n.Digest,
-		Created:     dbTimePtr(n.Created),
-		Platform:    n.Platform,
-		Metadata:    encodeMetadata(n.Metadata),
-		RawBody:     rawBodyText(n.RawBody),
-	}
+	ev := eventParams(n)
 	if n.IsCheck() {
 		id, err := q.InsertEvent(ctx, ev)
 		return RecordResult{EventID: id, Check: true}, err
@@ -77,7 +58,7 @@ func recordIn(ctx context.Context, q queries, n Notification) (RecordResult, err
 		Platform: n.Platform,
 		Created:  ev.Created,
 		Metadata: ev.Metadata,
-		SeenAt:   received,
+		SeenAt:   ev.ReceivedAt,
 	})
 	if err != nil {
 		return RecordResult{}, err
@@ -88,6 +69,29 @@ func recordIn(ctx context.Context, q queries, n Notification) (RecordResult, err
 		return RecordResult{}, err
 	}
 	return RecordResult{EventID: id, ImageID: row.ID, State: State(row.State)}, nil
+}
+
+// eventParams is the event row of n; ImageID is left for the caller to fill.
+func eventParams(n Notification) sqlitedb.InsertEventParams {
+	received := n.ReceivedAt
+	if received.IsZero() {
+		received = now()
+	}
+	return sqlitedb.InsertEventParams{
+		ReceivedAt:  dbTime(received),
+		DiunVersion: n.DiunVersion,
+		Hostname:    n.Hostname,
+		Status:      n.Status,
+		Provider:    n.Provider,
+		Image:       n.Image,
+		HubLink:     n.HubLink,
+		MimeType:    n.MimeType,
+		Digest:      n.Digest,
+		Created:     dbTimePtr(n.Created),
+		Platform:    n.Platform,
+		Metadata:    encodeMetadata(n.Metadata),
+		RawBody:     rawBodyText(n.RawBody),
+	}
 }
 
 // rawBodyText keeps the first MaxRawBody bytes of a request body as text that both databases

@@ -206,23 +206,29 @@ func (b *recordBatcher) commit(batch []*recordRequest) {
 		return
 	}
 	q := b.db.inWriteTx(tx)
+	// A batch of one needs no savepoint: its failure rolls back the whole transaction.
+	alone := len(batch) == 1
 	written := 0
 	for _, r := range batch {
 		if err := r.ctx.Err(); err != nil {
 			r.err = err
 			continue
 		}
-		if _, err := tx.ExecContext(ctx, "SAVEPOINT record"); err != nil {
-			r.err = err
-			continue
+		if !alone {
+			if _, err := tx.ExecContext(ctx, "SAVEPOINT record"); err != nil {
+				r.err = err
+				continue
+			}
 		}
 		r.result, r.err = recordIn(ctx, q, r.n)
-		if r.err != nil {
-			_, _ = tx.ExecContext(ctx, "ROLLBACK TO record")
-		} else {
+		if r.err == nil {
 			written++
+		} else if !alone {
+			_, _ = tx.ExecContext(ctx, "ROLLBACK TO record")
 		}
-		_, _ = tx.ExecContext(ctx, "RELEASE record")
+		if !alone {
+			_, _ = tx.ExecContext(ctx, "RELEASE record")
+		}
 	}
 	if written == 0 {
 		_ = tx.Rollback()

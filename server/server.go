@@ -140,8 +140,9 @@ func (s *Server) storeContext(r *http.Request) (context.Context, context.CancelF
 }
 
 // RunBackground runs the server's periodic jobs until ctx ends: snoozed images whose time has
-// come are reopened.
+// come are reopened; on PostgreSQL, live updates are relayed to and from the other replicas.
 func (s *Server) RunBackground(ctx context.Context) {
+	go s.runLiveBridge(ctx)
 	tick := time.NewTicker(30 * time.Second)
 	defer tick.Stop()
 	for {

@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"context"
+	"diundashboard/internal/proctest"
 	"math/rand/v2"
 	"path/filepath"
 	"strings"
@@ -72,7 +73,7 @@ func TestCrashKill9(t *testing.T) {
 	p.stop()
 	db := openSQLite(t, path)
 	integrityCheck(t, db)
-	stored := storedEvents(t, db)
+	stored := proctest.StoredEvents(context.Background(), t, db)
 	checkAckedStored(t, a, stored)
 	t.Logf("%d acknowledged, %d stored, %d answered 503", a.len(), len(stored), refused.Load())
 	if a.len() < rounds*10 {

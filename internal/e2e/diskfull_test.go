@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"context"
+	"diundashboard/internal/proctest"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -101,7 +102,7 @@ func TestDiskFullSQLite(t *testing.T) {
 
 	db := openSQLite(t, path)
 	integrityCheck(t, db)
-	stored := storedEvents(t, db)
+	stored := proctest.StoredEvents(context.Background(), t, db)
 	checkAckedStored(t, a, stored)
 	if len(stored) != a.len() {
 		t.Errorf("%d events stored, %d acknowledged: a refused notification was stored", len(stored), a.len())

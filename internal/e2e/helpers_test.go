@@ -7,14 +7,13 @@ import (
 	"context"
 	"crypto/sha256"
 	"database/sql"
+	"diundashboard/internal/proctest"
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -51,13 +50,7 @@ func binary(t *testing.T) string {
 		if binErr != nil {
 			return
 		}
-		binPath = filepath.Join(binDir, "diundashboard")
-		cmd := exec.Command("go", "build", "-trimpath", "-o", binPath, "diundashboard/cmd/diundashboard")
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			binErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
+		binPath, binErr = proctest.BuildBinary(binDir)
 	})
 	if binErr != nil {
 		t.Fatal(binErr)
@@ -65,42 +58,12 @@ func binary(t *testing.T) string {
 	return binPath
 }
 
-// freeAddr returns a 127.0.0.1 address that was free a moment ago.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	_ = ln.Close()
-	return addr
-}
-
-// syncBuffer is a bytes.Buffer safe for a process's writes and the test's reads.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // proc is one running diundashboard process.
 type proc struct {
 	t    *testing.T
 	cmd  *exec.Cmd
 	addr string
-	logs *syncBuffer
+	logs *proctest.SyncBuffer
 	done chan struct{}
 	err  error
 }
@@ -119,13 +82,13 @@ func start(t *testing.T, databaseURL string, extraEnv ...string) *proc {
 
 func startNoWait(t *testing.T, databaseURL string, extraEnv ...string) *proc {
 	t.Helper()
-	addr := freeAddr(t)
+	addr := proctest.FreeAddr(t)
 	cmd := exec.Command(binary(t), "serve")
 	cmd.Env = append(os.Environ(),
 		"DATABASE_URL="+databaseURL, "LISTEN_ADDR="+addr, "WEBHOOK_TOKEN="+token,
 		"AUTH_MODE=none", "LOG_LEVEL=warn", "EVENT_RETENTION=0")
 	cmd.Env = append(cmd.Env, extraEnv...)
-	p := &proc{t: t, cmd: cmd, addr: addr, logs: &syncBuffer{}, done: make(chan struct{})}
+	p := &proc{t: t, cmd: cmd, addr: addr, logs: &proctest.SyncBuffer{}, done: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = p.logs, p.logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -286,29 +249,6 @@ func (a *acked) len() int {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return len(a.byID)
-}
-
-// storedEvents reads every event's (id, digest) straight from the database.
-func storedEvents(t *testing.T, db *sql.DB) map[int64]string {
-	t.Helper()
-	rows, err := db.Query(`SELECT id, digest FROM events`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	out := map[int64]string{}
-	for rows.Next() {
-		var id int64
-		var d string
-		if err := rows.Scan(&id, &d); err != nil {
-			t.Fatal(err)
-		}
-		out[id] = d
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return out
 }
 
 // checkAckedStored fails for every acknowledged notification that is missing or different.

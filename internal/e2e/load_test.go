@@ -5,6 +5,7 @@ package e2e
 import (
 	"context"
 	"database/sql"
+	"diundashboard/internal/proctest"
 	"fmt"
 	"path/filepath"
 	"sync"
@@ -86,7 +87,7 @@ func runLoad(t *testing.T, p *proc) (*acked, map[int]string) {
 // current row holds the last digest of its pair.
 func verifyLoad(t *testing.T, db *sql.DB, a *acked, last map[int]string) {
 	t.Helper()
-	stored := storedEvents(t, db)
+	stored := proctest.StoredEvents(context.Background(), t, db)
 	checkAckedStored(t, a, stored)
 	if len(stored) != a.len() {
 		t.Errorf("the database holds %d events, but %d notifications were acknowledged", len(stored), a.len())

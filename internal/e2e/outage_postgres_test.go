@@ -5,6 +5,7 @@ package e2e
 import (
 	"context"
 	"database/sql"
+	"diundashboard/internal/proctest"
 	"net/http"
 	"net/url"
 	"sync"
@@ -184,6 +185,6 @@ func testOutage(t *testing.T, vanish bool) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	checkAckedStored(t, a, storedEvents(t, db))
+	checkAckedStored(t, a, proctest.StoredEvents(context.Background(), t, db))
 	t.Logf("%d acknowledged notifications, all stored", a.len())
 }

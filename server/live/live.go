@@ -3,8 +3,9 @@
 // one fetches its own fresh fragment, so a missed or dropped event costs nothing but a
 // moment's staleness, and the hub never blocks a writer.
 //
-// The hub is per process: with several replicas, a browser hears the changes made through its
-// own replica at once and the others' on its next refresh.
+// A hub serves one process. With several replicas on one PostgreSQL database, a Bridge
+// (bridge.go) carries every hub's events to the others through LISTEN/NOTIFY, so a browser
+// hears the changes made through any replica.
 package live
 
 import "sync"
@@ -30,6 +31,9 @@ type Hub struct {
 	mu     sync.Mutex
 	subs   map[chan Event]struct{}
 	closed bool
+	// forward, when set by a running Bridge, also takes every event published here; it
+	// must not block.
+	forward func(Event)
 }
 
 // NewHub returns an empty hub.
@@ -71,12 +75,24 @@ func (h *Hub) Close() {
 	}
 }
 
-// Publish sends e to every subscriber without waiting for any of them. A nil hub ignores it,
-// so that servers built without a hub need no checks.
+// Publish sends e to every subscriber without waiting for any of them, and to the other
+// replicas when a Bridge runs. A nil hub ignores it, so that servers built without a hub need
+// no checks.
 func (h *Hub) Publish(e Event) {
 	if h == nil {
 		return
 	}
+	h.mu.Lock()
+	fwd := h.forward
+	h.mu.Unlock()
+	h.deliver(e)
+	if fwd != nil {
+		fwd(e)
+	}
+}
+
+// deliver sends e to this process's subscribers only.
+func (h *Hub) deliver(e Event) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for ch := range h.subs {

@@ -27,19 +27,6 @@ type db struct {
 
 func (d *db) Dialect() Dialect { return d.dialect }
 
-// inTx runs fn in one transaction on the writer.
-func (d *db) inTx(ctx context.Context, fn func(q queries) error) error {
-	tx, err := d.writeDB.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	if err := fn(d.inWriteTx(tx)); err != nil {
-		_ = tx.Rollback()
-		return err
-	}
-	return tx.Commit()
-}
-
 // recordIn writes one notification with q, which the caller has put in a transaction.
 func recordIn(ctx context.Context, q queries, n Notification) (RecordResult, error) {
 	ev := eventParams(n)

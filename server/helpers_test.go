@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"context"
+	"diundashboard/server/store/storetest"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -18,22 +19,8 @@ import (
 // PostgreSQL under the postgres build tag.
 var storeFactories = map[string]func(t *testing.T) store.Store{
 	"sqlite": func(t *testing.T) store.Store {
-		return openStore(t, "sqlite:"+t.TempDir()+"/dd.db")
+		return storetest.Open(t, "sqlite:"+t.TempDir()+"/dd.db")
 	},
-}
-
-func openStore(t *testing.T, url string) store.Store {
-	t.Helper()
-	ctx := context.Background()
-	if err := store.Migrate(ctx, url); err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.Open(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	return st
 }
 
 // forEachStore runs fn once per Store implementation, each on a fresh database.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"database/sql"
+	"diundashboard/server/store/storetest"
 	"encoding/hex"
 	"fmt"
 	"go/ast"
@@ -114,7 +115,7 @@ type securityEnv struct {
 
 func newSecurityEnv(t *testing.T) *securityEnv {
 	path := filepath.Join(t.TempDir(), "dd.db")
-	st := openStore(t, "sqlite:"+path)
+	st := storetest.Open(t, "sqlite:"+path)
 	password := "correct horse battery staple 1"
 	hash, err := auth.HashPassword(password)
 	if err != nil {

@@ -3,6 +3,7 @@
 package retention
 
 import (
+	"diundashboard/server/store/storetest"
 	"testing"
 
 	"diundashboard/internal/pgtest"
@@ -11,6 +12,6 @@ import (
 
 func init() {
 	storeFactories["postgres"] = func(t *testing.T) store.Store {
-		return openStore(t, pgtest.NewDatabase(t))
+		return storetest.Open(t, pgtest.NewDatabase(t))
 	}
 }

@@ -3,6 +3,7 @@ package retention
 import (
 	"bytes"
 	"context"
+	"diundashboard/server/store/storetest"
 	"fmt"
 	"log/slog"
 	"path/filepath"
@@ -18,22 +19,8 @@ import (
 // storeFactories opens a fresh, migrated store; postgres_test.go adds PostgreSQL.
 var storeFactories = map[string]func(t *testing.T) store.Store{
 	"sqlite": func(t *testing.T) store.Store {
-		return openStore(t, "sqlite:"+filepath.Join(t.TempDir(), "dd.db"))
+		return storetest.Open(t, "sqlite:"+filepath.Join(t.TempDir(), "dd.db"))
 	},
-}
-
-func openStore(t *testing.T, url string) store.Store {
-	t.Helper()
-	ctx := context.Background()
-	if err := store.Migrate(ctx, url); err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.Open(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	return st
 }
 
 func forEachStore(t *testing.T, fn func(t *testing.T, st store.Store)) {

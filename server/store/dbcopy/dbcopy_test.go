@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"diundashboard/server/store/storetest"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -37,15 +38,7 @@ func (d testDB) copier(t *testing.T) store.Copier {
 
 func openDB(t *testing.T, url string) testDB {
 	t.Helper()
-	ctx := context.Background()
-	if err := store.Migrate(ctx, url); err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.Open(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
+	st := storetest.Open(t, url)
 	target, err := store.ParseURL(url)
 	if err != nil {
 		t.Fatal(err)

@@ -27,12 +27,16 @@ load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 
 # --- ingest --------------------------------------------------------------------------------
-for d in sqlite postgres; do
+# pgidle25: PostgreSQL with pool_max_idle_conns=25 instead of the default 5, which makes the
+# pool close and reopen connections whenever more than 5 requests are in flight.
+for d in sqlite postgres pgidle25; do
 	for c in 1 8 64; do
+		[[ $d == pgidle25 && $c == 1 ]] && continue
 		n=$N
 		[[ $c == 1 ]] && n=$((N / 4))
 		args=(-self -n "$n" -c "$c")
 		[[ $d == postgres ]] && args+=(-database-url "$PG_URL")
+		[[ $d == pgidle25 ]] && args+=(-database-url "$PG_URL$([[ $PG_URL == *\?* ]] && echo '&' || echo '?')pool_max_idle_conns=25")
 		echo "ingest: $d, $c senders, $n notifications" >&2
 		"$tmp/loadgen" "${args[@]}" >"$tmp/ingest-$d-$c.txt"
 	done
@@ -126,15 +130,20 @@ pairs, 20 hosts) sent three ways, one after the other on fresh databases: straig
 only decodes the JSON (HTTP + JSON, no database); over loopback HTTP to the real webhook (all of
 it, including the token check, logging and the live-update hub). The HTTP client runs in the
 same process, on the same 2 cores, so HTTP figures carry the client's cost too.
-$N notifications per run ($((N / 4)) at 1 sender).
+$N notifications per run ($((N / 4)) at 1 sender). The PostgreSQL rows use the default pool
+(25 open, 5 idle); the last rows keep 25 idle (\`?pool_max_idle_conns=25\` in DATABASE_URL): with
+only 5 idle, the pool closes a connection whenever more than 5 requests are in flight and opens a
+new one (a new PostgreSQL backend) moments later.
 
 | store | senders | Store.Record | HTTP, decode only | HTTP webhook | webhook / Store | webhook / decode only |
 |---|---|---|---|---|---|---|
 MD
-for d in sqlite postgres; do
+for d in sqlite postgres pgidle25; do
 	name=SQLite; [[ $d == postgres ]] && name=PostgreSQL
+	[[ $d == pgidle25 ]] && name="PostgreSQL, pool_max_idle_conns=25"
 	for c in 1 8 64; do
 		f="$tmp/ingest-$d-$c.txt"
+		[[ -f $f ]] || continue
 		printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$name" "$c" "$(cell "$f" store.Record)" "$(cell "$f" "HTTP, decode only")" "$(cell "$f" "HTTP webhook")" \
 			"$(ratio "$(rate "$f" "HTTP webhook")" "$(rate "$f" store.Record)")" "$(ratio "$(rate "$f" "HTTP webhook")" "$(rate "$f" "HTTP, decode only")")"
 	done
@@ -178,7 +187,7 @@ a fresh database (so it includes creating the file or connecting, and every migr
 
 \`\`\`
 MD
-cat "$tmp"/ingest-sqlite-{1,8,64}.txt "$tmp"/ingest-postgres-{1,8,64}.txt
+cat "$tmp"/ingest-sqlite-{1,8,64}.txt "$tmp"/ingest-postgres-{1,8,64}.txt "$tmp"/ingest-pgidle25-{8,64}.txt
 grep -E '^(Benchmark|goos|goarch|cpu|pkg)' "$tmp/list.txt" || true
 grep -E 'idle|after|ok|failures' "$tmp/mem.txt" || true
 cat "$tmp/cold-sqlite.txt" "$tmp/cold-postgres.txt"

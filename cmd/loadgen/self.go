@@ -119,8 +119,14 @@ func scratchStore(ctx context.Context, adminURL string) (store.Store, func(), er
 	return st, func() { _ = st.Close(); drop() }, nil
 }
 
+// createDatabase makes a scratch database next to adminURL; its URL keeps adminURL's
+// parameters, pool_* included, so that a run can try other pool sizes.
 func createDatabase(ctx context.Context, adminURL string) (string, func(), error) {
-	admin, err := sql.Open("pgx", adminURL)
+	t, err := store.ParseURL(adminURL)
+	if err != nil {
+		return "", nil, err
+	}
+	admin, err := sql.Open("pgx", t.URL)
 	if err != nil {
 		return "", nil, err
 	}

@@ -37,9 +37,9 @@ func init() {
 				b.Fatal(err)
 			}
 			// As NewPostgres sets up its pool.
-			db.SetMaxOpenConns(pgMaxOpenConns)
-			db.SetMaxIdleConns(pgMaxIdleConns)
-			db.SetConnMaxLifetime(pgConnMaxLifetime)
+			db.SetMaxOpenConns(DefaultPoolSettings.MaxOpenConns)
+			db.SetMaxIdleConns(DefaultPoolSettings.MaxIdleConns)
+			db.SetConnMaxLifetime(DefaultPoolSettings.ConnMaxLifetime)
 			b.Cleanup(func() { db.Close() })
 			if _, err := db.Exec(`CREATE TABLE kv (k TEXT PRIMARY KEY, v TEXT NOT NULL, n BIGINT NOT NULL DEFAULT 1)`); err != nil {
 				b.Fatal(err)

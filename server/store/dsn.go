@@ -6,7 +6,9 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"time"
 )
 
 // DefaultDatabaseURL is the embedded SQLite database used when DATABASE_URL is unset.
@@ -27,8 +29,56 @@ type Target struct {
 	Path string
 	// Query holds extra SQLite URI parameters the user gave (Dialect == DialectSQLite).
 	Query url.Values
-	// URL is the PostgreSQL connection URL (Dialect == DialectPostgres).
+	// URL is the PostgreSQL connection URL (Dialect == DialectPostgres), without the pool_*
+	// parameters, which are ours, not PostgreSQL's.
 	URL string
+	// Pool sizes the PostgreSQL connection pool.
+	Pool PoolSettings
+}
+
+// PoolSettings are the limits of the PostgreSQL connection pool. DATABASE_URL may set them
+// with pool_max_open_conns, pool_max_idle_conns and pool_conn_max_lifetime (a Go duration).
+type PoolSettings struct {
+	MaxOpenConns    int
+	MaxIdleConns    int
+	ConnMaxLifetime time.Duration
+}
+
+// DefaultPoolSettings: 25 connections at most, 5 kept idle, each replaced after 5 minutes.
+var DefaultPoolSettings = PoolSettings{MaxOpenConns: 25, MaxIdleConns: 5, ConnMaxLifetime: 5 * time.Minute}
+
+// takePoolSettings reads and removes the pool_* parameters of u.
+func takePoolSettings(u *url.URL) (PoolSettings, error) {
+	ps := DefaultPoolSettings
+	q := u.Query()
+	ints := []struct {
+		name   string
+		target *int
+	}{{"pool_max_open_conns", &ps.MaxOpenConns}, {"pool_max_idle_conns", &ps.MaxIdleConns}}
+	for _, p := range ints {
+		if !q.Has(p.name) {
+			continue
+		}
+		n, err := strconv.Atoi(q.Get(p.name))
+		if err != nil || n < 1 || n > 10000 {
+			return ps, fmt.Errorf("DATABASE_URL parameter %s=%q must be a whole number from 1 to 10000", p.name, q.Get(p.name))
+		}
+		*p.target = n
+		q.Del(p.name)
+	}
+	if q.Has("pool_conn_max_lifetime") {
+		d, err := time.ParseDuration(q.Get("pool_conn_max_lifetime"))
+		if err != nil || d < 0 {
+			return ps, fmt.Errorf("DATABASE_URL parameter pool_conn_max_lifetime=%q must be a duration such as 5m (0 keeps connections for ever)", q.Get("pool_conn_max_lifetime"))
+		}
+		ps.ConnMaxLifetime = d
+		q.Del("pool_conn_max_lifetime")
+	}
+	if ps.MaxIdleConns > ps.MaxOpenConns {
+		ps.MaxIdleConns = ps.MaxOpenConns
+	}
+	u.RawQuery = q.Encode()
+	return ps, nil
 }
 
 // sqlitePragmas are set on every SQLite connection. WAL lets readers run beside the single
@@ -60,7 +110,11 @@ func ParseURL(databaseURL string) (Target, error) {
 		if err != nil || u.Host == "" {
 			return Target{}, fmt.Errorf("DATABASE_URL %q is not a valid PostgreSQL URL: use postgres://user:password@host:5432/dbname?sslmode=disable", Redact(databaseURL))
 		}
-		return Target{Dialect: DialectPostgres, URL: databaseURL}, nil
+		pool, err := takePoolSettings(u)
+		if err != nil {
+			return Target{}, err
+		}
+		return Target{Dialect: DialectPostgres, URL: u.String(), Pool: pool}, nil
 	default:
 		return Target{}, fmt.Errorf("DATABASE_URL scheme %q is not supported: use sqlite:path/to/file.db (the default, %s) or postgres://user:password@host:5432/dbname", scheme, DefaultDatabaseURL)
 	}

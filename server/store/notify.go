@@ -50,7 +50,7 @@ func (p *Postgres) Notify(ctx context.Context, payload string) error {
 // fails its LISTEN is discarded and another taken, up to the number the pool keeps idle.
 func (p *Postgres) Listen(ctx context.Context, ready func(), handle func(payload string)) error {
 	var err error
-	for range pgMaxIdleConns + 1 {
+	for range p.maxIdle + 1 {
 		var subscribed bool
 		subscribed, err = p.listenOnce(ctx, ready, handle)
 		if ctx.Err() != nil {

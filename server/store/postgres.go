@@ -16,15 +16,9 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
 )
 
-// Connection pool defaults for PostgreSQL.
-const (
-	pgMaxOpenConns    = 25
-	pgMaxIdleConns    = 5
-	pgConnMaxLifetime = 5 * time.Minute
-	// pgConnectTimeout applies when DATABASE_URL sets no connect_timeout, so that an
-	// unreachable server fails fast instead of hanging a request.
-	pgConnectTimeout = "5"
-)
+// pgConnectTimeout applies when DATABASE_URL sets no connect_timeout, so that an unreachable
+// server fails fast instead of hanging a request.
+const pgConnectTimeout = "5"
 
 // Postgres is the Store for PostgreSQL, through pgx's database/sql adapter.
 type Postgres struct {
@@ -32,6 +26,8 @@ type Postgres struct {
 	// pg runs the PostgreSQL-only queries (RecordNotification).
 	pg     *postgresdb.Queries
 	target string // host:port, for error messages
+	// maxIdle is how many connections the pool keeps idle (Listen retries as many).
+	maxIdle int
 }
 
 // NewPostgres connects to the PostgreSQL database that databaseURL (postgres:// or
@@ -52,13 +48,14 @@ func NewPostgres(ctx context.Context, databaseURL string) (*Postgres, error) {
 	if err != nil {
 		return nil, fmt.Errorf("DATABASE_URL %q is not a valid PostgreSQL URL: %s", Redact(databaseURL), redactErr(err, databaseURL))
 	}
-	pool.SetMaxOpenConns(pgMaxOpenConns)
-	pool.SetMaxIdleConns(pgMaxIdleConns)
-	pool.SetConnMaxLifetime(pgConnMaxLifetime)
+	pool.SetMaxOpenConns(t.Pool.MaxOpenConns)
+	pool.SetMaxIdleConns(t.Pool.MaxIdleConns)
+	pool.SetConnMaxLifetime(t.Pool.ConnMaxLifetime)
 	// pgx caches prepared statements per connection by itself (QueryExecModeCacheStatement).
 	q := pgQueries{postgresdb.New(pool)}
 	p := &Postgres{
-		pg: q.q,
+		pg:      q.q,
+		maxIdle: t.Pool.MaxIdleConns,
 		db: &db{
 			dialect: DialectPostgres, readDB: pool, writeDB: pool, read: q, write: q,
 			inWriteTx: func(tx *sql.Tx) queries { return pgQueries{postgresdb.New(tx)} },

@@ -59,7 +59,9 @@ test-postgres: ## start (or install) PostgreSQL, then the tests with -tags postg
 
 # The postgres tag only adds the PostgreSQL tests to the untagged ones, so one tagged run is the
 # whole suite: running `test` first would run every SQLite test twice.
-test-all: test-postgres ## the whole suite: SQLite and PostgreSQL
+test-all: ## the whole suite: SQLite, PostgreSQL and the browser tests (Chromium installed when missing)
+	scripts/ensure-chromium.sh
+	$(MAKE) test-postgres
 
 # Reliability tests (internal/e2e, build tag e2e; postgres adds the PostgreSQL ones): the real
 # binary or HTTP server under load and faults, over 127.0.0.1 only. About 2 minutes in all.

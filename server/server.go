@@ -76,6 +76,8 @@ func New(st store.Store, opts Options) *Server {
 	return s
 }
 
+// routes registers the webhook (Diun's token), the API (a session or an API token for reads
+// and writes alike; the webhook token opens nothing else) and the health endpoints.
 func (s *Server) routes() {
 	s.mux.HandleFunc("GET /healthz", s.healthz)
 	s.mux.HandleFunc("GET /readyz", s.readyz)
@@ -85,20 +87,20 @@ func (s *Server) routes() {
 
 	s.mux.HandleFunc("GET /api/v1/images", s.requireAuth(s.listImages))
 	s.mux.HandleFunc("GET /api/v1/images/{id}", s.requireAuth(s.getImage))
-	s.mux.HandleFunc("DELETE /api/v1/images/{id}", s.requireWriter(s.deleteImage))
+	s.mux.HandleFunc("DELETE /api/v1/images/{id}", s.requireAuth(s.deleteImage))
 	s.mux.HandleFunc("GET /api/v1/images/{id}/events", s.requireAuth(s.listEvents))
-	s.mux.HandleFunc("POST /api/v1/images/{id}/acknowledge", s.requireWriter(s.transition(store.StateAcknowledged)))
-	s.mux.HandleFunc("POST /api/v1/images/{id}/reopen", s.requireWriter(s.transition(store.StateOpen)))
-	s.mux.HandleFunc("POST /api/v1/images/{id}/ignore", s.requireWriter(s.transition(store.StateIgnored)))
-	s.mux.HandleFunc("POST /api/v1/images/{id}/snooze", s.requireWriter(s.snooze))
-	s.mux.HandleFunc("POST /api/v1/hosts/{hostname}/acknowledge", s.requireWriter(s.acknowledgeHost))
-	s.mux.HandleFunc("PUT /api/v1/images/{id}/tags/{tag_id}", s.requireWriter(s.attachTag))
-	s.mux.HandleFunc("DELETE /api/v1/images/{id}/tags/{tag_id}", s.requireWriter(s.detachTag))
+	s.mux.HandleFunc("POST /api/v1/images/{id}/acknowledge", s.requireAuth(s.transition(store.StateAcknowledged)))
+	s.mux.HandleFunc("POST /api/v1/images/{id}/reopen", s.requireAuth(s.transition(store.StateOpen)))
+	s.mux.HandleFunc("POST /api/v1/images/{id}/ignore", s.requireAuth(s.transition(store.StateIgnored)))
+	s.mux.HandleFunc("POST /api/v1/images/{id}/snooze", s.requireAuth(s.snooze))
+	s.mux.HandleFunc("POST /api/v1/hosts/{hostname}/acknowledge", s.requireAuth(s.acknowledgeHost))
+	s.mux.HandleFunc("PUT /api/v1/images/{id}/tags/{tag_id}", s.requireAuth(s.attachTag))
+	s.mux.HandleFunc("DELETE /api/v1/images/{id}/tags/{tag_id}", s.requireAuth(s.detachTag))
 
 	s.mux.HandleFunc("GET /api/v1/tags", s.requireAuth(s.listTags))
-	s.mux.HandleFunc("POST /api/v1/tags", s.requireWriter(s.createTag))
-	s.mux.HandleFunc("PATCH /api/v1/tags/{id}", s.requireWriter(s.renameTag))
-	s.mux.HandleFunc("DELETE /api/v1/tags/{id}", s.requireWriter(s.deleteTag))
+	s.mux.HandleFunc("POST /api/v1/tags", s.requireAuth(s.createTag))
+	s.mux.HandleFunc("PATCH /api/v1/tags/{id}", s.requireAuth(s.renameTag))
+	s.mux.HandleFunc("DELETE /api/v1/tags/{id}", s.requireAuth(s.deleteTag))
 
 	s.mux.HandleFunc("GET /api/v1/summary", s.requireAuth(s.summary))
 }

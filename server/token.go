@@ -53,10 +53,6 @@ func presentedToken(r *http.Request) string {
 	return r.URL.Query().Get("token")
 }
 
-// requireWriter guards API writes: the same sign-in as reads (see requireAuth). The webhook
-// token is Diun's alone and no longer opens the API.
-func (s *Server) requireWriter(next http.HandlerFunc) http.HandlerFunc { return s.requireAuth(next) }
-
 // GenerateToken returns a new random token (256 bits, URL-safe).
 func GenerateToken() (string, error) {
 	b := make([]byte, 32)

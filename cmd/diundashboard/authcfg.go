@@ -46,11 +46,13 @@ const (
 	generatedPasswordSetting = "admin_password_hash"
 )
 
-func newAuthenticator(ctx context.Context, c config, st store.Store, log *slog.Logger) (*auth.Authenticator, error) {
+// newAuthenticator builds the sign-in of the configuration; a password generated on first start
+// is shown on stderr.
+func newAuthenticator(ctx context.Context, c config, st store.Store, log *slog.Logger, stderr io.Writer) (*auth.Authenticator, error) {
 	if c.AuthUsername == "" && c.AuthPasswordHash == "" {
 		mode, err := auth.ParseMode(c.AuthMode, "", c.AuthProxyHeader)
 		if err == nil && mode == auth.ModeBuiltin {
-			hash, err := generatedPassword(ctx, st, log)
+			hash, err := generatedPassword(ctx, st, log, stderr)
 			if err != nil {
 				return nil, err
 			}
@@ -77,8 +79,8 @@ func newAuthenticator(ctx context.Context, c config, st store.Store, log *slog.L
 }
 
 // generatedPassword returns the hash of the generated admin password, creating the password
-// on first start and showing it that once. Replicas share it through the database.
-func generatedPassword(ctx context.Context, st store.Store, log *slog.Logger) (string, error) {
+// on first start and showing it that once, on stderr. Replicas share it through the database.
+func generatedPassword(ctx context.Context, st store.Store, log *slog.Logger, stderr io.Writer) (string, error) {
 	hash, err := st.Setting(ctx, generatedPasswordSetting)
 	if err == nil {
 		return hash, nil
@@ -101,7 +103,7 @@ func generatedPassword(ctx context.Context, st store.Store, log *slog.Logger) (s
 	}
 	if stored == fresh {
 		log.Info("no sign-in is configured: generated a password for the user admin, shown below this once")
-		fmt.Fprintf(os.Stderr, "\nSign in as %s with the password: %s\n(Set AUTH_USERNAME and AUTH_PASSWORD_HASH, AUTH_MODE=proxy, or AUTH_MODE=none to choose otherwise.)\n\n", generatedUsername, password)
+		fmt.Fprintf(stderr, "\nSign in as %s with the password: %s\n(Set AUTH_USERNAME and AUTH_PASSWORD_HASH, AUTH_MODE=proxy, or AUTH_MODE=none to choose otherwise.)\n\n", generatedUsername, password)
 	}
 	return stored, nil
 }

@@ -60,7 +60,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	log := newLogger(cfg, stderr)
 	switch cmd {
 	case "serve":
-		err = serve(ctx, cfg, log)
+		err = serve(ctx, cfg, log, stderr)
 	case "migrate":
 		err = migrate(ctx, cfg, log)
 	case "token":
@@ -116,7 +116,7 @@ func printToken(ctx context.Context, cfg config, stdout io.Writer) error {
 	return nil
 }
 
-func serve(ctx context.Context, cfg config, log *slog.Logger) error {
+func serve(ctx context.Context, cfg config, log *slog.Logger, stderr io.Writer) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
@@ -130,11 +130,11 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 		return err
 	}
 	if created {
-		announceToken(log, cfg.ListenAddr, token)
+		announceToken(log, stderr, cfg.ListenAddr, token)
 	}
 
 	m := metrics.New(st, metrics.Options{Version: version, Token: cfg.MetricsToken})
-	authn, err := newAuthenticator(ctx, cfg, st, log)
+	authn, err := newAuthenticator(ctx, cfg, st, log, stderr)
 	if err != nil {
 		return err
 	}
@@ -173,7 +173,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 }
 
 // announceToken shows a generated token once, with what to paste into Diun's configuration.
-func announceToken(log *slog.Logger, listenAddr, token string) {
+func announceToken(log *slog.Logger, stderr io.Writer, listenAddr, token string) {
 	host, port, err := net.SplitHostPort(listenAddr)
 	if err != nil || host == "" || host == "0.0.0.0" || host == "::" {
 		host = "dashboard"
@@ -183,7 +183,7 @@ func announceToken(log *slog.Logger, listenAddr, token string) {
 	}
 	endpoint := fmt.Sprintf("http://%s/webhook", net.JoinHostPort(host, port))
 	log.Info("generated a webhook token and stored it in the database; it is shown below this once (`diundashboard token` prints it again)")
-	fmt.Fprintf(os.Stderr, `
+	fmt.Fprintf(stderr, `
 Paste this into diun.yml:
 
   notif:

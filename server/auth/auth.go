@@ -412,7 +412,9 @@ func (a *Authenticator) ClientIP(r *http.Request) netip.Addr {
 	if !a.trusted(addr) {
 		return addr
 	}
-	hops := strings.Split(r.Header.Get("X-Forwarded-For"), ",")
+	// A proxy may add its own X-Forwarded-For line after the client's (HAProxy does): read
+	// every line, or the first, which the client wrote, would be believed.
+	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
 	for i := len(hops) - 1; i >= 0; i-- {
 		hop, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
 		if err != nil {

@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"diundashboard/internal/textutil"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -93,7 +94,7 @@ func DecodeNotification(body []byte) (store.Notification, error) {
 	if p.Created != nil && *p.Created != "" {
 		t, err := time.Parse(time.RFC3339Nano, *p.Created)
 		if err != nil {
-			return store.Notification{}, unprocessable("created %q is not an RFC 3339 time (e.g. 2026-06-27T13:20:19Z)", truncateText(*p.Created, 64))
+			return store.Notification{}, unprocessable("created %q is not an RFC 3339 time (e.g. 2026-06-27T13:20:19Z)", textutil.Truncate(*p.Created, 64))
 		}
 		n.Created = &t
 	}
@@ -134,15 +135,4 @@ func deref(s *string) string {
 		return ""
 	}
 	return *s
-}
-
-// truncateText shortens untrusted text quoted back in an error, on a rune boundary.
-func truncateText(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + "…"
 }

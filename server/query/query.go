@@ -3,13 +3,13 @@
 package query
 
 import (
+	"diundashboard/internal/textutil"
 	"errors"
 	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"diundashboard/server/store"
 )
@@ -43,13 +43,13 @@ func ParseImages(v url.Values) (Images, error) {
 		q.Filter.State = ""
 	default:
 		if !store.State(state).Valid() {
-			return q, fmt.Errorf("state %q is not one of open, acknowledged, snoozed, ignored, all", truncate(state, 40))
+			return q, fmt.Errorf("state %q is not one of open, acknowledged, snoozed, ignored, all", textutil.Truncate(state, 40))
 		}
 		q.Filter.State = store.State(state)
 	}
 	if sort := v.Get("sort"); sort != "" {
 		if !store.Sort(sort).Valid() {
-			return q, fmt.Errorf("sort %q is not one of last_seen, first_seen, image, host", truncate(sort, 40))
+			return q, fmt.Errorf("sort %q is not one of last_seen, first_seen, image, host", textutil.Truncate(sort, 40))
 		}
 		q.Sort = store.Sort(sort)
 	}
@@ -68,7 +68,7 @@ func ParseLimit(raw string) (int, error) {
 	}
 	n, err := strconv.Atoi(raw)
 	if err != nil || n < 1 || n > store.MaxPageSize {
-		return 0, fmt.Errorf("limit %q must be a whole number from 1 to %d", truncate(raw, 40), store.MaxPageSize)
+		return 0, fmt.Errorf("limit %q must be a whole number from 1 to %d", textutil.Truncate(raw, 40), store.MaxPageSize)
 	}
 	return n, nil
 }
@@ -77,7 +77,7 @@ func ParseLimit(raw string) (int, error) {
 func ParseID(what, raw string) (int64, error) {
 	id, err := strconv.ParseInt(raw, 10, 64)
 	if err != nil || id <= 0 {
-		return 0, fmt.Errorf("%s %q is not a valid id: it must be a positive whole number", what, truncate(raw, 40))
+		return 0, fmt.Errorf("%s %q is not a valid id: it must be a positive whole number", what, textutil.Truncate(raw, 40))
 	}
 	return id, nil
 }
@@ -94,7 +94,7 @@ func ParseSnooze(until, duration string, now time.Time) (time.Time, error) {
 	case until != "":
 		t, err := time.Parse(time.RFC3339Nano, until)
 		if err != nil {
-			return time.Time{}, fmt.Errorf("until %q is not an RFC 3339 time (e.g. 2026-12-01T08:00:00Z)", truncate(until, 64))
+			return time.Time{}, fmt.Errorf("until %q is not an RFC 3339 time (e.g. 2026-12-01T08:00:00Z)", textutil.Truncate(until, 64))
 		}
 		if !t.After(now) {
 			return time.Time{}, errors.New("until must be in the future")
@@ -115,7 +115,7 @@ func ParseSnooze(until, duration string, now time.Time) (time.Time, error) {
 
 // ParseDays is time.ParseDuration with a leading whole number of days allowed ("7d", "1d12h").
 func ParseDays(s string) (time.Duration, error) {
-	bad := fmt.Errorf("for %q is not a duration such as 1d, 7d, 30d or 12h", truncate(s, 40))
+	bad := fmt.Errorf("for %q is not a duration such as 1d, 7d, 30d or 12h", textutil.Truncate(s, 40))
 	var total time.Duration
 	rest := s
 	if i := strings.IndexByte(rest, 'd'); i > 0 {
@@ -140,15 +140,4 @@ func ParseDays(s string) (time.Duration, error) {
 		return 0, errors.New("a snooze lasts at most a year; ignore the image instead")
 	}
 	return total, nil
-}
-
-// truncate shortens untrusted text quoted back in an error, on a rune boundary.
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + "…"
 }

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"diundashboard/internal/textutil"
 	"fmt"
 	"strings"
 	"unicode/utf8"
@@ -25,7 +26,7 @@ func (n Notification) Validate() error {
 		return fmt.Errorf("%w: digest is missing or empty", ErrInvalid)
 	}
 	if !validDigest(n.Digest) {
-		return fmt.Errorf("%w: digest %q is not of the form algorithm:hex (e.g. sha256:…)", ErrInvalid, truncate(n.Digest, 80))
+		return fmt.Errorf("%w: digest %q is not of the form algorithm:hex (e.g. sha256:…)", ErrInvalid, textutil.Truncate(n.Digest, 80))
 	}
 	fields := []struct {
 		name, value string
@@ -49,7 +50,7 @@ func (n Notification) Validate() error {
 		if err := checkText("metadata key", k, MaxFieldLen); err != nil {
 			return err
 		}
-		if err := checkText("metadata."+truncate(k, 40), v, MaxRawBody); err != nil {
+		if err := checkText("metadata."+textutil.Truncate(k, 40), v, MaxRawBody); err != nil {
 			return err
 		}
 	}
@@ -102,11 +103,4 @@ func validTagName(name string) (string, error) {
 		}
 	}
 	return name, nil
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"diundashboard/internal/textutil"
 	"errors"
 	"fmt"
 	"net/http"
@@ -161,7 +162,7 @@ func (h *Handler) apply(w http.ResponseWriter, r *http.Request, ids []int64, act
 		h.tagImages(w, r, ids, action, label)
 		return
 	default:
-		h.renderStatus(w, r, http.StatusNotFound, "No such action", fmt.Sprintf("%q is not an action: acknowledge, reopen, ignore, snooze, delete, tag or untag.", truncate(action, 40)))
+		h.renderStatus(w, r, http.StatusNotFound, "No such action", fmt.Sprintf("%q is not an action: acknowledge, reopen, ignore, snooze, delete, tag or untag.", textutil.Truncate(action, 40)))
 		return
 	}
 	ctx, cancel := h.storeContext(r)
@@ -226,7 +227,7 @@ func snoozeUntil(r *http.Request, dur string, now time.Time) (time.Time, error) 
 		if local := r.FormValue("until_local"); local != "" {
 			t, err := time.Parse("2006-01-02T15:04", local)
 			if err != nil {
-				return time.Time{}, fmt.Errorf("%q is not a date and time", truncate(local, 40))
+				return time.Time{}, fmt.Errorf("%q is not a date and time", textutil.Truncate(local, 40))
 			}
 			until = t.UTC().Format(time.RFC3339)
 		}
@@ -410,7 +411,7 @@ func (h *Handler) restore(w http.ResponseWriter, r *http.Request) {
 
 func parseItem(item string) (int64, store.Transition, error) {
 	parts := strings.Split(item, ":")
-	bad := fmt.Errorf("%q is not an undo item", truncate(item, 60))
+	bad := fmt.Errorf("%q is not an undo item", textutil.Truncate(item, 60))
 	if len(parts) != 3 {
 		return 0, store.Transition{}, bad
 	}
@@ -452,7 +453,7 @@ func (h *Handler) finishTo(w http.ResponseWriter, r *http.Request, res actionRes
 		u = &url.URL{Path: "/"}
 	}
 	q := u.Query()
-	setNotice(q, truncate(res.Message, 300))
+	setNotice(q, textutil.Truncate(res.Message, 300))
 	u.RawQuery = q.Encode()
 	http.Redirect(w, r, u.RequestURI(), http.StatusSeeOther)
 }
@@ -480,14 +481,4 @@ func capitalize(s string) string {
 		return s
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && (s[n]&0xC0) == 0x80 {
-		n--
-	}
-	return s[:n] + "…"
 }

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"diundashboard/server/query"
 	"encoding/json"
 	"errors"
 	"io"
@@ -16,7 +17,7 @@ import (
 const maxAPIBody = 64 << 10
 
 func (s *Server) listImages(w http.ResponseWriter, r *http.Request) {
-	q, err := parseImageQuery(r.URL.Query())
+	q, err := query.ParseImages(r.URL.Query())
 	if err != nil {
 		writeError(w, http.StatusBadRequest, "%s", err)
 		return
@@ -37,7 +38,7 @@ func (s *Server) listImages(w http.ResponseWriter, r *http.Request) {
 
 // pathID reads the {name} path value as a row id, answering 400 when it is not one.
 func pathID(w http.ResponseWriter, r *http.Request, name, what string) (int64, bool) {
-	id, err := parseID(what, r.PathValue(name))
+	id, err := query.ParseID(what, r.PathValue(name))
 	if err != nil {
 		writeError(w, http.StatusBadRequest, "%s", err)
 		return 0, false
@@ -66,7 +67,7 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := r.URL.Query()
-	limit, err := parseLimit(v.Get("limit"))
+	limit, err := query.ParseLimit(v.Get("limit"))
 	if err != nil {
 		writeError(w, http.StatusBadRequest, "%s", err)
 		return
@@ -120,7 +121,7 @@ func (s *Server) snooze(w http.ResponseWriter, r *http.Request) {
 	if !readJSON(w, r, &body) {
 		return
 	}
-	until, err := parseSnooze(body.Until, body.For, time.Now())
+	until, err := query.ParseSnooze(body.Until, body.For, time.Now())
 	if err != nil {
 		writeError(w, http.StatusUnprocessableEntity, "%s", err)
 		return

@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"diundashboard/server/query"
 	"encoding/json"
 	"errors"
 	"io"
@@ -10,6 +9,7 @@ import (
 	"time"
 
 	"diundashboard/server/live"
+	"diundashboard/server/query"
 	"diundashboard/server/store"
 )
 

@@ -3,7 +3,6 @@ package server
 import (
 	"bytes"
 	"context"
-	"diundashboard/server/store/storetest"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -13,6 +12,7 @@ import (
 	"testing"
 
 	"diundashboard/server/store"
+	"diundashboard/server/store/storetest"
 )
 
 // storeFactories opens a fresh, migrated, empty store per call; postgres_test.go adds

@@ -2,7 +2,6 @@ package server
 
 import (
 	"bytes"
-	"diundashboard/internal/textutil"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,6 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"diundashboard/internal/textutil"
 	"diundashboard/server/store"
 )
 

@@ -3,11 +3,11 @@
 package server
 
 import (
-	"diundashboard/server/store/storetest"
 	"testing"
 
 	"diundashboard/internal/pgtest"
 	"diundashboard/server/store"
+	"diundashboard/server/store/storetest"
 )
 
 func init() {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"database/sql"
-	"diundashboard/server/store/storetest"
 	"encoding/hex"
 	"fmt"
 	"go/ast"
@@ -26,6 +25,7 @@ import (
 
 	"diundashboard/server/auth"
 	"diundashboard/server/store"
+	"diundashboard/server/store/storetest"
 )
 
 // Security checks as tests: every state-changing route refuses unauthenticated and

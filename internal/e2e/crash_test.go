@@ -4,7 +4,6 @@ package e2e
 
 import (
 	"context"
-	"diundashboard/internal/proctest"
 	"math/rand/v2"
 	"path/filepath"
 	"strings"
@@ -12,6 +11,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"diundashboard/internal/proctest"
 )
 
 // TestCrashKill9 kills the server with SIGKILL at random moments while notifications arrive,

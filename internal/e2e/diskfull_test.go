@@ -4,7 +4,6 @@ package e2e
 
 import (
 	"context"
-	"diundashboard/internal/proctest"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -12,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"diundashboard/internal/proctest"
 )
 
 // TestDiskFullSQLite caps the SQLite file with max_page_count (passed through DATABASE_URL to

@@ -7,7 +7,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"database/sql"
-	"diundashboard/internal/proctest"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -19,6 +18,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"diundashboard/internal/proctest"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // "pgx" driver, to read PostgreSQL rows directly
 	_ "modernc.org/sqlite"             // "sqlite" driver, to read the SQLite file directly

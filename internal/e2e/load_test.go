@@ -5,12 +5,13 @@ package e2e
 import (
 	"context"
 	"database/sql"
-	"diundashboard/internal/proctest"
 	"fmt"
 	"path/filepath"
 	"sync"
 	"testing"
 	"time"
+
+	"diundashboard/internal/proctest"
 )
 
 // The load: 50,000 notifications from 64 concurrent senders over 2,000 (host, image) pairs.

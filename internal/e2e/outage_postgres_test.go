@@ -5,7 +5,6 @@ package e2e
 import (
 	"context"
 	"database/sql"
-	"diundashboard/internal/proctest"
 	"net/http"
 	"net/url"
 	"sync"
@@ -14,6 +13,7 @@ import (
 	"time"
 
 	"diundashboard/internal/pgtest"
+	"diundashboard/internal/proctest"
 )
 
 // storeTimeout is the server's bound on one request's database work (server.Options).

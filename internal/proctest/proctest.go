@@ -49,7 +49,8 @@ func FreeAddr(t testing.TB) string {
 	return addr
 }
 
-// SyncBuffer collects a process's output, safe for its writes and the test's reads.
+// SyncBuffer collects a process's or a logger's output, safe for concurrent writes and the
+// test's reads.
 type SyncBuffer struct {
 	mu  sync.Mutex
 	buf bytes.Buffer

@@ -7,7 +7,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"diundashboard/internal/proctest"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -18,6 +17,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"diundashboard/internal/proctest"
 )
 
 // baseEnv is the environment of every process the tests run: nothing from the test's own

@@ -5,7 +5,6 @@ package replicas
 import (
 	"context"
 	"database/sql"
-	"diundashboard/internal/proctest"
 	"fmt"
 	"net/http"
 	"os/exec"
@@ -16,6 +15,7 @@ import (
 	"time"
 
 	"diundashboard/internal/pgtest"
+	"diundashboard/internal/proctest"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // "pgx" driver, to read the database directly
 )

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"diundashboard/internal/pgtest"
+	"diundashboard/internal/proctest"
 	"diundashboard/server/store"
 )
 
@@ -41,7 +42,7 @@ func TestBridgeOverPostgres(t *testing.T) {
 		return n
 	}
 
-	logs := &syncLog{}
+	logs := &proctest.SyncBuffer{}
 	a, b := NewHub(), NewHub()
 	startBridge(t, a, open(), discard())
 	startBridge(t, b, open(), newTextLog(logs))

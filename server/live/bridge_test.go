@@ -1,7 +1,6 @@
 package live
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
@@ -9,6 +8,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"diundashboard/internal/proctest"
 )
 
 // bus is an in-memory Transport shared by several bridges, like one PostgreSQL database: every
@@ -195,31 +196,13 @@ func TestBridgeIgnoresForeignPayloads(t *testing.T) {
 	}
 }
 
-// syncLog collects log output safely from several goroutines.
-type syncLog struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *syncLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *syncLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
-func newTextLog(l *syncLog) *slog.Logger {
+func newTextLog(l *proctest.SyncBuffer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(l, &slog.HandlerOptions{Level: slog.LevelInfo}))
 }
 
 func TestBridgeReconnectsAndLogsOncePerOutage(t *testing.T) {
 	tr := newBus()
-	logs := &syncLog{}
+	logs := &proctest.SyncBuffer{}
 	log := newTextLog(logs)
 	a, b := NewHub(), NewHub()
 	startBridge(t, a, tr, discard())

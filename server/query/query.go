@@ -3,7 +3,6 @@
 package query
 
 import (
-	"diundashboard/internal/textutil"
 	"errors"
 	"fmt"
 	"net/url"
@@ -11,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"diundashboard/internal/textutil"
 	"diundashboard/server/store"
 )
 

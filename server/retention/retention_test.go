@@ -1,9 +1,7 @@
 package retention
 
 import (
-	"bytes"
 	"context"
-	"diundashboard/server/store/storetest"
 	"fmt"
 	"log/slog"
 	"path/filepath"
@@ -13,7 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"diundashboard/internal/proctest"
 	"diundashboard/server/store"
+	"diundashboard/server/store/storetest"
 )
 
 // storeFactories opens a fresh, migrated store; postgres_test.go adds PostgreSQL.
@@ -173,7 +173,7 @@ func TestPruneManyBatches(t *testing.T) {
 func TestRun(t *testing.T) {
 	forEachStore(t, func(t *testing.T, st store.Store) {
 		seed(t, st, time.Now().Add(-time.Hour), 5)
-		var logs syncBuffer
+		var logs proctest.SyncBuffer
 		p := &Pruner{Store: st, Retention: 2 * 24 * time.Hour, Interval: time.Hour, Log: slog.New(slog.NewTextHandler(&logs, nil))}
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan struct{})
@@ -205,21 +205,4 @@ func TestRunDisabled(t *testing.T) {
 	case <-time.After(time.Second):
 		t.Fatal("Run with retention 0 did not return at once")
 	}
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

@@ -3,13 +3,14 @@ package store
 import (
 	"context"
 	"database/sql"
-	"diundashboard/gen/sqlitedb"
 	"fmt"
 	"path/filepath"
 	"runtime"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"diundashboard/gen/sqlitedb"
 )
 
 // Benchmarks of the store against the raw speed of its database, for the data-layer note.

@@ -1,10 +1,11 @@
 package store
 
 import (
-	"diundashboard/internal/textutil"
 	"fmt"
 	"strings"
 	"unicode/utf8"
+
+	"diundashboard/internal/textutil"
 )
 
 // Limits on what a notification may carry. PostgreSQL cannot index a key over about 2.7 kB,

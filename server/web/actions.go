@@ -1,7 +1,6 @@
 package web
 
 import (
-	"diundashboard/internal/textutil"
 	"errors"
 	"fmt"
 	"net/http"
@@ -10,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"diundashboard/internal/textutil"
 	"diundashboard/server/live"
 	"diundashboard/server/query"
 	"diundashboard/server/store"

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
-	"diundashboard/server/store/storetest"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -15,6 +14,7 @@ import (
 
 	"diundashboard/server/store"
 	"diundashboard/server/store/dbcopy"
+	"diundashboard/server/store/storetest"
 )
 
 // bulkEvents is how many events the seeded databases hold beyond the few recorded ones.

@@ -30,7 +30,7 @@ func TestCrashKill9(t *testing.T) {
 	var refused atomic.Int64
 	for round := range rounds {
 		p := start(t, "sqlite:"+path)
-		if logs := p.logs.String(); strings.Contains(logs, "level=ERROR") || strings.Contains(logs, "panic") {
+		if logs := p.Logs.String(); strings.Contains(logs, "level=ERROR") || strings.Contains(logs, "panic") {
 			t.Fatalf("round %d: the server logged errors on start:\n%s", round, logs)
 		}
 		ctx, cancel := context.WithCancel(context.Background())
@@ -45,7 +45,7 @@ func TestCrashKill9(t *testing.T) {
 					n := int(seq.Add(1))
 					pair := (w*1000 + n) % 500
 					digest := digestOf("crash", pair, n)
-					r := send(ctx, client, p.url("/webhook"), notification(pair, digest))
+					r := send(ctx, client, p.URL("/webhook"), notification(pair, digest))
 					switch {
 					case r.err == nil && r.status == 200:
 						a.add(r.eventID, digest)
@@ -62,7 +62,7 @@ func TestCrashKill9(t *testing.T) {
 		}
 		// Kill at a random moment: early in the first requests, or well into the load.
 		time.Sleep(time.Duration(50+rng.IntN(1200)) * time.Millisecond)
-		p.kill()
+		p.Kill()
 		cancel()
 		wg.Wait()
 		client.CloseIdleConnections()

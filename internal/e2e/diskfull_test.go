@@ -49,7 +49,7 @@ func TestDiskFullSQLite(t *testing.T) {
 				}
 				pair := i % 50
 				digest := digestOf("full", pair, i)
-				r := send(ctx, client, p.url("/webhook"), notification(pair, digest))
+				r := send(ctx, client, p.URL("/webhook"), notification(pair, digest))
 				mu.Lock()
 				switch {
 				case r.err != nil:
@@ -80,7 +80,7 @@ func TestDiskFullSQLite(t *testing.T) {
 	}
 
 	// Reads still work on the full database, and the server still answers.
-	resp, err := client.Get(p.url("/api/v1/images?state=all&limit=500"))
+	resp, err := client.Get(p.URL("/api/v1/images?state=all&limit=500"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,11 +95,11 @@ func TestDiskFullSQLite(t *testing.T) {
 	if err := json.Unmarshal(body, &page); err != nil || len(page.Images) == 0 {
 		t.Fatalf("GET /api/v1/images on a full database: %v %s", err, body)
 	}
-	if err := p.waitReady(5 * time.Second); err != nil {
+	if err := p.WaitReady(5 * time.Second); err != nil {
 		t.Errorf("/readyz on a full database: %v", err)
 	}
 	p.stop()
-	forbiddenInLogs(t, p.logs.String())
+	forbiddenInLogs(t, p.Logs.String())
 
 	db := openSQLite(t, path)
 	integrityCheck(t, db)

@@ -12,10 +12,8 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -61,12 +59,8 @@ func binary(t *testing.T) string {
 
 // proc is one running diundashboard process.
 type proc struct {
-	t    *testing.T
-	cmd  *exec.Cmd
-	addr string
-	logs *proctest.SyncBuffer
-	done chan struct{}
-	err  error
+	*proctest.Process
+	t *testing.T
 }
 
 // start runs the binary serving on a free loopback port with databaseURL and extra
@@ -74,84 +68,26 @@ type proc struct {
 func start(t *testing.T, databaseURL string, extraEnv ...string) *proc {
 	t.Helper()
 	p := startNoWait(t, databaseURL, extraEnv...)
-	if err := p.waitReady(20 * time.Second); err != nil {
-		p.kill()
-		t.Fatalf("server did not become ready: %v\nlog:\n%s", err, p.logs.String())
+	if err := p.WaitReady(20 * time.Second); err != nil {
+		p.Kill()
+		t.Fatalf("server did not become ready: %v\nlog:\n%s", err, p.Logs.String())
 	}
 	return p
 }
 
 func startNoWait(t *testing.T, databaseURL string, extraEnv ...string) *proc {
 	t.Helper()
-	addr := proctest.FreeAddr(t)
-	cmd := exec.Command(binary(t), "serve")
-	cmd.Env = append(os.Environ(),
-		"DATABASE_URL="+databaseURL, "LISTEN_ADDR="+addr, "WEBHOOK_TOKEN="+token,
+	env := append(os.Environ(),
+		"DATABASE_URL="+databaseURL, "WEBHOOK_TOKEN="+token,
 		"AUTH_MODE=none", "LOG_LEVEL=warn", "EVENT_RETENTION=0")
-	cmd.Env = append(cmd.Env, extraEnv...)
-	p := &proc{t: t, cmd: cmd, addr: addr, logs: &proctest.SyncBuffer{}, done: make(chan struct{})}
-	cmd.Stdout, cmd.Stderr = p.logs, p.logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { p.err = cmd.Wait(); close(p.done) }()
-	t.Cleanup(p.kill)
-	return p
-}
-
-func (p *proc) url(path string) string { return "http://" + p.addr + path }
-
-func (p *proc) exited() bool {
-	select {
-	case <-p.done:
-		return true
-	default:
-		return false
-	}
-}
-
-// waitReady polls /readyz until it answers 200, the process exits, or limit passes.
-func (p *proc) waitReady(limit time.Duration) error {
-	deadline := time.Now().Add(limit)
-	client := &http.Client{Timeout: time.Second}
-	for time.Now().Before(deadline) {
-		if p.exited() {
-			return fmt.Errorf("the process exited: %v", p.err)
-		}
-		resp, err := client.Get(p.url("/readyz"))
-		if err == nil {
-			_, _ = io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	return fmt.Errorf("no 200 from /readyz within %s", limit)
-}
-
-// kill9 ends the process with SIGKILL, as a crash or an OOM kill would, and waits for it.
-func (p *proc) kill() {
-	if p.exited() {
-		return
-	}
-	_ = p.cmd.Process.Signal(syscall.SIGKILL)
-	<-p.done
+	return &proc{Process: proctest.Start(t, "the server", binary(t), append(env, extraEnv...)), t: t}
 }
 
 // stop asks the process to shut down (SIGTERM) and waits for it.
 func (p *proc) stop() {
 	p.t.Helper()
-	if p.exited() {
-		return
-	}
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-p.done:
-	case <-time.After(20 * time.Second):
-		p.kill()
-		p.t.Fatalf("the server did not stop within 20 s of SIGTERM\nlog:\n%s", p.logs.String())
+	if err := p.Terminate(20 * time.Second); err != nil {
+		p.t.Fatalf("%v\nlog:\n%s", err, p.Logs.String())
 	}
 }
 

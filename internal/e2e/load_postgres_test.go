@@ -14,7 +14,7 @@ func TestLoadPostgres(t *testing.T) {
 	p := start(t, dbURL)
 	a, last := runLoad(t, p)
 	p.stop()
-	forbiddenInLogs(t, p.logs.String())
+	forbiddenInLogs(t, p.Logs.String())
 	db, err := sql.Open("pgx", dbURL)
 	if err != nil {
 		t.Fatal(err)

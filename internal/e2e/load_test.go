@@ -28,7 +28,7 @@ func TestLoadSQLite(t *testing.T) {
 	p := start(t, "sqlite:"+path)
 	a, last := runLoad(t, p)
 	p.stop()
-	forbiddenInLogs(t, p.logs.String())
+	forbiddenInLogs(t, p.Logs.String())
 	db := openSQLite(t, path)
 	verifyLoad(t, db, a, last)
 	integrityCheck(t, db)
@@ -60,7 +60,7 @@ func runLoad(t *testing.T, p *proc) (*acked, map[int]string) {
 			for seq := range perPair {
 				for _, pair := range mine {
 					digest := digestOf("load", pair, seq)
-					r := send(ctx, client, p.url("/webhook"), notification(pair, digest))
+					r := send(ctx, client, p.URL("/webhook"), notification(pair, digest))
 					if r.err != nil || r.status/100 != 2 {
 						mu.Lock()
 						failures[fmt.Sprintf("status %d err %v %.200s", r.status, r.err, r.body)]++
@@ -79,7 +79,7 @@ func runLoad(t *testing.T, p *proc) (*acked, map[int]string) {
 	elapsed := time.Since(start)
 	t.Logf("%d notifications from %d senders in %s (%.0f/s)", a.len(), loadSenders, elapsed.Round(time.Millisecond), float64(a.len())/elapsed.Seconds())
 	if len(failures) > 0 {
-		t.Errorf("requests that got no 2xx: %v\nlog:\n%s", failures, tail(p.logs.String(), 4000))
+		t.Errorf("requests that got no 2xx: %v\nlog:\n%s", failures, tail(p.Logs.String(), 4000))
 	}
 	return a, last
 }

@@ -66,7 +66,7 @@ func testOutage(t *testing.T, vanish bool) {
 				n := int(seq.Add(1))
 				pair := (w*97 + n) % 300
 				digest := digestOf("outage", pair, n)
-				r := send(ctx, client, p.url("/webhook"), notification(pair, digest))
+				r := send(ctx, client, p.URL("/webhook"), notification(pair, digest))
 				if ctx.Err() != nil && r.err != nil {
 					return
 				}
@@ -85,7 +85,7 @@ func testOutage(t *testing.T, vanish bool) {
 
 	readyz := func() int {
 		c := &http.Client{Timeout: 10 * time.Second}
-		resp, err := c.Get(p.url("/readyz"))
+		resp, err := c.Get(p.URL("/readyz"))
 		if err != nil {
 			t.Fatalf("/readyz: %v", err)
 		}
@@ -96,7 +96,7 @@ func testOutage(t *testing.T, vanish bool) {
 	time.Sleep(1500 * time.Millisecond)
 	before := a.len()
 	if before == 0 {
-		t.Fatalf("nothing was stored before the outage:\n%s", p.logs.String())
+		t.Fatalf("nothing was stored before the outage:\n%s", p.Logs.String())
 	}
 	cutAt := time.Now()
 	if vanish {
@@ -138,8 +138,8 @@ func testOutage(t *testing.T, vanish bool) {
 	time.Sleep(time.Second)
 	cancel()
 	wg.Wait()
-	if p.exited() {
-		t.Fatalf("the server exited during the outage:\n%s", p.logs.String())
+	if p.Exited() {
+		t.Fatalf("the server exited during the outage:\n%s", p.Logs.String())
 	}
 
 	var during, during503, after, afterOK int

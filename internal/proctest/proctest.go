@@ -6,11 +6,15 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"fmt"
+	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -90,4 +94,95 @@ func StoredEvents(ctx context.Context, t testing.TB, db *sql.DB) map[int64]strin
 		t.Fatal(err)
 	}
 	return out
+}
+
+// Process is one running `diundashboard serve`, on a loopback port of its own.
+type Process struct {
+	// Name tells processes apart in messages.
+	Name string
+	// Addr is the host:port it listens on.
+	Addr string
+	// Logs collects its standard output and error.
+	Logs *SyncBuffer
+	cmd  *exec.Cmd
+	done chan struct{}
+	err  error
+}
+
+// Start runs `bin serve` on a free loopback port (LISTEN_ADDR is added to env) without
+// waiting for it; t's cleanup kills it if it still runs.
+func Start(t testing.TB, name, bin string, env []string) *Process {
+	t.Helper()
+	p := &Process{Name: name, Addr: FreeAddr(t), Logs: &SyncBuffer{}, done: make(chan struct{})}
+	p.cmd = exec.Command(bin, "serve")
+	p.cmd.Env = append(append([]string(nil), env...), "LISTEN_ADDR="+p.Addr)
+	p.cmd.Stdout, p.cmd.Stderr = p.Logs, p.Logs
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { p.err = p.cmd.Wait(); close(p.done) }()
+	t.Cleanup(p.Kill)
+	return p
+}
+
+// URL is the address of path on the process.
+func (p *Process) URL(path string) string { return "http://" + p.Addr + path }
+
+// Exited tells whether the process has ended.
+func (p *Process) Exited() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// Err is how the process ended (nil for a clean exit); call it once Exited is true.
+func (p *Process) Err() error { return p.err }
+
+// WaitReady polls /readyz until it answers 200, the process exits, or limit passes.
+func (p *Process) WaitReady(limit time.Duration) error {
+	deadline := time.Now().Add(limit)
+	client := &http.Client{Timeout: time.Second}
+	for time.Now().Before(deadline) {
+		if p.Exited() {
+			return fmt.Errorf("%s exited: %v", p.Name, p.err)
+		}
+		resp, err := client.Get(p.URL("/readyz"))
+		if err == nil {
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return fmt.Errorf("%s: no 200 from /readyz within %s", p.Name, limit)
+}
+
+// Kill ends the process with SIGKILL, as a crash or an OOM kill would, and waits for it.
+func (p *Process) Kill() {
+	if p.Exited() {
+		return
+	}
+	_ = p.cmd.Process.Signal(syscall.SIGKILL)
+	<-p.done
+}
+
+// Terminate asks the process to shut down (SIGTERM) and waits up to limit for it; it kills the
+// process and says so when it does not stop in time. Err tells how it ended.
+func (p *Process) Terminate(limit time.Duration) error {
+	if p.Exited() {
+		return nil
+	}
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.done:
+		return nil
+	case <-time.After(limit):
+		p.Kill()
+		return fmt.Errorf("%s did not stop within %s of SIGTERM", p.Name, limit)
+	}
 }

@@ -12,9 +12,7 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -31,89 +29,25 @@ func baseEnv(databaseURL string) []string {
 	}
 }
 
-// replica is one running `diundashboard serve`.
-type replica struct {
-	name string
-	addr string
-	cmd  *exec.Cmd
-	logs *proctest.SyncBuffer
-	done chan struct{}
-	err  error
+// stop asks a replica that should still be serving to shut down, and fails unless it exits
+// cleanly within 20 s.
+func stop(t *testing.T, r *proctest.Process) {
+	t.Helper()
+	if r.Exited() {
+		t.Errorf("%s had exited before it was asked to stop: %v", r.Name, r.Err())
+		return
+	}
+	if err := r.Terminate(20 * time.Second); err != nil {
+		t.Error(err)
+	} else if r.Err() != nil {
+		t.Errorf("%s exited with %v after SIGTERM", r.Name, r.Err())
+	}
 }
 
 // startReplica starts the binary on a free loopback port without waiting for it.
-func startReplica(t *testing.T, bin, name, databaseURL string) *replica {
+func startReplica(t *testing.T, bin, name, databaseURL string) *proctest.Process {
 	t.Helper()
-	r := &replica{name: name, addr: proctest.FreeAddr(t), logs: &proctest.SyncBuffer{}, done: make(chan struct{})}
-	r.cmd = exec.Command(bin, "serve")
-	r.cmd.Env = append(baseEnv(databaseURL), "LISTEN_ADDR="+r.addr)
-	r.cmd.Stdout, r.cmd.Stderr = r.logs, r.logs
-	if err := r.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { r.err = r.cmd.Wait(); close(r.done) }()
-	t.Cleanup(r.kill)
-	return r
-}
-
-func (r *replica) url(path string) string { return "http://" + r.addr + path }
-
-func (r *replica) exited() bool {
-	select {
-	case <-r.done:
-		return true
-	default:
-		return false
-	}
-}
-
-// waitReady polls /readyz until it answers 200, the process exits, or limit passes.
-func (r *replica) waitReady(limit time.Duration) error {
-	deadline := time.Now().Add(limit)
-	client := &http.Client{Timeout: time.Second}
-	for time.Now().Before(deadline) {
-		if r.exited() {
-			return fmt.Errorf("%s exited: %v", r.name, r.err)
-		}
-		resp, err := client.Get(r.url("/readyz"))
-		if err == nil {
-			_, _ = io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	return fmt.Errorf("%s: no 200 from /readyz within %s", r.name, limit)
-}
-
-// kill ends the process with SIGKILL, as a crash or an OOM kill would, and waits for it.
-func (r *replica) kill() {
-	if r.exited() {
-		return
-	}
-	_ = r.cmd.Process.Signal(syscall.SIGKILL)
-	<-r.done
-}
-
-// stop asks the process to shut down (SIGTERM) and fails unless it exits cleanly in time.
-func (r *replica) stop(t *testing.T) {
-	t.Helper()
-	if r.exited() {
-		t.Errorf("%s had exited before it was asked to stop: %v", r.name, r.err)
-		return
-	}
-	_ = r.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-r.done:
-		if r.err != nil {
-			t.Errorf("%s exited with %v after SIGTERM", r.name, r.err)
-		}
-	case <-time.After(20 * time.Second):
-		r.kill()
-		t.Errorf("%s did not stop within 20 s of SIGTERM", r.name)
-	}
+	return proctest.Start(t, name, bin, baseEnv(databaseURL))
 }
 
 // sseEvent is one event of the dashboard's Server-Sent Events stream.
@@ -131,29 +65,29 @@ type stream struct {
 }
 
 // openStream opens the SSE stream of r until ctx ends, and waits for its greeting.
-func openStream(ctx context.Context, t *testing.T, r *replica) *stream {
+func openStream(ctx context.Context, t *testing.T, r *proctest.Process) *stream {
 	t.Helper()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.url("/events"), nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.URL("/events"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	req.Header.Set("Accept", "text/event-stream")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		t.Fatalf("GET %s/events: %v", r.name, err)
+		t.Fatalf("GET %s/events: %v", r.Name, err)
 	}
 	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") {
 		resp.Body.Close()
-		t.Fatalf("GET %s/events: %s, Content-Type %q", r.name, resp.Status, resp.Header.Get("Content-Type"))
+		t.Fatalf("GET %s/events: %s, Content-Type %q", r.Name, resp.Status, resp.Header.Get("Content-Type"))
 	}
 	s := &stream{events: make(chan sseEvent, 4096), hello: make(chan struct{}), ended: make(chan struct{})}
 	go s.read(resp.Body)
 	select {
 	case <-s.hello:
 	case <-s.ended:
-		t.Fatalf("the event stream of %s ended before its greeting", r.name)
+		t.Fatalf("the event stream of %s ended before its greeting", r.Name)
 	case <-time.After(5 * time.Second):
-		t.Fatalf("the event stream of %s sent no greeting within 5 s", r.name)
+		t.Fatalf("the event stream of %s sent no greeting within 5 s", r.Name)
 	}
 	return s
 }
@@ -239,8 +173,8 @@ type reply struct {
 }
 
 // postWebhook sends one notification the way Diun does, with a header token.
-func postWebhook(ctx context.Context, client *http.Client, r *replica, token string, body []byte) reply {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, r.url("/webhook"), bytes.NewReader(body))
+func postWebhook(ctx context.Context, client *http.Client, r *proctest.Process, token string, body []byte) reply {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, r.URL("/webhook"), bytes.NewReader(body))
 	if err != nil {
 		return reply{err: err}
 	}

@@ -48,19 +48,19 @@ func TestThreeReplicas(t *testing.T) {
 
 	// --- all three start at once on the empty database ---------------------------------
 	names := []string{"A", "B", "C"}
-	reps := make([]*replica, len(names))
+	reps := make([]*proctest.Process, len(names))
 	for i, name := range names {
 		reps[i] = startReplica(t, bin, name, databaseURL)
 	}
 	var wg sync.WaitGroup
 	readyErr := make([]error, len(reps))
 	for i, r := range reps {
-		wg.Go(func() { readyErr[i] = r.waitReady(60 * time.Second) })
+		wg.Go(func() { readyErr[i] = r.WaitReady(60 * time.Second) })
 	}
 	wg.Wait()
 	for i, err := range readyErr {
 		if err != nil {
-			t.Fatalf("%v\nlog of %s:\n%s", err, reps[i].name, reps[i].logs.String())
+			t.Fatalf("%v\nlog of %s:\n%s", err, reps[i].Name, reps[i].Logs.String())
 		}
 	}
 	t.Logf("three replicas ready %s after the build", time.Since(built).Round(time.Millisecond))
@@ -68,7 +68,7 @@ func TestThreeReplicas(t *testing.T) {
 	t.Cleanup(func() {
 		if t.Failed() {
 			for _, r := range reps {
-				t.Logf("log of %s, without its request lines:\n%s", r.name, tail(withoutRequests(r.logs.String()), 6000))
+				t.Logf("log of %s, without its request lines:\n%s", r.Name, tail(withoutRequests(r.Logs.String()), 6000))
 			}
 		}
 	})
@@ -84,7 +84,7 @@ func TestThreeReplicas(t *testing.T) {
 	}
 	generated := 0
 	for _, r := range reps {
-		if strings.Contains(r.logs.String(), "generated a webhook token") {
+		if strings.Contains(r.Logs.String(), "generated a webhook token") {
 			generated++
 		}
 	}
@@ -94,11 +94,11 @@ func TestThreeReplicas(t *testing.T) {
 	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxConnsPerHost: 16, MaxIdleConnsPerHost: 16}}
 	defer client.CloseIdleConnections()
 	for _, r := range reps {
-		if rep := postWebhook(ctx, client, r, token, notification("token-check", "registry.example/app:1", digestOf("token/"+r.name))); rep.err != nil {
-			t.Errorf("%s refused the shared token: %v", r.name, rep.err)
+		if rep := postWebhook(ctx, client, r, token, notification("token-check", "registry.example/app:1", digestOf("token/"+r.Name))); rep.err != nil {
+			t.Errorf("%s refused the shared token: %v", r.Name, rep.err)
 		}
-		if rep := postWebhook(ctx, client, r, token+"x", notification("token-check", "registry.example/app:1", digestOf("wrong/"+r.name))); rep.status != http.StatusUnauthorized {
-			t.Errorf("%s answered a wrong token with %d (%v), want 401", r.name, rep.status, rep.err)
+		if rep := postWebhook(ctx, client, r, token+"x", notification("token-check", "registry.example/app:1", digestOf("wrong/"+r.Name))); rep.status != http.StatusUnauthorized {
+			t.Errorf("%s answered a wrong token with %d (%v), want 401", r.Name, rep.status, rep.err)
 		}
 	}
 	if t.Failed() {
@@ -121,17 +121,17 @@ func TestThreeReplicas(t *testing.T) {
 			rep := postWebhook(ctx, client, reps[from], token,
 				notification("live", fmt.Sprintf("registry.example/live-%d-%d:1", from, to), digestOf(fmt.Sprintf("live/%d/%d", from, to))))
 			if rep.err != nil {
-				t.Fatalf("webhook to %s: %v", reps[from].name, rep.err)
+				t.Fatalf("webhook to %s: %v", reps[from].Name, rep.err)
 			}
 			e, ok := streams[to].waitEvent(liveDelay, func(e sseEvent) bool {
 				return e.kind == "notification" && e.imageID == rep.imageID
 			})
 			if !ok {
 				t.Errorf("a notification posted to %s (image %d) did not reach an event stream on %s within %s",
-					reps[from].name, rep.imageID, reps[to].name, liveDelay)
+					reps[from].Name, rep.imageID, reps[to].Name, liveDelay)
 				continue
 			}
-			t.Logf("%s → %s: %s", reps[from].name, reps[to].name, e.at.Sub(sent).Round(time.Microsecond))
+			t.Logf("%s → %s: %s", reps[from].Name, reps[to].Name, e.at.Sub(sent).Round(time.Microsecond))
 		}
 	}
 	// A replica's own stream hears its notification once, not again through PostgreSQL.
@@ -172,8 +172,8 @@ func TestThreeReplicas(t *testing.T) {
 	}
 
 	// The survivors still serve and still relay to each other.
-	for _, r := range []*replica{a, b} {
-		if err := r.waitReady(5 * time.Second); err != nil {
+	for _, r := range []*proctest.Process{a, b} {
+		if err := r.WaitReady(5 * time.Second); err != nil {
 			t.Errorf("after C was killed: %v", err)
 		}
 	}
@@ -187,14 +187,14 @@ func TestThreeReplicas(t *testing.T) {
 	}
 
 	// --- the survivors stop cleanly, and said nothing alarming ---------------------------
-	a.stop(t)
-	b.stop(t)
-	for _, r := range []*replica{a, b} {
-		logs := r.logs.String()
+	stop(t, a)
+	stop(t, b)
+	for _, r := range []*proctest.Process{a, b} {
+		logs := r.Logs.String()
 		// (The replica that generated the webhook token shows it once, by design.)
 		for _, bad := range []string{"panic:", "level=ERROR", "live updates"} {
 			if strings.Contains(logs, bad) {
-				t.Errorf("the log of %s contains %q", r.name, bad)
+				t.Errorf("the log of %s contains %q", r.Name, bad)
 			}
 		}
 	}
@@ -246,7 +246,7 @@ func waitListeners(ctx context.Context, t *testing.T, db *sql.DB, n int) {
 // killWhileSending posts notifications to every replica from a few senders each, kills
 // victim with SIGKILL in the middle, keeps sending to the survivors for a while, and returns
 // every acknowledged (2xx) notification: event id → digest.
-func killWhileSending(ctx context.Context, t *testing.T, client *http.Client, reps []*replica, victim *replica, token string) map[int64]string {
+func killWhileSending(ctx context.Context, t *testing.T, client *http.Client, reps []*proctest.Process, victim *proctest.Process, token string) map[int64]string {
 	t.Helper()
 	const sendersPerReplica = 4
 	var (
@@ -273,12 +273,12 @@ func killWhileSending(ctx context.Context, t *testing.T, client *http.Client, re
 					}
 					n := seq.Add(1)
 					digest := digestOf(fmt.Sprintf("kill/%d", n))
-					body := notification(fmt.Sprintf("kill-%s-%d", r.name, s), fmt.Sprintf("registry.example/kill/app-%d:1", n%50), digest)
+					body := notification(fmt.Sprintf("kill-%s-%d", r.Name, s), fmt.Sprintf("registry.example/kill/app-%d:1", n%50), digest)
 					wasKilled := killed.Load()
 					rep := postWebhook(ctx, client, r, token, body)
 					if rep.err != nil {
 						if r != victim {
-							t.Errorf("webhook to survivor %s failed: %v", r.name, rep.err)
+							t.Errorf("webhook to survivor %s failed: %v", r.Name, rep.err)
 						}
 						if r == victim && killed.Load() {
 							time.Sleep(20 * time.Millisecond) // it is gone: do not spin
@@ -308,18 +308,18 @@ func killWhileSending(ctx context.Context, t *testing.T, client *http.Client, re
 		time.Sleep(5 * time.Millisecond)
 	}
 	killed.Store(true)
-	victim.kill()
+	victim.Kill()
 	time.Sleep(time.Second)
 	close(stop)
 	wg.Wait()
 
 	for i, r := range reps {
-		t.Logf("kill: %s acknowledged %d notifications, %d of them after %s was killed", r.name, perRep[i].Load(), afterKill[i].Load(), victim.name)
+		t.Logf("kill: %s acknowledged %d notifications, %d of them after %s was killed", r.Name, perRep[i].Load(), afterKill[i].Load(), victim.Name)
 		if perRep[i].Load() == 0 {
-			t.Errorf("%s acknowledged no notification: the test proves nothing", r.name)
+			t.Errorf("%s acknowledged no notification: the test proves nothing", r.Name)
 		}
 		if r != victim && afterKill[i].Load() == 0 {
-			t.Errorf("survivor %s acknowledged no notification after %s was killed", r.name, victim.name)
+			t.Errorf("survivor %s acknowledged no notification after %s was killed", r.Name, victim.Name)
 		}
 	}
 	if dupIDs > 0 {

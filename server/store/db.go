@@ -21,42 +21,9 @@ type db struct {
 	writeDB *sql.DB
 	// read runs queries on the read pool, write single statements on the writer.
 	read, write queries
-	// inWriteTx binds the writer's queries to a transaction.
-	inWriteTx func(*sql.Tx) queries
 }
 
 func (d *db) Dialect() Dialect { return d.dialect }
-
-// recordIn writes one notification with q, which the caller has put in a transaction.
-func recordIn(ctx context.Context, q queries, n Notification) (RecordResult, error) {
-	ev := eventParams(n)
-	if n.IsCheck() {
-		id, err := q.InsertEvent(ctx, ev)
-		return RecordResult{EventID: id, Check: true}, err
-	}
-	row, err := q.UpsertImage(ctx, sqlitedb.UpsertImageParams{
-		Hostname: n.Hostname,
-		Image:    n.Image,
-		Digest:   n.Digest,
-		Status:   n.Status,
-		Provider: n.Provider,
-		HubLink:  n.HubLink,
-		MimeType: n.MimeType,
-		Platform: n.Platform,
-		Created:  ev.Created,
-		Metadata: ev.Metadata,
-		SeenAt:   ev.ReceivedAt,
-	})
-	if err != nil {
-		return RecordResult{}, err
-	}
-	ev.ImageID = &row.ID
-	id, err := q.InsertEvent(ctx, ev)
-	if err != nil {
-		return RecordResult{}, err
-	}
-	return RecordResult{EventID: id, ImageID: row.ID, State: State(row.State)}, nil
-}
 
 // eventParams is the event row of n; ImageID is left for the caller to fill.
 func eventParams(n Notification) sqlitedb.InsertEventParams {

@@ -58,7 +58,6 @@ func NewPostgres(ctx context.Context, databaseURL string) (*Postgres, error) {
 		maxIdle: t.Pool.MaxIdleConns,
 		db: &db{
 			dialect: DialectPostgres, readDB: pool, writeDB: pool, read: q, write: q,
-			inWriteTx: func(tx *sql.Tx) queries { return pgQueries{postgresdb.New(tx)} },
 		},
 		target: hostPort,
 	}

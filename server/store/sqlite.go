@@ -20,6 +20,8 @@ type SQLite struct {
 	*db
 	batches         *recordBatcher
 	closeStatements func()
+	// writeInTx binds the writer's prepared queries to a transaction.
+	writeInTx func(*sql.Tx) queries
 }
 
 // NewSQLite opens the SQLite database that databaseURL names (sqlite:path, sqlite3:path or
@@ -61,7 +63,7 @@ func NewSQLite(ctx context.Context, databaseURL string) (*SQLite, error) {
 		_ = s.db.close()
 		return nil, err
 	}
-	s.batches = newRecordBatcher(s.db)
+	s.batches = newRecordBatcher(s.writeDB, s.writeInTx)
 	return s, nil
 }
 
@@ -78,7 +80,7 @@ func (s *SQLite) prepare(ctx context.Context) error {
 		return fmt.Errorf("cannot prepare the SQLite queries (is the schema up to date? run `diundashboard migrate`): %w", err)
 	}
 	s.read, s.write = rq, wq
-	s.inWriteTx = func(tx *sql.Tx) queries { return wq.WithTx(tx) }
+	s.writeInTx = func(tx *sql.Tx) queries { return wq.WithTx(tx) }
 	s.closeStatements = func() { _ = wq.Close(); _ = rq.Close() }
 	return nil
 }
@@ -125,7 +127,9 @@ func (d *db) close() error {
 // all in one transaction — each in a savepoint, so one bad notification fails alone — and
 // answers each caller only after the commit: nobody hears "stored" before it is.
 type recordBatcher struct {
-	db       *db
+	writeDB *sql.DB
+	// inTx binds the writer's prepared queries to the batch's transaction.
+	inTx     func(*sql.Tx) queries
 	requests chan *recordRequest
 	closing  chan struct{}
 	done     chan struct{}
@@ -143,8 +147,8 @@ type recordRequest struct {
 // maxBatch bounds one transaction so that a burst does not delay its first caller for long.
 const maxBatch = 256
 
-func newRecordBatcher(d *db) *recordBatcher {
-	b := &recordBatcher{db: d, requests: make(chan *recordRequest), closing: make(chan struct{}), done: make(chan struct{})}
+func newRecordBatcher(writeDB *sql.DB, inTx func(*sql.Tx) queries) *recordBatcher {
+	b := &recordBatcher{writeDB: writeDB, inTx: inTx, requests: make(chan *recordRequest), closing: make(chan struct{}), done: make(chan struct{})}
 	go b.run()
 	return b
 }
@@ -200,12 +204,12 @@ func (b *recordBatcher) commit(batch []*recordRequest) {
 	// Not any caller's context: one caller leaving must not abort the others' writes.
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	tx, err := b.db.writeDB.BeginTx(ctx, nil)
+	tx, err := b.writeDB.BeginTx(ctx, nil)
 	if err != nil {
 		failAll(batch, err)
 		return
 	}
-	q := b.db.inWriteTx(tx)
+	q := b.inTx(tx)
 	// A batch of one needs no savepoint: its failure rolls back the whole transaction.
 	alone := len(batch) == 1
 	written := 0
@@ -250,4 +254,36 @@ func failAll(batch []*recordRequest, err error) {
 func (b *recordBatcher) close() {
 	b.once.Do(func() { close(b.closing) })
 	<-b.done
+}
+
+// recordIn writes one notification with q, inside the batch's transaction: the current row,
+// then the event (PostgreSQL does both in one statement: RecordNotification).
+func recordIn(ctx context.Context, q queries, n Notification) (RecordResult, error) {
+	ev := eventParams(n)
+	if n.IsCheck() {
+		id, err := q.InsertEvent(ctx, ev)
+		return RecordResult{EventID: id, Check: true}, err
+	}
+	row, err := q.UpsertImage(ctx, sqlitedb.UpsertImageParams{
+		Hostname: n.Hostname,
+		Image:    n.Image,
+		Digest:   n.Digest,
+		Status:   n.Status,
+		Provider: n.Provider,
+		HubLink:  n.HubLink,
+		MimeType: n.MimeType,
+		Platform: n.Platform,
+		Created:  ev.Created,
+		Metadata: ev.Metadata,
+		SeenAt:   ev.ReceivedAt,
+	})
+	if err != nil {
+		return RecordResult{}, err
+	}
+	ev.ImageID = &row.ID
+	id, err := q.InsertEvent(ctx, ev)
+	if err != nil {
+		return RecordResult{}, err
+	}
+	return RecordResult{EventID: id, ImageID: row.ID, State: State(row.State)}, nil
 }

@@ -11,15 +11,16 @@ import (
 )
 
 const createAPIToken = `-- name: CreateAPIToken :one
-INSERT INTO api_tokens (name, token_hash, prefix, created_at)
-VALUES (?1, ?2, ?3, ?4)
-RETURNING id, name, token_hash, prefix, created_at, last_used_at
+INSERT INTO api_tokens (name, token_hash, prefix, scope, created_at)
+VALUES (?1, ?2, ?3, ?4, ?5)
+RETURNING id, name, token_hash, prefix, created_at, last_used_at, scope
 `
 
 type CreateAPITokenParams struct {
 	Name      string
 	TokenHash string
 	Prefix    string
+	Scope     string
 	CreatedAt time.Time
 }
 
@@ -28,6 +29,7 @@ func (q *Queries) CreateAPIToken(ctx context.Context, arg CreateAPITokenParams) 
 		arg.Name,
 		arg.TokenHash,
 		arg.Prefix,
+		arg.Scope,
 		arg.CreatedAt,
 	)
 	var i ApiToken
@@ -38,18 +40,20 @@ func (q *Queries) CreateAPIToken(ctx context.Context, arg CreateAPITokenParams) 
 		&i.Prefix,
 		&i.CreatedAt,
 		&i.LastUsedAt,
+		&i.Scope,
 	)
 	return i, err
 }
 
 const createSession = `-- name: CreateSession :exec
-INSERT INTO sessions (id_hash, username, created_at, last_seen_at, expires_at)
-VALUES (?1, ?2, ?3, ?4, ?5)
+INSERT INTO sessions (id_hash, username, credential, created_at, last_seen_at, expires_at)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6)
 `
 
 type CreateSessionParams struct {
 	IDHash     string
 	Username   string
+	Credential string
 	CreatedAt  time.Time
 	LastSeenAt time.Time
 	ExpiresAt  time.Time
@@ -59,6 +63,7 @@ func (q *Queries) CreateSession(ctx context.Context, arg CreateSessionParams) er
 	_, err := q.exec(ctx, q.createSessionStmt, createSession,
 		arg.IDHash,
 		arg.Username,
+		arg.Credential,
 		arg.CreatedAt,
 		arg.LastSeenAt,
 		arg.ExpiresAt,
@@ -72,6 +77,19 @@ DELETE FROM api_tokens WHERE id = ?1
 
 func (q *Queries) DeleteAPIToken(ctx context.Context, id int64) (int64, error) {
 	result, err := q.exec(ctx, q.deleteAPITokenStmt, deleteAPIToken, id)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
+}
+
+const deleteAllSessions = `-- name: DeleteAllSessions :execrows
+DELETE FROM sessions
+`
+
+// Signs everybody out everywhere: after a password change or a lost device.
+func (q *Queries) DeleteAllSessions(ctx context.Context) (int64, error) {
+	result, err := q.exec(ctx, q.deleteAllSessionsStmt, deleteAllSessions)
 	if err != nil {
 		return 0, err
 	}
@@ -104,7 +122,7 @@ func (q *Queries) DeleteSession(ctx context.Context, idHash string) (int64, erro
 }
 
 const getAPITokenByHash = `-- name: GetAPITokenByHash :one
-SELECT id, name, token_hash, prefix, created_at, last_used_at FROM api_tokens WHERE token_hash = ?1
+SELECT id, name, token_hash, prefix, created_at, last_used_at, scope FROM api_tokens WHERE token_hash = ?1
 `
 
 func (q *Queries) GetAPITokenByHash(ctx context.Context, tokenHash string) (ApiToken, error) {
@@ -117,12 +135,13 @@ func (q *Queries) GetAPITokenByHash(ctx context.Context, tokenHash string) (ApiT
 		&i.Prefix,
 		&i.CreatedAt,
 		&i.LastUsedAt,
+		&i.Scope,
 	)
 	return i, err
 }
 
 const getSession = `-- name: GetSession :one
-SELECT id_hash, username, created_at, last_seen_at, expires_at FROM sessions WHERE id_hash = ?1
+SELECT id_hash, username, created_at, last_seen_at, expires_at, credential FROM sessions WHERE id_hash = ?1
 `
 
 func (q *Queries) GetSession(ctx context.Context, idHash string) (Session, error) {
@@ -134,12 +153,13 @@ func (q *Queries) GetSession(ctx context.Context, idHash string) (Session, error
 		&i.CreatedAt,
 		&i.LastSeenAt,
 		&i.ExpiresAt,
+		&i.Credential,
 	)
 	return i, err
 }
 
 const listAPITokens = `-- name: ListAPITokens :many
-SELECT id, name, token_hash, prefix, created_at, last_used_at FROM api_tokens ORDER BY created_at DESC, id DESC
+SELECT id, name, token_hash, prefix, created_at, last_used_at, scope FROM api_tokens ORDER BY created_at DESC, id DESC
 `
 
 func (q *Queries) ListAPITokens(ctx context.Context) ([]ApiToken, error) {
@@ -158,6 +178,7 @@ func (q *Queries) ListAPITokens(ctx context.Context) ([]ApiToken, error) {
 			&i.Prefix,
 			&i.CreatedAt,
 			&i.LastUsedAt,
+			&i.Scope,
 		); err != nil {
 			return nil, err
 		}

@@ -13,7 +13,7 @@ import (
 )
 
 const exportAPITokens = `-- name: ExportAPITokens :many
-SELECT id, name, token_hash, prefix, created_at, last_used_at FROM api_tokens WHERE id > ?1 ORDER BY id LIMIT ?2
+SELECT id, name, token_hash, prefix, created_at, last_used_at, scope FROM api_tokens WHERE id > ?1 ORDER BY id LIMIT ?2
 `
 
 type ExportAPITokensParams struct {
@@ -37,6 +37,7 @@ func (q *Queries) ExportAPITokens(ctx context.Context, arg ExportAPITokensParams
 			&i.Prefix,
 			&i.CreatedAt,
 			&i.LastUsedAt,
+			&i.Scope,
 		); err != nil {
 			return nil, err
 		}
@@ -189,7 +190,7 @@ func (q *Queries) ExportImages(ctx context.Context, arg ExportImagesParams) ([]I
 }
 
 const exportSessions = `-- name: ExportSessions :many
-SELECT id_hash, username, created_at, last_seen_at, expires_at FROM sessions WHERE id_hash > ?1 ORDER BY id_hash LIMIT ?2
+SELECT id_hash, username, created_at, last_seen_at, expires_at, credential FROM sessions WHERE id_hash > ?1 ORDER BY id_hash LIMIT ?2
 `
 
 type ExportSessionsParams struct {
@@ -212,6 +213,7 @@ func (q *Queries) ExportSessions(ctx context.Context, arg ExportSessionsParams) 
 			&i.CreatedAt,
 			&i.LastSeenAt,
 			&i.ExpiresAt,
+			&i.Credential,
 		); err != nil {
 			return nil, err
 		}
@@ -291,8 +293,8 @@ func (q *Queries) ExportTags(ctx context.Context, arg ExportTagsParams) ([]Tag, 
 }
 
 const importAPIToken = `-- name: ImportAPIToken :exec
-INSERT INTO api_tokens (id, name, token_hash, prefix, created_at, last_used_at)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+INSERT INTO api_tokens (id, name, token_hash, prefix, created_at, last_used_at, scope)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
 `
 
 type ImportAPITokenParams struct {
@@ -302,6 +304,7 @@ type ImportAPITokenParams struct {
 	Prefix     string
 	CreatedAt  time.Time
 	LastUsedAt *time.Time
+	Scope      string
 }
 
 func (q *Queries) ImportAPIToken(ctx context.Context, arg ImportAPITokenParams) error {
@@ -312,6 +315,7 @@ func (q *Queries) ImportAPIToken(ctx context.Context, arg ImportAPITokenParams) 
 		arg.Prefix,
 		arg.CreatedAt,
 		arg.LastUsedAt,
+		arg.Scope,
 	)
 	return err
 }
@@ -432,8 +436,8 @@ func (q *Queries) ImportImageTag(ctx context.Context, arg ImportImageTagParams) 
 }
 
 const importSession = `-- name: ImportSession :exec
-INSERT INTO sessions (id_hash, username, created_at, last_seen_at, expires_at)
-VALUES (?1, ?2, ?3, ?4, ?5)
+INSERT INTO sessions (id_hash, username, created_at, last_seen_at, expires_at, credential)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6)
 `
 
 type ImportSessionParams struct {
@@ -442,8 +446,10 @@ type ImportSessionParams struct {
 	CreatedAt  time.Time
 	LastSeenAt time.Time
 	ExpiresAt  time.Time
+	Credential string
 }
 
+// Columns in table order: the params convert to and from the row type (server/store/copy.go).
 func (q *Queries) ImportSession(ctx context.Context, arg ImportSessionParams) error {
 	_, err := q.exec(ctx, q.importSessionStmt, importSession,
 		arg.IDHash,
@@ -451,6 +457,7 @@ func (q *Queries) ImportSession(ctx context.Context, arg ImportSessionParams) er
 		arg.CreatedAt,
 		arg.LastSeenAt,
 		arg.ExpiresAt,
+		arg.Credential,
 	)
 	return err
 }

@@ -48,6 +48,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.deleteAPITokenStmt, err = db.PrepareContext(ctx, deleteAPIToken); err != nil {
 		return nil, fmt.Errorf("error preparing query DeleteAPIToken: %w", err)
 	}
+	if q.deleteAllSessionsStmt, err = db.PrepareContext(ctx, deleteAllSessions); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteAllSessions: %w", err)
+	}
 	if q.deleteExpiredSessionsStmt, err = db.PrepareContext(ctx, deleteExpiredSessions); err != nil {
 		return nil, fmt.Errorf("error preparing query DeleteExpiredSessions: %w", err)
 	}
@@ -238,6 +241,11 @@ func (q *Queries) Close() error {
 	if q.deleteAPITokenStmt != nil {
 		if cerr := q.deleteAPITokenStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing deleteAPITokenStmt: %w", cerr)
+		}
+	}
+	if q.deleteAllSessionsStmt != nil {
+		if cerr := q.deleteAllSessionsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteAllSessionsStmt: %w", cerr)
 		}
 	}
 	if q.deleteExpiredSessionsStmt != nil {
@@ -532,6 +540,7 @@ type Queries struct {
 	createSessionStmt                *sql.Stmt
 	createTagStmt                    *sql.Stmt
 	deleteAPITokenStmt               *sql.Stmt
+	deleteAllSessionsStmt            *sql.Stmt
 	deleteExpiredSessionsStmt        *sql.Stmt
 	deleteImageStmt                  *sql.Stmt
 	deleteSessionStmt                *sql.Stmt
@@ -595,6 +604,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		createSessionStmt:                q.createSessionStmt,
 		createTagStmt:                    q.createTagStmt,
 		deleteAPITokenStmt:               q.deleteAPITokenStmt,
+		deleteAllSessionsStmt:            q.deleteAllSessionsStmt,
 		deleteExpiredSessionsStmt:        q.deleteExpiredSessionsStmt,
 		deleteImageStmt:                  q.deleteImageStmt,
 		deleteSessionStmt:                q.deleteSessionStmt,

@@ -17,6 +17,7 @@ type ApiToken struct {
 	Prefix     string
 	CreatedAt  time.Time
 	LastUsedAt *time.Time
+	Scope      string
 }
 
 type Event struct {
@@ -68,6 +69,7 @@ type Session struct {
 	CreatedAt  time.Time
 	LastSeenAt time.Time
 	ExpiresAt  time.Time
+	Credential string
 }
 
 type Setting struct {

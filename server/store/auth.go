@@ -25,11 +25,14 @@ type AuthStore interface {
 	TouchSession(ctx context.Context, idHash string, lastSeen, expires time.Time) error
 	// DeleteSession signs a session out; deleting one that does not exist is not an error.
 	DeleteSession(ctx context.Context, idHash string) error
+	// DeleteAllSessions signs everybody out and returns how many sessions ended.
+	DeleteAllSessions(ctx context.Context) (int64, error)
 	// DeleteExpiredSessions removes sessions whose ExpiresAt is not after now.
 	DeleteExpiredSessions(ctx context.Context, now time.Time) (int64, error)
 
-	// CreateAPIToken stores a token by its hash; a hash already taken gives ErrConflict.
-	CreateAPIToken(ctx context.Context, name, tokenHash, prefix string) (APIToken, error)
+	// CreateAPIToken stores a token by its hash with what it may do; a hash already taken
+	// gives ErrConflict, an unknown scope ErrInvalid.
+	CreateAPIToken(ctx context.Context, name, tokenHash, prefix string, scope TokenScope) (APIToken, error)
 	// ListAPITokens returns every token, newest first.
 	ListAPITokens(ctx context.Context) ([]APIToken, error)
 	// APITokenByHash returns the token with that hash, or ErrNotFound.
@@ -43,8 +46,11 @@ type AuthStore interface {
 // Session is one signed-in browser.
 type Session struct {
 	// IDHash is the SHA-256 (hex) of the random id the cookie carries.
-	IDHash     string
-	Username   string
+	IDHash   string
+	Username string
+	// Credential fingerprints the user and password the session was signed in with, so that
+	// a changed password ends it (see auth.Authenticator).
+	Credential string
 	CreatedAt  time.Time
 	LastSeenAt time.Time
 	ExpiresAt  time.Time
@@ -58,8 +64,28 @@ type APIToken struct {
 	TokenHash string
 	// Prefix is the token's first characters, to tell tokens apart.
 	Prefix     string
+	Scope      TokenScope
 	CreatedAt  time.Time
 	LastUsedAt *time.Time
+}
+
+// TokenScope is what an API token may do. Managing credentials (the webhook token, API
+// tokens, sessions) needs a person and is in no scope.
+type TokenScope string
+
+const (
+	// ScopeRead: API reads, the live event stream and the feed.
+	ScopeRead TokenScope = "read"
+	// ScopeWrite: everything ScopeRead may, and triage (state, tags, delete).
+	ScopeWrite TokenScope = "write"
+)
+
+// Valid reports whether s is a known scope.
+func (s TokenScope) Valid() bool { return s == ScopeRead || s == ScopeWrite }
+
+// Allows reports whether a token of scope s may do what needs scope want.
+func (s TokenScope) Allows(want TokenScope) bool {
+	return s == ScopeWrite || (s == ScopeRead && want == ScopeRead)
 }
 
 // DayCount is how many notifications arrived on one UTC day.
@@ -77,7 +103,7 @@ func (d *db) CreateSession(ctx context.Context, s Session) error {
 		return fmt.Errorf("%w: a session needs an id hash and a username", ErrInvalid)
 	}
 	err := d.write.CreateSession(ctx, sqlitedb.CreateSessionParams{
-		IDHash: s.IDHash, Username: s.Username,
+		IDHash: s.IDHash, Username: s.Username, Credential: s.Credential,
 		CreatedAt: dbTime(s.CreatedAt), LastSeenAt: dbTime(s.LastSeenAt), ExpiresAt: dbTime(s.ExpiresAt),
 	})
 	if isUniqueViolation(err) {
@@ -94,7 +120,7 @@ func (d *db) GetSession(ctx context.Context, idHash string) (Session, error) {
 	if err != nil {
 		return Session{}, err
 	}
-	return Session{IDHash: r.IDHash, Username: r.Username, CreatedAt: r.CreatedAt.UTC(), LastSeenAt: r.LastSeenAt.UTC(), ExpiresAt: r.ExpiresAt.UTC()}, nil
+	return Session{IDHash: r.IDHash, Username: r.Username, Credential: r.Credential, CreatedAt: r.CreatedAt.UTC(), LastSeenAt: r.LastSeenAt.UTC(), ExpiresAt: r.ExpiresAt.UTC()}, nil
 }
 
 func (d *db) TouchSession(ctx context.Context, idHash string, lastSeen, expires time.Time) error {
@@ -113,11 +139,15 @@ func (d *db) DeleteSession(ctx context.Context, idHash string) error {
 	return err
 }
 
+func (d *db) DeleteAllSessions(ctx context.Context) (int64, error) {
+	return d.write.DeleteAllSessions(ctx)
+}
+
 func (d *db) DeleteExpiredSessions(ctx context.Context, at time.Time) (int64, error) {
 	return d.write.DeleteExpiredSessions(ctx, dbTime(at))
 }
 
-func (d *db) CreateAPIToken(ctx context.Context, name, tokenHash, prefix string) (APIToken, error) {
+func (d *db) CreateAPIToken(ctx context.Context, name, tokenHash, prefix string, scope TokenScope) (APIToken, error) {
 	name = strings.TrimSpace(name)
 	if name == "" {
 		return APIToken{}, fmt.Errorf("%w: a token needs a name", ErrInvalid)
@@ -128,7 +158,10 @@ func (d *db) CreateAPIToken(ctx context.Context, name, tokenHash, prefix string)
 	if tokenHash == "" {
 		return APIToken{}, fmt.Errorf("%w: a token needs a hash", ErrInvalid)
 	}
-	r, err := d.write.CreateAPIToken(ctx, sqlitedb.CreateAPITokenParams{Name: name, TokenHash: tokenHash, Prefix: prefix, CreatedAt: now()})
+	if !scope.Valid() {
+		return APIToken{}, fmt.Errorf("%w: token scope %q is not %q or %q", ErrInvalid, scope, ScopeRead, ScopeWrite)
+	}
+	r, err := d.write.CreateAPIToken(ctx, sqlitedb.CreateAPITokenParams{Name: name, TokenHash: tokenHash, Prefix: prefix, Scope: string(scope), CreatedAt: now()})
 	if isUniqueViolation(err) {
 		return APIToken{}, fmt.Errorf("api token: %w", ErrConflict)
 	}
@@ -185,7 +218,7 @@ func (d *db) RevokeAPIToken(ctx context.Context, id int64) error {
 }
 
 func apiTokenFromRow(r sqlitedb.ApiToken) APIToken {
-	return APIToken{ID: r.ID, Name: r.Name, TokenHash: r.TokenHash, Prefix: r.Prefix, CreatedAt: r.CreatedAt.UTC(), LastUsedAt: utcPtr(r.LastUsedAt)}
+	return APIToken{ID: r.ID, Name: r.Name, TokenHash: r.TokenHash, Prefix: r.Prefix, Scope: TokenScope(r.Scope), CreatedAt: r.CreatedAt.UTC(), LastUsedAt: utcPtr(r.LastUsedAt)}
 }
 
 func (d *db) CountEventsPerDay(ctx context.Context, since time.Time) ([]DayCount, error) {

@@ -145,6 +145,7 @@ type (
 		CreatedAt  time.Time `json:"created_at"`
 		LastSeenAt time.Time `json:"last_seen_at"`
 		ExpiresAt  time.Time `json:"expires_at"`
+		Credential string    `json:"credential"`
 	}
 	apiTokenCols struct {
 		ID         int64      `json:"id"`
@@ -153,6 +154,7 @@ type (
 		Prefix     string     `json:"prefix"`
 		CreatedAt  time.Time  `json:"created_at"`
 		LastUsedAt *time.Time `json:"last_used_at"`
+		Scope      string     `json:"scope"`
 	}
 )
 
@@ -278,6 +280,10 @@ func (r *apiTokenRecord) normalise() {
 	r.Table = "api_tokens"
 	normTime(&r.CreatedAt)
 	normTimePtr(&r.LastUsedAt)
+	// An export from before token scopes: those tokens could triage, as the migration keeps.
+	if r.Scope == "" {
+		r.Scope = string(ScopeWrite)
+	}
 }
 
 func (r *imageRecord) insert(ctx context.Context, q copyQueries) error {

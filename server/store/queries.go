@@ -50,6 +50,7 @@ type queries interface {
 	GetSession(ctx context.Context, idHash string) (sqlitedb.Session, error)
 	TouchSession(ctx context.Context, arg sqlitedb.TouchSessionParams) (int64, error)
 	DeleteSession(ctx context.Context, idHash string) (int64, error)
+	DeleteAllSessions(ctx context.Context) (int64, error)
 	DeleteExpiredSessions(ctx context.Context, now time.Time) (int64, error)
 	CreateAPIToken(ctx context.Context, arg sqlitedb.CreateAPITokenParams) (sqlitedb.ApiToken, error)
 	ListAPITokens(ctx context.Context) ([]sqlitedb.ApiToken, error)
@@ -232,6 +233,10 @@ func (p pgQueries) TouchSession(ctx context.Context, arg sqlitedb.TouchSessionPa
 
 func (p pgQueries) DeleteSession(ctx context.Context, idHash string) (int64, error) {
 	return p.q.DeleteSession(ctx, idHash)
+}
+
+func (p pgQueries) DeleteAllSessions(ctx context.Context) (int64, error) {
+	return p.q.DeleteAllSessions(ctx)
 }
 
 func (p pgQueries) DeleteExpiredSessions(ctx context.Context, now time.Time) (int64, error) {

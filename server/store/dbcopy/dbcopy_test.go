@@ -115,13 +115,13 @@ func seed(t *testing.T, d testDB, n int) {
 		}
 	}
 	for i := range 5 {
-		if err := st.CreateSession(ctx, store.Session{IDHash: fmt.Sprintf("%064x", 1000-i), Username: "admin",
+		if err := st.CreateSession(ctx, store.Session{IDHash: fmt.Sprintf("%064x", 1000-i), Username: "admin", Credential: fmt.Sprintf("cred-%d", i),
 			CreatedAt: base, LastSeenAt: base.Add(time.Hour), ExpiresAt: base.Add(30 * 24 * time.Hour)}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	for i := range 3 {
-		tok, err := st.CreateAPIToken(ctx, fmt.Sprintf("ci-%d", i), fmt.Sprintf("%064x", i), fmt.Sprintf("dd_%d", i))
+		tok, err := st.CreateAPIToken(ctx, fmt.Sprintf("ci-%d", i), fmt.Sprintf("%064x", i), fmt.Sprintf("dd_%d", i), []store.TokenScope{store.ScopeRead, store.ScopeWrite}[i%2])
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -273,7 +273,7 @@ func checkCopy(t *testing.T, from, to testDB, events int) {
 	if err != nil || tag.ID != maxTag+1 {
 		t.Errorf("CreateTag after the copy: id %d (max was %d), %v", tag.ID, maxTag, err)
 	}
-	tok, err := to.st.CreateAPIToken(ctx, "after-copy", strings.Repeat("ef", 32), "dd_x")
+	tok, err := to.st.CreateAPIToken(ctx, "after-copy", strings.Repeat("ef", 32), "dd_x", store.ScopeRead)
 	if err != nil || tok.ID != maxToken+1 {
 		t.Errorf("CreateAPIToken after the copy: id %d (max was %d), %v", tok.ID, maxToken, err)
 	}

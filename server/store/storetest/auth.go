@@ -18,6 +18,7 @@ func authTests() []test {
 		{"SessionTouchAndDelete", testSessionTouchAndDelete},
 		{"SessionDuplicateID", testSessionDuplicateID},
 		{"DeleteExpiredSessions", testDeleteExpiredSessions},
+		{"DeleteAllSessions", testDeleteAllSessions},
 		{"APITokenLifecycle", testAPITokenLifecycle},
 		{"APITokenValidation", testAPITokenValidation},
 		{"CountEventsPerDay", testCountEventsPerDay},
@@ -30,7 +31,7 @@ func hashOf(s string) string {
 }
 
 func newSession(id string, created, expires time.Time) store.Session {
-	return store.Session{IDHash: hashOf(id), Username: "admin", CreatedAt: created, LastSeenAt: created, ExpiresAt: expires}
+	return store.Session{IDHash: hashOf(id), Username: "admin", Credential: hashOf("credential of " + id), CreatedAt: created, LastSeenAt: created, ExpiresAt: expires}
 }
 
 func testSessionRoundTrip(t *testing.T, s store.Store) {
@@ -42,7 +43,7 @@ func testSessionRoundTrip(t *testing.T, s store.Store) {
 	if err != nil {
 		t.Fatalf("GetSession: %v", err)
 	}
-	if got.IDHash != want.IDHash || got.Username != want.Username || !got.CreatedAt.Equal(want.CreatedAt) ||
+	if got.IDHash != want.IDHash || got.Username != want.Username || got.Credential != want.Credential || !got.CreatedAt.Equal(want.CreatedAt) ||
 		!got.LastSeenAt.Equal(want.LastSeenAt) || !got.ExpiresAt.Equal(want.ExpiresAt) {
 		t.Errorf("GetSession = %+v, want %+v", got, want)
 	}
@@ -120,32 +121,51 @@ func testDeleteExpiredSessions(t *testing.T, s store.Store) {
 	}
 }
 
+func testDeleteAllSessions(t *testing.T, s store.Store) {
+	for i := range 3 {
+		if err := s.CreateSession(ctx(t), newSession(fmt.Sprint("all", i), at(0), at(time.Hour))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n, err := s.DeleteAllSessions(ctx(t))
+	if err != nil || n != 3 {
+		t.Fatalf("DeleteAllSessions = %d, %v; want 3", n, err)
+	}
+	for i := range 3 {
+		_, err := s.GetSession(ctx(t), hashOf(fmt.Sprint("all", i)))
+		wantErr(t, fmt.Sprintf("GetSession(all%d) after DeleteAllSessions", i), err, store.ErrNotFound)
+	}
+	if n, err := s.DeleteAllSessions(ctx(t)); err != nil || n != 0 {
+		t.Errorf("DeleteAllSessions with none left = %d, %v; want 0", n, err)
+	}
+}
+
 func testAPITokenLifecycle(t *testing.T, s store.Store) {
-	a, err := s.CreateAPIToken(ctx(t), "  homepage widget ", hashOf("tok-a"), "dd_abcd")
+	a, err := s.CreateAPIToken(ctx(t), "  homepage widget ", hashOf("tok-a"), "dd_abcd", store.ScopeRead)
 	if err != nil {
 		t.Fatalf("CreateAPIToken: %v", err)
 	}
-	if a.ID <= 0 || a.Name != "homepage widget" || a.TokenHash != hashOf("tok-a") || a.Prefix != "dd_abcd" || a.LastUsedAt != nil || a.CreatedAt.IsZero() {
-		t.Errorf("CreateAPIToken = %+v; want a positive id, the trimmed name, the hash, the prefix, no last use", a)
+	if a.ID <= 0 || a.Name != "homepage widget" || a.TokenHash != hashOf("tok-a") || a.Prefix != "dd_abcd" || a.Scope != store.ScopeRead || a.LastUsedAt != nil || a.CreatedAt.IsZero() {
+		t.Errorf("CreateAPIToken = %+v; want a positive id, the trimmed name, the hash, the prefix, scope read, no last use", a)
 	}
-	b, err := s.CreateAPIToken(ctx(t), "script", hashOf("tok-b"), "dd_efgh")
+	b, err := s.CreateAPIToken(ctx(t), "script", hashOf("tok-b"), "dd_efgh", store.ScopeWrite)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = s.CreateAPIToken(ctx(t), "again", hashOf("tok-a"), "dd_abcd")
+	_, err = s.CreateAPIToken(ctx(t), "again", hashOf("tok-a"), "dd_abcd", store.ScopeRead)
 	wantErr(t, "CreateAPIToken with a taken hash", err, store.ErrConflict)
 
 	list, err := s.ListAPITokens(ctx(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(list) != 2 || list[0].ID != b.ID || list[1].ID != a.ID {
-		t.Errorf("ListAPITokens = %+v; want [script, homepage widget] (newest first)", list)
+	if len(list) != 2 || list[0].ID != b.ID || list[1].ID != a.ID || list[0].Scope != store.ScopeWrite || list[1].Scope != store.ScopeRead {
+		t.Errorf("ListAPITokens = %+v; want [script (write), homepage widget (read)] (newest first)", list)
 	}
 
 	got, err := s.APITokenByHash(ctx(t), hashOf("tok-a"))
-	if err != nil || got.ID != a.ID {
-		t.Errorf("APITokenByHash = %+v, %v; want token %d", got, err, a.ID)
+	if err != nil || got.ID != a.ID || got.Scope != store.ScopeRead {
+		t.Errorf("APITokenByHash = %+v, %v; want token %d with scope read", got, err, a.ID)
 	}
 	_, err = s.APITokenByHash(ctx(t), hashOf("nope"))
 	wantErr(t, "APITokenByHash of an unknown hash", err, store.ErrNotFound)
@@ -171,12 +191,19 @@ func testAPITokenLifecycle(t *testing.T, s store.Store) {
 }
 
 func testAPITokenValidation(t *testing.T, s store.Store) {
-	_, err := s.CreateAPIToken(ctx(t), " ", hashOf("x"), "dd_x")
+	_, err := s.CreateAPIToken(ctx(t), " ", hashOf("x"), "dd_x", store.ScopeRead)
 	wantErr(t, "CreateAPIToken with a blank name", err, store.ErrInvalid)
-	_, err = s.CreateAPIToken(ctx(t), string(make([]byte, store.MaxTokenNameLen+1)), hashOf("y"), "dd_y")
+	_, err = s.CreateAPIToken(ctx(t), string(make([]byte, store.MaxTokenNameLen+1)), hashOf("y"), "dd_y", store.ScopeRead)
 	wantErr(t, "CreateAPIToken with a long name", err, store.ErrInvalid)
-	_, err = s.CreateAPIToken(ctx(t), "ok", "", "dd_z")
+	_, err = s.CreateAPIToken(ctx(t), "ok", "", "dd_z", store.ScopeRead)
 	wantErr(t, "CreateAPIToken without a hash", err, store.ErrInvalid)
+	for _, scope := range []store.TokenScope{"", "admin", "READ", "read,write"} {
+		_, err = s.CreateAPIToken(ctx(t), "scoped", hashOf("scope-"+string(scope)), "dd_s", scope)
+		wantErr(t, fmt.Sprintf("CreateAPIToken with scope %q", scope), err, store.ErrInvalid)
+	}
+	if list, err := s.ListAPITokens(ctx(t)); err != nil || len(list) != 0 {
+		t.Errorf("ListAPITokens after refused creations = %+v, %v; want none stored", list, err)
+	}
 }
 
 func testCountEventsPerDay(t *testing.T, s store.Store) {

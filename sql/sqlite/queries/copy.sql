@@ -52,9 +52,10 @@ INSERT INTO image_tags (image_id, tag_id) VALUES (sqlc.arg(image_id), sqlc.arg(t
 INSERT INTO settings (key, value, updated_at) VALUES (sqlc.arg(key), sqlc.arg(value), sqlc.arg(updated_at));
 
 -- name: ImportSession :exec
-INSERT INTO sessions (id_hash, username, created_at, last_seen_at, expires_at)
-VALUES (sqlc.arg(id_hash), sqlc.arg(username), sqlc.arg(created_at), sqlc.arg(last_seen_at), sqlc.arg(expires_at));
+-- Columns in table order: the params convert to and from the row type (server/store/copy.go).
+INSERT INTO sessions (id_hash, username, created_at, last_seen_at, expires_at, credential)
+VALUES (sqlc.arg(id_hash), sqlc.arg(username), sqlc.arg(created_at), sqlc.arg(last_seen_at), sqlc.arg(expires_at), sqlc.arg(credential));
 
 -- name: ImportAPIToken :exec
-INSERT INTO api_tokens (id, name, token_hash, prefix, created_at, last_used_at)
-VALUES (sqlc.arg(id), sqlc.arg(name), sqlc.arg(token_hash), sqlc.arg(prefix), sqlc.arg(created_at), sqlc.narg(last_used_at));
+INSERT INTO api_tokens (id, name, token_hash, prefix, created_at, last_used_at, scope)
+VALUES (sqlc.arg(id), sqlc.arg(name), sqlc.arg(token_hash), sqlc.arg(prefix), sqlc.arg(created_at), sqlc.narg(last_used_at), sqlc.arg(scope));

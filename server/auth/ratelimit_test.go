@@ -123,3 +123,57 @@ func TestLoginLimiterForgetsQuietClients(t *testing.T) {
 		t.Error("a recent client was forgotten")
 	}
 }
+
+func TestFailureLimiterCountsOnlyFailures(t *testing.T) {
+	f := NewFailureLimiter(10*time.Second, 10)
+	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	addr := netip.MustParseAddr("198.51.100.9")
+	// Asking is free: however often a client is checked, nothing is spent and nothing is kept.
+	for range 1000 {
+		if d := f.Wait(addr, t0); d != 0 {
+			t.Fatalf("a client that never failed must wait %v", d)
+		}
+	}
+	if n := len(f.l.clients); n != 0 {
+		t.Fatalf("%d clients remembered after only asking; want 0", n)
+	}
+	// Nine failures leave one to spare; the tenth uses the burst up and says so once.
+	for i := range 9 {
+		if d := f.Fail(addr, t0); d != 0 {
+			t.Fatalf("failure %d asks for a wait of %v; the burst is 10", i+1, d)
+		}
+	}
+	if d := f.Wait(addr, t0); d != 0 {
+		t.Fatalf("after 9 failures: wait %v, want 0", d)
+	}
+	if d := f.Fail(addr, t0); (d - 10*time.Second).Abs() > time.Millisecond {
+		t.Fatalf("the tenth failure asks for %v; want 10s", d)
+	}
+	if d := f.Wait(addr, t0.Add(4*time.Second)); (d - 6*time.Second).Abs() > time.Millisecond {
+		t.Errorf("4s later: wait %v, want 6s", d)
+	}
+	// Other clients, and the same client once the interval has passed, may try again.
+	if d := f.Wait(netip.MustParseAddr("198.51.100.10"), t0); d != 0 {
+		t.Errorf("another address must wait %v", d)
+	}
+	if d := f.Wait(addr, t0.Add(10*time.Second)); d != 0 {
+		t.Errorf("after the interval: wait %v, want 0", d)
+	}
+	if d := f.Fail(addr, t0.Add(10*time.Second)); d <= 0 {
+		t.Errorf("a failure right after the interval asks for no wait; want another 10s")
+	}
+}
+
+func TestFailureLimiterGroupsIPv6By64(t *testing.T) {
+	f := NewFailureLimiter(10*time.Second, 3)
+	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	for _, a := range []string{"2001:db8:7::1", "2001:db8:7::2", "2001:db8:7:0:ffff::3"} {
+		f.Fail(netip.MustParseAddr(a), t0)
+	}
+	if d := f.Wait(netip.MustParseAddr("2001:db8:7::99"), t0); d <= 0 {
+		t.Error("an address of a /64 that failed 3 times may try again at once")
+	}
+	if d := f.Wait(netip.MustParseAddr("2001:db8:8::1"), t0); d != 0 {
+		t.Errorf("the next /64 must wait %v", d)
+	}
+}

@@ -26,6 +26,7 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"diundashboard/server/store"
@@ -56,7 +57,19 @@ type Config struct {
 	// SessionIdle is how long a session lasts without use; SessionMax bounds it in all.
 	SessionIdle time.Duration
 	SessionMax  time.Duration
+	// PublicHTTPS is true when BASE_URL is https://: the browser reaches the dashboard over
+	// TLS even when a proxy that is not in TrustedProxies says nothing of it, so the
+	// cookie is Secure.
+	PublicHTTPS bool
+	// GeneratedPassword is true when PasswordHash is the generated admin password kept in the
+	// store under GeneratedPasswordSetting: Sweep then picks up a password reset made with
+	// `diundashboard reset-password`.
+	GeneratedPassword bool
 }
+
+// GeneratedPasswordSetting is the store setting that keeps the hash of the generated admin
+// password.
+const GeneratedPasswordSetting = "admin_password_hash"
 
 // Defaults for Config.
 const (
@@ -138,7 +151,16 @@ type Principal struct {
 	Via string
 	// SessionHash identifies the session of a Via "session" principal.
 	SessionHash string
+	// Scope is what a Via "token" principal may do; people may do everything.
+	Scope store.TokenScope
 }
+
+// Person reports whether p is a person (a session, a proxy's user, or anyone in ModeNone)
+// rather than an API token. Managing credentials needs a person.
+func (p Principal) Person() bool { return p.Via != "token" }
+
+// Allows reports whether p may do what needs scope want.
+func (p Principal) Allows(want store.TokenScope) bool { return p.Person() || p.Scope.Allows(want) }
 
 type principalKey struct{}
 
@@ -158,7 +180,17 @@ var (
 	ErrBadCredentials = errors.New("wrong username or password")
 	ErrRateLimited    = errors.New("too many sign-in attempts")
 	ErrBadToken       = errors.New("unknown or revoked API token")
+	// ErrBusy: too many passwords are being checked at once; try again in a few seconds.
+	ErrBusy = errors.New("too many sign-ins at once")
 )
+
+// MaxConcurrentPasswordChecks bounds the password hashes verified at once: an argon2id check
+// takes 19 MiB and a core for about 30 ms, so a crowd of guessers from many addresses (which
+// the per-address limit does not stop) could otherwise exhaust memory.
+const MaxConcurrentPasswordChecks = 4
+
+// passwordQueueWait is how long a sign-in waits for a free check before ErrBusy.
+const passwordQueueWait = 5 * time.Second
 
 // RateLimitError tells how long to wait before the next sign-in attempt.
 type RateLimitError struct{ RetryAfter time.Duration }
@@ -173,9 +205,27 @@ type Authenticator struct {
 	log     *slog.Logger
 	limiter *loginLimiter
 	now     func() time.Time
-	// dummyHash is verified when the username is wrong, so that a wrong username takes as
-	// long as a wrong password and does not reveal which one was right.
-	dummyHash string
+	// cred is the builtin user's credential; it changes when the generated password is reset.
+	cred atomic.Pointer[credential]
+	// checks holds a slot for each password check under way (MaxConcurrentPasswordChecks).
+	checks chan struct{}
+	// queueWait is how long a sign-in waits for a slot (passwordQueueWait; tests shorten it).
+	queueWait time.Duration
+	// verifyPassword is VerifyPassword; tests watch what it is asked.
+	verifyPassword func(hash, password string) bool
+}
+
+// credential is the one builtin user, with the fingerprint its sessions carry.
+type credential struct {
+	username, hash string
+	// fingerprint changes with the username or the password hash, so a session made with an
+	// old password is not honoured after a change.
+	fingerprint string
+}
+
+func newCredential(username, hash string) *credential {
+	return &credential{username: username, hash: hash,
+		fingerprint: Hash("diundashboard session credential v1\x00" + username + "\x00" + hash)}
 }
 
 // New returns an Authenticator for cfg, which must be valid.
@@ -195,16 +245,14 @@ func New(cfg Config, st store.AuthStore, log *slog.Logger) (*Authenticator, erro
 	if log == nil {
 		log = slog.Default()
 	}
-	a := &Authenticator{cfg: cfg, store: st, log: log, limiter: newLoginLimiter(10*time.Second, 10), now: time.Now}
-	if cfg.Mode == ModeBuiltin {
-		// A hash of the same kind and cost as the real one, so that timing matches.
-		if strings.HasPrefix(cfg.PasswordHash, "$argon2id$") {
-			a.dummyHash, _ = HashPassword("not the password")
-		} else {
-			a.dummyHash = cfg.PasswordHash
-		}
-	}
-	return a, nil
+	return newAuthenticator(cfg, st, log), nil
+}
+
+func newAuthenticator(cfg Config, st store.AuthStore, log *slog.Logger) *Authenticator {
+	a := &Authenticator{cfg: cfg, store: st, log: log, limiter: newLoginLimiter(10*time.Second, 10), now: time.Now,
+		checks: make(chan struct{}, MaxConcurrentPasswordChecks), queueWait: passwordQueueWait, verifyPassword: VerifyPassword}
+	a.cred.Store(newCredential(cfg.Username, cfg.PasswordHash))
+	return a
 }
 
 // Mode is the configured sign-in mode.
@@ -217,7 +265,7 @@ func (a *Authenticator) ProxyHeader() string { return a.cfg.ProxyHeader }
 // anyone in ModeNone. ok is false for an anonymous request; err is ErrBadToken for a wrong
 // bearer token, or a store failure.
 func (a *Authenticator) Identify(r *http.Request) (p Principal, ok bool, err error) {
-	if tok, present := bearerToken(r); present {
+	if tok, present := bearerToken(r); present && !a.ignoresBearer(r, tok) {
 		return a.identifyToken(r.Context(), tok)
 	}
 	switch a.cfg.Mode {
@@ -236,6 +284,16 @@ func (a *Authenticator) Identify(r *http.Request) (p Principal, ok bool, err err
 	return a.identifySession(r)
 }
 
+// Identify treats a bearer token as an API token, except for one that a trusted proxy in
+// ModeProxy passes on and that is not one of ours: oauth2-proxy sends the user's
+// "Authorization: Bearer <id_token>" along with the user header.
+func (a *Authenticator) ignoresBearer(r *http.Request, tok string) bool {
+	return a.cfg.Mode == ModeProxy && !strings.HasPrefix(tok, APITokenPrefix) && a.fromTrustedProxy(r)
+}
+
+// APITokenPrefix starts every API token, so that a token is recognised in logs and scanners.
+const APITokenPrefix = "dd_"
+
 func (a *Authenticator) identifyToken(ctx context.Context, tok string) (Principal, bool, error) {
 	if tok == "" {
 		return Principal{}, false, ErrBadToken
@@ -253,7 +311,11 @@ func (a *Authenticator) identifyToken(ctx context.Context, tok string) (Principa
 			a.log.WarnContext(ctx, "cannot record the use of an API token", "token", t.Name, "err", err)
 		}
 	}
-	return Principal{Name: "token:" + t.Name, Via: "token"}, true, nil
+	scope := t.Scope
+	if !scope.Valid() {
+		scope = store.ScopeRead
+	}
+	return Principal{Name: "token:" + t.Name, Via: "token", Scope: scope}, true, nil
 }
 
 // Session cookie names. A Secure cookie takes the __Host- prefix, which browsers accept only
@@ -287,8 +349,10 @@ func (a *Authenticator) identifySession(r *http.Request) (Principal, bool, error
 		return Principal{}, false, err
 	}
 	now := a.now()
-	// A session of a user who was renamed in the configuration ends with the rename.
-	if !now.Before(s.ExpiresAt) || s.Username != a.cfg.Username {
+	// A session ends with a change of the user or password it was signed in with: its
+	// fingerprint is of the credential of its time.
+	cred := a.cred.Load()
+	if !now.Before(s.ExpiresAt) || s.Username != cred.username || !subtleEqual(s.Credential, cred.fingerprint) {
 		return Principal{}, false, nil
 	}
 	// Slide the expiry, at most once an hour so that reading pages is not writing.
@@ -321,24 +385,60 @@ func (a *Authenticator) Login(w http.ResponseWriter, r *http.Request, username, 
 	if ok, retry := a.limiter.allow(a.ClientIP(r), now); !ok {
 		return &RateLimitError{RetryAfter: retry}
 	}
-	userOK := subtleEqual(username, a.cfg.Username)
-	hash := a.cfg.PasswordHash
-	if !userOK {
-		hash = a.dummyHash
+	cred := a.cred.Load()
+	// The password is checked against the real hash whether or not the username is right,
+	// so that a wrong username costs exactly what a wrong password does and timing tells
+	// nothing about which was wrong.
+	userOK := subtleEqual(username, cred.username)
+	passOK, err := a.verify(r.Context(), cred.hash, password)
+	if err != nil {
+		return err
 	}
-	if !VerifyPassword(hash, password) || !userOK {
+	if !passOK || !userOK {
 		return ErrBadCredentials
 	}
 	id, err := randomToken(32)
 	if err != nil {
 		return err
 	}
-	s := store.Session{IDHash: Hash(id), Username: a.cfg.Username, CreatedAt: now, LastSeenAt: now, ExpiresAt: a.expiry(now, now)}
+	s := store.Session{IDHash: Hash(id), Username: cred.username, Credential: cred.fingerprint, CreatedAt: now, LastSeenAt: now, ExpiresAt: a.expiry(now, now)}
 	if err := a.store.CreateSession(r.Context(), s); err != nil {
 		return fmt.Errorf("cannot store the session: %w", err)
 	}
 	a.setCookie(w, r, id, s.ExpiresAt)
 	return nil
+}
+
+// verify checks a password once a slot among MaxConcurrentPasswordChecks is free; it gives
+// ErrBusy when none frees up within passwordQueueWait.
+func (a *Authenticator) verify(ctx context.Context, hash, password string) (bool, error) {
+	wait := time.NewTimer(a.queueWait)
+	defer wait.Stop()
+	select {
+	case a.checks <- struct{}{}:
+	case <-wait.C:
+		return false, ErrBusy
+	case <-ctx.Done():
+		return false, ctx.Err()
+	}
+	defer func() { <-a.checks }()
+	return a.verifyPassword(hash, password), nil
+}
+
+// SetPasswordHash replaces the builtin user's password hash (a reset of the generated
+// password); sessions signed in with the old one end.
+func (a *Authenticator) SetPasswordHash(hash string) error {
+	if err := CheckHash(hash); err != nil {
+		return err
+	}
+	old := a.cred.Load()
+	a.cred.Store(newCredential(old.username, hash))
+	return nil
+}
+
+// RevokeAllSessions signs everybody out everywhere and returns how many sessions ended.
+func (a *Authenticator) RevokeAllSessions(ctx context.Context) (int64, error) {
+	return a.store.DeleteAllSessions(ctx)
 }
 
 // Logout ends the session of r, if any, and clears its cookie.
@@ -374,7 +474,7 @@ func (a *Authenticator) secure(r *http.Request) bool {
 	case "false":
 		return false
 	}
-	return IsHTTPS(r, a.fromTrustedProxy(r))
+	return a.cfg.PublicHTTPS || IsHTTPS(r, a.fromTrustedProxy(r))
 }
 
 // IsHTTPS tells whether the browser reached us over TLS: directly, or (when the proxy is
@@ -443,19 +543,47 @@ func remoteAddr(r *http.Request) netip.Addr {
 
 // NewAPIToken makes a token, stores its hash under name and returns the token, which is
 // shown once and never again.
-func (a *Authenticator) NewAPIToken(ctx context.Context, name string) (string, store.APIToken, error) {
+func (a *Authenticator) NewAPIToken(ctx context.Context, name string, scope store.TokenScope) (string, store.APIToken, error) {
 	raw, err := randomToken(32)
 	if err != nil {
 		return "", store.APIToken{}, err
 	}
-	tok := "dd_" + raw
-	t, err := a.store.CreateAPIToken(ctx, name, Hash(tok), tok[:8])
+	tok := APITokenPrefix + raw
+	t, err := a.store.CreateAPIToken(ctx, name, Hash(tok), tok[:8], scope)
 	return tok, t, err
 }
 
-// Sweep deletes expired sessions; the server calls it now and then.
+// Sweep deletes expired sessions and, for a generated password, picks up a reset made by
+// `diundashboard reset-password` (or on another replica); the server calls it now and then.
 func (a *Authenticator) Sweep(ctx context.Context) (int64, error) {
+	if err := a.reloadGeneratedPassword(ctx); err != nil {
+		return 0, err
+	}
 	return a.store.DeleteExpiredSessions(ctx, a.now())
+}
+
+// settingStore reads server-wide settings; the Store the server passes has it.
+type settingStore interface {
+	Setting(ctx context.Context, key string) (string, error)
+}
+
+func (a *Authenticator) reloadGeneratedPassword(ctx context.Context) error {
+	st, ok := a.store.(settingStore)
+	if !a.cfg.GeneratedPassword || !ok {
+		return nil
+	}
+	hash, err := st.Setting(ctx, GeneratedPasswordSetting)
+	if err != nil {
+		return fmt.Errorf("cannot read the generated admin password: %w", err)
+	}
+	if hash == a.cred.Load().hash {
+		return nil
+	}
+	if err := a.SetPasswordHash(hash); err != nil {
+		return err
+	}
+	a.log.InfoContext(ctx, "the admin password was reset: sessions signed in with the old one have ended")
+	return nil
 }
 
 // Hash is the SHA-256, in hex, under which secrets are stored. Tokens and session ids are 256
@@ -496,6 +624,5 @@ func TokensOnly(st store.AuthStore, log *slog.Logger) *Authenticator {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Authenticator{cfg: Config{Mode: ModeBuiltin, CookieSecure: "auto", SessionIdle: DefaultSessionIdle, SessionMax: DefaultSessionMax},
-		store: st, log: log, limiter: newLoginLimiter(10*time.Second, 10), now: time.Now}
+	return newAuthenticator(Config{Mode: ModeBuiltin, CookieSecure: "auto", SessionIdle: DefaultSessionIdle, SessionMax: DefaultSessionMax}, st, log)
 }

@@ -25,6 +25,11 @@ const (
 // HashPassword returns an argon2id hash in the PHC string format
 // ($argon2id$v=19$m=…,t=…,p=…$salt$hash), which AUTH_PASSWORD_HASH accepts.
 func HashPassword(password string) (string, error) {
+	return hashArgon2idWith(password, argonMemory, argonTime, argonThreads)
+}
+
+// hashArgon2idWith hashes with the given memory (KiB), passes and lanes.
+func hashArgon2idWith(password string, memory, passes uint32, threads uint8) (string, error) {
 	if password == "" {
 		return "", errors.New("the password is empty")
 	}
@@ -32,9 +37,9 @@ func HashPassword(password string) (string, error) {
 	if _, err := rand.Read(salt); err != nil {
 		return "", err
 	}
-	key := argon2.IDKey([]byte(password), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+	key := argon2.IDKey([]byte(password), salt, passes, memory, threads, argonKeyLen)
 	enc := base64.RawStdEncoding
-	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime, argonThreads, enc.EncodeToString(salt), enc.EncodeToString(key)), nil
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, memory, passes, threads, enc.EncodeToString(salt), enc.EncodeToString(key)), nil
 }
 
 // CheckHash tells whether hash is a password hash this package can verify: bcrypt ($2a$, $2b$,

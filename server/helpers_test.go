@@ -55,7 +55,7 @@ func newTestEnv(t *testing.T, st store.Store) *testEnv {
 	srv := New(st, Options{WebhookToken: testToken, Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)
-	tok, _, err := srv.auth.NewAPIToken(context.Background(), "tests")
+	tok, _, err := srv.auth.NewAPIToken(context.Background(), "tests", store.ScopeWrite)
 	if err != nil {
 		t.Fatal(err)
 	}

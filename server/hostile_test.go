@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"diundashboard/server/store"
 )
 
 // The hostile-input corpus: requests an attacker, a broken client or a fuzzer would send to the
@@ -162,7 +164,7 @@ func TestHostileInputCorpus(t *testing.T) {
 		env.wantStatus(seed, http.StatusOK)
 		var reply webhookReply
 		seed.json(t, &reply)
-		apiToken, _, err := env.srv.auth.NewAPIToken(context.Background(), "hostile-corpus")
+		apiToken, _, err := env.srv.auth.NewAPIToken(context.Background(), "hostile-corpus", store.ScopeWrite)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -98,6 +98,7 @@ func (s *Server) mountUI() {
 
 // requireAuth guards the API: a signed-in browser session (the UI's fetch calls), an API
 // token (Authorization: Bearer), a trusted proxy's user header, or anyone with AUTH_MODE=none.
+// A token must have the scope the method needs (scopeFor).
 func (s *Server) requireAuth(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		p, ok, err := s.auth.Identify(r)
@@ -114,8 +115,23 @@ func (s *Server) requireAuth(next http.HandlerFunc) http.HandlerFunc {
 			writeError(w, http.StatusUnauthorized, "this request needs an API token (Authorization: Bearer <token>, made on the Connect page) or a signed-in session")
 			return
 		}
+		if want := scopeFor(r); !p.Allows(want) {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="diundashboard", error="insufficient_scope", scope="`+string(want)+`"`)
+			writeError(w, http.StatusForbidden, "this API token has the scope %s; %s %s needs %s: make a token with the scope write on the Connect page", p.Scope, r.Method, r.URL.Path, want)
+			return
+		}
 		next(w, r.WithContext(auth.WithPrincipal(r.Context(), p)))
 	}
+}
+
+// scopeFor is the token scope a request to the API needs: reads need read, every change
+// (triage, tags, delete) needs write. The API has no credential management: that is the UI's,
+// for people only.
+func scopeFor(r *http.Request) store.TokenScope {
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		return store.ScopeRead
+	}
+	return store.ScopeWrite
 }
 
 // publish tells open pages that something changed.

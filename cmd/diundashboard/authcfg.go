@@ -35,6 +35,7 @@ func authConfig(c config) (auth.Config, error) {
 	ac := auth.Config{
 		Mode: mode, Username: c.AuthUsername, PasswordHash: c.AuthPasswordHash,
 		ProxyHeader: header, TrustedProxies: proxies, CookieSecure: c.CookieSecure,
+		PublicHTTPS: strings.HasPrefix(strings.ToLower(c.BaseURL), "https://"),
 	}
 	return ac, ac.Validate()
 }
@@ -43,26 +44,35 @@ func authConfig(c config) (auth.Config, error) {
 // start: the server starts safe on a fresh machine with no setting at all.
 const (
 	generatedUsername        = "admin"
-	generatedPasswordSetting = "admin_password_hash"
+	generatedPasswordSetting = auth.GeneratedPasswordSetting
 )
+
+// generatesPassword reports whether c signs in the generated admin: builtin sign-in with no
+// user or hash configured.
+func generatesPassword(c config) bool {
+	if c.AuthUsername != "" || c.AuthPasswordHash != "" {
+		return false
+	}
+	mode, err := auth.ParseMode(c.AuthMode, "", c.AuthProxyHeader)
+	return err == nil && mode == auth.ModeBuiltin
+}
 
 // newAuthenticator builds the sign-in of the configuration; a password generated on first start
 // is shown on stderr.
 func newAuthenticator(ctx context.Context, c config, st store.Store, log *slog.Logger, stderr io.Writer) (*auth.Authenticator, error) {
-	if c.AuthUsername == "" && c.AuthPasswordHash == "" {
-		mode, err := auth.ParseMode(c.AuthMode, "", c.AuthProxyHeader)
-		if err == nil && mode == auth.ModeBuiltin {
-			hash, err := generatedPassword(ctx, st, log, stderr)
-			if err != nil {
-				return nil, err
-			}
-			c.AuthUsername, c.AuthPasswordHash = generatedUsername, hash
+	generated := generatesPassword(c)
+	if generated {
+		hash, err := generatedPassword(ctx, st, log, stderr)
+		if err != nil {
+			return nil, err
 		}
+		c.AuthUsername, c.AuthPasswordHash = generatedUsername, hash
 	}
 	ac, err := authConfig(c)
 	if err != nil {
 		return nil, err
 	}
+	ac.GeneratedPassword = generated
 	a, err := auth.New(ac, st, log)
 	if err != nil {
 		return nil, err
@@ -74,6 +84,12 @@ func newAuthenticator(ctx context.Context, c config, st store.Store, log *slog.L
 		log.Info("sign-in by reverse proxy", "header", ac.ProxyHeader, "trusted_proxies", c.TrustedProxies)
 	default:
 		log.Info("built-in sign-in", "user", ac.Username)
+	}
+	// Behind a TLS proxy that is not trusted, the cookie is Secure because BASE_URL says https,
+	// but the client address (for the sign-in limit) is the proxy's and X-Forwarded-Proto is
+	// not believed.
+	if ac.PublicHTTPS && len(ac.TrustedProxies) == 0 {
+		log.Warn("BASE_URL is https but TRUSTED_PROXIES is empty: if a reverse proxy terminates TLS, set TRUSTED_PROXIES to its address so that sign-in limits apply per client and not to the proxy as a whole")
 	}
 	return a, nil
 }
@@ -103,7 +119,7 @@ func generatedPassword(ctx context.Context, st store.Store, log *slog.Logger, st
 	}
 	if stored == fresh {
 		log.Info("no sign-in is configured: generated a password for the user admin, shown below this once")
-		fmt.Fprintf(stderr, "\nSign in as %s with the password: %s\n(Set AUTH_USERNAME and AUTH_PASSWORD_HASH, AUTH_MODE=proxy, or AUTH_MODE=none to choose otherwise.)\n\n", generatedUsername, password)
+		fmt.Fprintf(stderr, "\nSign in as %s with the password: %s\n(Lost it? `diundashboard reset-password` prints a new one. Set AUTH_USERNAME and AUTH_PASSWORD_HASH, AUTH_MODE=proxy, or AUTH_MODE=none to choose otherwise.)\n\n", generatedUsername, password)
 	}
 	return stored, nil
 }

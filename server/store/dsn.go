@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -93,22 +94,30 @@ var sqlitePragmas = []string{
 }
 
 // ParseURL recognises the DATABASE_URL schemes the store supports. Errors name what was wrong
-// and never contain a password.
+// and never contain the value: one that did not parse may hold a password anywhere.
 func ParseURL(databaseURL string) (Target, error) {
+	t, err := parseURL(databaseURL)
+	return t, hideSecrets(err, databaseURL)
+}
+
+func parseURL(databaseURL string) (Target, error) {
 	if strings.TrimSpace(databaseURL) == "" {
 		databaseURL = DefaultDatabaseURL
 	}
 	scheme, rest, ok := strings.Cut(databaseURL, ":")
-	if !ok || scheme == "" || strings.ContainsAny(scheme, "/\\ ") {
-		return Target{}, fmt.Errorf("DATABASE_URL %q has no scheme: use sqlite:path/to/file.db or postgres://user:password@host:5432/dbname", Redact(databaseURL))
+	if !ok || !validScheme(scheme) {
+		if keyValueForm.MatchString(databaseURL) {
+			return Target{}, errors.New("DATABASE_URL looks like key=value connection settings (host=… user=…), which are not accepted (the value is not shown, as it may hold a password): write it as a URL, postgres://user:password@host:5432/dbname?sslmode=disable, or use sqlite:path/to/file.db")
+		}
+		return Target{}, errors.New("DATABASE_URL has no scheme (the value is not shown, as it may hold a password): use sqlite:path/to/file.db or postgres://user:password@host:5432/dbname")
 	}
 	switch strings.ToLower(scheme) {
 	case "sqlite", "sqlite3", "file":
 		return parseSQLite(rest)
 	case "postgres", "postgresql":
 		u, err := url.Parse(databaseURL)
-		if err != nil || u.Host == "" {
-			return Target{}, fmt.Errorf("DATABASE_URL %q is not a valid PostgreSQL URL: use postgres://user:password@host:5432/dbname?sslmode=disable", Redact(databaseURL))
+		if problem := postgresURLProblem(rest, u, err); problem != "" {
+			return Target{}, fmt.Errorf("DATABASE_URL is not a valid PostgreSQL URL: %s (the value is not shown, as it may hold a password); use postgres://user:password@host:5432/dbname?sslmode=disable", problem)
 		}
 		pool, err := takePoolSettings(u)
 		if err != nil {
@@ -120,18 +129,65 @@ func ParseURL(databaseURL string) (Target, error) {
 	}
 }
 
+// keyValueForm matches libpq's "host=db user=x password=…" settings, a common mistake worth
+// naming in the error.
+var keyValueForm = regexp.MustCompile(`^\s*[A-Za-z_]+\s*=`)
+
+// validScheme reports whether s is a URL scheme (RFC 3986: a letter, then letters, digits,
+// "+", "-" or "."), short enough to be one. Only such a scheme is ever quoted in an error: any
+// other text before the first colon may be part of a password.
+func validScheme(s string) bool {
+	if s == "" || len(s) > 32 {
+		return false
+	}
+	for i, r := range s {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z':
+		case i > 0 && (r >= '0' && r <= '9' || r == '+' || r == '-' || r == '.'):
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// postgresURLProblem says what is wrong with a postgres:// URL in words of its own: Go's parse
+// errors quote the part they stumbled on, which may be a password that was not percent-encoded.
+func postgresURLProblem(rest string, u *url.URL, err error) string {
+	switch {
+	case !strings.HasPrefix(rest, "//"):
+		return "the scheme must be followed by // and the host"
+	case strings.ContainsFunc(rest, func(r rune) bool { return r <= ' ' || r == 0x7f }):
+		return "it contains spaces or control characters (a password with a space must be percent-encoded, as %20)"
+	case err != nil:
+		return "it does not parse as a URL: check the port and the brackets of an IPv6 address, and percent-encode @ : / ? # % in the user name and password (@ as %40, : as %3A, / as %2F)"
+	case u.Host == "":
+		return "it names no host"
+	}
+	return ""
+}
+
 // parseSQLite accepts "path", "//path" (sqlite://relative), "///abs/path" and an optional query.
 func parseSQLite(rest string) (Target, error) {
+	if strings.ContainsFunc(rest, func(r rune) bool { return r < ' ' || r == 0x7f }) {
+		return Target{}, errors.New("DATABASE_URL SQLite path contains control characters: use sqlite:path/to/file.db")
+	}
 	path, rawQuery, _ := strings.Cut(rest, "?")
 	switch {
 	case strings.HasPrefix(path, "///"):
 		path = path[2:]
 	case strings.HasPrefix(path, "//"):
 		path = path[2:]
+		// sqlite://user:password@host/… is a server URL under the wrong scheme: taken as a
+		// path, it would create a directory named after the password.
+		if first, _, _ := strings.Cut(path, "/"); strings.Contains(first, "@") {
+			return Target{}, errors.New("DATABASE_URL names a server (user@host) under a SQLite scheme, but a SQLite URL names a file: use sqlite:path/to/file.db, or postgres://user:password@host:5432/dbname for a PostgreSQL server")
+		}
 	}
 	unescaped, err := url.PathUnescape(path)
 	if err != nil {
-		return Target{}, fmt.Errorf("DATABASE_URL SQLite path %q is not valid: %v", path, err)
+		// err quotes only the bad escape, such as "%zz".
+		return Target{}, fmt.Errorf("DATABASE_URL SQLite path is not valid: %v", err)
 	}
 	path = unescaped
 	if path == "" || path == ":memory:" {
@@ -139,7 +195,7 @@ func parseSQLite(rest string) (Target, error) {
 	}
 	query, err := url.ParseQuery(rawQuery)
 	if err != nil {
-		return Target{}, fmt.Errorf("DATABASE_URL SQLite parameters %q are not valid: %v", rawQuery, err)
+		return Target{}, fmt.Errorf("DATABASE_URL SQLite parameters are not valid: %v", err)
 	}
 	return Target{Dialect: DialectSQLite, Path: filepath.Clean(path), Query: query}, nil
 }
@@ -169,26 +225,4 @@ func (t Target) EnsureDir() error {
 		return fmt.Errorf("cannot create the directory %s for the SQLite database: %w", dir, err)
 	}
 	return nil
-}
-
-// Redact masks the password in a database URL so it can be shown in logs and errors.
-func Redact(databaseURL string) string {
-	u, err := url.Parse(databaseURL)
-	if err != nil {
-		// Not parseable: mask anything between "://user:" and "@" by hand.
-		if i := strings.Index(databaseURL, "://"); i >= 0 {
-			rest := databaseURL[i+3:]
-			if at := strings.LastIndex(rest, "@"); at >= 0 {
-				if colon := strings.Index(rest[:at], ":"); colon >= 0 {
-					return databaseURL[:i+3] + rest[:colon] + ":xxxxx" + rest[at:]
-				}
-			}
-		}
-		return databaseURL
-	}
-	if q := u.Query(); q.Has("password") {
-		q.Set("password", "xxxxx")
-		u.RawQuery = q.Encode()
-	}
-	return u.Redacted()
 }

@@ -37,7 +37,11 @@ var sqliteMigrations sync.Mutex
 // at every start is cheap. On PostgreSQL, concurrent callers (replicas starting together)
 // wait for one another. Errors say what to fix and never contain a password.
 func Migrate(ctx context.Context, databaseURL string) error {
-	t, err := ParseURL(databaseURL)
+	return hideSecrets(migrate(ctx, databaseURL), databaseURL)
+}
+
+func migrate(ctx context.Context, databaseURL string) error {
+	t, err := parseURL(databaseURL)
 	if err != nil {
 		return err
 	}
@@ -55,9 +59,14 @@ func Migrate(ctx context.Context, databaseURL string) error {
 
 // MigrationStatus lists the embedded migration files (such as "20261125000001_initial.sql")
 // already applied to the database and those still pending. It creates nothing: a missing
-// SQLite file reports every migration as pending.
+// SQLite file reports every migration as pending. Errors never contain a password.
 func MigrationStatus(ctx context.Context, databaseURL string) (applied, pending []string, err error) {
-	t, err := ParseURL(databaseURL)
+	applied, pending, err = migrationStatus(ctx, databaseURL)
+	return applied, pending, hideSecrets(err, databaseURL)
+}
+
+func migrationStatus(ctx context.Context, databaseURL string) (applied, pending []string, err error) {
+	t, err := parseURL(databaseURL)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -185,34 +194,27 @@ func migratePostgres(ctx context.Context, t Target) error {
 	return nil
 }
 
-// postgresConfig parses t.URL for pgx. pgx's parse error quotes the connection string, so the
-// reason is only kept when it provably carries no password.
+// postgresConfig parses t.URL for pgx.
 func postgresConfig(t Target) (*pgx.ConnConfig, error) {
 	cfg, err := pgConnConfig(t.URL)
-	if err == nil {
-		return cfg, nil
+	if err != nil {
+		return nil, fmt.Errorf("DATABASE_URL %s is not a valid PostgreSQL URL: %s; use postgres://user:password@host:5432/dbname?sslmode=disable", Redact(t.URL), pgParseReason(err, t.URL))
 	}
-	reason := "it cannot be parsed"
+	return cfg, nil
+}
+
+// pgParseReason is what pgx found wrong with databaseURL, without the connection string it
+// quotes first (already shown, redacted, by the caller) and with every password masked: pgx's
+// own redaction is best effort.
+func pgParseReason(err error, databaseURL string) string {
+	msg := err.Error()
 	var perr *pgconn.ParseConfigError
 	if errors.As(err, &perr) {
-		msg := perr.Error()
 		if i := strings.Index(msg, "`: "); i >= 0 {
 			msg = msg[i+3:]
 		}
-		if pw := urlPassword(t.URL); pw == "" || !strings.Contains(msg, pw) {
-			reason = msg
-		}
 	}
-	return nil, fmt.Errorf("DATABASE_URL %s is not a valid PostgreSQL URL: %s; use postgres://user:password@host:5432/dbname?sslmode=disable", Redact(t.URL), reason)
-}
-
-func urlPassword(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || u.User == nil {
-		return ""
-	}
-	pw, _ := u.User.Password()
-	return pw
+	return scrub(msg, databaseURL)
 }
 
 // connectPostgres opens a one-connection pool and pins its connection, turning connection

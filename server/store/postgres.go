@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net"
 	"net/url"
-	"strings"
 	"time"
 
 	"diundashboard/gen/postgresdb"
@@ -32,8 +31,14 @@ type Postgres struct {
 
 // NewPostgres connects to the PostgreSQL database that databaseURL (postgres:// or
 // postgresql://) names and checks that it answers. It does not migrate: call Migrate first.
+// Its errors never show the password, even where the driver or the server quotes it.
 func NewPostgres(ctx context.Context, databaseURL string) (*Postgres, error) {
-	t, err := ParseURL(databaseURL)
+	p, err := newPostgres(ctx, databaseURL)
+	return p, hideSecrets(err, databaseURL)
+}
+
+func newPostgres(ctx context.Context, databaseURL string) (*Postgres, error) {
+	t, err := parseURL(databaseURL)
 	if err != nil {
 		return nil, err
 	}
@@ -46,7 +51,7 @@ func NewPostgres(ctx context.Context, databaseURL string) (*Postgres, error) {
 	}
 	pool, err := sql.Open("pgx", connURL)
 	if err != nil {
-		return nil, fmt.Errorf("DATABASE_URL %q is not a valid PostgreSQL URL: %s", Redact(databaseURL), redactErr(err, databaseURL))
+		return nil, fmt.Errorf("DATABASE_URL %q is not a valid PostgreSQL URL: %s", Redact(databaseURL), scrub(err.Error(), databaseURL))
 	}
 	pool.SetMaxOpenConns(t.Pool.MaxOpenConns)
 	pool.SetMaxIdleConns(t.Pool.MaxIdleConns)
@@ -72,7 +77,7 @@ func NewPostgres(ctx context.Context, databaseURL string) (*Postgres, error) {
 func pgConnURL(raw string) (connURL, hostPort string, err error) {
 	cfg, err := pgx.ParseConfig(raw)
 	if err != nil {
-		return "", "", fmt.Errorf("DATABASE_URL %q is not a valid PostgreSQL URL: %s", Redact(raw), redactErr(err, raw))
+		return "", "", fmt.Errorf("DATABASE_URL %q is not a valid PostgreSQL URL: %s", Redact(raw), pgParseReason(err, raw))
 	}
 	hostPort = net.JoinHostPort(cfg.Host, fmt.Sprint(cfg.Port))
 	u, err := url.Parse(raw)
@@ -85,18 +90,6 @@ func pgConnURL(raw string) (connURL, hostPort string, err error) {
 		u.RawQuery = q.Encode()
 	}
 	return u.String(), hostPort, nil
-}
-
-// redactErr returns err's text with the password of databaseURL masked, in case a driver
-// quotes its input.
-func redactErr(err error, databaseURL string) string {
-	msg := err.Error()
-	if u, perr := url.Parse(databaseURL); perr == nil && u.User != nil {
-		if pw, ok := u.User.Password(); ok && pw != "" {
-			msg = strings.ReplaceAll(msg, pw, "xxxxx")
-		}
-	}
-	return msg
 }
 
 func (p *Postgres) checkSchema(ctx context.Context) error {

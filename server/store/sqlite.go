@@ -27,7 +27,12 @@ type SQLite struct {
 // NewSQLite opens the SQLite database that databaseURL names (sqlite:path, sqlite3:path or
 // file:path), creating its directory when missing. It does not migrate: call Migrate first.
 func NewSQLite(ctx context.Context, databaseURL string) (*SQLite, error) {
-	t, err := ParseURL(databaseURL)
+	s, err := newSQLite(ctx, databaseURL)
+	return s, hideSecrets(err, databaseURL)
+}
+
+func newSQLite(ctx context.Context, databaseURL string) (*SQLite, error) {
+	t, err := parseURL(databaseURL)
 	if err != nil {
 		return nil, err
 	}

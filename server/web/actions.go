@@ -54,7 +54,7 @@ func (h *Handler) imageAction(w http.ResponseWriter, r *http.Request) {
 	}
 	action := r.PathValue("action")
 	if action == "" { // POST /images/{id} names it in the form, as the overview's rows do
-		action = r.FormValue("action")
+		action = r.Form.Get("action")
 	}
 	h.apply(w, r, []int64{id}, action, "")
 }
@@ -62,11 +62,7 @@ func (h *Handler) imageAction(w http.ResponseWriter, r *http.Request) {
 // bulkAction applies one action to the selected images, or to every image of a host in the
 // state being viewed (host=…&state=… in the form's URL).
 func (h *Handler) bulkAction(w http.ResponseWriter, r *http.Request) {
-	if err := r.ParseForm(); err != nil {
-		h.renderStatus(w, r, http.StatusBadRequest, "Bad request", err.Error())
-		return
-	}
-	action := r.FormValue("action")
+	action := r.Form.Get("action")
 	var ids []int64
 	label := ""
 	if host := r.URL.Query().Get("host"); host != "" {
@@ -78,6 +74,10 @@ func (h *Handler) bulkAction(w http.ResponseWriter, r *http.Request) {
 		}
 		label = "on " + host
 	} else {
+		if len(r.PostForm["id"]) > maxBulk {
+			h.tooMany(w, r)
+			return
+		}
 		for _, raw := range r.PostForm["id"] {
 			id, err := query.ParseID("image id", raw)
 			if err != nil {
@@ -92,10 +92,14 @@ func (h *Handler) bulkAction(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if len(ids) > maxBulk {
-		h.renderStatus(w, r, http.StatusRequestEntityTooLarge, "Too many images", fmt.Sprintf("One action takes at most %d images.", maxBulk))
+		h.tooMany(w, r)
 		return
 	}
 	h.apply(w, r, ids, action, label)
+}
+
+func (h *Handler) tooMany(w http.ResponseWriter, r *http.Request) {
+	h.renderStatus(w, r, http.StatusRequestEntityTooLarge, "Too many images", fmt.Sprintf("One action takes at most %d images.", maxBulk))
 }
 
 // hostImages lists the ids of a host's images in a state ("" or "all" for every state).
@@ -130,7 +134,7 @@ func (h *Handler) hostImages(r *http.Request, host, state string) ([]int64, erro
 
 // apply runs action on ids and answers with what happened and how to undo it.
 func (h *Handler) apply(w http.ResponseWriter, r *http.Request, ids []int64, action, label string) {
-	if action == "delete" && r.FormValue("confirm") != "yes" {
+	if action == "delete" && r.Form.Get("confirm") != "yes" {
 		h.confirmDelete(w, r, ids)
 		return
 	}
@@ -219,12 +223,12 @@ func (h *Handler) publish(imageID int64, n int, ids []int64) {
 // snoozeUntil reads a snooze from a form: for=1d|7d|30d|…, until=RFC 3339 (app.js converts
 // the date picker to it), or until_local from the date picker alone, read as UTC.
 func snoozeUntil(r *http.Request, dur string, now time.Time) (time.Time, error) {
-	until := r.FormValue("until")
+	until := r.Form.Get("until")
 	if dur == "" {
-		dur = r.FormValue("for")
+		dur = r.Form.Get("for")
 	}
 	if until == "" && dur == "" {
-		if local := r.FormValue("until_local"); local != "" {
+		if local := r.Form.Get("until_local"); local != "" {
 			t, err := time.Parse("2006-01-02T15:04", local)
 			if err != nil {
 				return time.Time{}, fmt.Errorf("%q is not a date and time", textutil.Truncate(local, 40))
@@ -263,8 +267,9 @@ func (h *Handler) deleteImages(w http.ResponseWriter, r *http.Request, ids []int
 // deleteReturn avoids sending a plain form back to the page of an image that is gone.
 func deleteReturn(r *http.Request, ids []int64) string {
 	ret := localReturn(r)
+	p, _, _ := strings.Cut(ret, "?")
 	for _, id := range ids {
-		if strings.HasPrefix(ret, fmt.Sprintf("/images/%d", id)) {
+		if p == fmt.Sprintf("/images/%d", id) {
 			return "/"
 		}
 	}
@@ -294,7 +299,7 @@ func (h *Handler) tagImages(w http.ResponseWriter, r *http.Request, ids []int64,
 	ctx, cancel := h.storeContext(r)
 	defer cancel()
 	var tag store.Tag
-	if name := strings.TrimSpace(r.FormValue("new_tag")); name != "" && action == "tag" {
+	if name := strings.TrimSpace(r.Form.Get("new_tag")); name != "" && action == "tag" {
 		t, err := h.store.CreateTag(ctx, name)
 		if errors.Is(err, store.ErrConflict) {
 			t, err = h.tagByName(r, name)
@@ -305,7 +310,7 @@ func (h *Handler) tagImages(w http.ResponseWriter, r *http.Request, ids []int64,
 		}
 		tag = t
 	} else {
-		id, err := query.ParseID("tag id", r.FormValue("tag_id"))
+		id, err := query.ParseID("tag id", r.Form.Get("tag_id"))
 		if err != nil {
 			h.renderStatus(w, r, http.StatusUnprocessableEntity, "Choose a tag", "Pick a tag, or type the name of a new one.")
 			return
@@ -370,7 +375,7 @@ func (h *Handler) tagByName(r *http.Request, name string) (store.Tag, error) {
 func (h *Handler) createTag(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := h.storeContext(r)
 	defer cancel()
-	t, err := h.store.CreateTag(ctx, r.FormValue("name"))
+	t, err := h.store.CreateTag(ctx, r.Form.Get("name"))
 	if err != nil {
 		h.actionError(w, r, err)
 		return
@@ -381,8 +386,8 @@ func (h *Handler) createTag(w http.ResponseWriter, r *http.Request) {
 
 // restore is the undo of a state change: each item is id:state:snoozed-until-unix.
 func (h *Handler) restore(w http.ResponseWriter, r *http.Request) {
-	if err := r.ParseForm(); err != nil {
-		h.renderStatus(w, r, http.StatusBadRequest, "Bad request", err.Error())
+	if len(r.PostForm["item"]) > maxBulk {
+		h.tooMany(w, r)
 		return
 	}
 	ctx, cancel := h.storeContext(r)

@@ -7,8 +7,13 @@ import (
 	"net/http"
 	"net/url"
 
+	"diundashboard/internal/textutil"
 	"diundashboard/server/auth"
 )
+
+// maxUsernameEcho caps the username as it is logged and shown again in the form: a real
+// one is short, and a client may send 16 KiB of it.
+const maxUsernameEcho = 128
 
 type loginData struct {
 	Next     string
@@ -16,11 +21,17 @@ type loginData struct {
 	Error    string
 }
 
-func (h *Handler) loginPage(w http.ResponseWriter, r *http.Request) {
-	next := r.URL.Query().Get("next")
-	if !safeLocal(next) {
-		next = "/"
+// nextPage is where to go after signing in: the "next" value when it is a page of ours,
+// else the overview.
+func nextPage(v string) string {
+	if p, ok := localPath(v); ok {
+		return p
 	}
+	return "/"
+}
+
+func (h *Handler) loginPage(w http.ResponseWriter, r *http.Request) {
+	next := nextPage(r.URL.Query().Get("next"))
 	if h.auth.Mode() != auth.ModeBuiltin {
 		http.Redirect(w, r, next, http.StatusSeeOther)
 		return
@@ -32,19 +43,27 @@ func (h *Handler) loginPage(w http.ResponseWriter, r *http.Request) {
 	h.render(w, r, http.StatusOK, "login", h.newPage(r, title("Sign in"), "", loginData{Next: next}))
 }
 
+// login signs in with the built-in user. Its form has been read by form, at most
+// loginFormLimit bytes, before the rate limit: that bound is what an anonymous client can
+// make the server read.
 func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
-	next := r.FormValue("next")
-	if !safeLocal(next) {
-		next = "/"
-	}
-	username := r.FormValue("username")
-	err := h.auth.Login(w, r, username, r.FormValue("password"))
-	if err == nil {
-		h.log.InfoContext(r.Context(), "signed in", "user", username, "client", h.auth.ClientIP(r).String())
+	next := nextPage(r.Form.Get("next"))
+	if h.auth.Mode() != auth.ModeBuiltin {
+		// A sign-in form kept open from before the mode changed, or a bookmark: there is no
+		// password to check, the proxy or nobody signs people in, so simply go on.
+		h.log.DebugContext(r.Context(), "sign-in form posted while sign-in with a password is off", "mode", string(h.auth.Mode()))
 		http.Redirect(w, r, next, http.StatusSeeOther)
 		return
 	}
-	d := loginData{Next: next, Username: username}
+	username := r.PostForm.Get("username")
+	shown := textutil.Truncate(username, maxUsernameEcho)
+	err := h.auth.Login(w, r, username, r.PostForm.Get("password"))
+	if err == nil {
+		h.log.InfoContext(r.Context(), "signed in", "user", shown, "client", h.auth.ClientIP(r).String())
+		http.Redirect(w, r, next, http.StatusSeeOther)
+		return
+	}
+	d := loginData{Next: next, Username: shown}
 	status := http.StatusUnauthorized
 	var rl *auth.RateLimitError
 	switch {
@@ -55,7 +74,7 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		d.Error = fmt.Sprintf("Too many attempts from your address. Wait %d seconds, then try again.", secs)
 	case errors.Is(err, auth.ErrBadCredentials):
 		d.Error = "Wrong username or password."
-		h.log.WarnContext(r.Context(), "failed sign-in", "user", username, "client", h.auth.ClientIP(r).String())
+		h.log.WarnContext(r.Context(), "failed sign-in", "user", shown, "client", h.auth.ClientIP(r).String())
 	default:
 		h.serverError(w, r, err)
 		return

@@ -17,12 +17,15 @@ import (
 	"html/template"
 	"io/fs"
 	"log/slog"
+	"mime"
 	"net/http"
 	"net/url"
 	"path"
 	"strings"
 	"sync"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"diundashboard/server/auth"
 	"diundashboard/server/live"
@@ -95,24 +98,26 @@ func New(opts Options) (*Handler, error) {
 	return h, nil
 }
 
-// Register adds the UI's routes to mux.
+// Register adds the UI's routes to mux. Every POST reads its body through form, with the
+// limit its largest honest form needs; require comes first, so that the body of a request
+// that is not signed in is never read at all.
 func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /static/{file}", h.static)
 	mux.HandleFunc("GET /login", h.loginPage)
-	mux.HandleFunc("POST /login", h.login)
-	mux.HandleFunc("POST /logout", h.logout)
+	mux.HandleFunc("POST /login", h.form(loginFormLimit, h.login))
+	mux.HandleFunc("POST /logout", h.form(actionFormLimit, h.logout))
 
 	mux.HandleFunc("GET /{$}", h.require(h.overview))
 	mux.HandleFunc("GET /images/{id}", h.require(h.imagePage))
-	mux.HandleFunc("POST /images/{id}", h.require(h.imageAction))
-	mux.HandleFunc("POST /images/{id}/{action}", h.require(h.imageAction))
-	mux.HandleFunc("POST /bulk", h.require(h.bulkAction))
-	mux.HandleFunc("POST /restore", h.require(h.restore))
-	mux.HandleFunc("POST /tags", h.require(h.createTag))
+	mux.HandleFunc("POST /images/{id}", h.require(h.form(actionFormLimit, h.imageAction)))
+	mux.HandleFunc("POST /images/{id}/{action}", h.require(h.form(actionFormLimit, h.imageAction)))
+	mux.HandleFunc("POST /bulk", h.require(h.form(bulkFormLimit, h.bulkAction)))
+	mux.HandleFunc("POST /restore", h.require(h.form(restoreFormLimit, h.restore)))
+	mux.HandleFunc("POST /tags", h.require(h.form(actionFormLimit, h.createTag)))
 	mux.HandleFunc("GET /connect", h.require(h.connectPage))
-	mux.HandleFunc("POST /connect/rotate", h.require(h.rotateToken))
-	mux.HandleFunc("POST /tokens", h.require(h.createAPIToken))
-	mux.HandleFunc("POST /tokens/{id}/revoke", h.require(h.revokeAPIToken))
+	mux.HandleFunc("POST /connect/rotate", h.require(h.form(actionFormLimit, h.rotateToken)))
+	mux.HandleFunc("POST /tokens", h.require(h.form(actionFormLimit, h.createAPIToken)))
+	mux.HandleFunc("POST /tokens/{id}/revoke", h.require(h.form(actionFormLimit, h.revokeAPIToken)))
 	mux.HandleFunc("GET /events", h.require(h.events))
 }
 
@@ -156,12 +161,90 @@ func (h *Handler) require(next http.HandlerFunc) http.HandlerFunc {
 				fmt.Sprintf("This dashboard expects your reverse proxy to sign you in and to name you in the %s header. This request did not come through a trusted proxy with that header: check TRUSTED_PROXIES and the proxy's configuration.", h.auth.ProxyHeader()))
 			return
 		}
+		// A GET comes back to itself after signing in; anything else to the page it was posted
+		// from. Only the Referer says which: the body of a request that is not signed in is
+		// never read, so that an anonymous client cannot make the server parse megabytes.
 		next := r.URL.RequestURI()
 		if r.Method != http.MethodGet {
-			next = localReturn(r)
+			next = refererReturn(r)
 		}
 		http.Redirect(w, r, "/login?next="+url.QueryEscape(next), http.StatusSeeOther)
 	}
+}
+
+// Body limits of the UI's forms (the API has its own). They are the largest form each route
+// takes from an honest browser, so that a client cannot make the server read more: without
+// them FormValue would take 10 MiB of a urlencoded body, or 32 MiB of a multipart one in
+// memory, from anyone.
+const (
+	// loginFormLimit holds a username, a password and the page to go to afterwards.
+	loginFormLimit = 16 << 10
+	// actionFormLimit holds one action's fields (action, for, until, tag_id, new_tag,
+	// confirm) and the address to return to, which may carry an overview's filters.
+	actionFormLimit = 8 << 10
+	// bulkFormLimit holds maxBulk ids of the longest form an id takes, besides the fields of
+	// an action: 5,000 × 23 bytes + 8 KiB = 123,192 bytes.
+	bulkFormLimit = int64(maxBulk*len("id=9223372036854775807&")) + actionFormLimit
+	// restoreFormLimit holds the undo of a bulk action: maxBulk items id:state:until, the
+	// colons encoded, of the longest form each part takes.
+	restoreFormLimit = int64(maxBulk*len("item=9223372036854775807%3Aacknowledged%3A-9223372036854775808&")) + actionFormLimit
+)
+
+// form reads the body of r with parseForm before next runs, so that next finds its fields in
+// r.Form and r.PostForm and nothing in the UI ever parses a body without a bound.
+func (h *Handler) form(limit int64, next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if h.parseForm(w, r, limit) {
+			next(w, r)
+		}
+	}
+}
+
+// parseForm parses the body of r as application/x-www-form-urlencoded, at most limit bytes,
+// into r.Form and r.PostForm. Every form of the UI, and app.js's URLSearchParams, is sent so:
+// anything else (multipart above all, which Go would spool to memory and disk) is refused
+// with 415 before a byte is read; a body over the limit with 413. Either way it answers r
+// itself and returns false. A POST without a body (a lone button) needs no content type.
+func (h *Handler) parseForm(w http.ResponseWriter, r *http.Request, limit int64) bool {
+	if ct := r.Header.Get("Content-Type"); ct != "" || r.ContentLength != 0 {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || mt != "application/x-www-form-urlencoded" {
+			// The body stays unread: closing the connection spares the server from draining it.
+			w.Header().Set("Connection", "close")
+			h.renderStatus(w, r, http.StatusUnsupportedMediaType, "Unsupported form encoding",
+				"This form must be sent as application/x-www-form-urlencoded, the way a browser sends a plain form. Multipart and other encodings are not accepted.")
+			return false
+		}
+	}
+	if r.ContentLength > limit {
+		h.formTooLarge(w, r, limit)
+		return false
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, limit)
+	if err := r.ParseForm(); err != nil {
+		if _, tooBig := errors.AsType[*http.MaxBytesError](err); tooBig {
+			h.formTooLarge(w, r, limit)
+			return false
+		}
+		h.renderStatus(w, r, http.StatusBadRequest, "Bad request", "This form could not be read: "+err.Error()+".")
+		return false
+	}
+	return true
+}
+
+func (h *Handler) formTooLarge(w http.ResponseWriter, r *http.Request, limit int64) {
+	// What is left of the body is not worth reading.
+	w.Header().Set("Connection", "close")
+	h.renderStatus(w, r, http.StatusRequestEntityTooLarge, "Form too large",
+		fmt.Sprintf("This form is larger than the dashboard accepts here (at most %s). Nothing was changed.", byteSize(limit)))
+}
+
+// byteSize says a size limit the way a person reads it.
+func byteSize(n int64) string {
+	if n >= 1<<10 && n%(1<<10) == 0 {
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
 }
 
 // wantsJSON tells a fetch call from app.js (which asks for JSON) from a plain form post.
@@ -169,21 +252,60 @@ func wantsJSON(r *http.Request) bool {
 	return strings.Contains(r.Header.Get("Accept"), "application/json")
 }
 
-// localReturn is where a plain form post goes back to: the page it came from when that is a
-// page of ours, else the overview.
+// localReturn is where a plain form post goes back to: its "return" field (the confirmation
+// page sets one), else the page it came from, else the overview. It reads r.Form, never
+// r.FormValue, which would parse a body that form has not bounded.
 func localReturn(r *http.Request) string {
-	if v := r.FormValue("return"); safeLocal(v) {
-		return v
+	if p, ok := localPath(r.Form.Get("return")); ok {
+		return p
 	}
-	if ref, err := url.Parse(r.Referer()); err == nil && ref.Host == r.Host && safeLocal(ref.RequestURI()) {
-		return ref.RequestURI()
+	return refererReturn(r)
+}
+
+// refererReturn is the page of ours that r came from, or the overview.
+func refererReturn(r *http.Request) string {
+	if ref, err := url.Parse(r.Referer()); err == nil && ref.Host != "" && ref.Host == r.Host {
+		if p, ok := localPath(ref.RequestURI()); ok {
+			return p
+		}
 	}
 	return "/"
 }
 
-// safeLocal accepts a path on this site only: "/x", never "//evil" or "/\evil".
-func safeLocal(p string) bool {
-	return strings.HasPrefix(p, "/") && !strings.HasPrefix(p, "//") && !strings.HasPrefix(p, "/\\") && !strings.ContainsAny(p, "\r\n")
+// localPath returns p rebuilt as a path and query on this site ("/x?y"), and false when p is
+// anything else. Browsers forgive a lot in a Location: they drop tabs and newlines anywhere
+// ("/<TAB>/evil" becomes "//evil", another host) and read a backslash as a slash ("/\evil"),
+// so any such character refuses the whole value rather than being cleaned away. The raw
+// string is never what a redirect sends: it sends the URL as parsed and encoded again, so
+// what passed these checks is exactly what the browser gets.
+func localPath(p string) (string, bool) {
+	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || !plainText(p) {
+		return "", false
+	}
+	u, err := url.Parse(p)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" {
+		return "", false
+	}
+	// The decoded path obeys the same rules: "/%2F/evil" or "/%09/evil" is not a page of
+	// ours, and whatever later decodes it must not find a host in it either.
+	if !strings.HasPrefix(u.Path, "/") || strings.HasPrefix(u.Path, "//") || !plainText(u.Path) {
+		return "", false
+	}
+	return u.RequestURI(), true
+}
+
+// plainText refuses what a URL parser may drop or reinterpret: invalid UTF-8, spaces and
+// control characters (ASCII or not), invisible formatting characters and the backslash.
+func plainText(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, c := range s {
+		if c <= ' ' || c == 0x7f || c == '\\' || unicode.IsControl(c) || unicode.IsSpace(c) || unicode.Is(unicode.Cf, c) {
+			return false
+		}
+	}
+	return true
 }
 
 // asset is one embedded static file.

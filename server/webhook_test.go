@@ -222,6 +222,7 @@ func TestWebhookRefusesBadInputAndStoresNothing(t *testing.T) {
 		{"image too long", with("image", strings.Repeat("a", store.MaxImageLen+1)), 422, "image"},
 		{"hostname too long", with("hostname", strings.Repeat("h", store.MaxHostnameLen+1)), 422, "hostname"},
 		{"metadata with NUL", with("metadata", map[string]string{"k": "v\u0000"}), 422, "NUL"},
+		{"metadata over 64 KiB in all", with("metadata", manyKeys(40, 2000)), 422, "metadata is"},
 	}
 	forEachStore(t, func(t *testing.T, env *testEnv) {
 		for _, c := range cases {
@@ -250,6 +251,15 @@ func TestWebhookRefusesBadInputAndStoresNothing(t *testing.T) {
 		// And the server still serves.
 		env.wantStatus(env.webhook(good), http.StatusOK)
 	})
+}
+
+// manyKeys is metadata of n keys with values of size bytes each.
+func manyKeys(n, size int) map[string]string {
+	m := make(map[string]string, n)
+	for i := range n {
+		m[fmt.Sprintf("key%03d", i)] = strings.Repeat("v", size)
+	}
+	return m
 }
 
 func TestWebhookTestNotificationIsAConnectionCheck(t *testing.T) {

@@ -15,6 +15,8 @@ const (
 	MaxHostnameLen = 255
 	MaxFieldLen    = 2048
 	MaxTagLen      = 64
+	// MaxMetadataBytes bounds the keys and values of one notification's metadata together.
+	MaxMetadataBytes = 64 << 10
 )
 
 // Validate checks a notification before anything is stored. Its error wraps ErrInvalid and
@@ -47,13 +49,20 @@ func (n Notification) Validate() error {
 			return err
 		}
 	}
+	total := 0
 	for k, v := range n.Metadata {
+		total += len(k) + len(v)
 		if err := checkText("metadata key", k, MaxFieldLen); err != nil {
 			return err
 		}
 		if err := checkText("metadata."+textutil.Truncate(k, 40), v, MaxRawBody); err != nil {
 			return err
 		}
+	}
+	// Every page that shows the image carries its metadata: bound what one notification can
+	// make every later page load.
+	if total > MaxMetadataBytes {
+		return fmt.Errorf("%w: metadata is %d bytes in all; at most %d are kept (Diun's is a few kilobytes)", ErrInvalid, total, MaxMetadataBytes)
 	}
 	return nil
 }

@@ -10,7 +10,7 @@ import (
 )
 
 type imageData struct {
-	Image     imageRow
+	Row       imageRow
 	Events    []store.Event
 	NextURL   string
 	Metadata  [][2]string
@@ -49,7 +49,7 @@ func (h *Handler) imagePage(w http.ResponseWriter, r *http.Request) {
 		h.serverError(w, r, err)
 		return
 	}
-	d := imageData{Image: h.row(img), Events: events.Events}
+	d := imageData{Row: h.row(img), Events: events.Events}
 	if events.NextCursor != "" {
 		d.NextURL = r.URL.Path + "?cursor=" + events.NextCursor
 	}

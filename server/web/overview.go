@@ -21,17 +21,42 @@ const (
 	uiSort     = store.SortHost
 )
 
-// imageRow is one image as the overview and the image page show it.
+// imageRow is one image as the overview and the image page show it: only what they show,
+// field by field. It does not embed store.Image on purpose: that struct has a field named
+// Image, so "{{.Image}}" would print the whole record (metadata and all) wherever a template
+// meant the reference. Metadata is not here at all; the image page lists it from imageData.
 type imageRow struct {
-	store.Image
-	Repo, Tag string
-	RunsAs    []string
-	AgeClass  string
+	ID int64
+	// Ref is the image reference as Diun sent it ("docker.io/library/nginx:1.29").
+	Ref string
+	// Repo and Tag are Ref cut for display ("nginx", "1.29").
+	Repo, Tag     string
+	Hostname      string
+	Digest        string
+	Status        string
+	Provider      string
+	Platform      string
+	HubLink       string
+	Created       *time.Time
+	FirstSeen     time.Time
+	LastSeen      time.Time
+	Notifications int64
+	State         store.State
+	SnoozedUntil  *time.Time
+	Tags          []store.Tag
+	RunsAs        []string
+	AgeClass      string
 }
 
 func (h *Handler) row(img store.Image) imageRow {
 	repo, tag := splitImage(img.Image)
-	return imageRow{Image: img, Repo: repo, Tag: tag, RunsAs: runsAs(img.Metadata), AgeClass: ageClass(h.now(), img.Created)}
+	return imageRow{
+		ID: img.ID, Ref: img.Image, Repo: repo, Tag: tag, Hostname: img.Hostname, Digest: img.Digest,
+		Status: img.Status, Provider: img.Provider, Platform: img.Platform, HubLink: img.HubLink,
+		Created: img.Created, FirstSeen: img.FirstSeen, LastSeen: img.LastSeen, Notifications: img.Notifications,
+		State: img.State, SnoozedUntil: img.SnoozedUntil, Tags: img.Tags,
+		RunsAs: runsAs(img.Metadata), AgeClass: ageClass(h.now(), img.Created),
+	}
 }
 
 // hostGroup is the images of one host on this page, with the host's counts over all pages.

@@ -258,6 +258,10 @@ func newAuthenticator(cfg Config, st store.AuthStore, log *slog.Logger) *Authent
 // Mode is the configured sign-in mode.
 func (a *Authenticator) Mode() Mode { return a.cfg.Mode }
 
+// GeneratedPassword reports whether the builtin user is the generated admin, whose password
+// `diundashboard reset-password` replaces.
+func (a *Authenticator) GeneratedPassword() bool { return a.cfg.GeneratedPassword }
+
 // ProxyHeader is the header ModeProxy reads.
 func (a *Authenticator) ProxyHeader() string { return a.cfg.ProxyHeader }
 

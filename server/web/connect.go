@@ -20,16 +20,19 @@ type connectData struct {
 	LastCheck  *time.Time
 	APITokens  []store.APIToken
 	// NewToken is an API token just made: shown this once.
-	NewToken     string
-	NewTokenName string
-	Notice       string
+	NewToken      string
+	NewTokenName  string
+	NewTokenScope store.TokenScope
+	Notice        string
+	// Sessions is true in builtin sign-in, where "Sign out everywhere" means something.
+	Sessions bool
 }
 
 func (h *Handler) connectPage(w http.ResponseWriter, r *http.Request) {
-	h.renderConnect(w, r, http.StatusOK, "", "")
+	h.renderConnect(w, r, http.StatusOK, "", store.APIToken{})
 }
 
-func (h *Handler) renderConnect(w http.ResponseWriter, r *http.Request, status int, newToken, newName string) {
+func (h *Handler) renderConnect(w http.ResponseWriter, r *http.Request, status int, newToken string, newTok store.APIToken) {
 	ctx, cancel := h.storeContext(r)
 	defer cancel()
 	checks, err := h.store.ListChecks(ctx, 5)
@@ -48,7 +51,8 @@ func (h *Handler) renderConnect(w http.ResponseWriter, r *http.Request, status i
 		Configured: h.opts.Webhook.Configured(),
 		Checks:     checks,
 		APITokens:  toks,
-		NewToken:   newToken, NewTokenName: newName,
+		NewToken:   newToken, NewTokenName: newTok.Name, NewTokenScope: newTok.Scope,
+		Sessions: h.auth.Mode() == auth.ModeBuiltin,
 	}
 	if len(checks) > 0 {
 		d.LastCheck = &checks[0].ReceivedAt
@@ -89,20 +93,25 @@ func (h *Handler) rotateToken(w http.ResponseWriter, r *http.Request) {
 // createAPIToken makes a token and shows it once, on the Connect page itself (never in a
 // URL, which would keep it in the history).
 func (h *Handler) createAPIToken(w http.ResponseWriter, r *http.Request) {
-	name := strings.TrimSpace(r.FormValue("name"))
+	name := strings.TrimSpace(r.PostForm.Get("name"))
+	// Read-only unless asked: most tokens feed a widget.
+	scope := store.ScopeRead
+	if v := r.PostForm.Get("scope"); v != "" {
+		scope = store.TokenScope(v)
+	}
 	ctx, cancel := h.storeContext(r)
 	defer cancel()
-	tok, t, err := h.auth.NewAPIToken(ctx, name)
+	tok, t, err := h.auth.NewAPIToken(ctx, name, scope)
 	if err != nil {
 		h.actionError(w, r, err)
 		return
 	}
-	h.log.InfoContext(r.Context(), "API token created", "name", t.Name, "by", principalName(r))
+	h.log.InfoContext(r.Context(), "API token created", "name", t.Name, "scope", t.Scope, "by", principalName(r))
 	if wantsJSON(r) {
-		writeJSON(w, http.StatusCreated, map[string]any{"id": t.ID, "name": t.Name, "token": tok})
+		writeJSON(w, http.StatusCreated, map[string]any{"id": t.ID, "name": t.Name, "scope": t.Scope, "token": tok})
 		return
 	}
-	h.renderConnect(w, r, http.StatusCreated, tok, t.Name)
+	h.renderConnect(w, r, http.StatusCreated, tok, t)
 }
 
 func (h *Handler) revokeAPIToken(w http.ResponseWriter, r *http.Request) {
@@ -123,6 +132,27 @@ func (h *Handler) revokeAPIToken(w http.ResponseWriter, r *http.Request) {
 	}
 	h.log.InfoContext(r.Context(), "API token revoked", "id", id, "by", principalName(r))
 	h.finish(w, r, actionResult{Message: "Revoked the token: clients that use it are refused from now on."})
+}
+
+// revokeAllSessions signs everybody out everywhere, this browser included: after a password
+// change, or when a device with a session is lost.
+func (h *Handler) revokeAllSessions(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := h.storeContext(r)
+	defer cancel()
+	n, err := h.auth.RevokeAllSessions(ctx)
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	h.log.InfoContext(r.Context(), "signed out everywhere", "sessions", n, "by", principalName(r))
+	if err := h.auth.Logout(w, r); err != nil {
+		h.log.DebugContext(r.Context(), "cannot delete the session", "err", err)
+	}
+	if wantsJSON(r) {
+		writeJSON(w, http.StatusOK, map[string]any{"message": "Signed out everywhere.", "sessions": n, "login": "/login"})
+		return
+	}
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
 }
 
 func principalName(r *http.Request) string {

@@ -58,6 +58,16 @@ type env struct {
 
 func newEnv(t testing.TB, databaseURL string, mode auth.Mode) *env {
 	t.Helper()
+	cfg := auth.Config{Mode: mode, Username: testUser, PasswordHash: testHash, ProxyHeader: "Remote-User"}
+	if mode == auth.ModeProxy {
+		cfg.TrustedProxies, _ = auth.ParseTrustedProxies("127.0.0.1/32")
+	}
+	return newEnvWith(t, databaseURL, cfg)
+}
+
+// newEnvWith is newEnv with a sign-in configuration of the test's own.
+func newEnvWith(t testing.TB, databaseURL string, cfg auth.Config) *env {
+	t.Helper()
 	ctx := context.Background()
 	if err := store.Migrate(ctx, databaseURL); err != nil {
 		t.Fatalf("Migrate: %v", err)
@@ -67,10 +77,6 @@ func newEnv(t testing.TB, databaseURL string, mode auth.Mode) *env {
 		t.Fatalf("Open: %v", err)
 	}
 	t.Cleanup(func() { st.Close() })
-	cfg := auth.Config{Mode: mode, Username: testUser, PasswordHash: testHash, ProxyHeader: "Remote-User"}
-	if mode == auth.ModeProxy {
-		cfg.TrustedProxies, _ = auth.ParseTrustedProxies("127.0.0.1/32")
-	}
 	a, err := auth.New(cfg, st, nil)
 	if err != nil {
 		t.Fatal(err)

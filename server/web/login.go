@@ -19,6 +19,8 @@ type loginData struct {
 	Next     string
 	Username string
 	Error    string
+	// Generated: the user is the generated admin; the page says where its password is.
+	Generated bool
 }
 
 // nextPage is where to go after signing in: the "next" value when it is a page of ours,
@@ -40,7 +42,7 @@ func (h *Handler) loginPage(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, next, http.StatusSeeOther)
 		return
 	}
-	h.render(w, r, http.StatusOK, "login", h.newPage(r, title("Sign in"), "", loginData{Next: next}))
+	h.render(w, r, http.StatusOK, "login", h.newPage(r, title("Sign in"), "", loginData{Next: next, Generated: h.auth.GeneratedPassword()}))
 }
 
 // login signs in with the built-in user. Its form has been read by form, at most
@@ -63,7 +65,7 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, next, http.StatusSeeOther)
 		return
 	}
-	d := loginData{Next: next, Username: shown}
+	d := loginData{Next: next, Username: shown, Generated: h.auth.GeneratedPassword()}
 	status := http.StatusUnauthorized
 	var rl *auth.RateLimitError
 	switch {
@@ -72,6 +74,12 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		secs := int(math.Ceil(rl.RetryAfter.Seconds()))
 		w.Header().Set("Retry-After", fmt.Sprint(secs))
 		d.Error = fmt.Sprintf("Too many attempts from your address. Wait %d seconds, then try again.", secs)
+	case errors.Is(err, auth.ErrBusy):
+		// Many sign-ins at once, from many addresses: a crowd guessing, or a very busy moment.
+		status = http.StatusServiceUnavailable
+		w.Header().Set("Retry-After", "5")
+		d.Error = "Too many sign-ins at this moment. Wait a few seconds, then try again."
+		h.log.WarnContext(r.Context(), "sign-in refused: every password check slot is busy", "client", h.auth.ClientIP(r).String())
 	case errors.Is(err, auth.ErrBadCredentials):
 		d.Error = "Wrong username or password."
 		h.log.WarnContext(r.Context(), "failed sign-in", "user", shown, "client", h.auth.ClientIP(r).String())

@@ -1,0 +1,100 @@
+package web_test
+
+import (
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"strings"
+	"testing"
+
+	"diundashboard/server/auth"
+	"diundashboard/server/store"
+)
+
+// withOwnJar is e with a browser of its own (its own cookies).
+func withOwnJar(e *env) *env {
+	c := *e
+	jar, _ := cookiejar.New(nil)
+	c.client = &http.Client{Jar: jar, CheckRedirect: e.client.CheckRedirect}
+	return &c
+}
+
+// Finding 4: "Sign out everywhere" ends every session, this browser's and the others'.
+func TestSignOutEverywhere(t *testing.T) {
+	eachStore(t, func(t *testing.T, e *env) {
+		phone := withOwnJar(e)
+		e.login()
+		phone.login()
+		_, page := e.get("/connect", nil)
+		if !strings.Contains(page, `action="/sessions/revoke-all"`) {
+			t.Fatal("the Connect page offers no way to sign out everywhere")
+		}
+		res := e.post("/sessions/revoke-all", nil, nil)
+		if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/login" {
+			t.Fatalf("POST /sessions/revoke-all: %d to %q; want 303 to /login", res.StatusCode, res.Header.Get("Location"))
+		}
+		for name, b := range map[string]*env{"this browser": e, "the other browser": phone} {
+			if res, _ := b.get("/", nil); res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/login") {
+				t.Errorf("%s after signing out everywhere: GET / = %d %q; want the sign-in page", name, res.StatusCode, res.Header.Get("Location"))
+			}
+		}
+		// A signed-out browser cannot do it (nor learn anything from trying).
+		if res := phone.post("/sessions/revoke-all", nil, nil); res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/login") {
+			t.Errorf("signed out: POST /sessions/revoke-all = %d %q; want the sign-in page", res.StatusCode, res.Header.Get("Location"))
+		}
+	})
+}
+
+// Without sessions (proxy, none) there is nothing to sign out of.
+func TestNoSignOutEverywhereWithoutSessions(t *testing.T) {
+	e := newEnv(t, databases["sqlite"](t), auth.ModeNone)
+	if _, page := e.get("/connect", nil); strings.Contains(page, "/sessions/revoke-all") {
+		t.Error("AUTH_MODE=none offers to sign out everywhere")
+	}
+}
+
+// Finding 3: a token's scope is chosen when it is made (read unless asked) and shown.
+func TestTokenScopeInTheUI(t *testing.T) {
+	eachStore(t, func(t *testing.T, e *env) {
+		e.login()
+		_, page := e.get("/connect", nil)
+		if !strings.Contains(page, `<select name="scope">`) || !strings.Contains(page, `<option value="read" selected>`) {
+			t.Error("the token form does not offer a scope, read by default")
+		}
+		for _, c := range []struct {
+			form url.Values
+			want store.TokenScope
+		}{
+			{url.Values{"name": {"widget"}}, store.ScopeRead},
+			{url.Values{"name": {"automation"}, "scope": {"write"}}, store.ScopeWrite},
+		} {
+			res, body := e.postBody("/tokens", c.form, nil)
+			if res.StatusCode != http.StatusCreated || !strings.Contains(body, "(scope "+string(c.want)+")") {
+				t.Errorf("create %v: %d; want 201 and the scope %s shown", c.form, res.StatusCode, c.want)
+			}
+		}
+		res, body := e.postBody("/tokens", url.Values{"name": {"root"}, "scope": {"admin"}}, nil)
+		if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "scope") {
+			t.Errorf("a token of scope admin: %d; want 422 naming the scope", res.StatusCode)
+		}
+		toks, err := e.st.ListAPITokens(t.Context())
+		if err != nil || len(toks) != 2 || toks[0].Scope != store.ScopeWrite || toks[1].Scope != store.ScopeRead {
+			t.Fatalf("stored tokens %+v, %v; want automation (write) and widget (read)", toks, err)
+		}
+		if _, page := e.get("/connect", nil); !strings.Contains(page, "<td>write</td>") || !strings.Contains(page, "<td>read</td>") {
+			t.Error("the token list does not show each token's scope")
+		}
+	})
+}
+
+// A person who lost the generated password learns on the sign-in page how to get a new one;
+// with a configured password the page says nothing of it.
+func TestSignInPageNamesPasswordReset(t *testing.T) {
+	for _, generated := range []bool{false, true} {
+		e := newEnvWith(t, databases["sqlite"](t), auth.Config{Mode: auth.ModeBuiltin, Username: testUser, PasswordHash: testHash, GeneratedPassword: generated})
+		_, page := e.get("/login", nil)
+		if strings.Contains(page, "diundashboard reset-password") != generated {
+			t.Errorf("generated password %v: the sign-in page names reset-password: %v", generated, !generated)
+		}
+	}
+}

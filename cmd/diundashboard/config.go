@@ -71,10 +71,9 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 		if v := getenv(s.env); v != "" {
 			def = v
 		}
-		shownDef := def
-		if s.env == "WEBHOOK_TOKEN" || s.env == "DATABASE_URL" || s.env == "METRICS_TOKEN" || s.env == "AUTH_PASSWORD_HASH" {
-			shownDef = redactSetting(s.env, def)
-		}
+		// Every value goes through redactSetting, so a secret setting added later cannot be
+		// forgotten here: --help shows the environment's values, which land in CI logs.
+		shownDef := redactSetting(s.env, def)
 		fs.Func(s.flag, fmt.Sprintf("%s (env %s, default %q)", s.usage, s.env, shownDef), func(v string) error { *s.target = v; return nil })
 		*s.target = def
 	}
@@ -100,6 +99,8 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	return c, nil
 }
 
+// redactSetting returns v as --help may show it: "(set)" for a token or hash, DATABASE_URL
+// through store.Redact (only a value that parses, password masked; a placeholder otherwise).
 func redactSetting(env, v string) string {
 	switch env {
 	case "WEBHOOK_TOKEN", "METRICS_TOKEN", "AUTH_PASSWORD_HASH":

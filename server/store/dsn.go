@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -216,13 +215,4 @@ func (t Target) SQLiteDSN(readOnly bool) string {
 	q.Set("_txlock", "immediate")
 	q.Set("_time_format", "sqlite")
 	return "file:" + (&url.URL{Path: t.Path}).EscapedPath() + "?" + q.Encode()
-}
-
-// EnsureDir creates the directory that will hold the SQLite file.
-func (t Target) EnsureDir() error {
-	dir := filepath.Dir(t.Path)
-	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return fmt.Errorf("cannot create the directory %s for the SQLite database: %w", dir, err)
-	}
-	return nil
 }

@@ -144,7 +144,7 @@ func newDBMate(t Target) (*dbmate.DB, error) {
 }
 
 func migrateSQLite(t Target) error {
-	if err := t.EnsureDir(); err != nil {
+	if err := t.ensureSQLiteFile(); err != nil {
 		return err
 	}
 	m, err := newDBMate(t)

@@ -22,10 +22,14 @@ type SQLite struct {
 	closeStatements func()
 	// writeInTx binds the writer's prepared queries to a transaction.
 	writeInTx func(*sql.Tx) queries
+	// warnings are what opening found about the files' permissions (see Warnings).
+	warnings []string
 }
 
 // NewSQLite opens the SQLite database that databaseURL names (sqlite:path, sqlite3:path or
 // file:path), creating its directory when missing. It does not migrate: call Migrate first.
+// The directory it creates is 0700 and the files 0600; files it finds open to other users are
+// narrowed to 0600, and Warnings tells the caller so.
 func NewSQLite(ctx context.Context, databaseURL string) (*SQLite, error) {
 	s, err := newSQLite(ctx, databaseURL)
 	return s, hideSecrets(err, databaseURL)
@@ -39,7 +43,9 @@ func newSQLite(ctx context.Context, databaseURL string) (*SQLite, error) {
 	if t.Dialect != DialectSQLite {
 		return nil, fmt.Errorf("NewSQLite: DATABASE_URL %q is not a SQLite URL", Redact(databaseURL))
 	}
-	if err := t.EnsureDir(); err != nil {
+	// Both before SQLite opens the file, as it gives -wal and -shm the database file's mode.
+	warnings := t.restrictSQLiteFiles()
+	if err := t.ensureSQLiteFile(); err != nil {
 		return nil, err
 	}
 	writeDB, err := sql.Open("sqlite", t.SQLiteDSN(false))
@@ -59,7 +65,7 @@ func newSQLite(ctx context.Context, databaseURL string) (*SQLite, error) {
 	readDB.SetMaxIdleConns(readers)
 	readDB.SetConnMaxLifetime(0)
 
-	s := &SQLite{db: &db{dialect: DialectSQLite, readDB: readDB, writeDB: writeDB}}
+	s := &SQLite{db: &db{dialect: DialectSQLite, readDB: readDB, writeDB: writeDB}, warnings: warnings}
 	if err := s.checkSchema(ctx, t.Path); err != nil {
 		_ = s.db.close()
 		return nil, err
@@ -71,6 +77,10 @@ func newSQLite(ctx context.Context, databaseURL string) (*SQLite, error) {
 	s.batches = newRecordBatcher(s.writeDB, s.writeInTx)
 	return s, nil
 }
+
+// Warnings are what NewSQLite found open to other users among the database's files and
+// directory, and what it did about it, for the caller to log.
+func (s *SQLite) Warnings() []string { return s.warnings }
 
 // prepare readies every query once per pool: modernc.org/sqlite caches no statements, and
 // parsing the upsert each time cost a quarter of Record's CPU.

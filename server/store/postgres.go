@@ -25,6 +25,9 @@ type Postgres struct {
 	// pg runs the PostgreSQL-only queries (RecordNotification).
 	pg     *postgresdb.Queries
 	target string // host:port, for error messages
+	// databaseURL is kept to mask its password in errors after Open, where a reconnecting pool
+	// or LISTEN connection may be refused by a server that repeats it.
+	databaseURL string
 	// maxIdle is how many connections the pool keeps idle (Listen retries as many).
 	maxIdle int
 }
@@ -64,7 +67,8 @@ func newPostgres(ctx context.Context, databaseURL string) (*Postgres, error) {
 		db: &db{
 			dialect: DialectPostgres, readDB: pool, writeDB: pool, read: q, write: q,
 		},
-		target: hostPort,
+		target:      hostPort,
+		databaseURL: databaseURL,
 	}
 	if err := p.checkSchema(ctx); err != nil {
 		_ = pool.Close()
@@ -107,7 +111,7 @@ func (p *Postgres) checkSchema(ctx context.Context) error {
 }
 
 func (p *Postgres) unreachable(err error) error {
-	return fmt.Errorf("cannot reach PostgreSQL at %s: %v; check that the server is running and that DATABASE_URL names the right host, port, user and database", p.target, err)
+	return hideSecrets(fmt.Errorf("cannot reach PostgreSQL at %s: %v; check that the server is running and that DATABASE_URL names the right host, port, user and database", p.target, err), p.databaseURL)
 }
 
 // Record writes the event and the current row in one statement (RecordNotification), which

@@ -88,6 +88,11 @@ func maskSecrets(s string) string {
 	return maskUserinfo(s)
 }
 
+// MaskSecrets masks what is shaped like a password in s (password=…, user:…@), for a program
+// that echoes a value which may be a misplaced DATABASE_URL, such as an unexpected
+// command-line argument. Prefer Redact for a value known to be a DATABASE_URL.
+func MaskSecrets(s string) string { return maskSecrets(s) }
+
 // docUserinfo is the placeholder of the URL our own advice shows; it holds no secret.
 const docUserinfo = "user:password"
 

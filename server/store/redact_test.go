@@ -1,6 +1,10 @@
 package store
 
-import "testing"
+import (
+	"errors"
+	"strings"
+	"testing"
+)
 
 // TestMaskSecrets: the textual masks that run over every driver and server message find a
 // password by its shape alone, and leave the rest readable.
@@ -46,5 +50,28 @@ func TestScrubKnownPasswords(t *testing.T) {
 		if got := scrub(tc.msg, tc.url); got != tc.want {
 			t.Errorf("scrub(%q, %q)\n = %q\nwant %q", tc.msg, tc.url, got, tc.want)
 		}
+	}
+}
+
+// TestMaskSecretsExported: what a program echoes through MaskSecrets hides both shapes.
+func TestMaskSecretsExported(t *testing.T) {
+	for in, want := range map[string]string{
+		"postgres://u:S3cret@h/db":       "postgres://u:xxxxx@h/db",
+		"host=db user=x password=S3cret": "host=db user=x password=xxxxx",
+		"serve":                          "serve",
+	} {
+		if got := MaskSecrets(in); got != want {
+			t.Errorf("MaskSecrets(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestPostgresLaterErrorsHidePassword: after Open, a pool reconnecting or a LISTEN connection
+// may be refused by a server that repeats the password; those errors are masked as well.
+func TestPostgresLaterErrorsHidePassword(t *testing.T) {
+	p := &Postgres{target: "db:5432", databaseURL: "postgres://u:S3cretPw@db/dd"}
+	err := p.unreachable(errors.New("FATAL: password authentication failed (password S3cretPw)"))
+	if msg := err.Error(); strings.Contains(msg, "S3cretPw") || !strings.Contains(msg, "db:5432") || !strings.Contains(msg, "password authentication failed") {
+		t.Errorf("unreachable: %q, want the server and the reason without the password", msg)
 	}
 }

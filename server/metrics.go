@@ -2,9 +2,12 @@ package server
 
 import (
 	"context"
+	"errors"
 	"net/http"
+	"strings"
 	"time"
 
+	"diundashboard/server/auth"
 	"diundashboard/server/metrics"
 	"diundashboard/server/store"
 )
@@ -16,7 +19,7 @@ func (s *Server) setupMetrics() {
 	if m == nil {
 		return
 	}
-	s.mux.Handle("GET /metrics", m.Handler())
+	s.mux.Handle("GET /metrics", s.guardMetrics(m.Handler()))
 	next := s.handler
 	s.handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -24,6 +27,49 @@ func (s *Server) setupMetrics() {
 		next.ServeHTTP(rec, r)
 		m.ObserveHTTP(s.routePattern(r), rec.status, time.Since(start))
 	})
+}
+
+// guardMetrics serves next to a scrape with METRICS_TOKEN, an API token or a signed-in person
+// (a session, a trusted proxy's user), and to anyone only with AUTH_MODE=none and no
+// METRICS_TOKEN: the metrics name every host and count its open updates. Clients that keep
+// failing are throttled like on the webhook. next is the metrics package's handler, which also
+// requires metrics.Options.Token when that is set; the binary sets Options.MetricsToken instead,
+// so that people and API tokens are let in beside it.
+func (s *Server) guardMetrics(next http.Handler) http.Handler {
+	metricsToken := newTokenChecker(s.opts.MetricsToken)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		client := s.auth.ClientIP(r)
+		if d := s.metricsFailures.wait(client); d > 0 {
+			http.Error(w, tooManyFailures(w, d, "token"), http.StatusTooManyRequests)
+			return
+		}
+		if tok, ok := bearer(r); ok && metricsToken.matches(tok) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		// With a Bearer header, Identify accepts that API token and nothing else.
+		p, ok, err := s.auth.Identify(r)
+		switch {
+		case err != nil && !errors.Is(err, auth.ErrBadToken):
+			s.storeError(w, r, err)
+			return
+		case ok && p.Allows(store.ScopeRead) && (p.Via != "none" || s.opts.MetricsToken == ""):
+			next.ServeHTTP(w, r)
+			return
+		}
+		s.metricsFailures.failed(r, client)
+		w.Header().Set("WWW-Authenticate", `Bearer realm="diundashboard metrics"`)
+		http.Error(w, "missing or wrong credentials: GET /metrics needs Authorization: Bearer with METRICS_TOKEN or an API token, or a signed-in session; metrics are open to anyone only with AUTH_MODE=none and no METRICS_TOKEN (set METRICS_TOKEN for Prometheus)", http.StatusUnauthorized)
+	})
+}
+
+// bearer reads "Authorization: Bearer <token>"; ok is false without a Bearer header.
+func bearer(r *http.Request) (tok string, ok bool) {
+	scheme, tok, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	return strings.TrimSpace(tok), true
 }
 
 // routePattern is the mux pattern that serves r, such as "GET /api/v1/images/{id}", or "" for

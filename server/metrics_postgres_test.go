@@ -19,7 +19,7 @@ import (
 func TestMetricsReportTheLiveRelay(t *testing.T) {
 	st := storetest.Open(t, pgtest.NewDatabase(t))
 	m := metrics.New(st, metrics.Options{})
-	srv := New(st, Options{WebhookToken: testToken, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Metrics: m})
+	srv := New(st, Options{WebhookToken: testToken, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Metrics: m, MetricsToken: metricsToken})
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -29,7 +29,7 @@ func TestMetricsReportTheLiveRelay(t *testing.T) {
 
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		if v, ok := value(t, scrape(t, hs.URL), "diundashboard_live_events_dropped_total"); ok {
+		if v, ok := value(t, scrape(t, hs.URL, metricsAuth...), "diundashboard_live_events_dropped_total"); ok {
 			if v != 0 {
 				t.Fatalf("%v events dropped with no load", v)
 			}

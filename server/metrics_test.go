@@ -95,12 +95,18 @@ func wantValue(t *testing.T, families map[string]*dto.MetricFamily, want float64
 	}
 }
 
+// metricsToken is the METRICS_TOKEN of the servers these tests scrape: with sign-in on (the
+// default), /metrics needs it, an API token or a session.
+const metricsToken = "scrape-secret-0123456789"
+
+var metricsAuth = []string{"Authorization", "Bearer " + metricsToken}
+
 func TestMetrics(t *testing.T) {
 	for name, factory := range storeFactories {
 		t.Run(name, func(t *testing.T) {
 			st := factory(t)
 			m := metrics.New(st, metrics.Options{Version: "v1.2.3-test", SummaryTTL: time.Nanosecond})
-			srv := New(st, Options{WebhookToken: testToken, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "v1.2.3-test", Metrics: m})
+			srv := New(st, Options{WebhookToken: testToken, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "v1.2.3-test", Metrics: m, MetricsToken: metricsToken})
 			hs := httptest.NewServer(srv)
 			t.Cleanup(hs.Close)
 			env := &testEnv{t: t, store: st, srv: srv, http: hs, logs: &bytes.Buffer{}}
@@ -122,7 +128,7 @@ func TestMetrics(t *testing.T) {
 			env.wantStatus(env.request(http.MethodGet, "/healthz", nil), http.StatusOK)
 			env.wantStatus(env.request(http.MethodGet, "/healthz", nil), http.StatusOK)
 
-			f := scrape(t, hs.URL)
+			f := scrape(t, hs.URL, metricsAuth...)
 			wantValue(t, f, 2, "diundashboard_webhook_requests_total", "result", "stored")
 			wantValue(t, f, 1, "diundashboard_webhook_requests_total", "result", "check")
 			wantValue(t, f, 1, "diundashboard_webhook_requests_total", "result", "unauthorized")
@@ -162,7 +168,7 @@ func TestMetrics(t *testing.T) {
 			if _, err := st.SetState(context.Background(), page.Images[0].ID, store.Transition{State: store.StateAcknowledged}); err != nil {
 				t.Fatal(err)
 			}
-			f = scrape(t, hs.URL)
+			f = scrape(t, hs.URL, metricsAuth...)
 			wantValue(t, f, 0, "diundashboard_images", "hostname", "vm", "state", "open")
 			wantValue(t, f, 1, "diundashboard_images", "hostname", "vm", "state", "acknowledged")
 			wantValue(t, f, 1, "diundashboard_http_request_duration_seconds", "route", "GET /metrics", "code", "200")
@@ -173,7 +179,7 @@ func TestMetrics(t *testing.T) {
 func TestMetricsToken(t *testing.T) {
 	st := storeFactories["sqlite"](t)
 	srv := New(st, Options{WebhookToken: testToken, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Metrics: metrics.New(st, metrics.Options{Token: "scrape-secret"})})
+		Metrics: metrics.New(st, metrics.Options{}), MetricsToken: "scrape-secret"})
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)
 	for _, header := range [][]string{nil, {"Authorization", "Bearer wrong"}, {"Authorization", "scrape-secret"}, {"Authorization", "Bearer " + testToken}} {

@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"net/http"
 	"time"
+
+	"diundashboard/internal/textutil"
 )
 
 type requestIDKey struct{}
@@ -39,11 +41,15 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		} else if r.URL.Path == "/webhook" || rec.status >= 400 {
 			level = slog.LevelInfo
 		}
-		s.log.Log(r.Context(), level, "request",
-			append(logAttrsFor(r),
-				slog.Int("status", rec.status),
-				slog.Duration("duration", time.Since(start)),
-				slog.String("request_id", id))...)
+		attrs := append(logAttrsFor(r),
+			slog.Int("status", rec.status),
+			slog.Duration("duration", time.Since(start)),
+			slog.String("request_id", id))
+		if rec.status == http.StatusMisdirectedRequest {
+			// The name to add to ALLOWED_HOSTS, when it is the operator's own.
+			attrs = append(attrs, slog.String("host", textutil.Truncate(r.Host, 260)))
+		}
+		s.log.Log(r.Context(), level, "request", attrs...)
 	})
 }
 

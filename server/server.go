@@ -27,8 +27,12 @@ type Options struct {
 	// Hub carries live updates to open pages; nil makes one.
 	Hub *live.Hub
 	// BaseURL is the public URL of the dashboard, for the Connect page; "" uses the request's.
+	// Its host is also one the dashboard answers to (see AllowedHosts).
 	BaseURL string
-	Logger  *slog.Logger
+	// AllowedHosts are the host names, besides BaseURL's, localhost and IP addresses, that
+	// requests without a token may name in Host; others are answered 421 (see hostcheck.go).
+	AllowedHosts AllowedHosts
+	Logger       *slog.Logger
 	// StoreTimeout bounds every database call a request makes, so that a database that
 	// stopped answering costs a client a few seconds, not a hang.
 	StoreTimeout time.Duration
@@ -36,6 +40,10 @@ type Options struct {
 	Version string
 	// Metrics, when set, is served on GET /metrics and measures requests (see metrics.go).
 	Metrics *metrics.Metrics
+	// MetricsToken (METRICS_TOKEN), when set, opens GET /metrics as Authorization: Bearer;
+	// API tokens and signed-in people may scrape too, and with AUTH_MODE=none and no
+	// MetricsToken anyone may.
+	MetricsToken string
 }
 
 // Server is the HTTP handler of DiunDashboard.
@@ -48,6 +56,12 @@ type Server struct {
 	token   *webhookToken
 	auth    *auth.Authenticator
 	hub     *live.Hub
+	hosts   hostPolicy
+	// webhookFailures and metricsFailures slow down clients that keep presenting wrong
+	// tokens (see webhook.go); each endpoint counts its own, so that a browser refused on
+	// /metrics never holds up Diun on the same address.
+	webhookFailures *failureThrottle
+	metricsFailures *failureThrottle
 }
 
 // New builds the handler over st.
@@ -65,13 +79,17 @@ func New(st store.Store, opts Options) *Server {
 		opts.Hub = live.NewHub()
 	}
 	s := &Server{store: st, opts: opts, log: opts.Logger, mux: http.NewServeMux(),
-		token: newWebhookToken(st, opts.WebhookToken, opts.WebhookTokenConfigured), auth: opts.Auth, hub: opts.Hub}
+		token: newWebhookToken(st, opts.WebhookToken, opts.WebhookTokenConfigured), auth: opts.Auth, hub: opts.Hub,
+		hosts:           newHostPolicy(opts.BaseURL, opts.AllowedHosts),
+		webhookFailures: newFailureThrottle("/webhook", opts.Logger),
+		metricsFailures: newFailureThrottle("/metrics", opts.Logger)}
 	s.routes()
 	s.mountUI()
 	// Cross-origin protection refuses state-changing requests that a browser sends on behalf
 	// of another site; clients that are not browsers (Diun, curl) send no Sec-Fetch-Site or
-	// Origin and pass.
-	s.handler = s.logRequests(web.SecurityHeaders(http.NewCrossOriginProtection().Handler(http.HandlerFunc(s.serve))))
+	// Origin and pass. It cannot see DNS rebinding, whose requests are same-origin: the host
+	// check refuses those.
+	s.handler = s.logRequests(web.SecurityHeaders(s.checkHost(http.NewCrossOriginProtection().Handler(http.HandlerFunc(s.serve)))))
 	s.setupMetrics()
 	return s
 }

@@ -2,9 +2,15 @@ package server
 
 import (
 	"errors"
+	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
+	"net/netip"
+	"strconv"
+	"time"
 
+	"diundashboard/server/auth"
 	"diundashboard/server/live"
 	"diundashboard/server/store"
 )
@@ -23,7 +29,13 @@ type webhookReply struct {
 // webhook receives one Diun notification. Diun never retries, so it is stored before the
 // reply, and every answer other than 2xx says exactly what was wrong.
 func (s *Server) webhook(w http.ResponseWriter, r *http.Request) {
+	client := s.auth.ClientIP(r)
+	if d := s.webhookFailures.wait(client); d > 0 {
+		writeError(w, http.StatusTooManyRequests, "%s", tooManyFailures(w, d, "webhook token"))
+		return
+	}
 	if !s.token.matches(presentedToken(r)) {
+		s.webhookFailures.failed(r, client)
 		w.Header().Set("WWW-Authenticate", `Bearer realm="diundashboard"`)
 		writeError(w, http.StatusUnauthorized, "missing or wrong webhook token: send Authorization: Bearer <token> or ?token=<token> (see the Connect page or the server log)")
 		return
@@ -76,4 +88,54 @@ func (s *Server) webhook(w http.ResponseWriter, r *http.Request) {
 		reply.Message = "notification stored"
 	}
 	writeJSON(w, http.StatusOK, reply)
+}
+
+// Wrong tokens allowed per client address on one endpoint before it must wait, and how often
+// one more is allowed after that: the numbers of the sign-in limiter. Diun, which sends the
+// right token, never spends any of them, however large its bursts.
+const (
+	tokenFailureBurst = 10
+	tokenFailureEvery = 10 * time.Second
+)
+
+// failureThrottle slows down a client that keeps presenting a wrong or missing token to one
+// endpoint, so that guessing a token (or trying a short one) is hopeless.
+type failureThrottle struct {
+	endpoint string
+	lim      *auth.FailureLimiter
+	log      *slog.Logger
+	now      func() time.Time
+}
+
+func newFailureThrottle(endpoint string, log *slog.Logger) *failureThrottle {
+	return &failureThrottle{endpoint: endpoint, lim: auth.NewFailureLimiter(tokenFailureEvery, tokenFailureBurst), log: log, now: time.Now}
+}
+
+// wait tells how long client must wait before its token is checked again. Callers ask before
+// checking the token, even a right one: a throttled client that still got 200 for the right
+// guess would learn it as fast as ever.
+func (t *failureThrottle) wait(client netip.Addr) time.Duration {
+	return t.lim.Wait(client, t.now())
+}
+
+// failed counts one refused token of client. The failure that uses up its allowance is logged,
+// once per wait, with the client and the reason; the token itself never is.
+func (t *failureThrottle) failed(r *http.Request, client netip.Addr) {
+	if d := t.lim.Fail(client, t.now()); d > 0 {
+		t.log.WarnContext(r.Context(), "a client keeps sending a wrong or missing token: its requests to this endpoint are refused with 429 until it waits",
+			"client", client.String(), "endpoint", t.endpoint, "failures_allowed", tokenFailureBurst, "retry_after", retryAfterSeconds(d))
+	}
+}
+
+// retryAfterSeconds is d in whole seconds, rounded up, as Retry-After wants it.
+func retryAfterSeconds(d time.Duration) int {
+	return max(1, int((d+time.Second-1)/time.Second))
+}
+
+// tooManyFailures sets Retry-After for a client that must wait d and returns the message that
+// explains the 429.
+func tooManyFailures(w http.ResponseWriter, d time.Duration, what string) string {
+	secs := retryAfterSeconds(d)
+	w.Header().Set("Retry-After", strconv.Itoa(secs))
+	return fmt.Sprintf("too many requests with a wrong or missing %s from this address; try again in %d s", what, secs)
 }

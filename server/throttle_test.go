@@ -1,0 +1,183 @@
+package server
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"diundashboard/server/auth"
+)
+
+// Guessing the webhook or metrics token: each client address may fail tokenFailureBurst times,
+// then it is answered 429 with Retry-After, whatever it sends, until it has waited; one log
+// line says which client and why, never the token. Clients are told apart by X-Forwarded-For
+// from the trusted proxy 127.0.0.1, as behind a reverse proxy.
+
+const (
+	throttledClient = "203.0.113.7"
+	otherClient     = "198.51.100.2"
+)
+
+// wrongGuess is a made-up token, different each time, that must never appear in the log.
+func wrongGuess(i int) string { return fmt.Sprintf("guess-%02d-0123456789abcdef0123", i) }
+
+func throttleBody(i int) []byte {
+	return fmt.Appendf(nil, `{"hostname":"nas","image":"docker.io/team/app-%d:1","digest":"sha256:%064x","status":"update"}`, i, i)
+}
+
+func wantRetryAfter(t *testing.T, r response, what string) {
+	t.Helper()
+	secs, err := strconv.Atoi(r.Header.Get("Retry-After"))
+	if r.Status != http.StatusTooManyRequests || err != nil || secs < 1 || secs > int(tokenFailureEvery/time.Second) {
+		t.Fatalf("%s: %d with Retry-After %q; want 429 with a wait of 1–%d s: %s", what, r.Status, r.Header.Get("Retry-After"), int(tokenFailureEvery/time.Second), r.Body)
+	}
+}
+
+func TestWebhookThrottlesWrongTokens(t *testing.T) {
+	for _, name := range storeNames() {
+		t.Run(name, func(t *testing.T) {
+			e := newModeEnv(t, storeFactories[name](t), auth.ModeBuiltin, Options{})
+			from := func(client string) []string { return []string{"X-Forwarded-For", client} }
+			for i := range tokenFailureBurst {
+				header := append(from(throttledClient), "Authorization", "Bearer "+wrongGuess(i))
+				if i%2 == 1 { // a missing token counts too
+					header = from(throttledClient)
+				}
+				if r := e.send(http.MethodPost, "/webhook", "", throttleBody(i), header...); r.Status != http.StatusUnauthorized {
+					t.Fatalf("wrong token %d: %d, want 401: %s", i+1, r.Status, r.Body)
+				}
+			}
+			r := e.send(http.MethodGet, "/webhook?token="+wrongGuess(99), "", throttleBody(99), from(throttledClient)...)
+			wantRetryAfter(t, r, "one wrong token too many")
+			if msg := r.errorMessage(t); !strings.Contains(msg, "try again in") {
+				t.Errorf("the 429 does not say when to try again: %s", msg)
+			}
+			// The right token does not get through either: a throttled client that still got 200
+			// for the right guess would learn it as fast as ever.
+			wantRetryAfter(t, e.send(http.MethodPost, "/webhook", "", throttleBody(100), append(from(throttledClient), "Authorization", "Bearer "+testToken)...), "the right token from the throttled client")
+			if _, events := e.counts(); events != 0 {
+				t.Fatalf("%d events stored from a throttled or wrong client", events)
+			}
+			// Another client is not held up, and has its own allowance.
+			if r := e.send(http.MethodPost, "/webhook", "", throttleBody(101), append(from(otherClient), "Authorization", "Bearer "+testToken)...); r.Status != http.StatusOK {
+				t.Errorf("another client with the right token: %d: %s", r.Status, r.Body)
+			}
+			if r := e.send(http.MethodPost, "/webhook", "", throttleBody(102), append(from(otherClient), "Authorization", "Bearer wrong")...); r.Status != http.StatusUnauthorized {
+				t.Errorf("another client's first wrong token: %d, want 401", r.Status)
+			}
+
+			logs := e.logText()
+			if n := strings.Count(logs, "keeps sending a wrong or missing token"); n != 1 {
+				t.Errorf("%d log lines about the throttled client; want 1:\n%s", n, logs)
+			}
+			if !strings.Contains(logs, "client="+throttledClient) || !strings.Contains(logs, "endpoint=/webhook") {
+				t.Errorf("the log does not name the client and the endpoint:\n%s", logs)
+			}
+			for i := range 100 {
+				if strings.Contains(logs, wrongGuess(i)) {
+					t.Fatalf("a presented token is in the log:\n%s", logs)
+				}
+			}
+			if strings.Contains(logs, testToken) {
+				t.Fatalf("the webhook token is in the log:\n%s", logs)
+			}
+
+			// Once the wait is over, the right token works again.
+			e.srv.webhookFailures.now = func() time.Time { return time.Now().Add(tokenFailureEvery) }
+			if r := e.send(http.MethodPost, "/webhook", "", throttleBody(103), append(from(throttledClient), "Authorization", "Bearer "+testToken)...); r.Status != http.StatusOK {
+				t.Errorf("the right token after the wait: %d: %s", r.Status, r.Body)
+			}
+		})
+	}
+}
+
+// TestSuccessfulWebhooksAreNeverThrottled: Diun sends bursts of hundreds; requests with the
+// right token spend nothing of the allowance, however many, and do not refill it either.
+func TestSuccessfulWebhooksAreNeverThrottled(t *testing.T) {
+	for _, name := range storeNames() {
+		t.Run(name, func(t *testing.T) {
+			e := newModeEnv(t, storeFactories[name](t), auth.ModeNone, Options{})
+			for i := range tokenFailureBurst - 1 {
+				if r := e.send(http.MethodPost, "/webhook", "", throttleBody(i), "Authorization", "Bearer "+wrongGuess(i)); r.Status != http.StatusUnauthorized {
+					t.Fatalf("wrong token %d: %d, want 401", i+1, r.Status)
+				}
+			}
+			const burst, senders = 300, 8
+			var wg sync.WaitGroup
+			statuses := make(chan int, burst)
+			for s := range senders {
+				wg.Go(func() {
+					for i := s; i < burst; i += senders {
+						// Not e.send: a goroutine must not end the test.
+						req, _ := http.NewRequest(http.MethodPost, e.http.URL+"/webhook", bytes.NewReader(throttleBody(1000+i)))
+						req.Header.Set("Authorization", "Bearer "+testToken)
+						resp, err := http.DefaultClient.Do(req)
+						if err != nil {
+							statuses <- -1
+							continue
+						}
+						_, _ = io.Copy(io.Discard, resp.Body)
+						resp.Body.Close()
+						statuses <- resp.StatusCode
+					}
+				})
+			}
+			wg.Wait()
+			close(statuses)
+			for st := range statuses {
+				if st != http.StatusOK {
+					t.Fatalf("a webhook with the right token in a burst of %d: %d", burst, st)
+				}
+			}
+			if strings.Contains(e.logText(), "keeps sending a wrong or missing token") {
+				t.Errorf("the burst was taken for a throttledClient:\n%s", e.logText())
+			}
+			// The nine failures before the burst still count: one more is allowed, then 429.
+			if r := e.send(http.MethodPost, "/webhook", "", throttleBody(1), "Authorization", "Bearer "+wrongGuess(50)); r.Status != http.StatusUnauthorized {
+				t.Fatalf("the tenth wrong token: %d, want 401", r.Status)
+			}
+			wantRetryAfter(t, e.send(http.MethodPost, "/webhook", "", throttleBody(2), "Authorization", "Bearer "+wrongGuess(51)), "the eleventh wrong token")
+		})
+	}
+}
+
+// TestMetricsThrottlesWrongTokens: the same on /metrics, counted apart from the webhook, so a
+// browser or scraper refused there never holds up Diun on the same address.
+func TestMetricsThrottlesWrongTokens(t *testing.T) {
+	for _, name := range storeNames() {
+		t.Run(name, func(t *testing.T) {
+			e := newModeEnv(t, storeFactories[name](t), auth.ModeBuiltin, Options{MetricsToken: hostMetricsTok})
+			from := func(client string) []string { return []string{"X-Forwarded-For", client} }
+			for i := range tokenFailureBurst {
+				header := append(from(throttledClient), "Authorization", "Bearer "+wrongGuess(i))
+				if i%2 == 1 { // no credential at all counts too
+					header = from(throttledClient)
+				}
+				if r := e.send(http.MethodGet, "/metrics", "", nil, header...); r.Status != http.StatusUnauthorized {
+					t.Fatalf("wrong token %d: %d, want 401: %s", i+1, r.Status, r.Body)
+				}
+			}
+			wantRetryAfter(t, e.send(http.MethodGet, "/metrics", "", nil, append(from(throttledClient), "Authorization", "Bearer "+wrongGuess(20))...), "one wrong token too many")
+			wantRetryAfter(t, e.send(http.MethodGet, "/metrics", "", nil, append(from(throttledClient), "Authorization", "Bearer "+hostMetricsTok)...), "METRICS_TOKEN from the throttled client")
+			if r := e.send(http.MethodGet, "/metrics", "", nil, append(from(otherClient), "Authorization", "Bearer "+hostMetricsTok)...); r.Status != http.StatusOK {
+				t.Errorf("another client with METRICS_TOKEN: %d", r.Status)
+			}
+			if r := e.send(http.MethodPost, "/webhook", "", throttleBody(1), append(from(throttledClient), "Authorization", "Bearer "+testToken)...); r.Status != http.StatusOK {
+				t.Errorf("Diun on the address throttled on /metrics: %d, want 200: %s", r.Status, r.Body)
+			}
+			logs := e.logText()
+			if n := strings.Count(logs, "keeps sending a wrong or missing token"); n != 1 || !strings.Contains(logs, "endpoint=/metrics") || !strings.Contains(logs, "client="+throttledClient) {
+				t.Errorf("want one log line naming the client and /metrics:\n%s", logs)
+			}
+			if strings.Contains(logs, hostMetricsTok) || strings.Contains(logs, wrongGuess(20)) {
+				t.Fatalf("a token is in the log:\n%s", logs)
+			}
+		})
+	}
+}

@@ -4,36 +4,118 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
+	"sync"
 	"time"
+
+	"diundashboard/server/auth"
 )
 
 // heartbeat keeps proxies from closing an idle stream and lets a dead browser be noticed.
 const heartbeat = 25 * time.Second
 
+// maxStreams bounds the event streams one principal (one user or API token; with
+// AUTH_MODE=none, one client address) holds open at once: a stream costs a goroutine and a
+// connection for as long as it lasts, so nobody may open them without end. Sixteen is far
+// more tabs than one person keeps open.
+const maxStreams = 16
+
+// streamWriteTimeout bounds each write and flush of a stream. The server's WriteTimeout
+// (30 s) would cut every stream, so it is replaced by a deadline per write: a client that
+// stops reading (its buffers full) is dropped instead of holding the stream for ever. A var
+// so that the tests can shorten it.
+var streamWriteTimeout = 10 * time.Second
+
+// openStreams counts the open streams of each principal of each Handler. It lives here, not
+// in Handler, so that the cap stays beside the only handler that needs it.
+var openStreams = streamCounter{n: map[streamKey]int{}}
+
+type streamKey struct {
+	h   *Handler
+	who string
+}
+
+type streamCounter struct {
+	mu sync.Mutex
+	n  map[streamKey]int
+}
+
+// acquire takes a stream for k, or reports false when k already holds maxStreams.
+func (c *streamCounter) acquire(k streamKey) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.n[k] >= maxStreams {
+		return false
+	}
+	c.n[k]++
+	return true
+}
+
+func (c *streamCounter) release(k streamKey) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.n[k] <= 1 {
+		delete(c.n, k)
+		return
+	}
+	c.n[k]--
+}
+
+// streamOwner names whose cap a stream counts against: the principal that require put in the
+// context, or, with AUTH_MODE=none, where everyone is the same "anonymous", the client address.
+func (h *Handler) streamOwner(r *http.Request) string {
+	p, _ := auth.FromContext(r.Context())
+	if p.Via == "none" || p.Via == "" {
+		return "addr:" + h.auth.ClientIP(r).String()
+	}
+	return p.Via + ":" + p.Name
+}
+
 // events streams live.Events to the browser as Server-Sent Events.
 func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
+	key := streamKey{h: h, who: h.streamOwner(r)}
+	if !openStreams.acquire(key) {
+		// EventSource gives up on a non-200 answer; the page still works, refreshed by hand.
+		w.Header().Set("Retry-After", strconv.Itoa(int(heartbeat/time.Second)))
+		writeJSON(w, http.StatusTooManyRequests, map[string]string{"error": fmt.Sprintf("too many live-update streams open (at most %d per user): close some tabs of the dashboard", maxStreams)})
+		return
+	}
+	defer openStreams.release(key)
+
 	rc := http.NewResponseController(w)
-	// The server's WriteTimeout (30 s) would cut the stream: this response has none.
-	if err := rc.SetWriteDeadline(time.Time{}); err != nil {
-		h.log.DebugContext(r.Context(), "cannot clear the write deadline of the event stream", "err", err)
+	deadlines := true
+	// send writes what write writes, then flushes it to the client, within streamWriteTimeout.
+	send := func(write func() error) bool {
+		if deadlines {
+			if err := rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout)); err != nil {
+				// Not every ResponseWriter has deadlines; a stream without one still works.
+				h.log.DebugContext(r.Context(), "cannot set a write deadline on the event stream", "err", err)
+				deadlines = false
+			}
+		}
+		if err := write(); err != nil {
+			return false
+		}
+		return rc.Flush() == nil
 	}
 	hd := w.Header()
 	hd.Set("Content-Type", "text/event-stream")
 	hd.Set("Cache-Control", "no-store")
 	hd.Set("X-Accel-Buffering", "no") // nginx: do not buffer the stream
-	w.WriteHeader(http.StatusOK)
 	ch, cancel := h.hub.Subscribe()
 	defer cancel()
 	// The retry hint makes EventSource reconnect after 2 s instead of its default 3.
-	if _, err := fmt.Fprint(w, "retry: 2000\n: hello\n\n"); err != nil {
-		return
-	}
-	if err := rc.Flush(); err != nil {
+	if !send(func() error {
+		w.WriteHeader(http.StatusOK)
+		_, err := fmt.Fprint(w, "retry: 2000\n: hello\n\n")
+		return err
+	}) {
 		return
 	}
 	tick := time.NewTicker(heartbeat)
 	defer tick.Stop()
 	for {
+		var msg string
 		select {
 		case <-r.Context().Done():
 			return
@@ -42,15 +124,11 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 			b, _ := json.Marshal(e)
-			if _, err := fmt.Fprintf(w, "event: %s\ndata: %s\n\n", e.Kind, b); err != nil {
-				return
-			}
+			msg = fmt.Sprintf("event: %s\ndata: %s\n\n", e.Kind, b)
 		case <-tick.C:
-			if _, err := fmt.Fprint(w, ": ping\n\n"); err != nil {
-				return
-			}
+			msg = ": ping\n\n"
 		}
-		if err := rc.Flush(); err != nil {
+		if !send(func() error { _, err := fmt.Fprint(w, msg); return err }) {
 			return
 		}
 	}

@@ -25,7 +25,7 @@ var passwordLine = regexp.MustCompile(`Sign in as admin with the password: (\S+)
 // serveOnce runs `diundashboard serve` until it listens, then stops it as SIGTERM would.
 func serveOnce(t *testing.T, env map[string]string) (code int, stderr string) {
 	t.Helper()
-	full := map[string]string{"LISTEN_ADDR": "127.0.0.1:0", "WEBHOOK_TOKEN": "test-webhook-token"}
+	full := map[string]string{"LISTEN_ADDR": "127.0.0.1:0", "WEBHOOK_TOKEN": "test-webhook-token-0123456789"}
 	for k, v := range env {
 		full[k] = v
 	}

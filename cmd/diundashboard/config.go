@@ -5,9 +5,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
 
+	"diundashboard/internal/textutil"
+	"diundashboard/server"
 	"diundashboard/server/retention"
 	"diundashboard/server/store"
 )
@@ -32,6 +36,9 @@ type config struct {
 	TrustedProxies   string
 	CookieSecure     string
 	BaseURL          string
+	// AllowedHosts is ALLOWED_HOSTS as given; allowedHosts is its parsed value.
+	AllowedHosts string
+	allowedHosts server.AllowedHosts
 	// Flags of single commands (prune, copy, import): see commands.go.
 	cmd commandFlags
 }
@@ -46,7 +53,7 @@ func (c *config) settings() []setting {
 	return []setting{
 		{"DATABASE_URL", "database-url", store.DefaultDatabaseURL, "database: sqlite:path/to/file.db or postgres://user:password@host:5432/dbname", &c.DatabaseURL},
 		{"LISTEN_ADDR", "listen-addr", ":8080", "address the HTTP server listens on", &c.ListenAddr},
-		{"WEBHOOK_TOKEN", "webhook-token", "", "token Diun must send (Authorization: Bearer or ?token=); generated and kept in the database when empty", &c.WebhookToken},
+		{"WEBHOOK_TOKEN", "webhook-token", "", "token Diun must send (Authorization: Bearer or ?token=), at least 24 characters; generated and kept in the database when empty", &c.WebhookToken},
 		{"LOG_LEVEL", "log-level", "info", "debug, info, warn or error", &c.LogLevel},
 		{"LOG_FORMAT", "log-format", "text", "text or json", &c.LogFormat},
 		{"AUTH_MODE", "auth-mode", "", "sign-in: builtin, proxy or none; empty picks proxy when only AUTH_PROXY_HEADER is set, builtin otherwise (with no AUTH_USERNAME: user admin, password generated on first start)", &c.AuthMode},
@@ -55,9 +62,10 @@ func (c *config) settings() []setting {
 		{"AUTH_PROXY_HEADER", "auth-proxy-header", "", "header a trusted reverse proxy names the user in (AUTH_MODE=proxy; Remote-User when empty)", &c.AuthProxyHeader},
 		{"TRUSTED_PROXIES", "trusted-proxies", "", "comma-separated addresses or CIDRs of reverse proxies whose AUTH_PROXY_HEADER, X-Forwarded-For and X-Forwarded-Proto are believed", &c.TrustedProxies},
 		{"COOKIE_SECURE", "cookie-secure", "auto", "Secure session cookie: auto (when served over HTTPS, directly or via a trusted proxy), true or false", &c.CookieSecure},
-		{"BASE_URL", "base-url", "", "public URL of the dashboard (e.g. https://diun.example.com), for the webhook URL on the Connect page; empty uses the browser's", &c.BaseURL},
+		{"BASE_URL", "base-url", "", "public URL of the dashboard (e.g. https://diun.example.com), for the webhook URL on the Connect page, and a host name the dashboard answers to; empty uses the browser's", &c.BaseURL},
+		{"ALLOWED_HOSTS", "allowed-hosts", "", "comma-separated host names (and *.example.com patterns) that browsers may reach the dashboard by, besides BASE_URL's host, localhost and IP addresses; others are answered 421 (protection against DNS rebinding)", &c.AllowedHosts},
 		{"EVENT_RETENTION", "event-retention", "365d", "how long events are kept: days (365 or 365d), a duration (8760h), or 0 to keep them forever", &c.EventRetention},
-		{"METRICS_TOKEN", "metrics-token", "", "token GET /metrics requires (Authorization: Bearer); /metrics is open when empty", &c.MetricsToken},
+		{"METRICS_TOKEN", "metrics-token", "", "token GET /metrics accepts (Authorization: Bearer) besides API tokens and signed-in users; /metrics is open to anyone only with AUTH_MODE=none and no METRICS_TOKEN", &c.MetricsToken},
 	}
 }
 
@@ -96,7 +104,33 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 		return c, err
 	}
 	c.Retention = retain
+	if err := c.checkHostsAndWebhookToken(); err != nil {
+		return c, err
+	}
 	return c, nil
+}
+
+// minWebhookToken is the shortest WEBHOOK_TOKEN accepted: with wrong guesses throttled per
+// client, 24 random characters are far beyond guessing; a word or a short phrase is not.
+const minWebhookToken = 24
+
+// checkHostsAndWebhookToken refuses a guessable WEBHOOK_TOKEN (without ever printing it), and
+// reads ALLOWED_HOSTS and the host of BASE_URL, which decide the names the dashboard answers to.
+func (c *config) checkHostsAndWebhookToken() error {
+	if n := utf8.RuneCountInString(c.WebhookToken); c.WebhookToken != "" && n < minWebhookToken {
+		return fmt.Errorf("WEBHOOK_TOKEN has %d characters; use at least %d random ones (`openssl rand -base64 32` prints some), or leave it unset to have one generated and kept in the database", n, minWebhookToken)
+	}
+	if c.BaseURL != "" {
+		if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" {
+			return fmt.Errorf("BASE_URL %q is not an absolute http(s) URL such as https://diun.example.com: the Connect page shows it and its host is one the dashboard answers to", textutil.Truncate(c.BaseURL, 200))
+		}
+	}
+	hosts, err := server.ParseAllowedHosts(c.AllowedHosts)
+	if err != nil {
+		return err
+	}
+	c.allowedHosts = hosts
+	return nil
 }
 
 // redactSetting returns v as --help may show it: "(set)" for a token or hash, DATABASE_URL

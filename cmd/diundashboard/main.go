@@ -13,10 +13,12 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
 	"diundashboard/server"
+	"diundashboard/server/auth"
 	"diundashboard/server/metrics"
 	"diundashboard/server/retention"
 	"diundashboard/server/store"
@@ -133,13 +135,16 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stderr io.Writer) 
 		announceToken(log, stderr, cfg.ListenAddr, token)
 	}
 
-	m := metrics.New(st, metrics.Options{Version: version, Token: cfg.MetricsToken})
+	// METRICS_TOKEN goes to the server, which lets API tokens and signed-in people in beside it.
+	m := metrics.New(st, metrics.Options{Version: version})
 	authn, err := newAuthenticator(ctx, cfg, st, log, stderr)
 	if err != nil {
 		return err
 	}
 	srv := server.New(st, server.Options{WebhookToken: token, Logger: log, Version: version, Metrics: m,
-		WebhookTokenConfigured: cfg.WebhookToken != "", Auth: authn, BaseURL: cfg.BaseURL})
+		WebhookTokenConfigured: cfg.WebhookToken != "", Auth: authn, BaseURL: cfg.BaseURL,
+		AllowedHosts: cfg.allowedHosts, MetricsToken: cfg.MetricsToken})
+	logHostCheck(log, cfg, authn.Mode(), srv.AllowedHostNames())
 	httpServer := server.NewHTTPServer(cfg.ListenAddr, srv, log)
 	// Live event streams never end by themselves: close them when shutting down.
 	httpServer.RegisterOnShutdown(srv.Hub().Close)
@@ -202,6 +207,18 @@ or set these environment variables on Diun:
   DIUN_NOTIF_WEBHOOK_HEADERS_AUTHORIZATION="Bearer %s"
 
 `, endpoint, token, endpoint, token)
+}
+
+// logHostCheck says which host names the dashboard answers requests without a token for, and
+// warns when sign-in is off and BASE_URL does not say the dashboard's own name: the host check
+// is then all that keeps other web sites out (DNS rebinding), and browsers reaching the
+// dashboard by a name get 421 until it is in BASE_URL or ALLOWED_HOSTS.
+func logHostCheck(log *slog.Logger, cfg config, mode auth.Mode, allowed []string) {
+	log.Info("browsers are answered only for these host names, others get 421 (add a name to ALLOWED_HOSTS or set BASE_URL); requests with a token, the webhook and the health checks are not checked",
+		"allowed_hosts", strings.Join(allowed, ", "))
+	if mode == auth.ModeNone && cfg.BaseURL == "" {
+		log.Warn("sign-in is off and BASE_URL is not set: browsers that reach the dashboard by a host name other than localhost or an IP address get 421 Misdirected Request unless the name is in ALLOWED_HOSTS; set BASE_URL to the dashboard's public URL (e.g. http://nas.lan:8080)")
+	}
 }
 
 // healthcheck asks the server at LISTEN_ADDR for /healthz, for container health checks.

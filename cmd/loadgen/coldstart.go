@@ -51,7 +51,7 @@ func coldStartOnce(ctx context.Context, path, adminURL string) (time.Duration, e
 	addr := ln.Addr().String()
 	ln.Close()
 	cmd := exec.Command(path, "serve")
-	cmd.Env = append(os.Environ(), "DATABASE_URL="+dbURL, "LISTEN_ADDR="+addr, "WEBHOOK_TOKEN=coldstart",
+	cmd.Env = append(os.Environ(), "DATABASE_URL="+dbURL, "LISTEN_ADDR="+addr, "WEBHOOK_TOKEN=coldstart-webhook-token-0123456789",
 		"AUTH_MODE=none", "LOG_LEVEL=warn")
 	client := &http.Client{Timeout: time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
 	start := time.Now()

@@ -131,7 +131,7 @@ func newSecurityEnv(t *testing.T) *securityEnv {
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)
 	env := &testEnv{t: t, store: st, srv: srv, http: hs, logs: logs}
-	tok, _, err := a.NewAPIToken(context.Background(), "security-test")
+	tok, _, err := a.NewAPIToken(context.Background(), "security-test", store.ScopeWrite)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -416,7 +416,7 @@ func dumpTables(t *testing.T, db *sql.DB) string {
 func TestErrorsLeakNoSQLWhenTheDatabaseFails(t *testing.T) {
 	forEachStore(t, func(t *testing.T, env *testEnv) {
 		ids := env.seed(1, 1)
-		tok, _, err := env.srv.auth.NewAPIToken(context.Background(), "leak-test")
+		tok, _, err := env.srv.auth.NewAPIToken(context.Background(), "leak-test", store.ScopeWrite)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -17,8 +17,11 @@ import (
 
 // Options configure a Server.
 type Options struct {
-	// WebhookToken authenticates Diun.
-	WebhookToken string
+	// WebhookToken authenticates Diun: the token itself, where it is known (configured, or
+	// stored and not yet presented by Diun). WebhookTokenHash, its hex SHA-256, is enough
+	// when it is not.
+	WebhookToken     string
+	WebhookTokenHash string
 	// WebhookTokenConfigured is true when WebhookToken comes from WEBHOOK_TOKEN, which the
 	// Connect page then cannot rotate.
 	WebhookTokenConfigured bool
@@ -79,7 +82,7 @@ func New(st store.Store, opts Options) *Server {
 		opts.Hub = live.NewHub()
 	}
 	s := &Server{store: st, opts: opts, log: opts.Logger, mux: http.NewServeMux(),
-		token: newWebhookToken(st, opts.WebhookToken, opts.WebhookTokenConfigured), auth: opts.Auth, hub: opts.Hub,
+		token: newWebhookToken(st, opts.webhookSecret(), opts.WebhookTokenConfigured), auth: opts.Auth, hub: opts.Hub,
 		hosts:           newHostPolicy(opts.BaseURL, opts.AllowedHosts),
 		webhookFailures: newFailureThrottle("/webhook", opts.Logger),
 		metricsFailures: newFailureThrottle("/metrics", opts.Logger)}

@@ -1,22 +1,14 @@
 package server
 
 import (
-	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
-	"errors"
-	"fmt"
+	"encoding/hex"
 	"net/http"
 	"strings"
-
-	"diundashboard/server/store"
 )
-
-// WebhookTokenSetting is where a generated webhook token is kept, so that every replica and
-// every restart uses the same one.
-const WebhookTokenSetting = "webhook_token"
 
 // tokenChecker compares a presented token with the expected one in constant time: both are
 // hashed first, so neither their contents nor their lengths show in the timing.
@@ -30,6 +22,16 @@ func newTokenChecker(token string) tokenChecker {
 		return tokenChecker{}
 	}
 	return tokenChecker{sum: sha256.Sum256([]byte(token)), set: true}
+}
+
+// checkerOfHash checks against a token known only by its hex SHA-256.
+func checkerOfHash(hexSum string) tokenChecker {
+	var c tokenChecker
+	if b, err := hex.DecodeString(hexSum); err == nil && len(b) == len(c.sum) {
+		copy(c.sum[:], b)
+		c.set = true
+	}
+	return c
 }
 
 func (c tokenChecker) matches(presented string) bool {
@@ -60,29 +62,4 @@ func GenerateToken() (string, error) {
 		return "", err
 	}
 	return base64.RawURLEncoding.EncodeToString(b), nil
-}
-
-// EnsureWebhookToken returns the token Diun must present. A configured token wins; otherwise
-// the one kept in the database, generated on first start (created is then true, and the
-// caller shows it once).
-func EnsureWebhookToken(ctx context.Context, st store.Store, configured string) (token string, created bool, err error) {
-	if configured != "" {
-		return configured, false, nil
-	}
-	existing, err := st.Setting(ctx, WebhookTokenSetting)
-	if err == nil {
-		return existing, false, nil
-	}
-	if !errors.Is(err, store.ErrNotFound) {
-		return "", false, fmt.Errorf("cannot read the webhook token: %w", err)
-	}
-	fresh, err := GenerateToken()
-	if err != nil {
-		return "", false, err
-	}
-	stored, err := st.InitSetting(ctx, WebhookTokenSetting, fresh)
-	if err != nil {
-		return "", false, fmt.Errorf("cannot store the webhook token: %w", err)
-	}
-	return stored, stored == fresh, nil
 }

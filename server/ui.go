@@ -3,85 +3,13 @@ package server
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
-	"sync"
 
 	"diundashboard/server/auth"
 	"diundashboard/server/live"
 	"diundashboard/server/store"
 	"diundashboard/server/web"
 )
-
-// webhookToken is the token Diun presents. A token kept in the database can be rotated from
-// the Connect page; other replicas pick the new one up on their next background tick.
-type webhookToken struct {
-	store      store.Store
-	configured bool // from WEBHOOK_TOKEN: not rotatable
-	mu         sync.RWMutex
-	value      string
-	check      tokenChecker
-}
-
-func newWebhookToken(st store.Store, token string, configured bool) *webhookToken {
-	return &webhookToken{store: st, configured: configured, value: token, check: newTokenChecker(token)}
-}
-
-func (t *webhookToken) matches(presented string) bool {
-	t.mu.RLock()
-	defer t.mu.RUnlock()
-	return t.check.matches(presented)
-}
-
-func (t *webhookToken) set(token string) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.value, t.check = token, newTokenChecker(token)
-}
-
-// Token implements web.WebhookToken.
-func (t *webhookToken) Token() string {
-	t.mu.RLock()
-	defer t.mu.RUnlock()
-	return t.value
-}
-
-// Configured implements web.WebhookToken.
-func (t *webhookToken) Configured() bool { return t.configured }
-
-// Rotate implements web.WebhookToken: a new token, stored for every replica.
-func (t *webhookToken) Rotate(ctx context.Context) (string, error) {
-	if t.configured {
-		return "", errors.New("the webhook token is set by WEBHOOK_TOKEN")
-	}
-	fresh, err := GenerateToken()
-	if err != nil {
-		return "", err
-	}
-	if err := t.store.PutSetting(ctx, WebhookTokenSetting, fresh); err != nil {
-		return "", fmt.Errorf("cannot store the new webhook token: %w", err)
-	}
-	t.set(fresh)
-	return fresh, nil
-}
-
-// reload reads the stored token, so that a rotation on another replica reaches this one.
-func (t *webhookToken) reload(ctx context.Context) error {
-	if t.configured {
-		return nil
-	}
-	v, err := t.store.Setting(ctx, WebhookTokenSetting)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	if v != t.Token() {
-		t.set(v)
-	}
-	return nil
-}
 
 // mountUI adds the web UI's routes. The templates are embedded, so failing to parse them is
 // a bug in this build, not a condition to handle.

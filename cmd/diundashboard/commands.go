@@ -24,6 +24,7 @@ var stdin io.Reader = os.Stdin
 // commandFlags are the flags that only one command takes.
 type commandFlags struct {
 	DryRun   bool   // prune
+	Rotate   bool   // token
 	Force    bool   // copy, import
 	From, To string // copy
 }
@@ -37,6 +38,8 @@ func (f *commandFlags) register(fs *flag.FlagSet, name string) {
 		fs.StringVar(&f.From, "from", "", "copy: the database to read (default DATABASE_URL)")
 		fs.StringVar(&f.To, "to", "", "copy: the database to write, migrated first; it must be empty unless --force")
 		fs.BoolVar(&f.Force, "force", false, "copy: delete every row of the target first")
+	case "token":
+		fs.BoolVar(&f.Rotate, "rotate", false, "token: make a new stored webhook token and print it (Diun must then be given it)")
 	case "import":
 		fs.BoolVar(&f.Force, "force", false, "import: delete every row of DATABASE_URL first")
 	}

@@ -156,10 +156,14 @@ Usage:
 Commands:
   serve        serve the webhook, the API and the UI (the default)
   migrate      apply database migrations and exit
-  token        print the webhook token Diun must send
+  token        print the webhook token Diun must send, while it is still kept
+               (--rotate: make a new one and print it)
   hash-password  print the argon2id hash of a password (prompted, or one line of stdin)
                for AUTH_PASSWORD_HASH
   healthcheck  exit 0 when the server at LISTEN_ADDR answers /healthz
+  reset-password  replace the generated admin password with a new one, printed once,
+               and sign everybody out (running servers use it within 30 s)
+  sessions revoke-all  sign everybody out everywhere
   prune        delete events older than EVENT_RETENTION now (--dry-run: only count them)
   export       write every row of the database to stdout as JSON Lines (a backup)
   import       read what export wrote from stdin into an empty database (--force: replace)

@@ -51,6 +51,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		args = []string{"--help"}
 		cmd = "serve"
 	}
+	// `sessions revoke-all`: the subcommand is not a flag.
+	var sub string
+	if cmd == "sessions" {
+		if len(args) == 0 || args[0] == "" || args[0][0] == '-' {
+			fmt.Fprintln(stderr, "diundashboard: usage: diundashboard sessions revoke-all")
+			return 2
+		}
+		sub, args = args[0], args[1:]
+	}
 	cfg, err := parseConfig("diundashboard "+cmd, args, getenv, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
@@ -69,6 +78,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = printToken(ctx, cfg, stdout)
 	case "healthcheck":
 		err = healthcheck(ctx, cfg)
+	case "reset-password":
+		err = resetPassword(ctx, cfg, log, stdout)
+	case "sessions":
+		err = sessionsCommand(ctx, cfg, sub, log, stdout)
 	case "prune":
 		err = prune(ctx, cfg, log, stdout)
 	case "copy":
@@ -110,11 +123,25 @@ func printToken(ctx context.Context, cfg config, stdout io.Writer) error {
 		return err
 	}
 	defer st.Close()
-	token, _, err := server.EnsureWebhookToken(ctx, st, cfg.WebhookToken)
+	if cfg.cmd.Rotate {
+		if cfg.WebhookToken != "" {
+			return errors.New("WEBHOOK_TOKEN sets the webhook token: change it there (and in Diun's configuration), then restart")
+		}
+		secret, err := server.RotateWebhookToken(ctx, st)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, secret.Token)
+		return nil
+	}
+	secret, _, err := server.EnsureWebhookToken(ctx, st, cfg.WebhookToken)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(stdout, token)
+	if secret.Token == "" {
+		return errors.New("the webhook token is kept only as a hash since Diun first sent it, so it cannot be shown again; `diundashboard token --rotate` (or \"Make a new token\" on the Connect page) makes a new one, which Diun must then be given")
+	}
+	fmt.Fprintln(stdout, secret.Token)
 	return nil
 }
 
@@ -127,12 +154,12 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stderr io.Writer) 
 		return err
 	}
 	defer st.Close()
-	token, created, err := server.EnsureWebhookToken(ctx, st, cfg.WebhookToken)
+	webhookSecret, created, err := server.EnsureWebhookToken(ctx, st, cfg.WebhookToken)
 	if err != nil {
 		return err
 	}
 	if created {
-		announceToken(log, stderr, cfg.ListenAddr, token)
+		announceToken(log, stderr, cfg.ListenAddr, webhookSecret.Token)
 	}
 
 	// METRICS_TOKEN goes to the server, which lets API tokens and signed-in people in beside it.
@@ -141,7 +168,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
-	srv := server.New(st, server.Options{WebhookToken: token, Logger: log, Version: version, Metrics: m,
+	srv := server.New(st, server.Options{WebhookToken: webhookSecret.Token, WebhookTokenHash: webhookSecret.Hash, Logger: log, Version: version, Metrics: m,
 		WebhookTokenConfigured: cfg.WebhookToken != "", Auth: authn, BaseURL: cfg.BaseURL,
 		AllowedHosts: cfg.allowedHosts, MetricsToken: cfg.MetricsToken})
 	logHostCheck(log, cfg, authn.Mode(), srv.AllowedHostNames())
@@ -204,7 +231,7 @@ or set these environment variables on Diun:
 
   DIUN_NOTIF_WEBHOOK_ENDPOINT=%s
   DIUN_NOTIF_WEBHOOK_METHOD=POST
-  DIUN_NOTIF_WEBHOOK_HEADERS_AUTHORIZATION="Bearer %s"
+  DIUN_NOTIF_WEBHOOK_HEADERS_AUTHORIZATION=Bearer %s
 
 `, endpoint, token, endpoint, token)
 }

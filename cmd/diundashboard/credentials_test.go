@@ -1,0 +1,143 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"diundashboard/server"
+	"diundashboard/server/auth"
+	"diundashboard/server/store"
+)
+
+var resetLine = regexp.MustCompile(`Sign in as admin with the new password: (\S+)\n`)
+
+// runCommand runs one diundashboard command with env and returns its exit code and output.
+func runCommand(t *testing.T, env map[string]string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code = run(context.Background(), args, func(k string) string { return env[k] }, &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func addSession(t *testing.T, st store.Store, id string) {
+	t.Helper()
+	now := time.Now()
+	if err := st.CreateSession(context.Background(), store.Session{IDHash: auth.Hash(id), Username: "admin", Credential: "x",
+		CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestResetPassword(t *testing.T) {
+	url := "sqlite:" + filepath.Join(t.TempDir(), "dd.db")
+	env := map[string]string{"DATABASE_URL": url}
+	code, errOut := serveOnce(t, env)
+	if code != 0 {
+		t.Fatalf("first start: exit %d\n%s", code, errOut)
+	}
+	first := passwordLine.FindStringSubmatch(errOut)
+	if first == nil || !strings.Contains(errOut, "reset-password") {
+		t.Fatalf("the first start does not show the password and how to reset it:\n%s", errOut)
+	}
+	st := openSettings(t, url)
+	addSession(t, st, "before-reset")
+
+	code, stdout, stderr := runCommand(t, env, "reset-password")
+	if code != 0 {
+		t.Fatalf("reset-password: exit %d\n%s", code, stderr)
+	}
+	m := resetLine.FindStringSubmatch(stdout)
+	if m == nil || len(m[1]) != 20 || m[1] == first[1] {
+		t.Fatalf("reset-password printed %q; want one new 20-character password", stdout)
+	}
+	if strings.Contains(stderr, m[1]) {
+		t.Error("the new password went to the log")
+	}
+	hash, err := st.Setting(context.Background(), generatedPasswordSetting)
+	if err != nil || !auth.VerifyPassword(hash, m[1]) || auth.VerifyPassword(hash, first[1]) {
+		t.Errorf("after the reset the stored hash does not take the new password only (%v)", err)
+	}
+	if _, err := st.GetSession(context.Background(), auth.Hash("before-reset")); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("a session survived the reset: %v", err)
+	}
+
+	// Nothing to reset where the password is not generated here.
+	for name, extra := range map[string]map[string]string{
+		"configured hash": {"AUTH_USERNAME": "me", "AUTH_PASSWORD_HASH": hash},
+		"proxy":           {"AUTH_MODE": "proxy", "TRUSTED_PROXIES": "10.0.0.1"},
+		"none":            {"AUTH_MODE": "none"},
+	} {
+		e := map[string]string{"DATABASE_URL": url}
+		for k, v := range extra {
+			e[k] = v
+		}
+		code, stdout, stderr := runCommand(t, e, "reset-password")
+		if code == 0 || stdout != "" || !strings.Contains(stderr, "password") {
+			t.Errorf("%s: reset-password exit %d, stdout %q, stderr %q; want a refusal that says why", name, code, stdout, stderr)
+		}
+		if strings.Contains(stderr, hash) {
+			t.Errorf("%s: the hash was echoed", name)
+		}
+	}
+}
+
+func TestSessionsRevokeAll(t *testing.T) {
+	url := "sqlite:" + filepath.Join(t.TempDir(), "dd.db")
+	env := map[string]string{"DATABASE_URL": url}
+	st := openSettings(t, url)
+	addSession(t, st, "one")
+	addSession(t, st, "two")
+	code, stdout, stderr := runCommand(t, env, "sessions", "revoke-all")
+	if code != 0 || !strings.Contains(stdout, "Ended 2 sessions") {
+		t.Fatalf("sessions revoke-all: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	for _, id := range []string{"one", "two"} {
+		if _, err := st.GetSession(context.Background(), auth.Hash(id)); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("session %s survived: %v", id, err)
+		}
+	}
+	for _, args := range [][]string{{"sessions"}, {"sessions", "list"}, {"sessions", "--help"}} {
+		if code, _, stderr := runCommand(t, env, args...); code == 0 || !strings.Contains(stderr, "revoke-all") {
+			t.Errorf("%q: exit %d, stderr %q; want a usage error naming revoke-all", args, code, stderr)
+		}
+	}
+}
+
+// `token` prints the stored webhook token while it is kept; once Diun has presented it only
+// its hash is, and `token --rotate` makes a new one.
+func TestTokenCommandWithHashedToken(t *testing.T) {
+	url := "sqlite:" + filepath.Join(t.TempDir(), "dd.db")
+	env := map[string]string{"DATABASE_URL": url}
+	code, first, stderr := runCommand(t, env, "token")
+	first = strings.TrimSpace(first)
+	if code != 0 || len(first) < 40 {
+		t.Fatalf("token: exit %d, %q, %s", code, first, stderr)
+	}
+	st := openSettings(t, url)
+	// What the server does once Diun has sent the token.
+	if err := st.PutSetting(context.Background(), server.WebhookTokenSetting, ""); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runCommand(t, env, "token")
+	if code == 0 || stdout != "" || !strings.Contains(stderr, "--rotate") {
+		t.Errorf("token of a hashed token: exit %d, stdout %q, stderr %q; want a refusal that names --rotate", code, stdout, stderr)
+	}
+	code, stdout, stderr = runCommand(t, env, "token", "--rotate")
+	fresh := strings.TrimSpace(stdout)
+	if code != 0 || len(fresh) < 40 || fresh == first {
+		t.Fatalf("token --rotate: exit %d, %q, %s", code, stdout, stderr)
+	}
+	if got, err := st.Setting(context.Background(), server.WebhookTokenHashSetting); err != nil || got != auth.Hash(fresh) {
+		t.Errorf("after --rotate the stored hash is %q (%v); want the new token's", got, err)
+	}
+	env["WEBHOOK_TOKEN"] = "configured-token-0123456789abcdef"
+	if code, _, stderr := runCommand(t, env, "token", "--rotate"); code == 0 || !strings.Contains(stderr, "WEBHOOK_TOKEN") {
+		t.Errorf("token --rotate with WEBHOOK_TOKEN: exit %d, %s; want a refusal naming WEBHOOK_TOKEN", code, stderr)
+	}
+}

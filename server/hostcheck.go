@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"diundashboard/internal/textutil"
-	"diundashboard/server/auth"
 )
 
 // DNS rebinding: a web page on a name its author controls (evil.example) can make that name
@@ -149,7 +148,7 @@ func (s *Server) AllowedHostNames() []string { return s.hosts.describe() }
 // page has none), or it is the webhook (Diun's token is its only credential) or a health check.
 func (s *Server) checkHost(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if s.hosts.allows(r.Host) || s.tokenOnly(r) {
+		if s.hosts.allows(r.Host) || s.auth.ByTokenOnly(r) {
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -169,20 +168,6 @@ func (s *Server) checkHost(next http.Handler) http.Handler {
 		w.WriteHeader(http.StatusMisdirectedRequest)
 		fmt.Fprintf(w, "421 Misdirected Request\n\n"+why+"\n", host)
 	})
-}
-
-// tokenOnly tells whether Identify will judge r by its bearer token alone, with no session,
-// proxy header or AUTH_MODE=none: then a request that adds a made-up token to skip the host
-// check gains nothing but a 401. It mirrors Identify: a Bearer header counts, except one that
-// a trusted proxy passes on in proxy mode with its user header and that is not an API token
-// (oauth2-proxy's id_token), for which Identify believes the user header instead.
-func (s *Server) tokenOnly(r *http.Request) bool {
-	tok, ok := bearer(r)
-	if !ok {
-		return false
-	}
-	proxyUser := s.auth.Mode() == auth.ModeProxy && s.auth.TrustsProxy(r) && strings.TrimSpace(r.Header.Get(s.auth.ProxyHeader())) != ""
-	return !proxyUser || strings.HasPrefix(tok, auth.APITokenPrefix)
 }
 
 // wantsJSONError tells API clients and the UI's fetch calls, which read JSON errors, from

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"strings"
 	"time"
 
 	"diundashboard/server/auth"
@@ -43,7 +42,7 @@ func (s *Server) guardMetrics(next http.Handler) http.Handler {
 			http.Error(w, tooManyFailures(w, d, "token"), http.StatusTooManyRequests)
 			return
 		}
-		if tok, ok := bearer(r); ok && metricsToken.matches(tok) {
+		if tok, ok := auth.BearerToken(r); ok && metricsToken.matches(tok) {
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -61,15 +60,6 @@ func (s *Server) guardMetrics(next http.Handler) http.Handler {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="diundashboard metrics"`)
 		http.Error(w, "missing or wrong credentials: GET /metrics needs Authorization: Bearer with METRICS_TOKEN or an API token, or a signed-in session; metrics are open to anyone only with AUTH_MODE=none and no METRICS_TOKEN (set METRICS_TOKEN for Prometheus)", http.StatusUnauthorized)
 	})
-}
-
-// bearer reads "Authorization: Bearer <token>"; ok is false without a Bearer header.
-func bearer(r *http.Request) (tok string, ok bool) {
-	scheme, tok, ok := strings.Cut(r.Header.Get("Authorization"), " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") {
-		return "", false
-	}
-	return strings.TrimSpace(tok), true
 }
 
 // routePattern is the mux pattern that serves r, such as "GET /api/v1/images/{id}", or "" for

@@ -7,7 +7,8 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"net/http"
-	"strings"
+
+	"diundashboard/server/auth"
 )
 
 // tokenChecker compares a presented token with the expected one in constant time: both are
@@ -45,12 +46,9 @@ func (c tokenChecker) matches(presented string) bool {
 // presentedToken reads "Authorization: Bearer <token>" or, for Diun set-ups that configure no
 // headers, the "token" query parameter.
 func presentedToken(r *http.Request) string {
-	if h := r.Header.Get("Authorization"); h != "" {
-		scheme, tok, ok := strings.Cut(h, " ")
-		if ok && strings.EqualFold(scheme, "Bearer") {
-			return strings.TrimSpace(tok)
-		}
-		return ""
+	if r.Header.Get("Authorization") != "" {
+		tok, _ := auth.BearerToken(r)
+		return tok
 	}
 	return r.URL.Query().Get("token")
 }

@@ -269,7 +269,8 @@ func (a *Authenticator) ProxyHeader() string { return a.cfg.ProxyHeader }
 // anyone in ModeNone. ok is false for an anonymous request; err is ErrBadToken for a wrong
 // bearer token, or a store failure.
 func (a *Authenticator) Identify(r *http.Request) (p Principal, ok bool, err error) {
-	if tok, present := bearerToken(r); present && !a.ignoresBearer(r, tok) {
+	if a.ByTokenOnly(r) {
+		tok, _ := BearerToken(r)
 		return a.identifyToken(r.Context(), tok)
 	}
 	switch a.cfg.Mode {
@@ -288,11 +289,18 @@ func (a *Authenticator) Identify(r *http.Request) (p Principal, ok bool, err err
 	return a.identifySession(r)
 }
 
-// Identify treats a bearer token as an API token, except for one that a trusted proxy in
-// ModeProxy passes on and that is not one of ours: oauth2-proxy sends the user's
-// "Authorization: Bearer <id_token>" along with the user header.
-func (a *Authenticator) ignoresBearer(r *http.Request, tok string) bool {
-	return a.cfg.Mode == ModeProxy && !strings.HasPrefix(tok, APITokenPrefix) && a.fromTrustedProxy(r)
+// ByTokenOnly tells whether Identify judges r by its bearer token alone, with no session,
+// proxy header or ModeNone: so it does for every "Authorization: Bearer", except one that a
+// trusted proxy in ModeProxy passes on with its user header and that is not one of ours
+// (oauth2-proxy sends the user's "Authorization: Bearer <id_token>" along with the header). A request judged by
+// its token alone carries no ambient authority, so the Host check may let it through.
+func (a *Authenticator) ByTokenOnly(r *http.Request) bool {
+	tok, present := BearerToken(r)
+	if !present {
+		return false
+	}
+	proxyUser := a.cfg.Mode == ModeProxy && a.fromTrustedProxy(r) && strings.TrimSpace(r.Header.Get(a.cfg.ProxyHeader)) != ""
+	return !proxyUser || strings.HasPrefix(tok, APITokenPrefix)
 }
 
 // APITokenPrefix starts every API token, so that a token is recognised in logs and scanners.
@@ -610,10 +618,10 @@ func subtleEqual(a, b string) bool {
 	return subtle.ConstantTimeCompare(ha[:], hb[:]) == 1
 }
 
-// bearerToken reads "Authorization: Bearer <token>"; present is true whenever a Bearer
+// BearerToken reads "Authorization: Bearer <token>"; present is true whenever a Bearer
 // header is sent, so that an empty one is refused rather than ignored. Other schemes (Basic
 // from a proxy in front) are left alone.
-func bearerToken(r *http.Request) (tok string, present bool) {
+func BearerToken(r *http.Request) (tok string, present bool) {
 	scheme, tok, ok := strings.Cut(r.Header.Get("Authorization"), " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") {
 		return "", false

@@ -7,12 +7,9 @@ package metrics
 
 import (
 	"context"
-	"crypto/sha256"
-	"crypto/subtle"
 	"net/http"
 	"runtime"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -35,11 +32,12 @@ const (
 	WebhookTooLarge      = "too_large"     // 413
 	WebhookUnprocessable = "unprocessable" // 422
 	WebhookUnavailable   = "unavailable"   // 503, the database failed
+	WebhookThrottled     = "throttled"     // 429, a client that kept sending wrong tokens
 	WebhookOther         = "other"         // any other status
 )
 
 // WebhookResults lists every result label, each exported from the start at 0.
-var WebhookResults = []string{WebhookStored, WebhookCheck, WebhookUnauthorized, WebhookBadRequest, WebhookTooLarge, WebhookUnprocessable, WebhookUnavailable, WebhookOther}
+var WebhookResults = []string{WebhookStored, WebhookCheck, WebhookUnauthorized, WebhookBadRequest, WebhookTooLarge, WebhookUnprocessable, WebhookUnavailable, WebhookThrottled, WebhookOther}
 
 // WebhookResult names the result of a webhook request that was answered with status; check
 // tells whether a stored notification was Diun's test notification.
@@ -60,6 +58,8 @@ func WebhookResult(status int, check bool) string {
 		return WebhookUnprocessable
 	case http.StatusServiceUnavailable:
 		return WebhookUnavailable
+	case http.StatusTooManyRequests:
+		return WebhookThrottled
 	}
 	return WebhookOther
 }
@@ -73,8 +73,6 @@ type Summarizer interface {
 type Options struct {
 	// Version goes into diundashboard_build_info.
 	Version string
-	// Token, when set, is required as Authorization: Bearer on /metrics.
-	Token string
 	// SummaryTTL is how long one read of Store.Summary serves scrapes; 10 s when zero.
 	SummaryTTL time.Duration
 	// SummaryTimeout bounds that read; 5 s when zero.
@@ -97,11 +95,10 @@ func New(st Summarizer, opts Options) *Metrics {
 		opts.Version = "dev"
 	}
 	m := &Metrics{
-		reg:   prometheus.NewRegistry(),
-		token: opts.Token,
+		reg: prometheus.NewRegistry(),
 		webhook: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: Namespace, Name: "webhook_requests_total",
-			Help: "Webhook requests by result: stored, check (Diun's test notification), unauthorized, bad_request, too_large, unprocessable, unavailable (the database failed; Diun does not resend), other.",
+			Help: "Webhook requests by result: stored, check (Diun's test notification), unauthorized, bad_request, too_large, unprocessable, unavailable (the database failed; Diun does not resend), throttled (a client that kept sending wrong tokens), other.",
 		}, []string{"result"}),
 		httpDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Namespace: Namespace, Name: "http_request_duration_seconds",
@@ -143,25 +140,10 @@ func New(st Summarizer, opts Options) *Metrics {
 // Registry is where the metrics are registered; more collectors may be added to it.
 func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
 
-// Handler serves the registry in the Prometheus text format, behind the bearer token when
-// one is set.
+// Handler serves the registry in the Prometheus text format. Who may read it is the server's
+// decision (see server/metrics.go).
 func (m *Metrics) Handler() http.Handler {
-	h := promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg, ErrorHandling: promhttp.ContinueOnError})
-	if m.token == "" {
-		return h
-	}
-	// Both sides are hashed first, so that neither the token nor its length shows in timing.
-	want := sha256.Sum256([]byte(m.token))
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		sum := sha256.Sum256([]byte(strings.TrimSpace(got)))
-		if !ok || subtle.ConstantTimeCompare(sum[:], want[:]) != 1 {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="diundashboard metrics"`)
-			http.Error(w, "missing or wrong metrics token: send Authorization: Bearer <METRICS_TOKEN>", http.StatusUnauthorized)
-			return
-		}
-		h.ServeHTTP(w, r)
-	})
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg, ErrorHandling: promhttp.ContinueOnError})
 }
 
 // ObserveHTTP records one request's duration under its route pattern.

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"time"
 
+	"diundashboard/internal/textutil"
 	"diundashboard/server/store"
 )
 
@@ -44,7 +45,7 @@ func (s *Server) storeError(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.Is(err, store.ErrInvalid):
 		writeError(w, http.StatusUnprocessableEntity, "%s", err)
 	default:
-		s.log.ErrorContext(r.Context(), "database error", "method", r.Method, "path", r.URL.Path, "err", err)
+		s.log.ErrorContext(r.Context(), "database error", "method", shownMethod(r), "path", shownPath(r), "err", err)
 		w.Header().Set("Retry-After", "5")
 		writeError(w, http.StatusServiceUnavailable, "the database is unavailable; try again shortly")
 	}
@@ -62,5 +63,11 @@ func timeJSON(t *time.Time) *string {
 // logAttrsFor keeps log lines about a request short and free of secrets (no query string:
 // it may carry ?token=).
 func logAttrsFor(r *http.Request) []any {
-	return []any{slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("remote", r.RemoteAddr)}
+	return []any{slog.String("method", shownMethod(r)), slog.String("path", shownPath(r)), slog.String("remote", r.RemoteAddr)}
 }
+
+// shownPath and shownMethod are the request's path and method as logged or echoed: capped, so
+// that a client cannot make one log line or error body as long as its request line (up to
+// MaxHeaderBytes).
+func shownPath(r *http.Request) string   { return textutil.Truncate(r.URL.Path, 256) }
+func shownMethod(r *http.Request) string { return textutil.Truncate(r.Method, 16) }

@@ -141,10 +141,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	h.ServeHTTP(probe, r)
 	if probe.status == http.StatusMethodNotAllowed {
 		w.Header().Set("Allow", probe.header.Get("Allow"))
-		writeError(w, http.StatusMethodNotAllowed, "method %s is not allowed on %s; allowed: %s", r.Method, r.URL.Path, probe.header.Get("Allow"))
+		writeError(w, http.StatusMethodNotAllowed, "method %s is not allowed on %s; allowed: %s", shownMethod(r), shownPath(r), probe.header.Get("Allow"))
 		return
 	}
-	writeError(w, http.StatusNotFound, "no such endpoint: %s %s", r.Method, r.URL.Path)
+	writeError(w, http.StatusNotFound, "no such endpoint: %s %s", shownMethod(r), shownPath(r))
 }
 
 // statusProbe records what status a handler chose and discards its body.

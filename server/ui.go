@@ -45,7 +45,7 @@ func (s *Server) requireAuth(next http.HandlerFunc) http.HandlerFunc {
 		}
 		if want := scopeFor(r); !p.Allows(want) {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="diundashboard", error="insufficient_scope", scope="`+string(want)+`"`)
-			writeError(w, http.StatusForbidden, "this API token has the scope %s; %s %s needs %s: make a token with the scope write on the Connect page", p.Scope, r.Method, r.URL.Path, want)
+			writeError(w, http.StatusForbidden, "this API token has the scope %s; %s %s needs %s: make a token with the scope write on the Connect page", p.Scope, shownMethod(r), shownPath(r), want)
 			return
 		}
 		next(w, r.WithContext(auth.WithPrincipal(r.Context(), p)))

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 
+	"diundashboard/internal/textutil"
 	"diundashboard/server/auth"
 )
 
@@ -97,7 +98,7 @@ func (h *Handler) renderStatus(w http.ResponseWriter, r *http.Request, status in
 }
 
 func (h *Handler) serverError(w http.ResponseWriter, r *http.Request, err error) {
-	h.log.ErrorContext(r.Context(), "ui error", "method", r.Method, "path", r.URL.Path, "err", err)
+	h.log.ErrorContext(r.Context(), "ui error", "method", textutil.Truncate(r.Method, 16), "path", textutil.Truncate(r.URL.Path, 256), "err", err)
 	w.Header().Set("Retry-After", "5")
 	msg := "The database did not answer in time, or something went wrong on the server. Try again in a moment; the server log has details."
 	if wantsJSON(r) {

@@ -26,32 +26,27 @@ const maxStreams = 16
 // so that the tests can shorten it.
 var streamWriteTimeout = 10 * time.Second
 
-// openStreams counts the open streams of each principal of each Handler. It lives here, not
-// in Handler, so that the cap stays beside the only handler that needs it.
-var openStreams = streamCounter{n: map[streamKey]int{}}
-
-type streamKey struct {
-	h   *Handler
-	who string
-}
-
+// streamCounter counts the open streams of each principal (Handler.streams).
 type streamCounter struct {
 	mu sync.Mutex
-	n  map[streamKey]int
+	n  map[string]int
 }
 
 // acquire takes a stream for k, or reports false when k already holds maxStreams.
-func (c *streamCounter) acquire(k streamKey) bool {
+func (c *streamCounter) acquire(k string) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.n[k] >= maxStreams {
 		return false
 	}
+	if c.n == nil {
+		c.n = map[string]int{}
+	}
 	c.n[k]++
 	return true
 }
 
-func (c *streamCounter) release(k streamKey) {
+func (c *streamCounter) release(k string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.n[k] <= 1 {
@@ -73,14 +68,14 @@ func (h *Handler) streamOwner(r *http.Request) string {
 
 // events streams live.Events to the browser as Server-Sent Events.
 func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
-	key := streamKey{h: h, who: h.streamOwner(r)}
-	if !openStreams.acquire(key) {
+	key := h.streamOwner(r)
+	if !h.streams.acquire(key) {
 		// EventSource gives up on a non-200 answer; the page still works, refreshed by hand.
 		w.Header().Set("Retry-After", strconv.Itoa(int(heartbeat/time.Second)))
 		writeJSON(w, http.StatusTooManyRequests, map[string]string{"error": fmt.Sprintf("too many live-update streams open (at most %d per user): close some tabs of the dashboard", maxStreams)})
 		return
 	}
-	defer openStreams.release(key)
+	defer h.streams.release(key)
 
 	rc := http.NewResponseController(w)
 	deadlines := true

@@ -72,6 +72,8 @@ type Handler struct {
 	// assets maps a static file name to its content, gzipped copy and version hash.
 	assets map[string]*asset
 	now    func() time.Time
+	// streams counts the live-update streams open per principal (see events.go).
+	streams streamCounter
 }
 
 // New parses the templates and loads the assets.

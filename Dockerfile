@@ -15,9 +15,10 @@ RUN go mod download
 COPY . .
 ARG VERSION=dev
 RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" -o /out/diundashboard ./cmd/diundashboard
-# The volume's mount point, owned by the distroless nonroot user (65532), so that a fresh
-# named volume is writable by the server.
-RUN mkdir -p /out/data
+# The volume's mount point, owned by the distroless nonroot user (65532) and closed to others
+# (the database holds sessions and token hashes), so that a fresh named volume is writable by
+# the server and the server does not warn about it.
+RUN mkdir -p -m 0700 /out/data
 
 FROM gcr.io/distroless/static-debian12:nonroot
 ARG VERSION=dev

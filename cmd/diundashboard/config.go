@@ -91,7 +91,7 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 		return c, err
 	}
 	if fs.NArg() > 0 {
-		return c, fmt.Errorf("unexpected argument %q; see --help", fs.Arg(0))
+		return c, fmt.Errorf("unexpected argument %q; see --help", store.MaskSecrets(fs.Arg(0)))
 	}
 	if _, err := parseLevel(c.LogLevel); err != nil {
 		return c, err

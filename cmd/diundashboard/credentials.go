@@ -9,6 +9,7 @@ import (
 
 	"diundashboard/server"
 	"diundashboard/server/auth"
+	"diundashboard/server/store"
 )
 
 // resetPassword replaces the generated admin password with a new one, printed this once on
@@ -51,7 +52,7 @@ func resetPassword(ctx context.Context, cfg config, log *slog.Logger, stdout io.
 // sessionsCommand runs `diundashboard sessions SUBCOMMAND`; revoke-all signs everybody out.
 func sessionsCommand(ctx context.Context, cfg config, sub string, log *slog.Logger, stdout io.Writer) error {
 	if sub != "revoke-all" {
-		return fmt.Errorf("unknown sessions command %q: the one there is, is `diundashboard sessions revoke-all`", sub)
+		return fmt.Errorf("unknown sessions command %q: the one there is, is `diundashboard sessions revoke-all`", store.MaskSecrets(sub))
 	}
 	st, err := openStore(ctx, cfg)
 	if err != nil {

@@ -91,7 +91,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "import":
 		err = importDatabase(ctx, cfg, log, stdin, stdout, stderr)
 	default:
-		fmt.Fprintf(stderr, "diundashboard: unknown command %q; see --help\n", cmd)
+		fmt.Fprintf(stderr, "diundashboard: unknown command %q; see --help\n", store.MaskSecrets(cmd))
 		return 2
 	}
 	if err != nil {
@@ -154,6 +154,9 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stderr io.Writer) 
 		return err
 	}
 	defer st.Close()
+	for _, w := range store.Warnings(st) {
+		log.Warn(w)
+	}
 	webhookSecret, created, err := server.EnsureWebhookToken(ctx, st, cfg.WebhookToken)
 	if err != nil {
 		return err

@@ -88,7 +88,18 @@ func screenshotDir(t *testing.T) string {
 
 func screenshot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
-	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	saveScreenshot(t, ctx, name, chromedp.CaptureScreenshot())
+}
+
+// fullScreenshot saves the whole page, not only what the viewport shows.
+func fullScreenshot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	saveScreenshot(t, ctx, name, chromedp.FullScreenshot(100))
+}
+
+func saveScreenshot(t *testing.T, ctx context.Context, name string, capture chromedp.Action[[]byte]) {
+	t.Helper()
+	png, err := chromedp.Run(ctx, capture)
 	if err != nil {
 		t.Fatalf("screenshot %s: %v", name, err)
 	}
@@ -272,6 +283,8 @@ func TestBrowser(t *testing.T) {
 			t.Fatal(err)
 		}
 		screenshot(t, ctx, "overview-dark.png")
+		step(t, ctx, "connect", 10*time.Second, chromedp.Navigate(e.ts.URL+"/connect"), chromedp.WaitVisible(chromedp.CSS("main")))
+		fullScreenshot(t, ctx, "connect-dark.png")
 		if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{}); err != nil {
 			t.Fatal(err)
 		}
@@ -286,8 +299,11 @@ func TestBrowser(t *testing.T) {
 			if sw > cw {
 				t.Errorf("%s at 360 px: scrollWidth %d > clientWidth %d", path, sw, cw)
 			}
-			if path == "/" {
+			switch path {
+			case "/":
 				screenshot(t, ctx, "overview-mobile.png")
+			case "/connect":
+				fullScreenshot(t, ctx, "connect-mobile.png")
 			}
 		}
 	})

@@ -49,97 +49,12 @@ func (q *Queries) CountImages(ctx context.Context) ([]CountImagesRow, error) {
 	return items, nil
 }
 
-const deleteImage = `-- name: DeleteImage :execrows
-DELETE FROM images WHERE id = $1
-`
-
-func (q *Queries) DeleteImage(ctx context.Context, id int64) (int64, error) {
-	result, err := q.db.ExecContext(ctx, deleteImage, id)
-	if err != nil {
-		return 0, err
-	}
-	return result.RowsAffected()
-}
-
 const getImage = `-- name: GetImage :one
 SELECT id, hostname, image, digest, status, provider, hub_link, mime_type, platform, created, metadata, first_seen, last_seen, notifications, state, state_changed_at, snoozed_until FROM images WHERE id = $1
 `
 
 func (q *Queries) GetImage(ctx context.Context, id int64) (Image, error) {
 	row := q.db.QueryRowContext(ctx, getImage, id)
-	var i Image
-	err := row.Scan(
-		&i.ID,
-		&i.Hostname,
-		&i.Image,
-		&i.Digest,
-		&i.Status,
-		&i.Provider,
-		&i.HubLink,
-		&i.MimeType,
-		&i.Platform,
-		&i.Created,
-		&i.Metadata,
-		&i.FirstSeen,
-		&i.LastSeen,
-		&i.Notifications,
-		&i.State,
-		&i.StateChangedAt,
-		&i.SnoozedUntil,
-	)
-	return i, err
-}
-
-const setHostState = `-- name: SetHostState :execrows
-UPDATE images
-SET state = $1, snoozed_until = $2, state_changed_at = $3
-WHERE hostname = $4 AND state = $5
-`
-
-type SetHostStateParams struct {
-	State        string
-	SnoozedUntil *time.Time
-	ChangedAt    time.Time
-	Hostname     string
-	FromState    string
-}
-
-// Bulk triage of one host: moves every image of the host in from_state.
-func (q *Queries) SetHostState(ctx context.Context, arg SetHostStateParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, setHostState,
-		arg.State,
-		arg.SnoozedUntil,
-		arg.ChangedAt,
-		arg.Hostname,
-		arg.FromState,
-	)
-	if err != nil {
-		return 0, err
-	}
-	return result.RowsAffected()
-}
-
-const setImageState = `-- name: SetImageState :one
-UPDATE images
-SET state = $1, snoozed_until = $2, state_changed_at = $3
-WHERE id = $4
-RETURNING id, hostname, image, digest, status, provider, hub_link, mime_type, platform, created, metadata, first_seen, last_seen, notifications, state, state_changed_at, snoozed_until
-`
-
-type SetImageStateParams struct {
-	State        string
-	SnoozedUntil *time.Time
-	ChangedAt    time.Time
-	ID           int64
-}
-
-func (q *Queries) SetImageState(ctx context.Context, arg SetImageStateParams) (Image, error) {
-	row := q.db.QueryRowContext(ctx, setImageState,
-		arg.State,
-		arg.SnoozedUntil,
-		arg.ChangedAt,
-		arg.ID,
-	)
 	var i Image
 	err := row.Scan(
 		&i.ID,
@@ -226,19 +141,4 @@ func (q *Queries) UpsertImage(ctx context.Context, arg UpsertImageParams) (Upser
 	var i UpsertImageRow
 	err := row.Scan(&i.ID, &i.State)
 	return i, err
-}
-
-const wakeSnoozed = `-- name: WakeSnoozed :execrows
-UPDATE images
-SET state = 'open', snoozed_until = NULL, state_changed_at = $1
-WHERE state = 'snoozed' AND snoozed_until <= $1
-`
-
-// Snoozed images whose time has come are open again.
-func (q *Queries) WakeSnoozed(ctx context.Context, now time.Time) (int64, error) {
-	result, err := q.db.ExecContext(ctx, wakeSnoozed, now)
-	if err != nil {
-		return 0, err
-	}
-	return result.RowsAffected()
 }

@@ -78,6 +78,18 @@ type Setting struct {
 	UpdatedAt time.Time
 }
 
+type StateChange struct {
+	ID        int64
+	ImageID   int64
+	ChangedAt time.Time
+	Actor     string
+	Digest    string
+	FromState string
+	FromUntil *time.Time
+	ToState   string
+	ToUntil   *time.Time
+}
+
 type Tag struct {
 	ID        int64
 	Name      string

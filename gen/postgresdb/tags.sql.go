@@ -10,24 +10,6 @@ import (
 	"time"
 )
 
-const attachTag = `-- name: AttachTag :execrows
-INSERT INTO image_tags (image_id, tag_id) VALUES ($1, $2)
-ON CONFLICT DO NOTHING
-`
-
-type AttachTagParams struct {
-	ImageID int64
-	TagID   int64
-}
-
-func (q *Queries) AttachTag(ctx context.Context, arg AttachTagParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, attachTag, arg.ImageID, arg.TagID)
-	if err != nil {
-		return 0, err
-	}
-	return result.RowsAffected()
-}
-
 const createTag = `-- name: CreateTag :one
 INSERT INTO tags (name, created_at) VALUES ($1, $2) RETURNING id, name, created_at
 `
@@ -50,23 +32,6 @@ DELETE FROM tags WHERE id = $1
 
 func (q *Queries) DeleteTag(ctx context.Context, id int64) (int64, error) {
 	result, err := q.db.ExecContext(ctx, deleteTag, id)
-	if err != nil {
-		return 0, err
-	}
-	return result.RowsAffected()
-}
-
-const detachTag = `-- name: DetachTag :execrows
-DELETE FROM image_tags WHERE image_id = $1 AND tag_id = $2
-`
-
-type DetachTagParams struct {
-	ImageID int64
-	TagID   int64
-}
-
-func (q *Queries) DetachTag(ctx context.Context, arg DetachTagParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, detachTag, arg.ImageID, arg.TagID)
 	if err != nil {
 		return 0, err
 	}

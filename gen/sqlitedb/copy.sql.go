@@ -260,6 +260,48 @@ func (q *Queries) ExportSettings(ctx context.Context, arg ExportSettingsParams) 
 	return items, nil
 }
 
+const exportStateChanges = `-- name: ExportStateChanges :many
+SELECT id, image_id, changed_at, actor, digest, from_state, from_until, to_state, to_until FROM state_changes WHERE id > ?1 ORDER BY id LIMIT ?2
+`
+
+type ExportStateChangesParams struct {
+	AfterID  int64
+	PageSize int64
+}
+
+func (q *Queries) ExportStateChanges(ctx context.Context, arg ExportStateChangesParams) ([]StateChange, error) {
+	rows, err := q.query(ctx, q.exportStateChangesStmt, exportStateChanges, arg.AfterID, arg.PageSize)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []StateChange
+	for rows.Next() {
+		var i StateChange
+		if err := rows.Scan(
+			&i.ID,
+			&i.ImageID,
+			&i.ChangedAt,
+			&i.Actor,
+			&i.Digest,
+			&i.FromState,
+			&i.FromUntil,
+			&i.ToState,
+			&i.ToUntil,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const exportTags = `-- name: ExportTags :many
 SELECT id, name, created_at FROM tags WHERE id > ?1 ORDER BY id LIMIT ?2
 `
@@ -474,6 +516,39 @@ type ImportSettingParams struct {
 
 func (q *Queries) ImportSetting(ctx context.Context, arg ImportSettingParams) error {
 	_, err := q.exec(ctx, q.importSettingStmt, importSetting, arg.Key, arg.Value, arg.UpdatedAt)
+	return err
+}
+
+const importStateChange = `-- name: ImportStateChange :exec
+INSERT INTO state_changes (id, image_id, changed_at, actor, digest, from_state, from_until, to_state, to_until)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6,
+        ?7, ?8, ?9)
+`
+
+type ImportStateChangeParams struct {
+	ID        int64
+	ImageID   int64
+	ChangedAt time.Time
+	Actor     string
+	Digest    string
+	FromState string
+	FromUntil *time.Time
+	ToState   string
+	ToUntil   *time.Time
+}
+
+func (q *Queries) ImportStateChange(ctx context.Context, arg ImportStateChangeParams) error {
+	_, err := q.exec(ctx, q.importStateChangeStmt, importStateChange,
+		arg.ID,
+		arg.ImageID,
+		arg.ChangedAt,
+		arg.Actor,
+		arg.Digest,
+		arg.FromState,
+		arg.FromUntil,
+		arg.ToState,
+		arg.ToUntil,
+	)
 	return err
 }
 

@@ -24,9 +24,6 @@ func New(db DBTX) *Queries {
 func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	q := Queries{db: db}
 	var err error
-	if q.attachTagStmt, err = db.PrepareContext(ctx, attachTag); err != nil {
-		return nil, fmt.Errorf("error preparing query AttachTag: %w", err)
-	}
 	if q.countEventsBeforeStmt, err = db.PrepareContext(ctx, countEventsBefore); err != nil {
 		return nil, fmt.Errorf("error preparing query CountEventsBefore: %w", err)
 	}
@@ -54,17 +51,14 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.deleteExpiredSessionsStmt, err = db.PrepareContext(ctx, deleteExpiredSessions); err != nil {
 		return nil, fmt.Errorf("error preparing query DeleteExpiredSessions: %w", err)
 	}
-	if q.deleteImageStmt, err = db.PrepareContext(ctx, deleteImage); err != nil {
-		return nil, fmt.Errorf("error preparing query DeleteImage: %w", err)
+	if q.deleteImagesStmt, err = db.PrepareContext(ctx, deleteImages); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteImages: %w", err)
 	}
 	if q.deleteSessionStmt, err = db.PrepareContext(ctx, deleteSession); err != nil {
 		return nil, fmt.Errorf("error preparing query DeleteSession: %w", err)
 	}
 	if q.deleteTagStmt, err = db.PrepareContext(ctx, deleteTag); err != nil {
 		return nil, fmt.Errorf("error preparing query DeleteTag: %w", err)
-	}
-	if q.detachTagStmt, err = db.PrepareContext(ctx, detachTag); err != nil {
-		return nil, fmt.Errorf("error preparing query DetachTag: %w", err)
 	}
 	if q.exportAPITokensStmt, err = db.PrepareContext(ctx, exportAPITokens); err != nil {
 		return nil, fmt.Errorf("error preparing query ExportAPITokens: %w", err)
@@ -84,6 +78,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.exportSettingsStmt, err = db.PrepareContext(ctx, exportSettings); err != nil {
 		return nil, fmt.Errorf("error preparing query ExportSettings: %w", err)
 	}
+	if q.exportStateChangesStmt, err = db.PrepareContext(ctx, exportStateChanges); err != nil {
+		return nil, fmt.Errorf("error preparing query ExportStateChanges: %w", err)
+	}
 	if q.exportTagsStmt, err = db.PrepareContext(ctx, exportTags); err != nil {
 		return nil, fmt.Errorf("error preparing query ExportTags: %w", err)
 	}
@@ -102,6 +99,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.getTagStmt, err = db.PrepareContext(ctx, getTag); err != nil {
 		return nil, fmt.Errorf("error preparing query GetTag: %w", err)
 	}
+	if q.imageIDsOfHostStmt, err = db.PrepareContext(ctx, imageIDsOfHost); err != nil {
+		return nil, fmt.Errorf("error preparing query ImageIDsOfHost: %w", err)
+	}
 	if q.importAPITokenStmt, err = db.PrepareContext(ctx, importAPIToken); err != nil {
 		return nil, fmt.Errorf("error preparing query ImportAPIToken: %w", err)
 	}
@@ -119,6 +119,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.importSettingStmt, err = db.PrepareContext(ctx, importSetting); err != nil {
 		return nil, fmt.Errorf("error preparing query ImportSetting: %w", err)
+	}
+	if q.importStateChangeStmt, err = db.PrepareContext(ctx, importStateChange); err != nil {
+		return nil, fmt.Errorf("error preparing query ImportStateChange: %w", err)
 	}
 	if q.importTagStmt, err = db.PrepareContext(ctx, importTag); err != nil {
 		return nil, fmt.Errorf("error preparing query ImportTag: %w", err)
@@ -168,6 +171,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.listImagesInStateByLastSeenStmt, err = db.PrepareContext(ctx, listImagesInStateByLastSeen); err != nil {
 		return nil, fmt.Errorf("error preparing query ListImagesInStateByLastSeen: %w", err)
 	}
+	if q.listStateChangesStmt, err = db.PrepareContext(ctx, listStateChanges); err != nil {
+		return nil, fmt.Errorf("error preparing query ListStateChanges: %w", err)
+	}
 	if q.listTagsStmt, err = db.PrepareContext(ctx, listTags); err != nil {
 		return nil, fmt.Errorf("error preparing query ListTags: %w", err)
 	}
@@ -177,14 +183,20 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.putSettingStmt, err = db.PrepareContext(ctx, putSetting); err != nil {
 		return nil, fmt.Errorf("error preparing query PutSetting: %w", err)
 	}
+	if q.recordStateChangesStmt, err = db.PrepareContext(ctx, recordStateChanges); err != nil {
+		return nil, fmt.Errorf("error preparing query RecordStateChanges: %w", err)
+	}
 	if q.renameTagStmt, err = db.PrepareContext(ctx, renameTag); err != nil {
 		return nil, fmt.Errorf("error preparing query RenameTag: %w", err)
 	}
-	if q.setHostStateStmt, err = db.PrepareContext(ctx, setHostState); err != nil {
-		return nil, fmt.Errorf("error preparing query SetHostState: %w", err)
+	if q.setImagesStateStmt, err = db.PrepareContext(ctx, setImagesState); err != nil {
+		return nil, fmt.Errorf("error preparing query SetImagesState: %w", err)
 	}
-	if q.setImageStateStmt, err = db.PrepareContext(ctx, setImageState); err != nil {
-		return nil, fmt.Errorf("error preparing query SetImageState: %w", err)
+	if q.snoozedDueStmt, err = db.PrepareContext(ctx, snoozedDue); err != nil {
+		return nil, fmt.Errorf("error preparing query SnoozedDue: %w", err)
+	}
+	if q.tagImagesStmt, err = db.PrepareContext(ctx, tagImages); err != nil {
+		return nil, fmt.Errorf("error preparing query TagImages: %w", err)
 	}
 	if q.touchAPITokenStmt, err = db.PrepareContext(ctx, touchAPIToken); err != nil {
 		return nil, fmt.Errorf("error preparing query TouchAPIToken: %w", err)
@@ -192,22 +204,17 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.touchSessionStmt, err = db.PrepareContext(ctx, touchSession); err != nil {
 		return nil, fmt.Errorf("error preparing query TouchSession: %w", err)
 	}
+	if q.untagImagesStmt, err = db.PrepareContext(ctx, untagImages); err != nil {
+		return nil, fmt.Errorf("error preparing query UntagImages: %w", err)
+	}
 	if q.upsertImageStmt, err = db.PrepareContext(ctx, upsertImage); err != nil {
 		return nil, fmt.Errorf("error preparing query UpsertImage: %w", err)
-	}
-	if q.wakeSnoozedStmt, err = db.PrepareContext(ctx, wakeSnoozed); err != nil {
-		return nil, fmt.Errorf("error preparing query WakeSnoozed: %w", err)
 	}
 	return &q, nil
 }
 
 func (q *Queries) Close() error {
 	var err error
-	if q.attachTagStmt != nil {
-		if cerr := q.attachTagStmt.Close(); cerr != nil {
-			err = fmt.Errorf("error closing attachTagStmt: %w", cerr)
-		}
-	}
 	if q.countEventsBeforeStmt != nil {
 		if cerr := q.countEventsBeforeStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing countEventsBeforeStmt: %w", cerr)
@@ -253,9 +260,9 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing deleteExpiredSessionsStmt: %w", cerr)
 		}
 	}
-	if q.deleteImageStmt != nil {
-		if cerr := q.deleteImageStmt.Close(); cerr != nil {
-			err = fmt.Errorf("error closing deleteImageStmt: %w", cerr)
+	if q.deleteImagesStmt != nil {
+		if cerr := q.deleteImagesStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteImagesStmt: %w", cerr)
 		}
 	}
 	if q.deleteSessionStmt != nil {
@@ -266,11 +273,6 @@ func (q *Queries) Close() error {
 	if q.deleteTagStmt != nil {
 		if cerr := q.deleteTagStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing deleteTagStmt: %w", cerr)
-		}
-	}
-	if q.detachTagStmt != nil {
-		if cerr := q.detachTagStmt.Close(); cerr != nil {
-			err = fmt.Errorf("error closing detachTagStmt: %w", cerr)
 		}
 	}
 	if q.exportAPITokensStmt != nil {
@@ -303,6 +305,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing exportSettingsStmt: %w", cerr)
 		}
 	}
+	if q.exportStateChangesStmt != nil {
+		if cerr := q.exportStateChangesStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing exportStateChangesStmt: %w", cerr)
+		}
+	}
 	if q.exportTagsStmt != nil {
 		if cerr := q.exportTagsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing exportTagsStmt: %w", cerr)
@@ -333,6 +340,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing getTagStmt: %w", cerr)
 		}
 	}
+	if q.imageIDsOfHostStmt != nil {
+		if cerr := q.imageIDsOfHostStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing imageIDsOfHostStmt: %w", cerr)
+		}
+	}
 	if q.importAPITokenStmt != nil {
 		if cerr := q.importAPITokenStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing importAPITokenStmt: %w", cerr)
@@ -361,6 +373,11 @@ func (q *Queries) Close() error {
 	if q.importSettingStmt != nil {
 		if cerr := q.importSettingStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing importSettingStmt: %w", cerr)
+		}
+	}
+	if q.importStateChangeStmt != nil {
+		if cerr := q.importStateChangeStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing importStateChangeStmt: %w", cerr)
 		}
 	}
 	if q.importTagStmt != nil {
@@ -443,6 +460,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing listImagesInStateByLastSeenStmt: %w", cerr)
 		}
 	}
+	if q.listStateChangesStmt != nil {
+		if cerr := q.listStateChangesStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listStateChangesStmt: %w", cerr)
+		}
+	}
 	if q.listTagsStmt != nil {
 		if cerr := q.listTagsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listTagsStmt: %w", cerr)
@@ -458,19 +480,29 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing putSettingStmt: %w", cerr)
 		}
 	}
+	if q.recordStateChangesStmt != nil {
+		if cerr := q.recordStateChangesStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing recordStateChangesStmt: %w", cerr)
+		}
+	}
 	if q.renameTagStmt != nil {
 		if cerr := q.renameTagStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing renameTagStmt: %w", cerr)
 		}
 	}
-	if q.setHostStateStmt != nil {
-		if cerr := q.setHostStateStmt.Close(); cerr != nil {
-			err = fmt.Errorf("error closing setHostStateStmt: %w", cerr)
+	if q.setImagesStateStmt != nil {
+		if cerr := q.setImagesStateStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing setImagesStateStmt: %w", cerr)
 		}
 	}
-	if q.setImageStateStmt != nil {
-		if cerr := q.setImageStateStmt.Close(); cerr != nil {
-			err = fmt.Errorf("error closing setImageStateStmt: %w", cerr)
+	if q.snoozedDueStmt != nil {
+		if cerr := q.snoozedDueStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing snoozedDueStmt: %w", cerr)
+		}
+	}
+	if q.tagImagesStmt != nil {
+		if cerr := q.tagImagesStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing tagImagesStmt: %w", cerr)
 		}
 	}
 	if q.touchAPITokenStmt != nil {
@@ -483,14 +515,14 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing touchSessionStmt: %w", cerr)
 		}
 	}
+	if q.untagImagesStmt != nil {
+		if cerr := q.untagImagesStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing untagImagesStmt: %w", cerr)
+		}
+	}
 	if q.upsertImageStmt != nil {
 		if cerr := q.upsertImageStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing upsertImageStmt: %w", cerr)
-		}
-	}
-	if q.wakeSnoozedStmt != nil {
-		if cerr := q.wakeSnoozedStmt.Close(); cerr != nil {
-			err = fmt.Errorf("error closing wakeSnoozedStmt: %w", cerr)
 		}
 	}
 	return err
@@ -532,7 +564,6 @@ func (q *Queries) queryRow(ctx context.Context, stmt *sql.Stmt, query string, ar
 type Queries struct {
 	db                               DBTX
 	tx                               *sql.Tx
-	attachTagStmt                    *sql.Stmt
 	countEventsBeforeStmt            *sql.Stmt
 	countEventsPerDayStmt            *sql.Stmt
 	countImagesStmt                  *sql.Stmt
@@ -542,28 +573,30 @@ type Queries struct {
 	deleteAPITokenStmt               *sql.Stmt
 	deleteAllSessionsStmt            *sql.Stmt
 	deleteExpiredSessionsStmt        *sql.Stmt
-	deleteImageStmt                  *sql.Stmt
+	deleteImagesStmt                 *sql.Stmt
 	deleteSessionStmt                *sql.Stmt
 	deleteTagStmt                    *sql.Stmt
-	detachTagStmt                    *sql.Stmt
 	exportAPITokensStmt              *sql.Stmt
 	exportEventsStmt                 *sql.Stmt
 	exportImageTagsStmt              *sql.Stmt
 	exportImagesStmt                 *sql.Stmt
 	exportSessionsStmt               *sql.Stmt
 	exportSettingsStmt               *sql.Stmt
+	exportStateChangesStmt           *sql.Stmt
 	exportTagsStmt                   *sql.Stmt
 	getAPITokenByHashStmt            *sql.Stmt
 	getImageStmt                     *sql.Stmt
 	getSessionStmt                   *sql.Stmt
 	getSettingStmt                   *sql.Stmt
 	getTagStmt                       *sql.Stmt
+	imageIDsOfHostStmt               *sql.Stmt
 	importAPITokenStmt               *sql.Stmt
 	importEventStmt                  *sql.Stmt
 	importImageStmt                  *sql.Stmt
 	importImageTagStmt               *sql.Stmt
 	importSessionStmt                *sql.Stmt
 	importSettingStmt                *sql.Stmt
+	importStateChangeStmt            *sql.Stmt
 	importTagStmt                    *sql.Stmt
 	insertEventStmt                  *sql.Stmt
 	insertSettingIfAbsentStmt        *sql.Stmt
@@ -580,23 +613,25 @@ type Queries struct {
 	listImagesInStateByHostStmt      *sql.Stmt
 	listImagesInStateByImageStmt     *sql.Stmt
 	listImagesInStateByLastSeenStmt  *sql.Stmt
+	listStateChangesStmt             *sql.Stmt
 	listTagsStmt                     *sql.Stmt
 	pruneEventsStmt                  *sql.Stmt
 	putSettingStmt                   *sql.Stmt
+	recordStateChangesStmt           *sql.Stmt
 	renameTagStmt                    *sql.Stmt
-	setHostStateStmt                 *sql.Stmt
-	setImageStateStmt                *sql.Stmt
+	setImagesStateStmt               *sql.Stmt
+	snoozedDueStmt                   *sql.Stmt
+	tagImagesStmt                    *sql.Stmt
 	touchAPITokenStmt                *sql.Stmt
 	touchSessionStmt                 *sql.Stmt
+	untagImagesStmt                  *sql.Stmt
 	upsertImageStmt                  *sql.Stmt
-	wakeSnoozedStmt                  *sql.Stmt
 }
 
 func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 	return &Queries{
 		db:                               tx,
 		tx:                               tx,
-		attachTagStmt:                    q.attachTagStmt,
 		countEventsBeforeStmt:            q.countEventsBeforeStmt,
 		countEventsPerDayStmt:            q.countEventsPerDayStmt,
 		countImagesStmt:                  q.countImagesStmt,
@@ -606,28 +641,30 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		deleteAPITokenStmt:               q.deleteAPITokenStmt,
 		deleteAllSessionsStmt:            q.deleteAllSessionsStmt,
 		deleteExpiredSessionsStmt:        q.deleteExpiredSessionsStmt,
-		deleteImageStmt:                  q.deleteImageStmt,
+		deleteImagesStmt:                 q.deleteImagesStmt,
 		deleteSessionStmt:                q.deleteSessionStmt,
 		deleteTagStmt:                    q.deleteTagStmt,
-		detachTagStmt:                    q.detachTagStmt,
 		exportAPITokensStmt:              q.exportAPITokensStmt,
 		exportEventsStmt:                 q.exportEventsStmt,
 		exportImageTagsStmt:              q.exportImageTagsStmt,
 		exportImagesStmt:                 q.exportImagesStmt,
 		exportSessionsStmt:               q.exportSessionsStmt,
 		exportSettingsStmt:               q.exportSettingsStmt,
+		exportStateChangesStmt:           q.exportStateChangesStmt,
 		exportTagsStmt:                   q.exportTagsStmt,
 		getAPITokenByHashStmt:            q.getAPITokenByHashStmt,
 		getImageStmt:                     q.getImageStmt,
 		getSessionStmt:                   q.getSessionStmt,
 		getSettingStmt:                   q.getSettingStmt,
 		getTagStmt:                       q.getTagStmt,
+		imageIDsOfHostStmt:               q.imageIDsOfHostStmt,
 		importAPITokenStmt:               q.importAPITokenStmt,
 		importEventStmt:                  q.importEventStmt,
 		importImageStmt:                  q.importImageStmt,
 		importImageTagStmt:               q.importImageTagStmt,
 		importSessionStmt:                q.importSessionStmt,
 		importSettingStmt:                q.importSettingStmt,
+		importStateChangeStmt:            q.importStateChangeStmt,
 		importTagStmt:                    q.importTagStmt,
 		insertEventStmt:                  q.insertEventStmt,
 		insertSettingIfAbsentStmt:        q.insertSettingIfAbsentStmt,
@@ -644,15 +681,18 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		listImagesInStateByHostStmt:      q.listImagesInStateByHostStmt,
 		listImagesInStateByImageStmt:     q.listImagesInStateByImageStmt,
 		listImagesInStateByLastSeenStmt:  q.listImagesInStateByLastSeenStmt,
+		listStateChangesStmt:             q.listStateChangesStmt,
 		listTagsStmt:                     q.listTagsStmt,
 		pruneEventsStmt:                  q.pruneEventsStmt,
 		putSettingStmt:                   q.putSettingStmt,
+		recordStateChangesStmt:           q.recordStateChangesStmt,
 		renameTagStmt:                    q.renameTagStmt,
-		setHostStateStmt:                 q.setHostStateStmt,
-		setImageStateStmt:                q.setImageStateStmt,
+		setImagesStateStmt:               q.setImagesStateStmt,
+		snoozedDueStmt:                   q.snoozedDueStmt,
+		tagImagesStmt:                    q.tagImagesStmt,
 		touchAPITokenStmt:                q.touchAPITokenStmt,
 		touchSessionStmt:                 q.touchSessionStmt,
+		untagImagesStmt:                  q.untagImagesStmt,
 		upsertImageStmt:                  q.upsertImageStmt,
-		wakeSnoozedStmt:                  q.wakeSnoozedStmt,
 	}
 }

@@ -42,7 +42,7 @@ var (
 
 // CopyTables lists every table of the schema that holds data (schema_migrations excluded), in
 // an order where each table comes after those it references.
-var CopyTables = []string{"images", "tags", "image_tags", "events", "settings", "sessions", "api_tokens"}
+var CopyTables = []string{"images", "tags", "image_tags", "events", "state_changes", "settings", "sessions", "api_tokens"}
 
 // Row is one row of one table in its canonical rendering: a JSON object whose first member is
 // "table", followed by the columns in schema order, with times in UTC at microsecond
@@ -56,7 +56,7 @@ type Row struct {
 
 // RowKey is a position in a table's key order; the zero RowKey is before the first row.
 type RowKey struct {
-	ID, ID2 int64  // images, events, tags, api_tokens: ID; image_tags: (ID, ID2)
+	ID, ID2 int64  // images, events, tags, state_changes, api_tokens: ID; image_tags: (ID, ID2)
 	Text    string // settings.key, sessions.id_hash
 }
 
@@ -147,6 +147,17 @@ type (
 		ExpiresAt  time.Time `json:"expires_at"`
 		Credential string    `json:"credential"`
 	}
+	stateChangeCols struct {
+		ID        int64      `json:"id"`
+		ImageID   int64      `json:"image_id"`
+		ChangedAt time.Time  `json:"changed_at"`
+		Actor     string     `json:"actor"`
+		Digest    string     `json:"digest"`
+		FromState string     `json:"from_state"`
+		FromUntil *time.Time `json:"from_until"`
+		ToState   string     `json:"to_state"`
+		ToUntil   *time.Time `json:"to_until"`
+	}
 	apiTokenCols struct {
 		ID         int64      `json:"id"`
 		Name       string     `json:"name"`
@@ -189,6 +200,10 @@ type (
 		Table string `json:"table"`
 		sessionCols
 	}
+	stateChangeRecord struct {
+		Table string `json:"table"`
+		stateChangeCols
+	}
 	apiTokenRecord struct {
 		Table string `json:"table"`
 		apiTokenCols
@@ -209,6 +224,8 @@ func newRecord(table string) (record, error) {
 		return &settingRecord{}, nil
 	case "sessions":
 		return &sessionRecord{}, nil
+	case "state_changes":
+		return &stateChangeRecord{}, nil
 	case "api_tokens":
 		return &apiTokenRecord{}, nil
 	}
@@ -276,6 +293,13 @@ func (r *sessionRecord) normalise() {
 	normTime(&r.ExpiresAt)
 }
 
+func (r *stateChangeRecord) normalise() {
+	r.Table = "state_changes"
+	normTime(&r.ChangedAt)
+	normTimePtr(&r.FromUntil)
+	normTimePtr(&r.ToUntil)
+}
+
 func (r *apiTokenRecord) normalise() {
 	r.Table = "api_tokens"
 	normTime(&r.CreatedAt)
@@ -308,6 +332,10 @@ func (r *settingRecord) insert(ctx context.Context, q copyQueries) error {
 
 func (r *sessionRecord) insert(ctx context.Context, q copyQueries) error {
 	return q.ImportSession(ctx, sqlitedb.ImportSessionParams(r.sessionCols))
+}
+
+func (r *stateChangeRecord) insert(ctx context.Context, q copyQueries) error {
+	return q.ImportStateChange(ctx, sqlitedb.ImportStateChangeParams(r.stateChangeCols))
 }
 
 func (r *apiTokenRecord) insert(ctx context.Context, q copyQueries) error {
@@ -393,6 +421,12 @@ func (d *db) ExportRows(ctx context.Context, table string, after RowKey, limit i
 			return nil, after, err
 		}
 		return exportPage(table, rows, func(m sqlitedb.Session) record { return &sessionRecord{sessionCols: sessionCols(m)} }, func(m sqlitedb.Session) RowKey { return RowKey{Text: m.IDHash} })
+	case "state_changes":
+		rows, err := q.ExportStateChanges(ctx, sqlitedb.ExportStateChangesParams{AfterID: after.ID, PageSize: n})
+		if err != nil {
+			return nil, RowKey{}, err
+		}
+		return exportPage(table, rows, func(m sqlitedb.StateChange) record { return &stateChangeRecord{stateChangeCols: stateChangeCols(m)} }, func(m sqlitedb.StateChange) RowKey { return RowKey{ID: m.ID} })
 	case "api_tokens":
 		rows, err := q.ExportAPITokens(ctx, sqlitedb.ExportAPITokensParams{AfterID: after.ID, PageSize: n})
 		if err != nil {
@@ -470,7 +504,7 @@ func (d *db) DeleteAllRows(ctx context.Context) error {
 }
 
 // identityTables are the tables whose id PostgreSQL generates.
-var identityTables = []string{"images", "events", "tags", "api_tokens"}
+var identityTables = []string{"images", "events", "tags", "state_changes", "api_tokens"}
 
 func (d *db) AfterImport(ctx context.Context) error {
 	if d.dialect != DialectPostgres {

@@ -19,6 +19,7 @@ type copyQueries interface {
 	ExportSettings(ctx context.Context, arg sqlitedb.ExportSettingsParams) ([]sqlitedb.Setting, error)
 	ExportSessions(ctx context.Context, arg sqlitedb.ExportSessionsParams) ([]sqlitedb.Session, error)
 	ExportAPITokens(ctx context.Context, arg sqlitedb.ExportAPITokensParams) ([]sqlitedb.ApiToken, error)
+	ExportStateChanges(ctx context.Context, arg sqlitedb.ExportStateChangesParams) ([]sqlitedb.StateChange, error)
 	ImportImage(ctx context.Context, arg sqlitedb.ImportImageParams) error
 	ImportEvent(ctx context.Context, arg sqlitedb.ImportEventParams) error
 	ImportTag(ctx context.Context, arg sqlitedb.ImportTagParams) error
@@ -26,6 +27,7 @@ type copyQueries interface {
 	ImportSetting(ctx context.Context, arg sqlitedb.ImportSettingParams) error
 	ImportSession(ctx context.Context, arg sqlitedb.ImportSessionParams) error
 	ImportAPIToken(ctx context.Context, arg sqlitedb.ImportAPITokenParams) error
+	ImportStateChange(ctx context.Context, arg sqlitedb.ImportStateChangeParams) error
 }
 
 var (
@@ -97,4 +99,13 @@ func (p pgCopyQueries) ImportSession(ctx context.Context, arg sqlitedb.ImportSes
 
 func (p pgCopyQueries) ImportAPIToken(ctx context.Context, arg sqlitedb.ImportAPITokenParams) error {
 	return p.q.ImportAPIToken(ctx, postgresdb.ImportAPITokenParams(arg))
+}
+
+func (p pgCopyQueries) ExportStateChanges(ctx context.Context, arg sqlitedb.ExportStateChangesParams) ([]sqlitedb.StateChange, error) {
+	rows, err := p.q.ExportStateChanges(ctx, postgresdb.ExportStateChangesParams(arg))
+	return convertRows(rows, func(r postgresdb.StateChange) sqlitedb.StateChange { return sqlitedb.StateChange(r) }), err
+}
+
+func (p pgCopyQueries) ImportStateChange(ctx context.Context, arg sqlitedb.ImportStateChangeParams) error {
+	return p.q.ImportStateChange(ctx, postgresdb.ImportStateChangeParams(arg))
 }

@@ -21,6 +21,33 @@ type db struct {
 	writeDB *sql.DB
 	// read runs queries on the read pool, write single statements on the writer.
 	read, write queries
+	// inTx binds the writer's queries to a transaction: each dialect knows its own.
+	inTx func(*sql.Tx) queries
+}
+
+// writeTx runs fn in one transaction on the writer: committed when fn returns nil, rolled
+// back otherwise. A transaction that lost a race (isTransient) runs again, up to three times
+// in all, so fn must not keep anything from an attempt that failed.
+func (d *db) writeTx(ctx context.Context, fn func(q queries) error) error {
+	var err error
+	for range 3 {
+		if err = d.writeTxOnce(ctx, fn); !isTransient(err) {
+			return err
+		}
+	}
+	return err
+}
+
+func (d *db) writeTxOnce(ctx context.Context, fn func(q queries) error) error {
+	tx, err := d.writeDB.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(d.inTx(tx)); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	return tx.Commit()
 }
 
 func (d *db) Dialect() Dialect { return d.dialect }
@@ -105,7 +132,7 @@ func (d *db) ListImages(ctx context.Context, f ImageFilter, s Sort, p PageReques
 
 // listImages picks the query whose index serves this sort and filter (see list_images.sql).
 func (d *db) listImages(ctx context.Context, f ImageFilter, c cursor, limit int64) ([]sqlitedb.Image, error) {
-	host, provider, q, tag := nilIfEmpty(f.Hostname), nilIfEmpty(f.Provider), nilIfEmpty(f.Query), nilIfEmpty(f.Tag)
+	host, provider, q, tag := f.host(), nilIfEmpty(f.Provider), nilIfEmpty(f.Query), nilIfEmpty(f.Tag)
 	state := string(f.State)
 	switch {
 	case c.Sort == SortLastSeen && state == "":
@@ -216,45 +243,6 @@ func (t Transition) validate() error {
 	return nil
 }
 
-func (d *db) SetState(ctx context.Context, id int64, t Transition) (Image, error) {
-	if err := t.validate(); err != nil {
-		return Image{}, err
-	}
-	_, err := d.write.SetImageState(ctx, sqlitedb.SetImageStateParams{State: string(t.State), SnoozedUntil: dbTimePtr(t.SnoozedUntil), ChangedAt: now(), ID: id})
-	if errors.Is(err, sql.ErrNoRows) {
-		return Image{}, fmt.Errorf("image %d: %w", id, ErrNotFound)
-	}
-	if err != nil {
-		return Image{}, err
-	}
-	return d.getImage(ctx, d.write, id)
-}
-
-func (d *db) SetHostState(ctx context.Context, hostname string, from State, t Transition) (int64, error) {
-	if err := t.validate(); err != nil {
-		return 0, err
-	}
-	if !from.Valid() {
-		return 0, fmt.Errorf("%w: state %q is not one of open, acknowledged, snoozed, ignored", ErrInvalid, from)
-	}
-	return d.write.SetHostState(ctx, sqlitedb.SetHostStateParams{State: string(t.State), SnoozedUntil: dbTimePtr(t.SnoozedUntil), ChangedAt: now(), Hostname: hostname, FromState: string(from)})
-}
-
-func (d *db) WakeSnoozed(ctx context.Context, at time.Time) (int64, error) {
-	return d.write.WakeSnoozed(ctx, dbTime(at))
-}
-
-func (d *db) DeleteImage(ctx context.Context, id int64) error {
-	n, err := d.write.DeleteImage(ctx, id)
-	if err != nil {
-		return err
-	}
-	if n == 0 {
-		return fmt.Errorf("image %d: %w", id, ErrNotFound)
-	}
-	return nil
-}
-
 func (d *db) CreateTag(ctx context.Context, name string) (Tag, error) {
 	name, err := validTagName(name)
 	if err != nil {
@@ -308,33 +296,6 @@ func (d *db) ListTags(ctx context.Context) ([]Tag, error) {
 		tags[i] = Tag{ID: r.ID, Name: r.Name, CreatedAt: r.CreatedAt.UTC(), Images: r.Images}
 	}
 	return tags, nil
-}
-
-func (d *db) AttachTag(ctx context.Context, imageID, tagID int64) error {
-	_, err := d.write.AttachTag(ctx, sqlitedb.AttachTagParams{ImageID: imageID, TagID: tagID})
-	if isForeignKeyViolation(err) {
-		return fmt.Errorf("image %d or tag %d: %w", imageID, tagID, ErrNotFound)
-	}
-	return err
-}
-
-func (d *db) DetachTag(ctx context.Context, imageID, tagID int64) error {
-	if _, err := d.write.DetachTag(ctx, sqlitedb.DetachTagParams{ImageID: imageID, TagID: tagID}); err != nil {
-		return err
-	}
-	// Detaching is idempotent, but naming an image or tag that does not exist is a mistake
-	// worth reporting.
-	if _, err := d.read.GetImage(ctx, imageID); errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("image %d: %w", imageID, ErrNotFound)
-	} else if err != nil {
-		return err
-	}
-	if _, err := d.read.GetTag(ctx, tagID); errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("tag %d: %w", tagID, ErrNotFound)
-	} else if err != nil {
-		return err
-	}
-	return nil
 }
 
 func (d *db) Summary(ctx context.Context) (Summary, error) {

@@ -20,11 +20,10 @@ func isUniqueViolation(err error) bool {
 	return errors.As(err, &pe) && pe.Code == "23505"
 }
 
-func isForeignKeyViolation(err error) bool {
-	var se *sqlite.Error
-	if errors.As(err, &se) {
-		return se.Code() == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY
-	}
+// isTransient tells a transaction that lost a race and may simply run again: PostgreSQL's
+// deadlock (two bulk changes locking the same images in different orders) and serialization
+// failures. SQLite's single writer has neither.
+func isTransient(err error) bool {
 	var pe *pgconn.PgError
-	return errors.As(err, &pe) && pe.Code == "23503"
+	return errors.As(err, &pe) && (pe.Code == "40P01" || pe.Code == "40001")
 }

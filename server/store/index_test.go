@@ -131,16 +131,23 @@ var planCases = map[string]planCase{
 	"ListImageTags": {sqliteIndexes: []string{"sqlite_autoindex_image_tags_1"}, pgIndexes: []string{"image_tags_pkey"}},
 	"ListTags":      {sqliteIndexes: []string{"image_tags_tag"}, pgIndexes: []string{"image_tags_tag"}},
 	// Snoozed images are few: any index that starts with state reads only them.
-	"WakeSnoozed":           {sqliteIndexes: append([]string{"images_snoozed_until"}, stateIndexes...), pgIndexes: append([]string{"images_snoozed_until"}, stateIndexes...)},
-	"SetHostState":          {sqliteIndexes: []string{"sqlite_autoindex_images_1", "images_state_host"}, pgIndexes: []string{"images_hostname_image_key", "images_state_host"}, params: map[string]any{"hostname": "h", "from_state": "open", "changed_at": time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), "snoozed_until": nil}},
+	"SnoozedDue": {sqliteIndexes: append([]string{"images_snoozed_until"}, stateIndexes...), pgIndexes: append([]string{"images_snoozed_until"}, stateIndexes...)},
+	// The images of one host (a host action), within the overview's filter.
+	"ImageIDsOfHost": {sqliteIndexes: []string{"sqlite_autoindex_images_1", "images_state_host"}, pgIndexes: []string{"images_hostname_image_key", "images_state_host"}, params: map[string]any{"hostname": "h"}},
+	// The images named by id, each found by its primary key.
+	"RecordStateChanges":    {sqliteIndexes: []string{"rowid"}, pgIndexes: []string{"images_pkey"}, params: map[string]any{"changed_at": time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), "actor": "admin", "to_state": "acknowledged", "to_until": nil}},
+	"TagImages":             {sqliteIndexes: []string{"rowid"}, pgIndexes: []string{"images_pkey"}, params: map[string]any{"tag_id": int64(1)}},
+	"UntagImages":           {sqliteIndexes: []string{"sqlite_autoindex_image_tags_1", "image_tags_tag"}, pgIndexes: []string{"image_tags_pkey", "image_tags_tag"}, params: map[string]any{"tag_id": int64(1)}},
+	"ListStateChanges":      {sqliteIndexes: []string{"state_changes_image"}, pgIndexes: []string{"state_changes_image"}, ordered: true},
 	"DeleteExpiredSessions": {sqliteIndexes: []string{"sessions_expires_at"}, pgIndexes: []string{"sessions_expires_at"}, keyset: true},
 	// `diundashboard copy/export`: every row, in pages, in primary key order ("rowid" is
 	// SQLite's INTEGER PRIMARY KEY).
-	"ExportImages":    {sqliteIndexes: []string{"rowid"}, pgIndexes: []string{"images_pkey"}, ordered: true, keyset: true},
-	"ExportEvents":    {sqliteIndexes: []string{"rowid"}, pgIndexes: []string{"events_pkey"}, ordered: true, keyset: true},
-	"ExportTags":      {sqliteIndexes: []string{"rowid"}, pgIndexes: []string{"tags_pkey"}, ordered: true, keyset: true},
-	"ExportAPITokens": {sqliteIndexes: []string{"rowid"}, pgIndexes: []string{"api_tokens_pkey"}, ordered: true, keyset: true},
-	"ExportImageTags": {sqliteIndexes: []string{"sqlite_autoindex_image_tags_1"}, pgIndexes: []string{"image_tags_pkey"}, ordered: true, keyset: true},
+	"ExportImages":       {sqliteIndexes: []string{"rowid"}, pgIndexes: []string{"images_pkey"}, ordered: true, keyset: true},
+	"ExportEvents":       {sqliteIndexes: []string{"rowid"}, pgIndexes: []string{"events_pkey"}, ordered: true, keyset: true},
+	"ExportTags":         {sqliteIndexes: []string{"rowid"}, pgIndexes: []string{"tags_pkey"}, ordered: true, keyset: true},
+	"ExportAPITokens":    {sqliteIndexes: []string{"rowid"}, pgIndexes: []string{"api_tokens_pkey"}, ordered: true, keyset: true},
+	"ExportStateChanges": {sqliteIndexes: []string{"rowid"}, pgIndexes: []string{"state_changes_pkey"}, ordered: true, keyset: true},
+	"ExportImageTags":    {sqliteIndexes: []string{"sqlite_autoindex_image_tags_1"}, pgIndexes: []string{"image_tags_pkey"}, ordered: true, keyset: true},
 }
 
 // planExempt lists the list queries that may scan, and why.

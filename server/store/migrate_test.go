@@ -13,7 +13,7 @@ import (
 const initialMigration = "20261125000001"
 
 // allMigrations are the versions a migrated database has, oldest first.
-var allMigrations = []string{initialMigration, "20261125000002", "20261128000001"}
+var allMigrations = []string{initialMigration, "20261125000002", "20261128000001", "20261128000002"}
 
 func TestMigrateSQLiteCreatesSchema(t *testing.T) {
 	ctx := context.Background()

@@ -66,6 +66,7 @@ func newPostgres(ctx context.Context, databaseURL string) (*Postgres, error) {
 		maxIdle: t.Pool.MaxIdleConns,
 		db: &db{
 			dialect: DialectPostgres, readDB: pool, writeDB: pool, read: q, write: q,
+			inTx: func(tx *sql.Tx) queries { return pgQueries{postgresdb.New(tx)} },
 		},
 		target:      hostPort,
 		databaseURL: databaseURL,

@@ -20,12 +20,8 @@ type queries interface {
 	ListEvents(ctx context.Context, arg sqlitedb.ListEventsParams) ([]sqlitedb.Event, error)
 	PruneEvents(ctx context.Context, arg sqlitedb.PruneEventsParams) (int64, error)
 	CountImages(ctx context.Context) ([]sqlitedb.CountImagesRow, error)
-	DeleteImage(ctx context.Context, id int64) (int64, error)
 	GetImage(ctx context.Context, id int64) (sqlitedb.Image, error)
-	SetHostState(ctx context.Context, arg sqlitedb.SetHostStateParams) (int64, error)
-	SetImageState(ctx context.Context, arg sqlitedb.SetImageStateParams) (sqlitedb.Image, error)
 	UpsertImage(ctx context.Context, arg sqlitedb.UpsertImageParams) (sqlitedb.UpsertImageRow, error)
-	WakeSnoozed(ctx context.Context, now time.Time) (int64, error)
 	ListImagesByFirstSeen(ctx context.Context, arg sqlitedb.ListImagesByFirstSeenParams) ([]sqlitedb.Image, error)
 	ListImagesByHost(ctx context.Context, arg sqlitedb.ListImagesByHostParams) ([]sqlitedb.Image, error)
 	ListImagesByImage(ctx context.Context, arg sqlitedb.ListImagesByImageParams) ([]sqlitedb.Image, error)
@@ -37,10 +33,8 @@ type queries interface {
 	GetSetting(ctx context.Context, key string) (string, error)
 	InsertSettingIfAbsent(ctx context.Context, arg sqlitedb.InsertSettingIfAbsentParams) (int64, error)
 	PutSetting(ctx context.Context, arg sqlitedb.PutSettingParams) error
-	AttachTag(ctx context.Context, arg sqlitedb.AttachTagParams) (int64, error)
 	CreateTag(ctx context.Context, arg sqlitedb.CreateTagParams) (sqlitedb.Tag, error)
 	DeleteTag(ctx context.Context, id int64) (int64, error)
-	DetachTag(ctx context.Context, arg sqlitedb.DetachTagParams) (int64, error)
 	GetTag(ctx context.Context, id int64) (sqlitedb.Tag, error)
 	ListImageTags(ctx context.Context, ids string) ([]sqlitedb.ListImageTagsRow, error)
 	ListTags(ctx context.Context) ([]sqlitedb.ListTagsRow, error)
@@ -57,6 +51,14 @@ type queries interface {
 	GetAPITokenByHash(ctx context.Context, tokenHash string) (sqlitedb.ApiToken, error)
 	TouchAPIToken(ctx context.Context, arg sqlitedb.TouchAPITokenParams) (int64, error)
 	DeleteAPIToken(ctx context.Context, id int64) (int64, error)
+	RecordStateChanges(ctx context.Context, arg sqlitedb.RecordStateChangesParams) ([]sqlitedb.StateChange, error)
+	SetImagesState(ctx context.Context, arg sqlitedb.SetImagesStateParams) (int64, error)
+	ImageIDsOfHost(ctx context.Context, arg sqlitedb.ImageIDsOfHostParams) ([]int64, error)
+	SnoozedDue(ctx context.Context, now *time.Time) ([]int64, error)
+	DeleteImages(ctx context.Context, ids string) (int64, error)
+	TagImages(ctx context.Context, arg sqlitedb.TagImagesParams) ([]int64, error)
+	UntagImages(ctx context.Context, arg sqlitedb.UntagImagesParams) ([]int64, error)
+	ListStateChanges(ctx context.Context, arg sqlitedb.ListStateChangesParams) ([]sqlitedb.StateChange, error)
 }
 
 var _ queries = (*sqlitedb.Queries)(nil)
@@ -95,31 +97,14 @@ func (p pgQueries) CountImages(ctx context.Context) ([]sqlitedb.CountImagesRow, 
 	return convertRows(rows, func(r postgresdb.CountImagesRow) sqlitedb.CountImagesRow { return sqlitedb.CountImagesRow(r) }), err
 }
 
-func (p pgQueries) DeleteImage(ctx context.Context, id int64) (int64, error) {
-	return p.q.DeleteImage(ctx, id)
-}
-
 func (p pgQueries) GetImage(ctx context.Context, id int64) (sqlitedb.Image, error) {
 	row, err := p.q.GetImage(ctx, id)
-	return sqlitedb.Image(row), err
-}
-
-func (p pgQueries) SetHostState(ctx context.Context, arg sqlitedb.SetHostStateParams) (int64, error) {
-	return p.q.SetHostState(ctx, postgresdb.SetHostStateParams(arg))
-}
-
-func (p pgQueries) SetImageState(ctx context.Context, arg sqlitedb.SetImageStateParams) (sqlitedb.Image, error) {
-	row, err := p.q.SetImageState(ctx, postgresdb.SetImageStateParams(arg))
 	return sqlitedb.Image(row), err
 }
 
 func (p pgQueries) UpsertImage(ctx context.Context, arg sqlitedb.UpsertImageParams) (sqlitedb.UpsertImageRow, error) {
 	row, err := p.q.UpsertImage(ctx, postgresdb.UpsertImageParams(arg))
 	return sqlitedb.UpsertImageRow(row), err
-}
-
-func (p pgQueries) WakeSnoozed(ctx context.Context, now time.Time) (int64, error) {
-	return p.q.WakeSnoozed(ctx, now)
 }
 
 func (p pgQueries) ListImagesByFirstSeen(ctx context.Context, arg sqlitedb.ListImagesByFirstSeenParams) ([]sqlitedb.Image, error) {
@@ -174,10 +159,6 @@ func (p pgQueries) PutSetting(ctx context.Context, arg sqlitedb.PutSettingParams
 	return p.q.PutSetting(ctx, postgresdb.PutSettingParams(arg))
 }
 
-func (p pgQueries) AttachTag(ctx context.Context, arg sqlitedb.AttachTagParams) (int64, error) {
-	return p.q.AttachTag(ctx, postgresdb.AttachTagParams(arg))
-}
-
 func (p pgQueries) CreateTag(ctx context.Context, arg sqlitedb.CreateTagParams) (sqlitedb.Tag, error) {
 	row, err := p.q.CreateTag(ctx, postgresdb.CreateTagParams(arg))
 	return sqlitedb.Tag(row), err
@@ -185,10 +166,6 @@ func (p pgQueries) CreateTag(ctx context.Context, arg sqlitedb.CreateTagParams) 
 
 func (p pgQueries) DeleteTag(ctx context.Context, id int64) (int64, error) {
 	return p.q.DeleteTag(ctx, id)
-}
-
-func (p pgQueries) DetachTag(ctx context.Context, arg sqlitedb.DetachTagParams) (int64, error) {
-	return p.q.DetachTag(ctx, postgresdb.DetachTagParams(arg))
 }
 
 func (p pgQueries) GetTag(ctx context.Context, id int64) (sqlitedb.Tag, error) {
@@ -278,3 +255,37 @@ func convertRows[From, To any](rows []From, convert func(From) To) []To {
 }
 
 var _ queries = pgQueries{}
+
+func (p pgQueries) RecordStateChanges(ctx context.Context, arg sqlitedb.RecordStateChangesParams) ([]sqlitedb.StateChange, error) {
+	rows, err := p.q.RecordStateChanges(ctx, postgresdb.RecordStateChangesParams(arg))
+	return convertRows(rows, func(r postgresdb.StateChange) sqlitedb.StateChange { return sqlitedb.StateChange(r) }), err
+}
+
+func (p pgQueries) SetImagesState(ctx context.Context, arg sqlitedb.SetImagesStateParams) (int64, error) {
+	return p.q.SetImagesState(ctx, postgresdb.SetImagesStateParams(arg))
+}
+
+func (p pgQueries) ImageIDsOfHost(ctx context.Context, arg sqlitedb.ImageIDsOfHostParams) ([]int64, error) {
+	return p.q.ImageIDsOfHost(ctx, postgresdb.ImageIDsOfHostParams(arg))
+}
+
+func (p pgQueries) SnoozedDue(ctx context.Context, now *time.Time) ([]int64, error) {
+	return p.q.SnoozedDue(ctx, now)
+}
+
+func (p pgQueries) DeleteImages(ctx context.Context, ids string) (int64, error) {
+	return p.q.DeleteImages(ctx, ids)
+}
+
+func (p pgQueries) TagImages(ctx context.Context, arg sqlitedb.TagImagesParams) ([]int64, error) {
+	return p.q.TagImages(ctx, postgresdb.TagImagesParams(arg))
+}
+
+func (p pgQueries) UntagImages(ctx context.Context, arg sqlitedb.UntagImagesParams) ([]int64, error) {
+	return p.q.UntagImages(ctx, postgresdb.UntagImagesParams(arg))
+}
+
+func (p pgQueries) ListStateChanges(ctx context.Context, arg sqlitedb.ListStateChangesParams) ([]sqlitedb.StateChange, error) {
+	rows, err := p.q.ListStateChanges(ctx, postgresdb.ListStateChangesParams(arg))
+	return convertRows(rows, func(r postgresdb.StateChange) sqlitedb.StateChange { return sqlitedb.StateChange(r) }), err
+}

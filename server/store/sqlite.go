@@ -96,6 +96,7 @@ func (s *SQLite) prepare(ctx context.Context) error {
 	}
 	s.read, s.write = rq, wq
 	s.writeInTx = func(tx *sql.Tx) queries { return wq.WithTx(tx) }
+	s.inTx = s.writeInTx
 	s.closeStatements = func() { _ = wq.Close(); _ = rq.Close() }
 	return nil
 }

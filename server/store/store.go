@@ -7,6 +7,8 @@ package store
 import (
 	"context"
 	"errors"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -26,24 +28,12 @@ type Store interface {
 	// ListChecks returns the newest test notifications (`diun notif test`), newest first.
 	ListChecks(ctx context.Context, limit int) ([]Event, error)
 
-	// SetState moves one image to another triage state and returns it, or ErrNotFound.
-	SetState(ctx context.Context, id int64, t Transition) (Image, error)
-	// SetHostState moves every image of hostname that is in state from; it returns how many moved.
-	SetHostState(ctx context.Context, hostname string, from State, t Transition) (int64, error)
-	// WakeSnoozed reopens the snoozed images whose time has come.
-	WakeSnoozed(ctx context.Context, now time.Time) (int64, error)
-	// DeleteImage removes an image with its events and tag links, or returns ErrNotFound.
-	DeleteImage(ctx context.Context, id int64) error
-
 	// CreateTag adds a tag; a name already taken gives ErrConflict.
 	CreateTag(ctx context.Context, name string) (Tag, error)
 	RenameTag(ctx context.Context, id int64, name string) (Tag, error)
 	DeleteTag(ctx context.Context, id int64) error
 	// ListTags returns every tag with the number of images that carry it, by name.
 	ListTags(ctx context.Context) ([]Tag, error)
-	// AttachTag and DetachTag are idempotent; an unknown image or tag gives ErrNotFound.
-	AttachTag(ctx context.Context, imageID, tagID int64) error
-	DetachTag(ctx context.Context, imageID, tagID int64) error
 
 	// Summary counts images per host and state and tells when the last notifications arrived.
 	Summary(ctx context.Context) (Summary, error)
@@ -64,6 +54,9 @@ type Store interface {
 	// CountEventsPerDay counts the notifications (test notifications included) received on
 	// each UTC day from since on, oldest day first; days without any are left out.
 	CountEventsPerDay(ctx context.Context, since time.Time) ([]DayCount, error)
+
+	// The set-based write path of triage, with its audit trail: see triage.go.
+	TriageStore
 
 	// Sessions and API tokens: see auth.go.
 	AuthStore
@@ -214,10 +207,13 @@ type Transition struct {
 // ImageFilter narrows ListImages; zero fields match everything.
 type ImageFilter struct {
 	// State "" matches every state.
-	State    State
-	Hostname string
-	Provider string
-	Tag      string
+	State State
+	// Hostname "" matches every host, unless ExactHost: then it matches the images that Diun
+	// sent with no hostname.
+	Hostname  string
+	ExactHost bool
+	Provider  string
+	Tag       string
 	// Query matches a case-insensitive substring of the image reference.
 	Query string
 }
@@ -284,4 +280,47 @@ type Summary struct {
 	LastNotification *time.Time
 	// LastCheck is when the newest test notification arrived.
 	LastCheck *time.Time
+}
+
+// StateCounts are how many images are in each state.
+type StateCounts struct {
+	Open, Acknowledged, Snoozed, Ignored int64
+}
+
+// Add counts n images in state s.
+func (c *StateCounts) Add(s State, n int64) {
+	switch s {
+	case StateOpen:
+		c.Open += n
+	case StateAcknowledged:
+		c.Acknowledged += n
+	case StateSnoozed:
+		c.Snoozed += n
+	case StateIgnored:
+		c.Ignored += n
+	}
+}
+
+// HostCounts are the state counts of one host.
+type HostCounts struct {
+	Hostname string
+	StateCounts
+}
+
+// ByHost folds the summary's counts into one entry per host, by host name, and the totals
+// over every host: what the API's summary and the overview's headings both show.
+func (s Summary) ByHost() (hosts []HostCounts, totals StateCounts) {
+	index := map[string]int{}
+	for _, c := range s.Counts {
+		i, ok := index[c.Hostname]
+		if !ok {
+			i = len(hosts)
+			index[c.Hostname] = i
+			hosts = append(hosts, HostCounts{Hostname: c.Hostname})
+		}
+		hosts[i].Add(c.State, c.Images)
+		totals.Add(c.State, c.Images)
+	}
+	slices.SortFunc(hosts, func(a, b HostCounts) int { return strings.Compare(a.Hostname, b.Hostname) })
+	return hosts, totals
 }

@@ -89,13 +89,14 @@ func seed(t *testing.T, d testDB, n int) {
 		t.Fatal(err)
 	}
 	until := base.Add(48 * time.Hour)
-	if _, err := st.SetState(ctx, imageIDs[1], store.Transition{State: store.StateSnoozed, SnoozedUntil: &until}); err != nil {
+	// Each change also writes the audit trail, which the copy carries.
+	if _, err := st.SetStates(ctx, imageIDs[1:2], store.Transition{State: store.StateSnoozed, SnoozedUntil: &until}, "admin"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.SetState(ctx, imageIDs[2], store.Transition{State: store.StateAcknowledged}); err != nil {
+	if _, err := st.SetStates(ctx, imageIDs[2:3], store.Transition{State: store.StateAcknowledged}, "token:ci"); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.DeleteImage(ctx, imageIDs[3]); err != nil { // leaves a gap in the ids
+	if _, err := st.DeleteImages(ctx, imageIDs[3:4]); err != nil { // leaves a gap in the ids
 		t.Fatal(err)
 	}
 	for i, name := range []string{"prod", "lab", "z\u00fcrich"} {
@@ -103,10 +104,8 @@ func seed(t *testing.T, d testDB, n int) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, id := range imageIDs[4 : 5+i] {
-			if err := st.AttachTag(ctx, id, tag.ID); err != nil {
-				t.Fatal(err)
-			}
+		if _, err := st.TagImages(ctx, imageIDs[4:5+i], tag.ID); err != nil {
+			t.Fatal(err)
 		}
 	}
 	for _, kv := range [][2]string{{"webhook_token", "secret-token"}, {"Zeta", "upper case sorts first"}, {"\u00e9t\u00e9", "non-ASCII key"}} {

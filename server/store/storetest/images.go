@@ -165,8 +165,8 @@ func testDeleteImage(t *testing.T, s store.Store) {
 	attach(t, s, a.ImageID, tag.ID)
 	attach(t, s, b.ImageID, tag.ID)
 
-	if err := s.DeleteImage(ctx(t), a.ImageID); err != nil {
-		t.Fatalf("DeleteImage: %v", err)
+	if n, err := s.DeleteImages(ctx(t), []int64{a.ImageID}); err != nil || n != 1 {
+		t.Fatalf("DeleteImages = %d, %v; want 1", n, err)
 	}
 	_, err := s.GetImage(ctx(t), a.ImageID)
 	wantErr(t, "GetImage after DeleteImage", err, store.ErrNotFound)
@@ -188,14 +188,19 @@ func testDeleteImage(t *testing.T, s store.Store) {
 	if got := listAll(t, s, store.ImageFilter{Tag: "web"}, store.SortImage, 0); !slices.Equal(ids(got), []int64{b.ImageID}) {
 		t.Errorf("images tagged web: %v, want [%d]", ids(got), b.ImageID)
 	}
-	if err := s.DetachTag(ctx(t), a.ImageID, tag.ID); err == nil {
-		t.Error("DetachTag of a deleted image succeeded, want ErrNotFound")
+	if got, err := s.UntagImages(ctx(t), []int64{a.ImageID}, tag.ID); err != nil || len(got) != 0 {
+		t.Errorf("UntagImages of a deleted image = %v, %v; want none", got, err)
 	}
 
-	err = s.DeleteImage(ctx(t), a.ImageID)
-	wantErr(t, "DeleteImage twice", err, store.ErrNotFound)
-	err = s.DeleteImage(ctx(t), b.ImageID+1000)
-	wantErr(t, "DeleteImage of an unknown id", err, store.ErrNotFound)
+	if n, err := s.DeleteImages(ctx(t), []int64{a.ImageID}); err != nil || n != 0 {
+		t.Errorf("DeleteImages twice = %d, %v; want 0", n, err)
+	}
+	if n, err := s.DeleteImages(ctx(t), []int64{b.ImageID + 1000, -1, 0}); err != nil || n != 0 {
+		t.Errorf("DeleteImages of unknown ids = %d, %v; want 0", n, err)
+	}
+	if n, err := s.DeleteImages(ctx(t), nil); err != nil || n != 0 {
+		t.Errorf("DeleteImages of none = %d, %v; want 0", n, err)
+	}
 
 	// Diun reporting the image again starts a new history.
 	again := record(t, s, note("host", "docker.io/library/nginx:1", 3, at(time.Hour)))

@@ -115,10 +115,8 @@ func testPageLimitOne(t *testing.T, s store.Store) {
 func testPageCursorAfterDeletes(t *testing.T, s store.Store) {
 	for _, sort := range store.Sorts {
 		t.Run(string(sort), func(t *testing.T) {
-			for _, img := range listAll(t, s, store.ImageFilter{}, sort, 0) {
-				if err := s.DeleteImage(ctx(t), img.ID); err != nil {
-					t.Fatal(err)
-				}
+			if _, err := s.DeleteImages(ctx(t), ids(listAll(t, s, store.ImageFilter{}, sort, 0))); err != nil {
+				t.Fatal(err)
 			}
 			seedN(t, s, 9)
 			full := ids(listAll(t, s, store.ImageFilter{}, sort, 0))
@@ -127,10 +125,8 @@ func testPageCursorAfterDeletes(t *testing.T, s store.Store) {
 				t.Fatalf("first page: %v, cursor %q", err, p.NextCursor)
 			}
 			// Delete a row before the cursor, the cursor's own row, and one after it.
-			for _, id := range []int64{full[0], full[2], full[4]} {
-				if err := s.DeleteImage(ctx(t), id); err != nil {
-					t.Fatal(err)
-				}
+			if n, err := s.DeleteImages(ctx(t), []int64{full[0], full[2], full[4]}); err != nil || n != 3 {
+				t.Fatalf("DeleteImages = %d, %v; want 3", n, err)
 			}
 			var rest []int64
 			cursor := p.NextCursor

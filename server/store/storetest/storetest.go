@@ -133,11 +133,10 @@ func getImage(t *testing.T, s store.Store, id int64) store.Image {
 
 func setState(t *testing.T, s store.Store, id int64, state store.State, until *time.Time) store.Image {
 	t.Helper()
-	img, err := s.SetState(ctx(t), id, store.Transition{State: state, SnoozedUntil: until})
-	if err != nil {
-		t.Fatalf("SetState(%d, %s): %v", id, state, err)
+	if _, err := s.SetStates(ctx(t), []int64{id}, store.Transition{State: state, SnoozedUntil: until}, "tester"); err != nil {
+		t.Fatalf("SetStates(%d, %s): %v", id, state, err)
 	}
-	return img
+	return getImage(t, s, id)
 }
 
 func createTag(t *testing.T, s store.Store, name string) store.Tag {
@@ -151,8 +150,8 @@ func createTag(t *testing.T, s store.Store, name string) store.Tag {
 
 func attach(t *testing.T, s store.Store, imageID, tagID int64) {
 	t.Helper()
-	if err := s.AttachTag(ctx(t), imageID, tagID); err != nil {
-		t.Fatalf("AttachTag(%d, %d): %v", imageID, tagID, err)
+	if _, err := s.TagImages(ctx(t), []int64{imageID}, tagID); err != nil {
+		t.Fatalf("TagImages(%d, %d): %v", imageID, tagID, err)
 	}
 }
 

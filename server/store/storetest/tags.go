@@ -148,8 +148,8 @@ func testTagDelete(t *testing.T, s store.Store) {
 	}
 	err = s.DeleteTag(ctx(t), web.ID)
 	wantErr(t, "DeleteTag twice", err, store.ErrNotFound)
-	err = s.AttachTag(ctx(t), a, web.ID)
-	wantErr(t, "AttachTag of a deleted tag", err, store.ErrNotFound)
+	_, err = s.TagImages(ctx(t), []int64{a}, web.ID)
+	wantErr(t, "TagImages with a deleted tag", err, store.ErrNotFound)
 	// The images themselves are untouched, and the name is free again.
 	if all := listAll(t, s, store.ImageFilter{}, store.SortImage, 0); len(all) != 2 {
 		t.Errorf("%d images left, want 2", len(all))
@@ -202,9 +202,10 @@ func testTagList(t *testing.T, s store.Store) {
 func testTagAttach(t *testing.T, s store.Store) {
 	tag := createTag(t, s, "web")
 	img := record(t, s, note("host", "docker.io/library/nginx:1", 1, at(0))).ImageID
-	for range 3 {
-		if err := s.AttachTag(ctx(t), img, tag.ID); err != nil {
-			t.Fatalf("AttachTag: %v", err)
+	for i := range 3 {
+		got, err := s.TagImages(ctx(t), []int64{img, img}, tag.ID)
+		if want := []int64{img}[:1-min(i, 1)]; err != nil || !slices.Equal(got, want) {
+			t.Fatalf("TagImages, time %d: %v, %v; want %v (tagged the first time only)", i+1, got, err, want)
 		}
 	}
 	got := getImage(t, s, img).Tags
@@ -225,12 +226,15 @@ func testTagAttach(t *testing.T, s store.Store) {
 func testTagAttachUnknown(t *testing.T, s store.Store) {
 	tag := createTag(t, s, "web")
 	img := record(t, s, note("host", "docker.io/library/nginx:1", 1, at(0))).ImageID
-	err := s.AttachTag(ctx(t), img+100, tag.ID)
-	wantErr(t, "AttachTag to an unknown image", err, store.ErrNotFound)
-	err = s.AttachTag(ctx(t), img, tag.ID+100)
-	wantErr(t, "AttachTag of an unknown tag", err, store.ErrNotFound)
-	err = s.AttachTag(ctx(t), 0, 0)
-	wantErr(t, "AttachTag(0, 0)", err, store.ErrNotFound)
+	// Unknown images are skipped (one may be deleted while a bulk form is open); an unknown
+	// tag is an error, with nothing done.
+	if got, err := s.TagImages(ctx(t), []int64{img + 100}, tag.ID); err != nil || len(got) != 0 {
+		t.Errorf("TagImages of an unknown image = %v, %v; want none", got, err)
+	}
+	_, err := s.TagImages(ctx(t), []int64{img}, tag.ID+100)
+	wantErr(t, "TagImages with an unknown tag", err, store.ErrNotFound)
+	_, err = s.TagImages(ctx(t), []int64{0}, 0)
+	wantErr(t, "TagImages([0], 0)", err, store.ErrNotFound)
 	if got := getImage(t, s, img).Tags; len(got) != 0 {
 		t.Errorf("failed attaches left tags %v", got)
 	}
@@ -248,8 +252,8 @@ func testTagDetach(t *testing.T, s store.Store) {
 	attach(t, s, img, prod.ID)
 	attach(t, s, other, web.ID)
 
-	if err := s.DetachTag(ctx(t), img, web.ID); err != nil {
-		t.Fatalf("DetachTag: %v", err)
+	if got, err := s.UntagImages(ctx(t), []int64{img, other + 100}, web.ID); err != nil || !slices.Equal(got, []int64{img}) {
+		t.Fatalf("UntagImages = %v, %v; want [%d]", got, err, img)
 	}
 	if got := tagNames(getImage(t, s, img).Tags); !slices.Equal(got, []string{"prod"}) {
 		t.Errorf("tags after detach: %v, want [prod]", got)
@@ -257,13 +261,14 @@ func testTagDetach(t *testing.T, s store.Store) {
 	if got := tagNames(getImage(t, s, other).Tags); !slices.Equal(got, []string{"web"}) {
 		t.Errorf("the other image's tags: %v, want [web]", got)
 	}
-	if err := s.DetachTag(ctx(t), img, web.ID); err != nil {
-		t.Errorf("DetachTag again (idempotent): %v", err)
+	if got, err := s.UntagImages(ctx(t), []int64{img}, web.ID); err != nil || len(got) != 0 {
+		t.Errorf("UntagImages again (idempotent) = %v, %v; want none", got, err)
 	}
-	err := s.DetachTag(ctx(t), img+100, web.ID)
-	wantErr(t, "DetachTag from an unknown image", err, store.ErrNotFound)
-	err = s.DetachTag(ctx(t), img, prod.ID+100)
-	wantErr(t, "DetachTag of an unknown tag", err, store.ErrNotFound)
+	if got, err := s.UntagImages(ctx(t), []int64{img + 100}, web.ID); err != nil || len(got) != 0 {
+		t.Errorf("UntagImages from an unknown image = %v, %v; want none", got, err)
+	}
+	_, err := s.UntagImages(ctx(t), []int64{img}, prod.ID+100)
+	wantErr(t, "UntagImages of an unknown tag", err, store.ErrNotFound)
 	if got := tagNames(getImage(t, s, img).Tags); !slices.Equal(got, []string{"prod"}) {
 		t.Errorf("tags after failed detaches: %v, want [prod]", got)
 	}

@@ -2,6 +2,8 @@ package storetest
 
 import (
 	"fmt"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -10,11 +12,19 @@ import (
 
 func triageTests() []test {
 	return []test{
-		{"SetStateEveryTransition", testSetStateAll},
-		{"SetStateInvalid", testSetStateInvalid},
-		{"SetHostState", testSetHostState},
-		{"SetHostStateInvalid", testSetHostStateInvalid},
+		{"SetStatesEveryTransition", testSetStatesAll},
+		{"SetStatesInvalid", testSetStatesInvalid},
+		{"SetStatesSkipsWhatIsThere", testSetStatesSkips},
+		{"SetStatesWhereHost", testSetStatesWhereHost},
+		{"SetStatesWhereFilter", testSetStatesWhereFilter},
+		{"SetStatesWhereNoHostname", testSetStatesWhereNoHostname},
+		{"SetStatesInvalidFilter", testSetStatesInvalidFilter},
+		{"RestoreStates", testRestoreStates},
+		{"AuditTrail", testAuditTrail},
+		{"BulkOfThousands", testBulkOfThousands},
+		{"ConcurrentChangesChain", testConcurrentChangesChain},
 		{"WakeSnoozed", testWakeSnoozed},
+		{"GetTag", testGetTag},
 	}
 }
 
@@ -26,7 +36,25 @@ func transitionTo(state store.State, until time.Time) store.Transition {
 	return store.Transition{State: state}
 }
 
-func testSetStateAll(t *testing.T, s store.Store) {
+func setStates(t *testing.T, s store.Store, ids []int64, tr store.Transition, actor string) []store.StateChange {
+	t.Helper()
+	got, err := s.SetStates(ctx(t), ids, tr, actor)
+	if err != nil {
+		t.Fatalf("SetStates(%v, %s): %v", ids, tr.State, err)
+	}
+	return got
+}
+
+func changedIDs(changes []store.StateChange) []int64 {
+	out := make([]int64, len(changes))
+	for i, c := range changes {
+		out[i] = c.ImageID
+	}
+	slices.Sort(out)
+	return out
+}
+
+func testSetStatesAll(t *testing.T, s store.Store) {
 	until1 := at(48 * time.Hour).Add(123456 * time.Microsecond)
 	until2 := at(96 * time.Hour)
 	i := 0
@@ -36,19 +64,14 @@ func testSetStateAll(t *testing.T, s store.Store) {
 			n := note("host", fmt.Sprintf("docker.io/acme/%s-to-%s:1", from, to), i, at(time.Duration(i)*time.Second))
 			id := record(t, s, n).ImageID
 			if from != store.StateOpen {
-				if _, err := s.SetState(ctx(t), id, transitionTo(from, until1)); err != nil {
-					t.Fatalf("SetState(%s): %v", from, err)
-				}
+				setStates(t, s, []int64{id}, transitionTo(from, until1), "setup")
 			}
 			before := time.Now().Add(-time.Second)
-			got, err := s.SetState(ctx(t), id, transitionTo(to, until2))
+			changes := setStates(t, s, []int64{id}, transitionTo(to, until2), "admin")
 			after := time.Now().Add(time.Second)
-			if err != nil {
-				t.Errorf("%s → %s: %v", from, to, err)
-				continue
-			}
-			if got.ID != id || got.State != to {
-				t.Errorf("%s → %s: SetState returned image %d in state %s", from, to, got.ID, got.State)
+			got := getImage(t, s, id)
+			if got.State != to {
+				t.Errorf("%s → %s: the image is %s", from, to, got.State)
 			}
 			var wantUntil *time.Time
 			if to == store.StateSnoozed {
@@ -57,32 +80,39 @@ func testSetStateAll(t *testing.T, s store.Store) {
 			if !sameTimePtr(got.SnoozedUntil, wantUntil) {
 				t.Errorf("%s → %s: SnoozedUntil = %s, want %s", from, to, fmtTimePtr(got.SnoozedUntil), fmtTimePtr(wantUntil))
 			}
-			if got.StateChangedAt.Before(before) || got.StateChangedAt.After(after) {
-				t.Errorf("%s → %s: StateChangedAt = %s, want the time of the call", from, to, got.StateChangedAt)
+			// The change is returned with the prior state (what undo restores). A move to the
+			// state the image is in already is no change, except a snooze to another time.
+			if from == to && to != store.StateSnoozed {
+				if len(changes) != 0 {
+					t.Errorf("%s → %s: %+v, want no change", from, to, changes)
+				}
+				continue
+			}
+			if len(changes) != 1 {
+				t.Fatalf("%s → %s: %d changes returned, want 1", from, to, len(changes))
+			}
+			c := changes[0]
+			var fromUntil *time.Time
+			if from == store.StateSnoozed {
+				fromUntil = &until1
+			}
+			if c.ImageID != id || c.From != from || !sameTimePtr(c.FromUntil, fromUntil) || c.To != to || !sameTimePtr(c.ToUntil, wantUntil) ||
+				c.Actor != "admin" || c.Digest != n.Digest || c.At.Before(before) || c.At.After(after) {
+				t.Errorf("%s → %s: change %+v", from, to, c)
+			}
+			if !got.StateChangedAt.Equal(c.At) {
+				t.Errorf("%s → %s: StateChangedAt %s, change at %s", from, to, got.StateChangedAt, c.At)
 			}
 			// The rest of the row is untouched.
 			checkImageFields(t, got, n)
 			if got.Notifications != 1 || !got.FirstSeen.Equal(n.ReceivedAt) {
 				t.Errorf("%s → %s: notifications %d first seen %s changed", from, to, got.Notifications, got.FirstSeen)
 			}
-			// SetState returns what GetImage then reads.
-			read := getImage(t, s, id)
-			if read.State != got.State || !sameTimePtr(read.SnoozedUntil, got.SnoozedUntil) || !read.StateChangedAt.Equal(got.StateChangedAt) {
-				t.Errorf("%s → %s: GetImage reads state %s until %s changed %s; SetState returned %s %s %s", from, to,
-					read.State, fmtTimePtr(read.SnoozedUntil), read.StateChangedAt, got.State, fmtTimePtr(got.SnoozedUntil), got.StateChangedAt)
-			}
 		}
-	}
-	// Tags come back with the image.
-	tag := createTag(t, s, "kept")
-	id := record(t, s, note("host", "docker.io/acme/tagged:1", 99, at(0))).ImageID
-	attach(t, s, id, tag.ID)
-	if got := setState(t, s, id, store.StateIgnored, nil); len(got.Tags) != 1 || got.Tags[0].Name != "kept" {
-		t.Errorf("SetState returned tags %v, want [kept]", got.Tags)
 	}
 }
 
-func testSetStateInvalid(t *testing.T, s store.Store) {
+func testSetStatesInvalid(t *testing.T, s store.Store) {
 	res := record(t, s, note("host", "docker.io/library/nginx:1", 1, at(0)))
 	before := getImage(t, s, res.ImageID)
 	until := at(time.Hour)
@@ -96,20 +126,59 @@ func testSetStateInvalid(t *testing.T, s store.Store) {
 		"ack with a time":       {State: store.StateAcknowledged, SnoozedUntil: &until},
 	}
 	for name, tr := range cases {
-		_, err := s.SetState(ctx(t), res.ImageID, tr)
+		_, err := s.SetStates(ctx(t), []int64{res.ImageID}, tr, "admin")
 		wantErr(t, name, err, store.ErrInvalid)
+		_, err = s.SetStatesWhere(ctx(t), store.ImageFilter{Hostname: "host"}, tr, "admin")
+		wantErr(t, name+" (where)", err, store.ErrInvalid)
 	}
+	_, err := s.SetStates(ctx(t), []int64{res.ImageID}, store.Transition{State: store.StateIgnored}, " ")
+	wantErr(t, "no actor", err, store.ErrInvalid)
+	_, err = s.SetStates(ctx(t), make([]int64, store.MaxBatch+1), store.Transition{State: store.StateIgnored}, "admin")
+	wantErr(t, "more than MaxBatch ids", err, store.ErrInvalid)
 	after := getImage(t, s, res.ImageID)
 	if after.State != before.State || !after.StateChangedAt.Equal(before.StateChangedAt) || after.SnoozedUntil != nil {
-		t.Errorf("invalid transitions changed the image: %s %s %s", after.State, after.StateChangedAt, fmtTimePtr(after.SnoozedUntil))
+		t.Errorf("invalid calls changed the image: %s %s %s", after.State, after.StateChangedAt, fmtTimePtr(after.SnoozedUntil))
 	}
-	for _, id := range []int64{res.ImageID + 1, 0, -1} {
-		_, err := s.SetState(ctx(t), id, store.Transition{State: store.StateAcknowledged})
-		wantErr(t, fmt.Sprintf("SetState(%d)", id), err, store.ErrNotFound)
+	if trail, err := s.ListStateChanges(ctx(t), res.ImageID, 0); err != nil || len(trail) != 0 {
+		t.Errorf("invalid calls left an audit trail: %+v, %v", trail, err)
+	}
+	// Unknown ids are no error: nothing of them moves.
+	if got, err := s.SetStates(ctx(t), []int64{res.ImageID + 1, 0, -1}, store.Transition{State: store.StateAcknowledged}, "admin"); err != nil || len(got) != 0 {
+		t.Errorf("SetStates of unknown ids = %+v, %v; want nothing", got, err)
+	}
+	if got, err := s.SetStates(ctx(t), nil, store.Transition{State: store.StateAcknowledged}, "admin"); err != nil || len(got) != 0 {
+		t.Errorf("SetStates of no ids = %+v, %v; want nothing", got, err)
 	}
 }
 
-func testSetHostState(t *testing.T, s store.Store) {
+// An image already in the target state is not changed, not audited and not returned; a
+// snoozed image snoozed again to another time is.
+func testSetStatesSkips(t *testing.T, s store.Store) {
+	a := record(t, s, note("host", "docker.io/a:1", 1, at(0))).ImageID
+	b := record(t, s, note("host", "docker.io/b:1", 1, at(0))).ImageID
+	setStates(t, s, []int64{a}, store.Transition{State: store.StateAcknowledged}, "admin")
+	stamp := getImage(t, s, a).StateChangedAt
+	got := setStates(t, s, []int64{a, b, a}, store.Transition{State: store.StateAcknowledged}, "admin")
+	if !slices.Equal(changedIDs(got), []int64{b}) {
+		t.Errorf("acknowledging a (already) and b: changes for %v, want [b=%d]", changedIDs(got), b)
+	}
+	if !getImage(t, s, a).StateChangedAt.Equal(stamp) {
+		t.Error("an image already acknowledged got a new StateChangedAt")
+	}
+	u1, u2 := at(time.Hour), at(2*time.Hour)
+	setStates(t, s, []int64{a}, transitionTo(store.StateSnoozed, u1), "admin")
+	if got := setStates(t, s, []int64{a}, transitionTo(store.StateSnoozed, u1), "admin"); len(got) != 0 {
+		t.Errorf("the same snooze again: %+v, want no change", got)
+	}
+	if got := setStates(t, s, []int64{a}, transitionTo(store.StateSnoozed, u2), "admin"); len(got) != 1 || !sameTimePtr(got[0].FromUntil, &u1) {
+		t.Errorf("a snooze to another time: %+v, want one change from %s", got, u1)
+	}
+	if trail, _ := s.ListStateChanges(ctx(t), a, 0); len(trail) != 3 {
+		t.Errorf("a's trail has %d changes, want 3 (ack, snooze, snooze later)", len(trail))
+	}
+}
+
+func testSetStatesWhereHost(t *testing.T, s store.Store) {
 	rec := func(host, image string, state store.State) int64 {
 		id := record(t, s, note(host, image, 1, at(0))).ImageID
 		if state != store.StateOpen {
@@ -129,17 +198,17 @@ func testSetHostState(t *testing.T, s store.Store) {
 
 	stateOf := func(id int64) store.State { return getImage(t, s, id).State }
 
-	n, err := s.SetHostState(ctx(t), "h1", store.StateOpen, store.Transition{State: store.StateAcknowledged})
-	if err != nil || n != 3 {
-		t.Fatalf("SetHostState(h1, open → acknowledged) = %d, %v; want 3", n, err)
+	got, err := s.SetStatesWhere(ctx(t), store.ImageFilter{Hostname: "h1", State: store.StateOpen}, store.Transition{State: store.StateAcknowledged}, "admin")
+	if err != nil || !slices.Equal(changedIDs(got), h1open) {
+		t.Fatalf("SetStatesWhere(h1, open → acknowledged) moved %v, %v; want %v", changedIDs(got), err, h1open)
 	}
-	for _, id := range append(h1open, h1ack) {
-		if st := stateOf(id); st != store.StateAcknowledged {
-			t.Errorf("h1 image %d is %s, want acknowledged", id, st)
+	for _, c := range got {
+		if c.From != store.StateOpen || c.To != store.StateAcknowledged {
+			t.Errorf("change %+v, want open → acknowledged", c)
 		}
 	}
 	if st := stateOf(h1ign); st != store.StateIgnored {
-		t.Errorf("h1's ignored image is %s: only images in the from-state move", st)
+		t.Errorf("h1's ignored image is %s: the filter's state must hold", st)
 	}
 	for _, id := range append(h2open, h1prefix) {
 		if st := stateOf(id); st != store.StateOpen {
@@ -148,9 +217,9 @@ func testSetHostState(t *testing.T, s store.Store) {
 	}
 
 	until := at(30 * time.Hour)
-	n, err = s.SetHostState(ctx(t), "h1", store.StateAcknowledged, store.Transition{State: store.StateSnoozed, SnoozedUntil: &until})
-	if err != nil || n != 4 {
-		t.Fatalf("SetHostState(h1, acknowledged → snoozed) = %d, %v; want 4", n, err)
+	got, err = s.SetStatesWhere(ctx(t), store.ImageFilter{Hostname: "h1", State: store.StateAcknowledged}, store.Transition{State: store.StateSnoozed, SnoozedUntil: &until}, "admin")
+	if err != nil || len(got) != 4 {
+		t.Fatalf("SetStatesWhere(h1, acknowledged → snoozed) = %d, %v; want 4", len(got), err)
 	}
 	for _, id := range append(h1open, h1ack) {
 		img := getImage(t, s, id)
@@ -158,39 +227,220 @@ func testSetHostState(t *testing.T, s store.Store) {
 			t.Errorf("h1 image %d: %s until %s, want snoozed until %s", id, img.State, fmtTimePtr(img.SnoozedUntil), until)
 		}
 	}
-	n, err = s.SetHostState(ctx(t), "h1", store.StateSnoozed, store.Transition{State: store.StateOpen})
-	if err != nil || n != 4 {
-		t.Fatalf("SetHostState(h1, snoozed → open) = %d, %v; want 4", n, err)
+	// Every state of a host (the "all" view): the ignored one too, but nothing twice.
+	got, err = s.SetStatesWhere(ctx(t), store.ImageFilter{Hostname: "h1"}, store.Transition{State: store.StateOpen}, "admin")
+	if err != nil || len(got) != 5 {
+		t.Fatalf("SetStatesWhere(h1, any → open) = %d, %v; want 5", len(got), err)
 	}
 	if img := getImage(t, s, h1ack); img.State != store.StateOpen || img.SnoozedUntil != nil {
-		t.Errorf("after snoozed → open: %s until %s, want open and no time", img.State, fmtTimePtr(img.SnoozedUntil))
+		t.Errorf("after → open: %s until %s, want open and no time", img.State, fmtTimePtr(img.SnoozedUntil))
 	}
-
 	for _, host := range []string{"nobody", "H1", "h"} {
-		if n, err := s.SetHostState(ctx(t), host, store.StateOpen, store.Transition{State: store.StateIgnored}); err != nil || n != 0 {
-			t.Errorf("SetHostState(%q) = %d, %v; want 0", host, n, err)
+		if got, err := s.SetStatesWhere(ctx(t), store.ImageFilter{Hostname: host}, store.Transition{State: store.StateIgnored}, "admin"); err != nil || len(got) != 0 {
+			t.Errorf("SetStatesWhere(%q) = %d, %v; want 0", host, len(got), err)
 		}
-	}
-	if n, err := s.SetHostState(ctx(t), "h2", store.StateIgnored, store.Transition{State: store.StateOpen}); err != nil || n != 0 {
-		t.Errorf("SetHostState(h2, ignored → open) = %d, %v; want 0 (no ignored images there)", n, err)
 	}
 }
 
-func testSetHostStateInvalid(t *testing.T, s store.Store) {
+// The filter is the overview's: tag, provider and text narrow what a host action does.
+func testSetStatesWhereFilter(t *testing.T, s store.Store) {
+	media := createTag(t, s, "media")
+	var tagged, untagged []int64
+	for i := range 6 {
+		n := note("nas", fmt.Sprintf("docker.io/linuxserver/app%d:latest", i), i+1, at(time.Duration(i)*time.Second))
+		if i == 5 {
+			n.Provider = "file"
+		}
+		id := record(t, s, n).ImageID
+		if i < 2 {
+			attach(t, s, id, media.ID)
+			tagged = append(tagged, id)
+		} else {
+			untagged = append(untagged, id)
+		}
+	}
+	ack := store.Transition{State: store.StateAcknowledged}
+	got, err := s.SetStatesWhere(ctx(t), store.ImageFilter{Hostname: "nas", Tag: "media", State: store.StateOpen}, ack, "admin")
+	if err != nil || !slices.Equal(changedIDs(got), tagged) {
+		t.Errorf("tag=media: moved %v, %v; want exactly the tagged %v", changedIDs(got), err, tagged)
+	}
+	for _, id := range untagged {
+		if st := getImage(t, s, id).State; st != store.StateOpen {
+			t.Errorf("untagged image %d is %s: a host action must not touch what the filter hides", id, st)
+		}
+	}
+	got, err = s.SetStatesWhere(ctx(t), store.ImageFilter{Hostname: "nas", Provider: "file"}, ack, "admin")
+	if err != nil || !slices.Equal(changedIDs(got), untagged[3:]) {
+		t.Errorf("provider=file: moved %v, %v; want %v", changedIDs(got), err, untagged[3:])
+	}
+	got, err = s.SetStatesWhere(ctx(t), store.ImageFilter{Hostname: "nas", Query: "APP3"}, ack, "admin")
+	if err != nil || !slices.Equal(changedIDs(got), untagged[1:2]) {
+		t.Errorf("q=APP3: moved %v, %v; want %v", changedIDs(got), err, untagged[1:2])
+	}
+}
+
+// Diun may send no hostname: those images form a group whose actions must work, and must
+// not spill over to every host.
+func testSetStatesWhereNoHostname(t *testing.T, s store.Store) {
+	none := record(t, s, note("", "docker.io/a:1", 1, at(0))).ImageID
+	other := record(t, s, note("vm", "docker.io/a:1", 2, at(0))).ImageID
+	got, err := s.SetStatesWhere(ctx(t), store.ImageFilter{ExactHost: true}, store.Transition{State: store.StateIgnored}, "admin")
+	if err != nil || !slices.Equal(changedIDs(got), []int64{none}) {
+		t.Errorf("the (no hostname) group: moved %v, %v; want [%d]", changedIDs(got), err, none)
+	}
+	if st := getImage(t, s, other).State; st != store.StateOpen {
+		t.Errorf("vm's image is %s: the empty hostname matched another host", st)
+	}
+	if imgs := listAll(t, s, store.ImageFilter{ExactHost: true}, store.SortHost, 0); !slices.Equal(ids(imgs), []int64{none}) {
+		t.Errorf("ListImages of the (no hostname) group = %v, want [%d]", ids(imgs), none)
+	}
+}
+
+func testSetStatesInvalidFilter(t *testing.T, s store.Store) {
 	id := record(t, s, note("h1", "docker.io/a:1", 1, at(0))).ImageID
-	until := at(time.Hour)
-	_, err := s.SetHostState(ctx(t), "h1", "closed", store.Transition{State: store.StateAcknowledged})
-	wantErr(t, "unknown from-state", err, store.ErrInvalid)
-	_, err = s.SetHostState(ctx(t), "h1", "", store.Transition{State: store.StateAcknowledged})
-	wantErr(t, "empty from-state", err, store.ErrInvalid)
-	_, err = s.SetHostState(ctx(t), "h1", store.StateOpen, store.Transition{State: "closed"})
-	wantErr(t, "unknown to-state", err, store.ErrInvalid)
-	_, err = s.SetHostState(ctx(t), "h1", store.StateOpen, store.Transition{State: store.StateSnoozed})
-	wantErr(t, "snooze without a time", err, store.ErrInvalid)
-	_, err = s.SetHostState(ctx(t), "h1", store.StateOpen, store.Transition{State: store.StateIgnored, SnoozedUntil: &until})
-	wantErr(t, "ignore with a time", err, store.ErrInvalid)
+	_, err := s.SetStatesWhere(ctx(t), store.ImageFilter{Hostname: "h1", State: "closed"}, store.Transition{State: store.StateAcknowledged}, "admin")
+	wantErr(t, "unknown state in the filter", err, store.ErrInvalid)
+	_, err = s.SetStatesWhere(ctx(t), store.ImageFilter{State: store.StateOpen}, store.Transition{State: store.StateAcknowledged}, "admin")
+	wantErr(t, "a filter without a host", err, store.ErrInvalid)
 	if st := getImage(t, s, id).State; st != store.StateOpen {
-		t.Errorf("invalid SetHostState calls moved the image to %s", st)
+		t.Errorf("an invalid call moved the image to %s", st)
+	}
+}
+
+// Undo: what a bulk change returned puts every image back where it was, snooze times too.
+func testRestoreStates(t *testing.T, s store.Store) {
+	u := at(5 * time.Hour)
+	want := map[int64]store.Transition{}
+	var all []int64
+	for i, st := range []store.State{store.StateOpen, store.StateAcknowledged, store.StateSnoozed, store.StateIgnored, store.StateSnoozed} {
+		id := record(t, s, note("h", fmt.Sprintf("docker.io/r%d:1", i), i+1, at(0))).ImageID
+		tr := transitionTo(st, u.Add(time.Duration(i)*time.Minute))
+		if st != store.StateOpen {
+			setStates(t, s, []int64{id}, tr, "setup")
+		}
+		want[id] = tr
+		all = append(all, id)
+	}
+	moved := setStates(t, s, all, store.Transition{State: store.StateIgnored}, "admin")
+	if len(moved) != 4 {
+		t.Fatalf("ignoring 5 (one ignored already) moved %d, want 4", len(moved))
+	}
+	back, err := s.RestoreStates(ctx(t), moved, "admin (undo)")
+	if err != nil || len(back) != 4 {
+		t.Fatalf("RestoreStates = %d changes, %v; want 4", len(back), err)
+	}
+	for id, tr := range want {
+		img := getImage(t, s, id)
+		if img.State != tr.State || !sameTimePtr(img.SnoozedUntil, tr.SnoozedUntil) {
+			t.Errorf("image %d after undo: %s until %s, want %s until %s", id, img.State, fmtTimePtr(img.SnoozedUntil), tr.State, fmtTimePtr(tr.SnoozedUntil))
+		}
+	}
+	bad := []store.StateChange{{ImageID: all[0], From: "closed"}}
+	_, err = s.RestoreStates(ctx(t), bad, "admin")
+	wantErr(t, "RestoreStates to an unknown state", err, store.ErrInvalid)
+}
+
+// The audit trail: each change, newest first, with who, when, from → to and the digest.
+func testAuditTrail(t *testing.T, s store.Store) {
+	id := record(t, s, note("h", "docker.io/audit:1", 1, at(0))).ImageID
+	other := record(t, s, note("h", "docker.io/other:1", 2, at(0))).ImageID
+	setStates(t, s, []int64{id}, store.Transition{State: store.StateAcknowledged}, "admin")
+	record(t, s, note("h", "docker.io/audit:1", 3, at(time.Hour))) // a new digest reopens it
+	until := at(48 * time.Hour)
+	setStates(t, s, []int64{id, other}, transitionTo(store.StateSnoozed, until), "token:widget")
+	setStates(t, s, []int64{id}, store.Transition{State: store.StateIgnored}, "admin")
+	trail, err := s.ListStateChanges(ctx(t), id, 0)
+	if err != nil || len(trail) != 3 {
+		t.Fatalf("ListStateChanges = %d, %v; want 3", len(trail), err)
+	}
+	digest := func(n int) string { return note("h", "x", n, at(0)).Digest }
+	wantTrail := []struct {
+		actor    string
+		from, to store.State
+		digest   string
+	}{
+		{"admin", store.StateSnoozed, store.StateIgnored, digest(3)},
+		{"token:widget", store.StateOpen, store.StateSnoozed, digest(3)},
+		{"admin", store.StateOpen, store.StateAcknowledged, digest(1)},
+	}
+	for i, w := range wantTrail {
+		c := trail[i]
+		if c.ImageID != id || c.Actor != w.actor || c.From != w.from || c.To != w.to || c.Digest != w.digest {
+			t.Errorf("trail[%d] = %+v, want %s %s → %s at %s", i, c, w.actor, w.from, w.to, w.digest)
+		}
+	}
+	if !sameTimePtr(trail[1].ToUntil, &until) || !sameTimePtr(trail[0].FromUntil, &until) {
+		t.Errorf("the snooze's time is not in the trail: %+v", trail[:2])
+	}
+	if got, _ := s.ListStateChanges(ctx(t), id, 1); len(got) != 1 || got[0].To != store.StateIgnored {
+		t.Errorf("ListStateChanges(limit 1) = %+v, want the newest only", got)
+	}
+	// Deleting the image deletes its trail.
+	if _, err := s.DeleteImages(ctx(t), []int64{id}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.ListStateChanges(ctx(t), id, 0); err != nil || len(got) != 0 {
+		t.Errorf("trail after delete: %+v, %v", got, err)
+	}
+}
+
+// A bulk action over thousands of images is one call, and what it returns names each.
+func testBulkOfThousands(t *testing.T, s store.Store) {
+	const n = 2000
+	seedN(t, s, n)
+	all := ids(listAll(t, s, store.ImageFilter{}, store.SortImage, 500))
+	if len(all) != n {
+		t.Fatalf("%d images seeded, want %d", len(all), n)
+	}
+	got := setStates(t, s, all, store.Transition{State: store.StateAcknowledged}, "admin")
+	if len(got) != n {
+		t.Fatalf("acknowledging %d images moved %d", n, len(got))
+	}
+	if left := listAll(t, s, store.ImageFilter{State: store.StateOpen}, store.SortImage, 500); len(left) != 0 {
+		t.Errorf("%d images still open", len(left))
+	}
+	if deleted, err := s.DeleteImages(ctx(t), all); err != nil || deleted != n {
+		t.Errorf("DeleteImages of %d = %d, %v", n, deleted, err)
+	}
+}
+
+// Concurrent changes of the same images leave a consistent trail: each change starts from
+// where the one before it left the image (no lost update, no change read from a stale row).
+func testConcurrentChangesChain(t *testing.T, s store.Store) {
+	var all []int64
+	for i := range 20 {
+		all = append(all, record(t, s, note("h", fmt.Sprintf("docker.io/c%d:1", i), i+1, at(0))).ImageID)
+	}
+	states := []store.State{store.StateAcknowledged, store.StateIgnored, store.StateOpen}
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Go(func() {
+			for i := range 10 {
+				tr := store.Transition{State: states[(w+i)%len(states)]}
+				if _, err := s.SetStates(ctx(t), all, tr, fmt.Sprint("worker", w)); err != nil {
+					t.Errorf("worker %d: %v", w, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for _, id := range all {
+		trail, err := s.ListStateChanges(ctx(t), id, 500)
+		if err != nil {
+			t.Fatal(err)
+		}
+		slices.Reverse(trail)
+		prev := store.StateOpen
+		for i, c := range trail {
+			if c.From != prev || c.From == c.To {
+				t.Fatalf("image %d, change %d: %s → %s after %s: the trail is not a chain", id, i, c.From, c.To, prev)
+			}
+			prev = c.To
+		}
+		if img := getImage(t, s, id); img.State != prev {
+			t.Errorf("image %d is %s, its trail ends at %s", id, img.State, prev)
+		}
 	}
 }
 
@@ -220,12 +470,19 @@ func testWakeSnoozed(t *testing.T, s store.Store) {
 	}
 	before := states()
 
-	n, err := s.WakeSnoozed(ctx(t), now)
-	if err != nil || n != 3 {
-		t.Fatalf("WakeSnoozed = %d, %v; want 3 (two past and one exactly now)", n, err)
+	woken, err := s.WakeSnoozed(ctx(t), now)
+	want := []int64{past, longPast, exactly}
+	slices.Sort(want)
+	if err != nil || !slices.Equal(changedIDs(woken), want) {
+		t.Fatalf("WakeSnoozed woke %v, %v; want %v (two past and one exactly now)", changedIDs(woken), err, want)
+	}
+	for _, c := range woken {
+		if c.Actor != store.ActorSnoozeEnded || c.From != store.StateSnoozed || c.To != store.StateOpen || c.FromUntil == nil || !c.At.Equal(now) {
+			t.Errorf("wake-up change %+v; want snoozed → open by %q at %s", c, store.ActorSnoozeEnded, now)
+		}
 	}
 	after := states()
-	for _, id := range []int64{past, longPast, exactly} {
+	for _, id := range want {
 		img := after[id]
 		if img.State != store.StateOpen || img.SnoozedUntil != nil {
 			t.Errorf("%s: %s until %s, want open with no time", img.Image, img.State, fmtTimePtr(img.SnoozedUntil))
@@ -240,13 +497,20 @@ func testWakeSnoozed(t *testing.T, s store.Store) {
 			t.Errorf("%s changed: %s until %s → %s until %s", a.Image, b.State, fmtTimePtr(b.SnoozedUntil), a.State, fmtTimePtr(a.SnoozedUntil))
 		}
 	}
-	if n, err := s.WakeSnoozed(ctx(t), now); err != nil || n != 0 {
-		t.Errorf("WakeSnoozed again = %d, %v; want 0", n, err)
+	if woken, err := s.WakeSnoozed(ctx(t), now); err != nil || len(woken) != 0 {
+		t.Errorf("WakeSnoozed again = %d, %v; want 0", len(woken), err)
 	}
-	if n, err := s.WakeSnoozed(ctx(t), now.Add(time.Microsecond)); err != nil || n != 1 {
-		t.Errorf("WakeSnoozed a microsecond later = %d, %v; want 1", n, err)
+	if woken, err := s.WakeSnoozed(ctx(t), now.Add(time.Microsecond)); err != nil || !slices.Equal(changedIDs(woken), []int64{future}) {
+		t.Errorf("WakeSnoozed a microsecond later = %v, %v; want [%d]", changedIDs(woken), err, future)
 	}
-	if got := getImage(t, s, future).State; got != store.StateOpen {
-		t.Errorf("the image snoozed until now+1µs is %s, want open", got)
+}
+
+func testGetTag(t *testing.T, s store.Store) {
+	tag := createTag(t, s, "prod")
+	got, err := s.GetTag(ctx(t), tag.ID)
+	if err != nil || got.ID != tag.ID || got.Name != "prod" || !got.CreatedAt.Equal(tag.CreatedAt) {
+		t.Errorf("GetTag = %+v, %v; want %+v", got, err, tag)
 	}
+	_, err = s.GetTag(ctx(t), tag.ID+100)
+	wantErr(t, "GetTag of an unknown id", err, store.ErrNotFound)
 }

@@ -17,13 +17,6 @@ ORDER BY t.name;
 -- name: GetTag :one
 SELECT * FROM tags WHERE id = sqlc.arg(id);
 
--- name: AttachTag :execrows
-INSERT INTO image_tags (image_id, tag_id) VALUES (sqlc.arg(image_id), sqlc.arg(tag_id))
-ON CONFLICT DO NOTHING;
-
--- name: DetachTag :execrows
-DELETE FROM image_tags WHERE image_id = sqlc.arg(image_id) AND tag_id = sqlc.arg(tag_id);
-
 -- name: ListImageTags :many
 -- Tags of a page of images, in one query (ids is a JSON array of the page's image ids).
 -- "= ANY (ARRAY(…))" rather than "IN (SELECT …)": the planner then probes image_tags_pkey for

@@ -22,6 +22,9 @@ SELECT * FROM settings WHERE key > sqlc.arg(after_key) ORDER BY key LIMIT sqlc.a
 -- name: ExportSessions :many
 SELECT * FROM sessions WHERE id_hash > sqlc.arg(after_id_hash) ORDER BY id_hash LIMIT sqlc.arg(page_size);
 
+-- name: ExportStateChanges :many
+SELECT * FROM state_changes WHERE id > sqlc.arg(after_id) ORDER BY id LIMIT sqlc.arg(page_size);
+
 -- name: ExportAPITokens :many
 SELECT * FROM api_tokens WHERE id > sqlc.arg(after_id) ORDER BY id LIMIT sqlc.arg(page_size);
 
@@ -59,3 +62,8 @@ VALUES (sqlc.arg(id_hash), sqlc.arg(username), sqlc.arg(created_at), sqlc.arg(la
 -- name: ImportAPIToken :exec
 INSERT INTO api_tokens (id, name, token_hash, prefix, created_at, last_used_at, scope)
 VALUES (sqlc.arg(id), sqlc.arg(name), sqlc.arg(token_hash), sqlc.arg(prefix), sqlc.arg(created_at), sqlc.narg(last_used_at), sqlc.arg(scope));
+
+-- name: ImportStateChange :exec
+INSERT INTO state_changes (id, image_id, changed_at, actor, digest, from_state, from_until, to_state, to_until)
+VALUES (sqlc.arg(id), sqlc.arg(image_id), sqlc.arg(changed_at), sqlc.arg(actor), sqlc.arg(digest), sqlc.arg(from_state),
+        sqlc.narg(from_until), sqlc.arg(to_state), sqlc.narg(to_until));

@@ -27,27 +27,6 @@ RETURNING id, state;
 -- name: GetImage :one
 SELECT * FROM images WHERE id = sqlc.arg(id);
 
--- name: SetImageState :one
-UPDATE images
-SET state = sqlc.arg(state), snoozed_until = sqlc.narg(snoozed_until), state_changed_at = sqlc.arg(changed_at)
-WHERE id = sqlc.arg(id)
-RETURNING *;
-
--- name: SetHostState :execrows
--- Bulk triage of one host: moves every image of the host in from_state.
-UPDATE images
-SET state = sqlc.arg(state), snoozed_until = sqlc.narg(snoozed_until), state_changed_at = sqlc.arg(changed_at)
-WHERE hostname = sqlc.arg(hostname) AND state = sqlc.arg(from_state);
-
--- name: WakeSnoozed :execrows
--- Snoozed images whose time has come are open again.
-UPDATE images
-SET state = 'open', snoozed_until = NULL, state_changed_at = sqlc.arg(now)
-WHERE state = 'snoozed' AND snoozed_until <= sqlc.arg(now);
-
--- name: DeleteImage :execrows
-DELETE FROM images WHERE id = sqlc.arg(id);
-
 -- name: CountImages :many
 -- Served by images_state_host (state, hostname, image), which covers the whole query.
 SELECT state, hostname, count(*) AS images

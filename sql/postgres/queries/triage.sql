@@ -1,0 +1,61 @@
+-- The one write path of triage (server/store/triage.go): every change of state goes through
+-- RecordStateChanges, then SetImagesState, in one transaction. ids is a JSON array of image ids.
+
+-- name: RecordStateChanges :many
+-- The audit rows of moving the images in ids to to_state/to_until, for those not there
+-- already. What it returns is what the change moves: each image with its prior state. FOR
+-- UPDATE holds the rows until the transaction ends, and a row changed meanwhile is read again
+-- after the wait, so the prior states are exact under concurrent changes.
+INSERT INTO state_changes (image_id, changed_at, actor, digest, from_state, from_until, to_state, to_until)
+SELECT id, sqlc.arg(changed_at), sqlc.arg(actor), digest, state, snoozed_until, sqlc.arg(to_state), sqlc.narg(to_until)
+FROM images
+WHERE id = ANY (ARRAY(SELECT jsonb_array_elements_text(sqlc.arg(ids)::text::jsonb)::bigint))
+  AND (state <> sqlc.arg(to_state) OR snoozed_until IS DISTINCT FROM sqlc.narg(to_until))
+ORDER BY id
+FOR UPDATE
+RETURNING *;
+
+-- name: SetImagesState :execrows
+UPDATE images
+SET state = sqlc.arg(state), snoozed_until = sqlc.narg(snoozed_until), state_changed_at = sqlc.arg(changed_at)
+WHERE id = ANY (ARRAY(SELECT jsonb_array_elements_text(sqlc.arg(ids)::text::jsonb)::bigint));
+
+-- name: ImageIDsOfHost :many
+-- Every image of one host that a filter of the overview matches, across all its pages: what
+-- the host's "Acknowledge all" acts on. hostname is matched even when empty (the
+-- "(no hostname)" group). Served by the (hostname, image) index.
+SELECT id FROM images
+WHERE hostname = sqlc.arg(hostname)
+  AND (state = sqlc.narg(state) OR sqlc.narg(state)::text IS NULL)
+  AND (provider = sqlc.narg(provider) OR sqlc.narg(provider)::text IS NULL)
+  AND (strpos(lower(image), lower(sqlc.narg(q)::text COLLATE "C")) > 0 OR sqlc.narg(q)::text IS NULL)
+  AND (EXISTS (SELECT 1 FROM image_tags it JOIN tags t ON t.id = it.tag_id
+               WHERE it.image_id = images.id AND t.name = sqlc.narg(tag)) OR sqlc.narg(tag)::text IS NULL)
+ORDER BY image
+FOR UPDATE;
+
+-- name: SnoozedDue :many
+-- Snoozed images whose time has come. Served by images_snoozed_until.
+SELECT id FROM images WHERE state = 'snoozed' AND snoozed_until <= sqlc.arg(now) ORDER BY snoozed_until FOR UPDATE;
+
+-- name: DeleteImages :execrows
+DELETE FROM images WHERE id = ANY (ARRAY(SELECT jsonb_array_elements_text(sqlc.arg(ids)::text::jsonb)::bigint));
+
+-- name: TagImages :many
+-- Returns the images it tagged: those that did not have the tag yet.
+INSERT INTO image_tags (image_id, tag_id)
+SELECT id, sqlc.arg(tag_id) FROM images
+WHERE id = ANY (ARRAY(SELECT jsonb_array_elements_text(sqlc.arg(ids)::text::jsonb)::bigint))
+ON CONFLICT DO NOTHING
+RETURNING image_id;
+
+-- name: UntagImages :many
+-- Returns the images it untagged: those that had the tag.
+DELETE FROM image_tags
+WHERE tag_id = sqlc.arg(tag_id)
+  AND image_id = ANY (ARRAY(SELECT jsonb_array_elements_text(sqlc.arg(ids)::text::jsonb)::bigint))
+RETURNING image_id;
+
+-- name: ListStateChanges :many
+-- The newest triage changes of one image, for its timeline. Served by state_changes_image.
+SELECT * FROM state_changes WHERE image_id = sqlc.arg(image_id) ORDER BY id DESC LIMIT sqlc.arg(page_size)::bigint;

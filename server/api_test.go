@@ -7,6 +7,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"diundashboard/server/api"
+	"diundashboard/server/webhook"
 )
 
 // seed posts one notification per (host, image) through the webhook and returns the image ids
@@ -21,7 +24,7 @@ func (e *testEnv) seed(hosts, imagesPerHost int) []int64 {
 				h, i, h, h*1000+i, providers[i%len(providers)])
 			r := e.webhook(body)
 			e.wantStatus(r, http.StatusOK)
-			var reply webhookReply
+			var reply webhook.Reply
 			r.json(e.t, &reply)
 			ids = append(ids, *reply.ImageID)
 		}
@@ -58,7 +61,7 @@ func TestAPIListFiltersSortsAndPages(t *testing.T) {
 			}
 		}
 		// Sorting by image then host, walking pages of 4 with the cursor.
-		var walked []imageJSON
+		var walked []api.Image
 		cursor := ""
 		for pages := 0; ; pages++ {
 			page, next := env.listImages("sort=image&limit=4&cursor=" + url.QueryEscape(cursor))
@@ -131,7 +134,7 @@ func TestAPITriage(t *testing.T) {
 
 		r := env.api(http.MethodPost, path(ids[0], "acknowledge"), nil)
 		env.wantStatus(r, http.StatusOK)
-		var img imageJSON
+		var img api.Image
 		r.json(t, &img)
 		if img.State != "acknowledged" {
 			t.Fatalf("state %s", img.State)
@@ -198,11 +201,11 @@ func TestAPITriage(t *testing.T) {
 	})
 }
 
-func (e *testEnv) getImage(id int64) imageJSON {
+func (e *testEnv) getImage(id int64) api.Image {
 	e.t.Helper()
 	r := e.api(http.MethodGet, fmt.Sprintf("/api/v1/images/%d", id), nil)
 	e.wantStatus(r, http.StatusOK)
-	var img imageJSON
+	var img api.Image
 	r.json(e.t, &img)
 	return img
 }
@@ -253,7 +256,7 @@ func TestAPITags(t *testing.T) {
 		ids := env.seed(1, 3)
 		r := env.api(http.MethodPost, "/api/v1/tags", map[string]string{"name": "prod"})
 		env.wantStatus(r, http.StatusCreated)
-		var tag tagJSON
+		var tag api.Tag
 		r.json(t, &tag)
 		env.wantStatus(env.api(http.MethodPost, "/api/v1/tags", map[string]string{"name": "prod"}), http.StatusConflict)
 		env.wantStatus(env.api(http.MethodPost, "/api/v1/tags", map[string]string{"name": " "}), http.StatusUnprocessableEntity)
@@ -276,7 +279,7 @@ func TestAPITags(t *testing.T) {
 		}
 		r = env.api(http.MethodGet, "/api/v1/tags", nil)
 		env.wantStatus(r, http.StatusOK)
-		var list struct{ Tags []tagJSON }
+		var list struct{ Tags []api.Tag }
 		r.json(t, &list)
 		if len(list.Tags) != 1 || list.Tags[0].Images == nil || *list.Tags[0].Images != 1 {
 			t.Fatalf("tags %s", r.Body)
@@ -297,7 +300,7 @@ func TestAPIEventsArePagedNewestFirst(t *testing.T) {
 		for i := range 7 {
 			r := env.webhook(fmt.Sprintf(`{"hostname":"vm","image":"docker.io/library/nginx:1","digest":"sha256:%064x","status":"update"}`, i))
 			env.wantStatus(r, http.StatusOK)
-			var reply webhookReply
+			var reply webhook.Reply
 			r.json(t, &reply)
 			imageID = *reply.ImageID
 		}
@@ -307,7 +310,7 @@ func TestAPIEventsArePagedNewestFirst(t *testing.T) {
 			r := env.api(http.MethodGet, fmt.Sprintf("/api/v1/images/%d/events?limit=3&cursor=%s", imageID, cursor), nil)
 			env.wantStatus(r, http.StatusOK)
 			var page struct {
-				Events     []eventJSON `json:"events"`
+				Events     []api.Event `json:"events"`
 				NextCursor string      `json:"next_cursor"`
 			}
 			r.json(t, &page)
@@ -332,7 +335,7 @@ func TestAPISummaryCountsPerHostAndState(t *testing.T) {
 		env.wantStatus(env.api(http.MethodPost, fmt.Sprintf("/api/v1/images/%d/ignore", ids[0]), nil), http.StatusOK)
 		r := env.api(http.MethodGet, "/api/v1/summary", nil)
 		env.wantStatus(r, http.StatusOK)
-		var sum summaryJSON
+		var sum api.Summary
 		r.json(t, &sum)
 		if sum.TotalOpen != 3 || sum.Totals["ignored"] != 1 || len(sum.Hosts) != 2 || sum.LastNotification == nil || sum.LastTestNotification != nil {
 			t.Fatalf("summary %s", r.Body)
@@ -341,4 +344,11 @@ func TestAPISummaryCountsPerHostAndState(t *testing.T) {
 			t.Fatalf("host-0 %+v", h)
 		}
 	})
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }

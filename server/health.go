@@ -4,12 +4,14 @@ import (
 	"context"
 	"net/http"
 	"time"
+
+	"diundashboard/server/httpx"
 )
 
 // healthz tells that the process serves HTTP; it does not touch the database, so an
 // orchestrator does not restart the server while only the database is down.
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "version": s.opts.Version})
+	httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok", "version": s.opts.Version})
 }
 
 // readyz tells whether the database answers within 2 seconds.
@@ -18,8 +20,8 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	if err := s.store.Ping(ctx); err != nil {
 		s.log.WarnContext(r.Context(), "not ready: the database does not answer", "err", err)
-		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "error": "the database does not answer"})
+		httpx.WriteJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "error": "the database does not answer"})
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ready", "database": string(s.store.Dialect())})
+	httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ready", "database": string(s.store.Dialect())})
 }

@@ -11,6 +11,8 @@ import (
 	"sort"
 	"testing"
 
+	"diundashboard/server/api"
+	"diundashboard/server/httpx"
 	"diundashboard/server/store"
 	"diundashboard/server/store/storetest"
 )
@@ -79,7 +81,7 @@ func (r response) json(t *testing.T, v any) {
 // errorMessage returns the "error" of a JSON error body, failing when there is none.
 func (r response) errorMessage(t *testing.T) string {
 	t.Helper()
-	var e errorBody
+	var e httpx.ErrorBody
 	r.json(t, &e)
 	if e.Error == "" {
 		t.Fatalf("no error message in %s", r.Body)
@@ -149,12 +151,12 @@ func (e *testEnv) wantStatus(r response, status int) {
 }
 
 // listImages returns GET /api/v1/images?query.
-func (e *testEnv) listImages(query string) (images []imageJSON, next string) {
+func (e *testEnv) listImages(query string) (images []api.Image, next string) {
 	e.t.Helper()
 	r := e.api(http.MethodGet, "/api/v1/images?"+query, nil)
 	e.wantStatus(r, http.StatusOK)
 	var page struct {
-		Images     []imageJSON `json:"images"`
+		Images     []api.Image `json:"images"`
 		NextCursor string      `json:"next_cursor"`
 	}
 	r.json(e.t, &page)

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"diundashboard/internal/textutil"
+	"diundashboard/server/httpx"
 )
 
 // DNS rebinding: a web page on a name its author controls (evil.example) can make that name
@@ -160,7 +161,7 @@ func (s *Server) checkHost(next http.Handler) http.Handler {
 		const why = "This dashboard does not answer to the host name %q. Requests that rely on a sign-in session, a proxy's user header or AUTH_MODE=none are served only for the host of BASE_URL, localhost, IP addresses and the names in ALLOWED_HOSTS, so that another web site cannot reach the dashboard by DNS rebinding. If you reach the dashboard by this name, add it to ALLOWED_HOSTS (comma-separated; *.example.com allows every subdomain) or set BASE_URL to the dashboard's public URL, and restart."
 		host := textutil.Truncate(r.Host, 260)
 		if wantsJSONError(r) {
-			writeError(w, http.StatusMisdirectedRequest, why, host)
+			httpx.WriteError(w, http.StatusMisdirectedRequest, why, host)
 			return
 		}
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")

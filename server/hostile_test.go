@@ -9,7 +9,9 @@ import (
 	"strings"
 	"testing"
 
+	"diundashboard/server/api"
 	"diundashboard/server/store"
+	"diundashboard/server/webhook"
 )
 
 // The hostile-input corpus: requests an attacker, a broken client or a fuzzer would send to the
@@ -64,7 +66,7 @@ func hostileCorpus(imageID int64) []hostileCase {
 	add("hook: NaN literal", "POST", hook, `{"image":"a","digest":"sha256:aa","created":NaN}`, 400)
 	add("hook: unterminated string", "POST", hook, `{"image":"docker.io/a`, 400)
 	add("hook: only an opening brace", "POST", hook, `{`, 400)
-	add("hook: huge body of a single string", "POST", hook, `{"image":"`+strings.Repeat("x", MaxWebhookBody+1)+`"}`, 413)
+	add("hook: huge body of a single string", "POST", hook, `{"image":"`+strings.Repeat("x", webhook.MaxBody+1)+`"}`, 413)
 	// Webhook: a JSON object with a wrong type for each field the existing tests do not cover.
 	add("hook: diun_version is a number", "POST", hook, with("diun_version", `4.33`), 422)
 	add("hook: provider is an array", "POST", hook, with("provider", `["docker"]`), 422)
@@ -162,7 +164,7 @@ func TestHostileInputCorpus(t *testing.T) {
 	forEachStore(t, func(t *testing.T, env *testEnv) {
 		seed := env.webhook(`{"hostname":"vm","image":"docker.io/library/nginx:1.29","digest":"sha256:0123abcd","status":"new","provider":"docker"}`)
 		env.wantStatus(seed, http.StatusOK)
-		var reply webhookReply
+		var reply webhook.Reply
 		seed.json(t, &reply)
 		apiToken, _, err := env.srv.auth.NewAPIToken(context.Background(), "hostile-corpus", store.ScopeWrite)
 		if err != nil {
@@ -197,7 +199,7 @@ func TestHostileInputCorpus(t *testing.T) {
 				}
 			} else {
 				var page struct {
-					Images []imageJSON `json:"images"`
+					Images []api.Image `json:"images"`
 				}
 				r.json(t, &page)
 				if len(page.Images) != 0 {

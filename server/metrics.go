@@ -1,13 +1,14 @@
 package server
 
 import (
-	"context"
+	"crypto/sha256"
+	"crypto/subtle"
 	"errors"
 	"net/http"
 	"time"
 
 	"diundashboard/server/auth"
-	"diundashboard/server/metrics"
+	"diundashboard/server/httpx"
 	"diundashboard/server/store"
 )
 
@@ -31,18 +32,22 @@ func (s *Server) setupMetrics() {
 // guardMetrics serves next to a scrape with METRICS_TOKEN, an API token or a signed-in person
 // (a session, a trusted proxy's user), and to anyone only with AUTH_MODE=none and no
 // METRICS_TOKEN: the metrics name every host and count its open updates. Clients that keep
-// failing are throttled like on the webhook. next is the metrics package's handler, which also
-// requires metrics.Options.Token when that is set; the binary sets Options.MetricsToken instead,
-// so that people and API tokens are let in beside it.
+// failing are throttled like on the webhook.
 func (s *Server) guardMetrics(next http.Handler) http.Handler {
-	metricsToken := newTokenChecker(s.opts.MetricsToken)
+	// Both sides are hashed before the constant-time compare, so that neither the token nor
+	// its length shows in the timing.
+	want := sha256.Sum256([]byte(s.opts.MetricsToken))
+	matches := func(tok string) bool {
+		got := sha256.Sum256([]byte(tok))
+		return s.opts.MetricsToken != "" && subtle.ConstantTimeCompare(got[:], want[:]) == 1
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		client := s.auth.ClientIP(r)
-		if d := s.metricsFailures.wait(client); d > 0 {
-			http.Error(w, tooManyFailures(w, d, "token"), http.StatusTooManyRequests)
+		if d := s.metricsFailures.Wait(client); d > 0 {
+			http.Error(w, auth.TooMany(w, d, "token"), http.StatusTooManyRequests)
 			return
 		}
-		if tok, ok := auth.BearerToken(r); ok && metricsToken.matches(tok) {
+		if tok, ok := auth.BearerToken(r); ok && matches(tok) {
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -50,13 +55,13 @@ func (s *Server) guardMetrics(next http.Handler) http.Handler {
 		p, ok, err := s.auth.Identify(r)
 		switch {
 		case err != nil && !errors.Is(err, auth.ErrBadToken):
-			s.storeError(w, r, err)
+			httpx.StoreError(w, r, s.log, err)
 			return
 		case ok && p.Allows(store.ScopeRead) && (p.Via != "none" || s.opts.MetricsToken == ""):
 			next.ServeHTTP(w, r)
 			return
 		}
-		s.metricsFailures.failed(r, client)
+		s.metricsFailures.Failed(r, client)
 		w.Header().Set("WWW-Authenticate", `Bearer realm="diundashboard metrics"`)
 		http.Error(w, "missing or wrong credentials: GET /metrics needs Authorization: Bearer with METRICS_TOKEN or an API token, or a signed-in session; metrics are open to anyone only with AUTH_MODE=none and no METRICS_TOKEN (set METRICS_TOKEN for Prometheus)", http.StatusUnauthorized)
 	})
@@ -68,35 +73,4 @@ func (s *Server) guardMetrics(next http.Handler) http.Handler {
 func (s *Server) routePattern(r *http.Request) string {
 	_, pattern := s.mux.Handler(r)
 	return pattern
-}
-
-// webhookOutcome carries what the store said about a webhook request back to countWebhook.
-type webhookOutcome struct{ check bool }
-
-type webhookOutcomeKey struct{}
-
-// countWebhook counts each webhook request by result (metrics.WebhookResults).
-func (s *Server) countWebhook(next http.HandlerFunc) http.HandlerFunc {
-	m := s.opts.Metrics
-	if m == nil {
-		return next
-	}
-	return func(w http.ResponseWriter, r *http.Request) {
-		out := &webhookOutcome{}
-		r = r.WithContext(context.WithValue(r.Context(), webhookOutcomeKey{}, out))
-		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
-		next(rec, r)
-		m.CountWebhook(metrics.WebhookResult(rec.status, out.check))
-	}
-}
-
-// recordNotification is Store.Record, timed for the metrics.
-func (s *Server) recordNotification(ctx context.Context, n store.Notification) (store.RecordResult, error) {
-	start := time.Now()
-	res, err := s.store.Record(ctx, n)
-	s.opts.Metrics.ObserveStore("record", time.Since(start))
-	if out, ok := ctx.Value(webhookOutcomeKey{}).(*webhookOutcome); ok && err == nil {
-		out.check = res.Check
-	}
-	return res, err
 }

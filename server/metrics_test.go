@@ -18,6 +18,7 @@ import (
 
 	"diundashboard/server/metrics"
 	"diundashboard/server/store"
+	"diundashboard/server/webhook"
 )
 
 // scrape fetches /metrics through the server and parses it as Prometheus does.
@@ -111,11 +112,11 @@ func TestMetrics(t *testing.T) {
 			t.Cleanup(hs.Close)
 			env := &testEnv{t: t, store: st, srv: srv, http: hs, logs: &bytes.Buffer{}}
 
-			update, err := os.ReadFile("testdata/diun/docker-update.json")
+			update, err := os.ReadFile("webhook/testdata/diun/docker-update.json")
 			if err != nil {
 				t.Fatal(err)
 			}
-			check, err := os.ReadFile("testdata/diun/testnotif.json")
+			check, err := os.ReadFile("webhook/testdata/diun/testnotif.json")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -124,7 +125,7 @@ func TestMetrics(t *testing.T) {
 			env.wantStatus(env.webhook(string(check)), http.StatusOK)
 			env.wantStatus(env.request(http.MethodPost, "/webhook", update), http.StatusUnauthorized)
 			env.wantStatus(env.request(http.MethodPost, "/webhook?token="+testToken, []byte("not json")), http.StatusBadRequest)
-			env.wantStatus(env.request(http.MethodPost, "/webhook?token="+testToken, bytes.Repeat([]byte(" "), MaxWebhookBody+1)), http.StatusRequestEntityTooLarge)
+			env.wantStatus(env.request(http.MethodPost, "/webhook?token="+testToken, bytes.Repeat([]byte(" "), webhook.MaxBody+1)), http.StatusRequestEntityTooLarge)
 			env.wantStatus(env.request(http.MethodGet, "/healthz", nil), http.StatusOK)
 			env.wantStatus(env.request(http.MethodGet, "/healthz", nil), http.StatusOK)
 
@@ -165,7 +166,7 @@ func TestMetrics(t *testing.T) {
 			if err != nil || len(page.Images) != 1 {
 				t.Fatalf("ListImages: %v, %d images", err, len(page.Images))
 			}
-			if _, err := st.SetState(context.Background(), page.Images[0].ID, store.Transition{State: store.StateAcknowledged}); err != nil {
+			if _, err := st.SetStates(context.Background(), []int64{page.Images[0].ID}, store.Transition{State: store.StateAcknowledged}, "test"); err != nil {
 				t.Fatal(err)
 			}
 			f = scrape(t, hs.URL, metricsAuth...)

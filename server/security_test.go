@@ -16,7 +16,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -196,7 +195,7 @@ func TestEveryStateChangingRouteRefusesUnauthenticatedAndCrossOrigin(t *testing.
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := env.store.AttachTag(context.Background(), ids[1], tag.ID); err != nil {
+	if _, err := env.store.TagImages(context.Background(), ids[1:2], tag.ID); err != nil {
 		t.Fatal(err)
 	}
 	before := env.snapshot()
@@ -256,55 +255,6 @@ func TestEveryStateChangingRouteRefusesUnauthenticatedAndCrossOrigin(t *testing.
 		t.Errorf("refused requests changed the state:\nbefore:\n%s\nafter:\n%s", before, after)
 	}
 	t.Logf("%d state-changing routes refuse unauthenticated and cross-origin requests", checked)
-}
-
-func TestTokensAreComparedInConstantTime(t *testing.T) {
-	c := newTokenChecker(testToken)
-	sameLength := strings.Repeat("x", len(testToken))
-	for _, wrong := range []string{sameLength, testToken[:len(testToken)-1] + "X", "x", testToken + "x", strings.Repeat(testToken, 50), ""} {
-		if c.matches(wrong) {
-			t.Errorf("the token checker accepted %q", wrong)
-		}
-	}
-	if !c.matches(testToken) {
-		t.Fatal("the token checker refused the right token")
-	}
-	if newTokenChecker("").matches("") {
-		t.Error("an unset token matched an empty one")
-	}
-	// The source: both sides are hashed to a fixed length, then compared with crypto/subtle,
-	// so neither the content nor the length of the token shows in the timing.
-	src, err := os.ReadFile("token.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	body := funcSource(t, src, "matches")
-	for _, want := range []string{"sha256.Sum256([]byte(presented))", "subtle.ConstantTimeCompare(sum[:], c.sum[:])"} {
-		if !strings.Contains(body, want) {
-			t.Errorf("tokenChecker.matches no longer does %s:\n%s", want, body)
-		}
-	}
-	rest := strings.NewReplacer(`presented == ""`, "", "ConstantTimeCompare(sum[:], c.sum[:]) == 1", "").Replace(body)
-	if strings.Contains(rest, "==") || strings.Contains(rest, "!=") || strings.Contains(rest, "bytes.Equal") {
-		t.Errorf("tokenChecker.matches compares the token some other way than crypto/subtle:\n%s", body)
-	}
-}
-
-// funcSource returns the source of the function or method called name in src.
-func funcSource(t *testing.T, src []byte, name string) string {
-	t.Helper()
-	fset := token.NewFileSet()
-	f, err := parser.ParseFile(fset, "", src, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, d := range f.Decls {
-		if fn, ok := d.(*ast.FuncDecl); ok && fn.Name.Name == name {
-			return string(src[fset.Position(fn.Pos()).Offset:fset.Position(fn.End()).Offset])
-		}
-	}
-	t.Fatalf("no func %s", name)
-	return ""
 }
 
 func TestTokensAreNeverLogged(t *testing.T) {

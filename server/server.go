@@ -1,18 +1,23 @@
-// Package server serves DiunDashboard over HTTP: the webhook Diun posts to, the JSON API and
-// the health endpoints, all backed by a store.Store.
+// Package server composes DiunDashboard's HTTP handler: it mounts the webhook, the JSON API,
+// the UI, the health endpoints and /metrics, and wraps them in the middleware every request
+// goes through (request log, security headers, Host check, cross-origin protection). Every
+// change of data goes through the one triage service it builds (server/triage).
 package server
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
 	"time"
 
+	"diundashboard/server/api"
 	"diundashboard/server/auth"
+	"diundashboard/server/httpx"
 	"diundashboard/server/live"
 	"diundashboard/server/metrics"
 	"diundashboard/server/store"
+	"diundashboard/server/triage"
 	"diundashboard/server/web"
+	"diundashboard/server/webhook"
 )
 
 // Options configure a Server.
@@ -47,6 +52,8 @@ type Options struct {
 	// API tokens and signed-in people may scrape too, and with AUTH_MODE=none and no
 	// MetricsToken anyone may.
 	MetricsToken string
+	// Now is the clock of the token throttles; time.Now when nil.
+	Now func() time.Time
 }
 
 // Server is the HTTP handler of DiunDashboard.
@@ -56,15 +63,15 @@ type Server struct {
 	log     *slog.Logger
 	mux     *http.ServeMux
 	handler http.Handler
-	token   *webhookToken
 	auth    *auth.Authenticator
 	hub     *live.Hub
+	triage  *triage.Service
+	token   *webhook.Token
 	hosts   hostPolicy
-	// webhookFailures and metricsFailures slow down clients that keep presenting wrong
-	// tokens (see webhook.go); each endpoint counts its own, so that a browser refused on
-	// /metrics never holds up Diun on the same address.
-	webhookFailures *failureThrottle
-	metricsFailures *failureThrottle
+	// metricsFailures slows down clients that keep presenting wrong tokens to /metrics; the
+	// webhook counts its own, so that a browser refused on /metrics never holds up Diun on
+	// the same address.
+	metricsFailures *auth.Throttle
 }
 
 // New builds the handler over st.
@@ -73,7 +80,7 @@ func New(st store.Store, opts Options) *Server {
 		opts.Logger = slog.Default()
 	}
 	if opts.StoreTimeout <= 0 {
-		opts.StoreTimeout = 5 * time.Second
+		opts.StoreTimeout = httpx.DefaultStoreTimeout
 	}
 	if opts.Auth == nil {
 		opts.Auth = auth.TokensOnly(st, opts.Logger)
@@ -81,53 +88,45 @@ func New(st store.Store, opts Options) *Server {
 	if opts.Hub == nil {
 		opts.Hub = live.NewHub()
 	}
-	s := &Server{store: st, opts: opts, log: opts.Logger, mux: http.NewServeMux(),
-		token: newWebhookToken(st, opts.webhookSecret(), opts.WebhookTokenConfigured), auth: opts.Auth, hub: opts.Hub,
+	secret := webhook.Secret{Hash: opts.WebhookTokenHash}
+	if opts.WebhookToken != "" {
+		secret = webhook.SecretOf(opts.WebhookToken)
+	}
+	s := &Server{store: st, opts: opts, log: opts.Logger, mux: http.NewServeMux(), auth: opts.Auth, hub: opts.Hub,
+		triage:          triage.New(st, opts.Hub, opts.Metrics),
+		token:           webhook.NewToken(st, secret, opts.WebhookTokenConfigured),
 		hosts:           newHostPolicy(opts.BaseURL, opts.AllowedHosts),
-		webhookFailures: newFailureThrottle("/webhook", opts.Logger),
-		metricsFailures: newFailureThrottle("/metrics", opts.Logger)}
-	s.routes()
-	s.mountUI()
+		metricsFailures: auth.NewThrottle("/metrics", opts.Logger, opts.Now)}
+
+	s.mux.HandleFunc("GET /healthz", s.healthz)
+	s.mux.HandleFunc("GET /readyz", s.readyz)
+	webhook.New(webhook.Options{Triage: s.triage, Token: s.token, Auth: s.auth, Metrics: opts.Metrics,
+		Logger: s.log, StoreTimeout: opts.StoreTimeout, Now: opts.Now}).Register(s.mux)
+	api.New(api.Options{Store: st, Triage: s.triage, Auth: s.auth, Logger: s.log, StoreTimeout: opts.StoreTimeout}).Register(s.mux)
+	ui, err := web.New(web.Options{
+		Store: st, Triage: s.triage, Auth: s.auth, Hub: s.hub, Webhook: s.token, Logger: s.log,
+		StoreTimeout: opts.StoreTimeout, BaseURL: opts.BaseURL, Version: opts.Version,
+	})
+	if err != nil {
+		// The templates are embedded: failing to parse them is a bug in this build.
+		panic(err)
+	}
+	ui.Register(s.mux)
+
 	// Cross-origin protection refuses state-changing requests that a browser sends on behalf
 	// of another site; clients that are not browsers (Diun, curl) send no Sec-Fetch-Site or
 	// Origin and pass. It cannot see DNS rebinding, whose requests are same-origin: the host
 	// check refuses those.
-	s.handler = s.logRequests(web.SecurityHeaders(s.checkHost(http.NewCrossOriginProtection().Handler(http.HandlerFunc(s.serve)))))
+	s.handler = s.logRequests(securityHeaders(s.checkHost(http.NewCrossOriginProtection().Handler(http.HandlerFunc(s.serve)))))
 	s.setupMetrics()
 	return s
 }
 
-// routes registers the webhook (Diun's token), the API (a session or an API token for reads
-// and writes alike; the webhook token opens nothing else) and the health endpoints.
-func (s *Server) routes() {
-	s.mux.HandleFunc("GET /healthz", s.healthz)
-	s.mux.HandleFunc("GET /readyz", s.readyz)
-
-	s.mux.HandleFunc("POST /webhook", s.countWebhook(s.webhook))
-	s.mux.HandleFunc("GET /webhook", s.countWebhook(s.webhook))
-
-	s.mux.HandleFunc("GET /api/v1/images", s.requireAuth(s.listImages))
-	s.mux.HandleFunc("GET /api/v1/images/{id}", s.requireAuth(s.getImage))
-	s.mux.HandleFunc("DELETE /api/v1/images/{id}", s.requireAuth(s.deleteImage))
-	s.mux.HandleFunc("GET /api/v1/images/{id}/events", s.requireAuth(s.listEvents))
-	s.mux.HandleFunc("POST /api/v1/images/{id}/acknowledge", s.requireAuth(s.transition(store.StateAcknowledged)))
-	s.mux.HandleFunc("POST /api/v1/images/{id}/reopen", s.requireAuth(s.transition(store.StateOpen)))
-	s.mux.HandleFunc("POST /api/v1/images/{id}/ignore", s.requireAuth(s.transition(store.StateIgnored)))
-	s.mux.HandleFunc("POST /api/v1/images/{id}/snooze", s.requireAuth(s.snooze))
-	s.mux.HandleFunc("POST /api/v1/hosts/{hostname}/acknowledge", s.requireAuth(s.acknowledgeHost))
-	s.mux.HandleFunc("PUT /api/v1/images/{id}/tags/{tag_id}", s.requireAuth(s.attachTag))
-	s.mux.HandleFunc("DELETE /api/v1/images/{id}/tags/{tag_id}", s.requireAuth(s.detachTag))
-
-	s.mux.HandleFunc("GET /api/v1/tags", s.requireAuth(s.listTags))
-	s.mux.HandleFunc("POST /api/v1/tags", s.requireAuth(s.createTag))
-	s.mux.HandleFunc("PATCH /api/v1/tags/{id}", s.requireAuth(s.renameTag))
-	s.mux.HandleFunc("DELETE /api/v1/tags/{id}", s.requireAuth(s.deleteTag))
-
-	s.mux.HandleFunc("GET /api/v1/summary", s.requireAuth(s.summary))
-}
-
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// Hub is the live-update hub, for tests and for serving several handlers from one process.
+func (s *Server) Hub() *live.Hub { return s.hub }
 
 // serve routes r, answering unknown routes and methods in JSON like every other error.
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
@@ -141,10 +140,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	h.ServeHTTP(probe, r)
 	if probe.status == http.StatusMethodNotAllowed {
 		w.Header().Set("Allow", probe.header.Get("Allow"))
-		writeError(w, http.StatusMethodNotAllowed, "method %s is not allowed on %s; allowed: %s", shownMethod(r), shownPath(r), probe.header.Get("Allow"))
+		httpx.WriteError(w, http.StatusMethodNotAllowed, "method %s is not allowed on %s; allowed: %s", httpx.ShownMethod(r), httpx.ShownPath(r), probe.header.Get("Allow"))
 		return
 	}
-	writeError(w, http.StatusNotFound, "no such endpoint: %s %s", shownMethod(r), shownPath(r))
+	httpx.WriteError(w, http.StatusNotFound, "no such endpoint: %s %s", httpx.ShownMethod(r), httpx.ShownPath(r))
 }
 
 // statusProbe records what status a handler chose and discards its body.
@@ -156,36 +155,3 @@ type statusProbe struct {
 func (p *statusProbe) Header() http.Header         { return p.header }
 func (p *statusProbe) Write(b []byte) (int, error) { return len(b), nil }
 func (p *statusProbe) WriteHeader(status int)      { p.status = status }
-
-// storeContext bounds one request's database work.
-func (s *Server) storeContext(r *http.Request) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(r.Context(), s.opts.StoreTimeout)
-}
-
-// RunBackground runs the server's periodic jobs until ctx ends: snoozed images whose time has
-// come are reopened; on PostgreSQL, live updates are relayed to and from the other replicas.
-func (s *Server) RunBackground(ctx context.Context) {
-	go s.runLiveBridge(ctx)
-	tick := time.NewTicker(30 * time.Second)
-	defer tick.Stop()
-	for {
-		s.wakeSnoozed(ctx)
-		s.sweep(ctx)
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
-	}
-}
-
-func (s *Server) wakeSnoozed(ctx context.Context) {
-	ctx, cancel := context.WithTimeout(ctx, s.opts.StoreTimeout)
-	defer cancel()
-	n, err := s.store.WakeSnoozed(ctx, time.Now())
-	if err != nil && ctx.Err() == nil {
-		s.log.Warn("cannot reopen snoozed images", "err", err)
-	} else if n > 0 {
-		s.log.Info("reopened snoozed images", "count", n)
-	}
-}

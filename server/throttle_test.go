@@ -8,13 +8,14 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"diundashboard/server/auth"
 )
 
-// Guessing the webhook or metrics token: each client address may fail tokenFailureBurst times,
+// Guessing the webhook or metrics token: each client address may fail auth.TokenFailureBurst times,
 // then it is answered 429 with Retry-After, whatever it sends, until it has waited; one log
 // line says which client and why, never the token. Clients are told apart by X-Forwarded-For
 // from the trusted proxy 127.0.0.1, as behind a reverse proxy.
@@ -34,17 +35,24 @@ func throttleBody(i int) []byte {
 func wantRetryAfter(t *testing.T, r response, what string) {
 	t.Helper()
 	secs, err := strconv.Atoi(r.Header.Get("Retry-After"))
-	if r.Status != http.StatusTooManyRequests || err != nil || secs < 1 || secs > int(tokenFailureEvery/time.Second) {
-		t.Fatalf("%s: %d with Retry-After %q; want 429 with a wait of 1–%d s: %s", what, r.Status, r.Header.Get("Retry-After"), int(tokenFailureEvery/time.Second), r.Body)
+	if r.Status != http.StatusTooManyRequests || err != nil || secs < 1 || secs > int(auth.TokenFailureEvery/time.Second) {
+		t.Fatalf("%s: %d with Retry-After %q; want 429 with a wait of 1–%d s: %s", what, r.Status, r.Header.Get("Retry-After"), int(auth.TokenFailureEvery/time.Second), r.Body)
 	}
 }
 
 func TestWebhookThrottlesWrongTokens(t *testing.T) {
 	for _, name := range storeNames() {
 		t.Run(name, func(t *testing.T) {
-			e := newModeEnv(t, storeFactories[name](t), auth.ModeBuiltin, Options{})
+			var later atomic.Bool // the throttle's clock, moved past the wait below
+			clock := func() time.Time {
+				if later.Load() {
+					return time.Now().Add(auth.TokenFailureEvery)
+				}
+				return time.Now()
+			}
+			e := newModeEnv(t, storeFactories[name](t), auth.ModeBuiltin, Options{Now: clock})
 			from := func(client string) []string { return []string{"X-Forwarded-For", client} }
-			for i := range tokenFailureBurst {
+			for i := range auth.TokenFailureBurst {
 				header := append(from(throttledClient), "Authorization", "Bearer "+wrongGuess(i))
 				if i%2 == 1 { // a missing token counts too
 					header = from(throttledClient)
@@ -89,7 +97,7 @@ func TestWebhookThrottlesWrongTokens(t *testing.T) {
 			}
 
 			// Once the wait is over, the right token works again.
-			e.srv.webhookFailures.now = func() time.Time { return time.Now().Add(tokenFailureEvery) }
+			later.Store(true)
 			if r := e.send(http.MethodPost, "/webhook", "", throttleBody(103), append(from(throttledClient), "Authorization", "Bearer "+testToken)...); r.Status != http.StatusOK {
 				t.Errorf("the right token after the wait: %d: %s", r.Status, r.Body)
 			}
@@ -103,7 +111,7 @@ func TestSuccessfulWebhooksAreNeverThrottled(t *testing.T) {
 	for _, name := range storeNames() {
 		t.Run(name, func(t *testing.T) {
 			e := newModeEnv(t, storeFactories[name](t), auth.ModeNone, Options{})
-			for i := range tokenFailureBurst - 1 {
+			for i := range auth.TokenFailureBurst - 1 {
 				if r := e.send(http.MethodPost, "/webhook", "", throttleBody(i), "Authorization", "Bearer "+wrongGuess(i)); r.Status != http.StatusUnauthorized {
 					t.Fatalf("wrong token %d: %d, want 401", i+1, r.Status)
 				}
@@ -154,7 +162,7 @@ func TestMetricsThrottlesWrongTokens(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			e := newModeEnv(t, storeFactories[name](t), auth.ModeBuiltin, Options{MetricsToken: hostMetricsTok})
 			from := func(client string) []string { return []string{"X-Forwarded-For", client} }
-			for i := range tokenFailureBurst {
+			for i := range auth.TokenFailureBurst {
 				header := append(from(throttledClient), "Authorization", "Bearer "+wrongGuess(i))
 				if i%2 == 1 { // no credential at all counts too
 					header = from(throttledClient)

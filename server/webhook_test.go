@@ -11,12 +11,14 @@ import (
 	"testing"
 	"time"
 
+	"diundashboard/server/api"
 	"diundashboard/server/store"
+	"diundashboard/server/webhook"
 )
 
 func readBody(t *testing.T, name string) string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", "diun", name))
+	b, err := os.ReadFile(filepath.Join("webhook", "testdata", "diun", name))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -25,7 +27,7 @@ func readBody(t *testing.T, name string) string {
 
 func TestWebhookStoresEveryRealDiunBody(t *testing.T) {
 	forEachStore(t, func(t *testing.T, env *testEnv) {
-		files, err := filepath.Glob("testdata/diun/*.json")
+		files, err := filepath.Glob("webhook/testdata/diun/*.json")
 		if err != nil || len(files) < 8 {
 			t.Fatalf("fixtures: %v %v", files, err)
 		}
@@ -37,7 +39,7 @@ func TestWebhookStoresEveryRealDiunBody(t *testing.T) {
 			}
 			r := env.webhook(body)
 			env.wantStatus(r, http.StatusOK)
-			var reply webhookReply
+			var reply webhook.Reply
 			r.json(t, &reply)
 			if reply.EventID <= 0 {
 				t.Fatalf("%s: no event id in %s", f, r.Body)
@@ -53,7 +55,7 @@ func TestWebhookStoresEveryRealDiunBody(t *testing.T) {
 			}
 			got := env.api(http.MethodGet, fmt.Sprintf("/api/v1/images/%d", *reply.ImageID), nil)
 			env.wantStatus(got, http.StatusOK)
-			var img imageJSON
+			var img api.Image
 			got.json(t, &img)
 			for field, want := range sent {
 				switch field {
@@ -235,7 +237,7 @@ func TestWebhookRefusesBadInputAndStoresNothing(t *testing.T) {
 				t.Errorf("%s: error %q does not mention %q", c.name, msg, c.says)
 			}
 		}
-		huge := `{"image":"x","digest":"sha256:aa","metadata":{"k":"` + strings.Repeat("a", MaxWebhookBody) + `"}}`
+		huge := `{"image":"x","digest":"sha256:aa","metadata":{"k":"` + strings.Repeat("a", webhook.MaxBody) + `"}}`
 		r := env.webhook(huge)
 		env.wantStatus(r, http.StatusRequestEntityTooLarge)
 		r.errorMessage(t)
@@ -266,7 +268,7 @@ func TestWebhookTestNotificationIsAConnectionCheck(t *testing.T) {
 	forEachStore(t, func(t *testing.T, env *testEnv) {
 		r := env.webhook(readBody(t, "testnotif.json"))
 		env.wantStatus(r, http.StatusOK)
-		var reply webhookReply
+		var reply webhook.Reply
 		r.json(t, &reply)
 		if !reply.Check || reply.ImageID != nil || !strings.Contains(reply.Message, "test notification") {
 			t.Fatalf("reply %s", r.Body)
@@ -274,7 +276,7 @@ func TestWebhookTestNotificationIsAConnectionCheck(t *testing.T) {
 		if imgs, _ := env.listImages("state=all"); len(imgs) != 0 {
 			t.Fatalf("the test image became an update: %+v", imgs)
 		}
-		var sum summaryJSON
+		var sum api.Summary
 		s := env.api(http.MethodGet, "/api/v1/summary", nil)
 		env.wantStatus(s, http.StatusOK)
 		s.json(t, &sum)

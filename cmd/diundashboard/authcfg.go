@@ -12,9 +12,9 @@ import (
 
 	"golang.org/x/term"
 
-	"diundashboard/server"
 	"diundashboard/server/auth"
 	"diundashboard/server/store"
+	"diundashboard/server/webhook"
 )
 
 // authConfig turns the AUTH_* settings into the sign-in configuration, refusing incomplete
@@ -104,7 +104,7 @@ func generatedPassword(ctx context.Context, st store.Store, log *slog.Logger, st
 	if !errors.Is(err, store.ErrNotFound) {
 		return "", fmt.Errorf("cannot read the admin password: %w", err)
 	}
-	password, err := server.GenerateToken()
+	password, err := webhook.GenerateToken()
 	if err != nil {
 		return "", err
 	}

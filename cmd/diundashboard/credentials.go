@@ -7,9 +7,9 @@ import (
 	"io"
 	"log/slog"
 
-	"diundashboard/server"
 	"diundashboard/server/auth"
 	"diundashboard/server/store"
+	"diundashboard/server/webhook"
 )
 
 // resetPassword replaces the generated admin password with a new one, printed this once on
@@ -28,7 +28,7 @@ func resetPassword(ctx context.Context, cfg config, log *slog.Logger, stdout io.
 		return err
 	}
 	defer st.Close()
-	password, err := server.GenerateToken()
+	password, err := webhook.GenerateToken()
 	if err != nil {
 		return err
 	}

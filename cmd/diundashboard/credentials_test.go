@@ -10,9 +10,9 @@ import (
 	"testing"
 	"time"
 
-	"diundashboard/server"
 	"diundashboard/server/auth"
 	"diundashboard/server/store"
+	"diundashboard/server/webhook"
 )
 
 var resetLine = regexp.MustCompile(`Sign in as admin with the new password: (\S+)\n`)
@@ -121,7 +121,7 @@ func TestTokenCommandWithHashedToken(t *testing.T) {
 	}
 	st := openSettings(t, url)
 	// What the server does once Diun has sent the token.
-	if err := st.PutSetting(context.Background(), server.WebhookTokenSetting, ""); err != nil {
+	if err := st.PutSetting(context.Background(), webhook.TokenSetting, ""); err != nil {
 		t.Fatal(err)
 	}
 	code, stdout, stderr := runCommand(t, env, "token")
@@ -133,7 +133,7 @@ func TestTokenCommandWithHashedToken(t *testing.T) {
 	if code != 0 || len(fresh) < 40 || fresh == first {
 		t.Fatalf("token --rotate: exit %d, %q, %s", code, stdout, stderr)
 	}
-	if got, err := st.Setting(context.Background(), server.WebhookTokenHashSetting); err != nil || got != auth.Hash(fresh) {
+	if got, err := st.Setting(context.Background(), webhook.TokenHashSetting); err != nil || got != auth.Hash(fresh) {
 		t.Errorf("after --rotate the stored hash is %q (%v); want the new token's", got, err)
 	}
 	env["WEBHOOK_TOKEN"] = "configured-token-0123456789abcdef"

@@ -22,6 +22,7 @@ import (
 	"diundashboard/server/metrics"
 	"diundashboard/server/retention"
 	"diundashboard/server/store"
+	"diundashboard/server/webhook"
 )
 
 // version is stamped at build time: -ldflags "-X main.version=…".
@@ -127,14 +128,14 @@ func printToken(ctx context.Context, cfg config, stdout io.Writer) error {
 		if cfg.WebhookToken != "" {
 			return errors.New("WEBHOOK_TOKEN sets the webhook token: change it there (and in Diun's configuration), then restart")
 		}
-		secret, err := server.RotateWebhookToken(ctx, st)
+		secret, err := webhook.RotateToken(ctx, st)
 		if err != nil {
 			return err
 		}
 		fmt.Fprintln(stdout, secret.Token)
 		return nil
 	}
-	secret, _, err := server.EnsureWebhookToken(ctx, st, cfg.WebhookToken)
+	secret, _, err := webhook.EnsureToken(ctx, st, cfg.WebhookToken)
 	if err != nil {
 		return err
 	}
@@ -157,7 +158,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stderr io.Writer) 
 	for _, w := range store.Warnings(st) {
 		log.Warn(w)
 	}
-	webhookSecret, created, err := server.EnsureWebhookToken(ctx, st, cfg.WebhookToken)
+	webhookSecret, created, err := webhook.EnsureToken(ctx, st, cfg.WebhookToken)
 	if err != nil {
 		return err
 	}

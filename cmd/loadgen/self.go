@@ -14,6 +14,7 @@ import (
 
 	"diundashboard/server"
 	"diundashboard/server/store"
+	"diundashboard/server/webhook"
 
 	"github.com/jackc/pgx/v5"
 	_ "github.com/jackc/pgx/v5/stdlib"
@@ -31,7 +32,7 @@ func runSelf(ctx context.Context, o options) error {
 	}
 	notes := make([]store.Notification, o.n)
 	for i := range notes {
-		if notes[i], err = server.DecodeNotification(body(i, o)); err != nil {
+		if notes[i], err = webhook.Decode(body(i, o)); err != nil {
 			return err
 		}
 	}
@@ -43,8 +44,8 @@ func runSelf(ctx context.Context, o options) error {
 	fmt.Println(storeRes.line("store.Record"))
 
 	decodeOnly := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(http.MaxBytesReader(w, r.Body, server.MaxWebhookBody))
-		if _, err := server.DecodeNotification(b); err != nil {
+		b, _ := io.ReadAll(http.MaxBytesReader(w, r.Body, webhook.MaxBody))
+		if _, err := webhook.Decode(b); err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}

@@ -83,8 +83,8 @@ type Options struct {
 // need no checks.
 type Metrics struct {
 	reg           *prometheus.Registry
-	token         string
 	webhook       *prometheus.CounterVec
+	changes       *prometheus.CounterVec
 	httpDuration  *prometheus.HistogramVec
 	storeDuration *prometheus.HistogramVec
 }
@@ -100,6 +100,10 @@ func New(st Summarizer, opts Options) *Metrics {
 			Namespace: Namespace, Name: "webhook_requests_total",
 			Help: "Webhook requests by result: stored, check (Diun's test notification), unauthorized, bad_request, too_large, unprocessable, unavailable (the database failed; Diun does not resend), throttled (a client that kept sending wrong tokens), other.",
 		}, []string{"result"}),
+		changes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: Namespace, Name: "triage_changes_total",
+			Help: "Images changed by triage, by action: acknowledge, reopen, snooze, ignore (the state they moved to; reopen counts the ends of snoozes too), delete, tag, untag.",
+		}, []string{"action"}),
 		httpDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Namespace: Namespace, Name: "http_request_duration_seconds",
 			Help:    "HTTP request durations by route pattern (\"unmatched\" for unknown paths) and status code.",
@@ -120,7 +124,7 @@ func New(st Summarizer, opts Options) *Metrics {
 	}, []string{"version", "goversion"})
 	buildInfo.WithLabelValues(opts.Version, runtime.Version()).Set(1)
 	m.reg.MustRegister(
-		m.webhook, m.httpDuration, m.storeDuration, buildInfo,
+		m.webhook, m.changes, m.httpDuration, m.storeDuration, buildInfo,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
@@ -163,6 +167,14 @@ func (m *Metrics) CountWebhook(result string) {
 		return
 	}
 	m.webhook.WithLabelValues(result).Inc()
+}
+
+// CountChanges counts n images changed by one triage action.
+func (m *Metrics) CountChanges(action string, n int) {
+	if m == nil || n <= 0 {
+		return
+	}
+	m.changes.WithLabelValues(action).Add(float64(n))
 }
 
 // ObserveStore records one database operation's duration.

@@ -58,7 +58,7 @@ func TestTokenScopeInTheUI(t *testing.T) {
 	eachStore(t, func(t *testing.T, e *env) {
 		e.login()
 		_, page := e.get("/connect", nil)
-		if !strings.Contains(page, `<select name="scope">`) || !strings.Contains(page, `<option value="read" selected>`) {
+		if !strings.Contains(page, `<select name="scope"`) || !strings.Contains(page, `<option value="read" selected>`) {
 			t.Error("the token form does not offer a scope, read by default")
 		}
 		for _, c := range []struct {

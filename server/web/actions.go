@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -10,7 +11,6 @@ import (
 	"time"
 
 	"diundashboard/internal/textutil"
-	"diundashboard/server/live"
 	"diundashboard/server/query"
 	"diundashboard/server/store"
 )
@@ -31,19 +31,13 @@ type undo struct {
 // maxBulk bounds one bulk action (a selection or a whole host).
 const maxBulk = 5000
 
-// prior is an image's state before an action, which the undo restores.
-type prior struct {
-	id    int64
-	state store.State
-	until *time.Time
-}
-
-func (p prior) field() [2]string {
+// undoField is the undo form's field of one change: the image and the state it had.
+func undoField(c store.StateChange) [2]string {
 	until := ""
-	if p.until != nil {
-		until = strconv.FormatInt(p.until.Unix(), 10)
+	if c.FromUntil != nil {
+		until = strconv.FormatInt(c.FromUntil.Unix(), 10)
 	}
-	return [2]string{"item", fmt.Sprintf("%d:%s:%s", p.id, p.state, until)}
+	return [2]string{"item", fmt.Sprintf("%d:%s:%s", c.ImageID, c.From, until)}
 }
 
 func (h *Handler) imageAction(w http.ResponseWriter, r *http.Request) {
@@ -56,24 +50,23 @@ func (h *Handler) imageAction(w http.ResponseWriter, r *http.Request) {
 	if action == "" { // POST /images/{id} names it in the form, as the overview's rows do
 		action = r.Form.Get("action")
 	}
-	h.apply(w, r, []int64{id}, action, "")
+	h.apply(w, r, target{ids: []int64{id}}, action, "")
 }
 
 // bulkAction applies one action to the selected images, or to every image of a host in the
 // state being viewed (host=…&state=… in the form's URL).
 func (h *Handler) bulkAction(w http.ResponseWriter, r *http.Request) {
 	action := r.Form.Get("action")
-	var ids []int64
-	label := ""
-	if host := r.URL.Query().Get("host"); host != "" {
-		var err error
-		ids, err = h.hostImages(r, host, r.URL.Query().Get("state"))
-		if err != nil {
-			h.actionError(w, r, err)
-			return
+	if f, ok := hostFilter(r.URL.Query()); ok {
+		label := "on " + f.Hostname
+		if f.Hostname == "" {
+			label = "without a hostname"
 		}
-		label = "on " + host
-	} else {
+		h.apply(w, r, target{filter: &f}, action, label)
+		return
+	}
+	var ids []int64
+	{
 		if len(r.PostForm["id"]) > maxBulk {
 			h.tooMany(w, r)
 			return
@@ -91,51 +84,44 @@ func (h *Handler) bulkAction(w http.ResponseWriter, r *http.Request) {
 		h.finish(w, r, actionResult{Message: "Nothing selected: tick the images to act on first."})
 		return
 	}
-	if len(ids) > maxBulk {
-		h.tooMany(w, r)
-		return
-	}
-	h.apply(w, r, ids, action, label)
+	h.apply(w, r, target{ids: ids}, action, "")
+}
+
+// target is what an action acts on: the images ids, or every image of one host that filter
+// matches (all pages of the view).
+type target struct {
+	ids    []int64
+	filter *store.ImageFilter
 }
 
 func (h *Handler) tooMany(w http.ResponseWriter, r *http.Request) {
 	h.renderStatus(w, r, http.StatusRequestEntityTooLarge, "Too many images", fmt.Sprintf("One action takes at most %d images.", maxBulk))
 }
 
-// hostImages lists the ids of a host's images in a state ("" or "all" for every state).
-func (h *Handler) hostImages(r *http.Request, host, state string) ([]int64, error) {
-	f := store.ImageFilter{Hostname: host, State: store.StateOpen}
-	switch state {
+// hostFilter reads the view a host's actions act on from the form's URL: host (present even
+// when empty, for the images without a hostname), state ("" is open, "all" every state), and
+// the view's tag, text and provider filters, so that an action never reaches an image the
+// view does not show.
+func hostFilter(v url.Values) (store.ImageFilter, bool) {
+	if !v.Has("host") {
+		return store.ImageFilter{}, false
+	}
+	f := store.ImageFilter{Hostname: v.Get("host"), ExactHost: true, State: store.StateOpen,
+		Tag: v.Get("tag"), Query: v.Get("q"), Provider: v.Get("provider")}
+	switch st := v.Get("state"); st {
 	case "all":
 		f.State = ""
 	case "":
 	default:
-		f.State = store.State(state)
+		f.State = store.State(st)
 	}
-	ctx, cancel := h.storeContext(r)
-	defer cancel()
-	var ids []int64
-	cursor := ""
-	for len(ids) <= maxBulk {
-		page, err := h.store.ListImages(ctx, f, store.SortHost, store.PageRequest{Cursor: cursor, Limit: store.MaxPageSize})
-		if err != nil {
-			return nil, err
-		}
-		for _, img := range page.Images {
-			ids = append(ids, img.ID)
-		}
-		if page.NextCursor == "" {
-			break
-		}
-		cursor = page.NextCursor
-	}
-	return ids, nil
+	return f, true
 }
 
-// apply runs action on ids and answers with what happened and how to undo it.
-func (h *Handler) apply(w http.ResponseWriter, r *http.Request, ids []int64, action, label string) {
+// apply runs action on its target and answers with what happened and how to undo it.
+func (h *Handler) apply(w http.ResponseWriter, r *http.Request, on target, action, label string) {
 	if action == "delete" && r.Form.Get("confirm") != "yes" {
-		h.confirmDelete(w, r, ids)
+		h.confirmDelete(w, r, on)
 		return
 	}
 	// "snooze-7d" is a snooze button carrying its duration (one button has one value).
@@ -159,11 +145,16 @@ func (h *Handler) apply(w http.ResponseWriter, r *http.Request, ids []int64, act
 			return
 		}
 		t, verb = store.Transition{State: store.StateSnoozed, SnoozedUntil: &until}, "Snoozed until "+exactTime(until)+","
-	case "delete":
-		h.deleteImages(w, r, ids, label)
-		return
-	case "tag", "untag":
-		h.tagImages(w, r, ids, action, label)
+	case "delete", "tag", "untag":
+		if on.filter != nil {
+			h.renderStatus(w, r, http.StatusUnprocessableEntity, "Select the images first", "Tags and deletion act on the images you tick, not on a whole host.")
+			return
+		}
+		if action == "delete" {
+			h.deleteImages(w, r, on.ids, label)
+		} else {
+			h.tagImages(w, r, on.ids, action, label)
+		}
 		return
 	default:
 		h.renderStatus(w, r, http.StatusNotFound, "No such action", fmt.Sprintf("%q is not an action: acknowledge, reopen, ignore, snooze, delete, tag or untag.", textutil.Truncate(action, 40)))
@@ -171,53 +162,55 @@ func (h *Handler) apply(w http.ResponseWriter, r *http.Request, ids []int64, act
 	}
 	ctx, cancel := h.storeContext(r)
 	defer cancel()
-	var before []prior
-	var last store.Image
-	for _, id := range ids {
-		img, err := h.store.GetImage(ctx, id)
-		if errors.Is(err, store.ErrNotFound) && len(ids) > 1 {
-			continue // deleted meanwhile: the others still move
-		}
-		if err != nil {
-			h.actionError(w, r, err)
-			return
-		}
-		if _, err := h.store.SetState(ctx, id, t); err != nil {
-			h.actionError(w, r, err)
-			return
-		}
-		before = append(before, prior{id: id, state: img.State, until: img.SnoozedUntil})
-		last = img
+	var moved []store.StateChange
+	var err error
+	if on.filter != nil {
+		moved, err = h.triage.SetStatesWhere(ctx, *on.filter, t, principalName(r))
+	} else {
+		moved, err = h.triage.SetStates(ctx, on.ids, t, principalName(r))
 	}
-	h.publish(0, len(before), ids)
-	res := actionResult{Message: fmt.Sprintf("%s %s.", verb, h.what(before, last, label))}
-	if len(before) > 0 {
+	if err != nil {
+		h.actionError(w, r, err)
+		return
+	}
+	if len(on.ids) == 1 && len(moved) == 0 {
+		// One image that did not move: gone, or in that state already.
+		if _, err := h.store.GetImage(ctx, on.ids[0]); err != nil {
+			h.actionError(w, r, err)
+			return
+		}
+	}
+	what, err := h.what(ctx, moved, label)
+	if err != nil {
+		h.actionError(w, r, err)
+		return
+	}
+	res := actionResult{Message: fmt.Sprintf("%s %s.", verb, what)}
+	if len(moved) > 0 {
 		u := &undo{Action: "/restore"}
-		for _, p := range before {
-			u.Fields = append(u.Fields, p.field())
+		for _, c := range moved {
+			u.Fields = append(u.Fields, undoField(c))
 		}
 		res.Undo = u
 	}
 	h.finish(w, r, res)
 }
 
-func (h *Handler) what(moved []prior, last store.Image, label string) string {
+// what names what an action moved: the image when it was one, else how many.
+func (h *Handler) what(ctx context.Context, moved []store.StateChange, label string) (string, error) {
 	if len(moved) == 1 && label == "" {
-		repo, tag := splitImage(last.Image)
-		return fmt.Sprintf("%s:%s on %s", repo, tag, last.Hostname)
+		img, err := h.store.GetImage(ctx, moved[0].ImageID)
+		if err != nil {
+			return "", err
+		}
+		repo, tag := splitImage(img.Image)
+		return fmt.Sprintf("%s:%s on %s", repo, tag, img.Hostname), nil
 	}
 	s := plural(int64(len(moved)), "image")
 	if label != "" {
 		s += " " + label
 	}
-	return s
-}
-
-func (h *Handler) publish(imageID int64, n int, ids []int64) {
-	if n == 1 && len(ids) == 1 {
-		imageID = ids[0]
-	}
-	h.hub.Publish(live.Event{Kind: live.KindChange, ImageID: imageID})
+	return s, nil
 }
 
 // snoozeUntil reads a snooze from a form: for=1d|7d|30d|…, until=RFC 3339 (app.js converts
@@ -242,26 +235,29 @@ func snoozeUntil(r *http.Request, dur string, now time.Time) (time.Time, error) 
 func (h *Handler) deleteImages(w http.ResponseWriter, r *http.Request, ids []int64, label string) {
 	ctx, cancel := h.storeContext(r)
 	defer cancel()
-	var gone []prior
-	var last store.Image
-	for _, id := range ids {
-		img, err := h.store.GetImage(ctx, id)
-		if err == nil {
-			err = h.store.DeleteImage(ctx, id)
-		}
-		if errors.Is(err, store.ErrNotFound) && len(ids) > 1 {
-			continue
-		}
+	var name string
+	if len(ids) == 1 && label == "" {
+		img, err := h.store.GetImage(ctx, ids[0])
 		if err != nil {
 			h.actionError(w, r, err)
 			return
 		}
-		gone = append(gone, prior{id: id})
-		last = img
+		repo, tag := splitImage(img.Image)
+		name = fmt.Sprintf("%s:%s on %s", repo, tag, img.Hostname)
 	}
-	h.publish(0, len(gone), ids)
+	n, err := h.triage.Delete(ctx, ids)
+	if err != nil {
+		h.actionError(w, r, err)
+		return
+	}
+	if name == "" {
+		name = plural(n, "image")
+		if label != "" {
+			name += " " + label
+		}
+	}
 	// Deleting cannot be undone (the history goes with it), which is why it asks first.
-	h.finishTo(w, r, actionResult{Message: fmt.Sprintf("Deleted %s with its history.", h.what(gone, last, label))}, deleteReturn(r, ids))
+	h.finishTo(w, r, actionResult{Message: fmt.Sprintf("Deleted %s with its history.", name)}, deleteReturn(r, ids))
 }
 
 // deleteReturn avoids sending a plain form back to the page of an image that is gone.
@@ -285,10 +281,10 @@ type confirmData struct {
 }
 
 // confirmDelete asks before deleting, for browsers without app.js (which asks itself).
-func (h *Handler) confirmDelete(w http.ResponseWriter, r *http.Request, ids []int64) {
-	d := confirmData{Action: r.URL.RequestURI(), Count: int64(len(ids)), Return: localReturn(r)}
-	if r.URL.Path == "/bulk" && r.URL.Query().Get("host") == "" {
-		d.IDs = ids
+func (h *Handler) confirmDelete(w http.ResponseWriter, r *http.Request, on target) {
+	d := confirmData{Action: r.URL.RequestURI(), Count: int64(len(on.ids)), Return: localReturn(r)}
+	if r.URL.Path == "/bulk" {
+		d.IDs = on.ids
 	}
 	d.Fields = append(d.Fields, [2]string{"action", "delete"})
 	h.render(w, r, http.StatusOK, "confirm", h.newPage(r, title("Delete?"), "", d))
@@ -300,7 +296,7 @@ func (h *Handler) tagImages(w http.ResponseWriter, r *http.Request, ids []int64,
 	defer cancel()
 	var tag store.Tag
 	if name := strings.TrimSpace(r.Form.Get("new_tag")); name != "" && action == "tag" {
-		t, err := h.store.CreateTag(ctx, name)
+		t, err := h.triage.CreateTag(ctx, name)
 		if errors.Is(err, store.ErrConflict) {
 			t, err = h.tagByName(r, name)
 		}
@@ -327,30 +323,25 @@ func (h *Handler) tagImages(w http.ResponseWriter, r *http.Request, ids []int64,
 			}
 		}
 	}
-	change, verb, reverse := h.store.AttachTag, "Tagged", "untag"
+	change, verb, reverse := h.triage.Tag, "Tagged", "untag"
 	if action == "untag" {
-		change, verb, reverse = h.store.DetachTag, "Removed the tag from", "tag"
+		change, verb, reverse = h.triage.Untag, "Removed the tag from", "tag"
 	}
-	var done []int64
-	for _, id := range ids {
-		err := change(ctx, id, tag.ID)
-		if errors.Is(err, store.ErrNotFound) && len(ids) > 1 {
-			continue
-		}
-		if err != nil {
-			h.actionError(w, r, err)
-			return
-		}
-		done = append(done, id)
+	changed, err := change(ctx, ids, tag.ID)
+	if err != nil {
+		h.actionError(w, r, err)
+		return
 	}
-	h.publish(0, len(done), ids)
-	res := actionResult{Message: fmt.Sprintf("%s %s (%s).", verb, plural(int64(len(done)), "image"), tag.Name)}
+	n := int64(len(changed))
+	res := actionResult{Message: fmt.Sprintf("%s %s (%s).", verb, plural(n, "image"), tag.Name)}
 	if label != "" {
-		res.Message = fmt.Sprintf("%s %s %s (%s).", verb, plural(int64(len(done)), "image"), label, tag.Name)
+		res.Message = fmt.Sprintf("%s %s %s (%s).", verb, plural(n, "image"), label, tag.Name)
 	}
-	if len(done) > 0 {
+	if n > 0 {
+		// The undo reverses exactly the links that changed: an image that had the tag already
+		// keeps it.
 		u := &undo{Action: "/bulk", Fields: [][2]string{{"action", reverse}, {"tag_id", strconv.FormatInt(tag.ID, 10)}}}
-		for _, id := range done {
+		for _, id := range changed {
 			u.Fields = append(u.Fields, [2]string{"id", strconv.FormatInt(id, 10)})
 		}
 		res.Undo = u
@@ -375,12 +366,11 @@ func (h *Handler) tagByName(r *http.Request, name string) (store.Tag, error) {
 func (h *Handler) createTag(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := h.storeContext(r)
 	defer cancel()
-	t, err := h.store.CreateTag(ctx, r.Form.Get("name"))
+	t, err := h.triage.CreateTag(ctx, r.Form.Get("name"))
 	if err != nil {
 		h.actionError(w, r, err)
 		return
 	}
-	h.hub.Publish(live.Event{Kind: live.KindChange})
 	h.finish(w, r, actionResult{Message: fmt.Sprintf("Created the tag %s.", t.Name)})
 }
 
@@ -390,28 +380,23 @@ func (h *Handler) restore(w http.ResponseWriter, r *http.Request) {
 		h.tooMany(w, r)
 		return
 	}
-	ctx, cancel := h.storeContext(r)
-	defer cancel()
-	var ids []int64
-	n := 0
+	prior := make([]store.StateChange, 0, len(r.PostForm["item"]))
 	for _, item := range r.PostForm["item"] {
 		id, t, err := parseItem(item)
 		if err != nil {
 			h.renderStatus(w, r, http.StatusBadRequest, "Cannot undo", err.Error())
 			return
 		}
-		if _, err := h.store.SetState(ctx, id, t); err != nil {
-			if errors.Is(err, store.ErrNotFound) {
-				continue
-			}
-			h.actionError(w, r, err)
-			return
-		}
-		ids = append(ids, id)
-		n++
+		prior = append(prior, store.StateChange{ImageID: id, From: t.State, FromUntil: t.SnoozedUntil})
 	}
-	h.publish(0, n, ids)
-	h.finish(w, r, actionResult{Message: fmt.Sprintf("Undone: %s back as before.", plural(int64(n), "image"))})
+	ctx, cancel := h.storeContext(r)
+	defer cancel()
+	moved, err := h.triage.Restore(ctx, prior, principalName(r))
+	if err != nil {
+		h.actionError(w, r, err)
+		return
+	}
+	h.finish(w, r, actionResult{Message: fmt.Sprintf("Undone: %s back as before.", plural(int64(len(moved)), "image"))})
 }
 
 func parseItem(item string) (int64, store.Transition, error) {

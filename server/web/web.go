@@ -30,6 +30,7 @@ import (
 	"diundashboard/server/auth"
 	"diundashboard/server/live"
 	"diundashboard/server/store"
+	"diundashboard/server/triage"
 )
 
 //go:embed templates/*.html
@@ -48,7 +49,9 @@ type WebhookToken interface {
 
 // Options configure the UI.
 type Options struct {
-	Store   store.Store
+	Store store.Store
+	// Triage makes every change the UI makes.
+	Triage  *triage.Service
 	Auth    *auth.Authenticator
 	Hub     *live.Hub
 	Webhook WebhookToken
@@ -63,12 +66,13 @@ type Options struct {
 
 // Handler serves the UI.
 type Handler struct {
-	opts  Options
-	store store.Store
-	auth  *auth.Authenticator
-	hub   *live.Hub
-	log   *slog.Logger
-	pages map[string]*template.Template
+	opts   Options
+	store  store.Store
+	triage *triage.Service
+	auth   *auth.Authenticator
+	hub    *live.Hub
+	log    *slog.Logger
+	pages  map[string]*template.Template
 	// assets maps a static file name to its content, gzipped copy and version hash.
 	assets map[string]*asset
 	now    func() time.Time
@@ -84,13 +88,13 @@ func New(opts Options) (*Handler, error) {
 	if opts.StoreTimeout <= 0 {
 		opts.StoreTimeout = 5 * time.Second
 	}
-	if opts.Store == nil || opts.Auth == nil || opts.Webhook == nil {
-		return nil, errors.New("web: Store, Auth and Webhook are required")
+	if opts.Store == nil || opts.Triage == nil || opts.Auth == nil || opts.Webhook == nil {
+		return nil, errors.New("web: Store, Triage, Auth and Webhook are required")
 	}
 	if opts.Hub == nil {
 		opts.Hub = live.NewHub()
 	}
-	h := &Handler{opts: opts, store: opts.Store, auth: opts.Auth, hub: opts.Hub, log: opts.Logger, now: time.Now}
+	h := &Handler{opts: opts, store: opts.Store, triage: opts.Triage, auth: opts.Auth, hub: opts.Hub, log: opts.Logger, now: time.Now}
 	if err := h.loadAssets(); err != nil {
 		return nil, err
 	}
@@ -122,20 +126,6 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /tokens/{id}/revoke", h.requirePerson(h.form(actionFormLimit, h.revokeAPIToken)))
 	mux.HandleFunc("POST /sessions/revoke-all", h.requirePerson(h.form(actionFormLimit, h.revokeAllSessions)))
 	mux.HandleFunc("GET /events", h.requireScope(store.ScopeRead, h.events))
-}
-
-// SecurityHeaders sets the headers every response of the dashboard carries: a strict CSP
-// (no inline script or style at all), no sniffing, no framing, no referrer to other sites.
-func SecurityHeaders(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		hd := w.Header()
-		hd.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
-		hd.Set("X-Content-Type-Options", "nosniff")
-		hd.Set("Referrer-Policy", "same-origin")
-		hd.Set("X-Frame-Options", "DENY")
-		hd.Set("Cross-Origin-Opener-Policy", "same-origin")
-		next.ServeHTTP(w, r)
-	})
 }
 
 func (h *Handler) storeContext(r *http.Request) (context.Context, context.CancelFunc) {

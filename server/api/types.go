@@ -1,14 +1,16 @@
-package server
+package api
 
 import (
 	"time"
 
+	"diundashboard/server/httpx"
 	"diundashboard/server/store"
 )
 
 // The JSON shapes of the API. Times are RFC 3339 in UTC; absent values are null, never "".
 
-type imageJSON struct {
+// Image is an image as the API shows it.
+type Image struct {
 	ID            int64             `json:"id"`
 	Hostname      string            `json:"hostname"`
 	Image         string            `json:"image"`
@@ -24,12 +26,13 @@ type imageJSON struct {
 	FirstSeen     string            `json:"first_seen"`
 	LastSeen      string            `json:"last_seen"`
 	Notifications int64             `json:"notifications"`
-	Tags          []tagJSON         `json:"tags"`
+	Tags          []Tag             `json:"tags"`
 	SnoozedUntil  *string           `json:"snoozed_until"`
 	StateChanged  string            `json:"state_changed_at"`
 }
 
-type eventJSON struct {
+// Event is one notification as the API shows it.
+type Event struct {
 	ID          int64             `json:"id"`
 	ImageID     *int64            `json:"image_id"`
 	ReceivedAt  string            `json:"received_at"`
@@ -46,7 +49,8 @@ type eventJSON struct {
 	Metadata    map[string]string `json:"metadata"`
 }
 
-type tagJSON struct {
+// Tag is a tag as the API shows it; Images is set by the tag list only.
+type Tag struct {
 	ID     int64  `json:"id"`
 	Name   string `json:"name"`
 	Images *int64 `json:"images,omitempty"`
@@ -54,12 +58,12 @@ type tagJSON struct {
 
 func formatTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 
-func toImageJSON(img store.Image) imageJSON {
-	tags := make([]tagJSON, len(img.Tags))
+func toImage(img store.Image) Image {
+	tags := make([]Tag, len(img.Tags))
 	for i, t := range img.Tags {
-		tags[i] = tagJSON{ID: t.ID, Name: t.Name}
+		tags[i] = Tag{ID: t.ID, Name: t.Name}
 	}
-	return imageJSON{
+	return Image{
 		ID:            img.ID,
 		Hostname:      img.Hostname,
 		Image:         img.Image,
@@ -70,19 +74,19 @@ func toImageJSON(img store.Image) imageJSON {
 		HubLink:       img.HubLink,
 		MimeType:      img.MimeType,
 		Platform:      img.Platform,
-		Created:       timeJSON(img.Created),
+		Created:       httpx.TimeJSON(img.Created),
 		Metadata:      img.Metadata,
 		FirstSeen:     formatTime(img.FirstSeen),
 		LastSeen:      formatTime(img.LastSeen),
 		Notifications: img.Notifications,
 		Tags:          tags,
-		SnoozedUntil:  timeJSON(img.SnoozedUntil),
+		SnoozedUntil:  httpx.TimeJSON(img.SnoozedUntil),
 		StateChanged:  formatTime(img.StateChangedAt),
 	}
 }
 
-func toEventJSON(e store.Event) eventJSON {
-	out := eventJSON{
+func toEvent(e store.Event) Event {
+	out := Event{
 		ID:          e.ID,
 		ReceivedAt:  formatTime(e.ReceivedAt),
 		DiunVersion: e.DiunVersion,
@@ -93,7 +97,7 @@ func toEventJSON(e store.Event) eventJSON {
 		HubLink:     e.HubLink,
 		MimeType:    e.MimeType,
 		Digest:      e.Digest,
-		Created:     timeJSON(e.Created),
+		Created:     httpx.TimeJSON(e.Created),
 		Platform:    e.Platform,
 		Metadata:    e.Metadata,
 	}
@@ -104,8 +108,8 @@ func toEventJSON(e store.Event) eventJSON {
 	return out
 }
 
-func toTagJSON(t store.Tag, withCount bool) tagJSON {
-	out := tagJSON{ID: t.ID, Name: t.Name}
+func toTag(t store.Tag, withCount bool) Tag {
+	out := Tag{ID: t.ID, Name: t.Name}
 	if withCount {
 		n := t.Images
 		out.Images = &n

@@ -1,4 +1,4 @@
-package server
+package webhook
 
 import (
 	"bytes"
@@ -11,12 +11,13 @@ import (
 	"unicode/utf8"
 
 	"diundashboard/internal/textutil"
+	"diundashboard/server/httpx"
 	"diundashboard/server/store"
 )
 
-// MaxWebhookBody is the largest webhook body accepted. Diun's bodies are a few hundred bytes;
+// MaxBody is the largest webhook body accepted. Diun's bodies are a few hundred bytes;
 // a Kubernetes pod status in the metadata can reach a few kilobytes.
-const MaxWebhookBody = 1 << 20
+const MaxBody = 1 << 20
 
 // diunPayload is what Diun's webhook notifier sends (see shared/notes/diun-webhook.md).
 // Pointers tell a missing or null field from an empty one; unknown fields are ignored.
@@ -51,10 +52,10 @@ func unprocessable(format string, args ...any) *decodeError {
 	return &decodeError{Status: 422, Msg: fmt.Sprintf(format, args...)}
 }
 
-// DecodeNotification turns a webhook body into a Notification, or explains what is wrong
+// Decode turns a webhook body into a Notification, or explains what is wrong
 // with it. It accepts exactly what any Diun v4.x sends: no Content-Type, null or missing
 // created and metadata, empty hub_link, any status.
-func DecodeNotification(body []byte) (store.Notification, error) {
+func Decode(body []byte) (store.Notification, error) {
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) == 0 {
 		return store.Notification{}, badRequest("the body is empty: Diun sends one JSON object per image")
@@ -105,29 +106,8 @@ func DecodeNotification(body []byte) (store.Notification, error) {
 }
 
 func jsonError(err error) *decodeError {
-	var typeErr *json.UnmarshalTypeError
-	var syntaxErr *json.SyntaxError
-	switch {
-	case errors.As(err, &typeErr):
-		field := typeErr.Field
-		if field == "" {
-			return badRequest("the body must be one JSON object, not a JSON %s", typeErr.Value)
-		}
-		want := "a string"
-		if strings.HasPrefix(field, "metadata") {
-			want = "an object of strings, or null"
-			if strings.Contains(field, ".") {
-				want = "a string"
-			}
-		}
-		return unprocessable("%s must be %s, not a JSON %s", field, want, typeErr.Value)
-	case errors.As(err, &syntaxErr):
-		return badRequest("the body is not valid JSON (at byte %d): %s", syntaxErr.Offset, syntaxErr.Error())
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		return badRequest("the body is not valid JSON: it ends too early")
-	default:
-		return badRequest("the body is not valid JSON: %s", err)
-	}
+	status, msg := httpx.JSONError(err)
+	return &decodeError{Status: status, Msg: msg}
 }
 
 func deref(s *string) string {

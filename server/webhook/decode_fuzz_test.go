@@ -1,4 +1,4 @@
-package server
+package webhook
 
 import (
 	"errors"
@@ -7,9 +7,9 @@ import (
 	"testing"
 )
 
-// FuzzDecodeNotification: whatever arrives, the decoder never panics, and it either returns a
+// FuzzDecode: whatever arrives, the decoder never panics, and it either returns a
 // notification the store will accept or a 400/422 with a message.
-func FuzzDecodeNotification(f *testing.F) {
+func FuzzDecode(f *testing.F) {
 	files, _ := filepath.Glob("testdata/diun/*.json")
 	for _, name := range files {
 		b, err := os.ReadFile(name)
@@ -22,7 +22,7 @@ func FuzzDecodeNotification(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		n, err := DecodeNotification(body)
+		n, err := Decode(body)
 		if err != nil {
 			var de *decodeError
 			if !errors.As(err, &de) || (de.Status != 400 && de.Status != 422) || de.Msg == "" {

@@ -1,0 +1,72 @@
+package server
+
+import (
+	"context"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"diundashboard/server/live"
+	"diundashboard/server/store"
+)
+
+// RunBackground runs the server's periodic jobs until ctx ends: snoozed images whose time has
+// come are reopened (through the triage service, so open pages hear of it), expired sessions
+// go, a webhook token rotated on another replica comes in; on PostgreSQL, live updates are
+// relayed to and from the other replicas.
+func (s *Server) RunBackground(ctx context.Context) {
+	go s.runLiveBridge(ctx)
+	tick := time.NewTicker(30 * time.Second)
+	defer tick.Stop()
+	for {
+		s.wakeSnoozed(ctx)
+		s.sweep(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+func (s *Server) wakeSnoozed(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, s.opts.StoreTimeout)
+	defer cancel()
+	woken, err := s.triage.WakeSnoozed(ctx, time.Now())
+	if err != nil && ctx.Err() == nil {
+		s.log.Warn("cannot reopen snoozed images", "err", err)
+	} else if len(woken) > 0 {
+		s.log.Info("reopened snoozed images", "count", len(woken))
+	}
+}
+
+// sweep does the housekeeping of sign-in and the webhook token.
+func (s *Server) sweep(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, s.opts.StoreTimeout)
+	defer cancel()
+	if _, err := s.auth.Sweep(ctx); err != nil && ctx.Err() == nil {
+		s.log.Warn("cannot delete expired sessions", "err", err)
+	}
+	if err := s.token.Reload(ctx); err != nil && ctx.Err() == nil {
+		s.log.Warn("cannot read the webhook token", "err", err)
+	}
+}
+
+// runLiveBridge carries live updates between the replicas that share the store's database,
+// until ctx ends. A store that cannot (SQLite, owned by one process) needs nothing.
+func (s *Server) runLiveBridge(ctx context.Context) {
+	n, ok := s.store.(store.Notifier)
+	if !ok {
+		return
+	}
+	b := live.NewBridge(s.hub, n, s.log)
+	if m := s.opts.Metrics; m != nil {
+		// Register, not MustRegister: a second RunBackground on one server must not panic.
+		_ = m.Registry().Register(prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "diundashboard_live_events_dropped_total",
+			Help: "Live-update events that did not reach the other replicas (their send queue was full).",
+		}, func() float64 { return float64(b.Dropped()) }))
+	}
+	s.log.Debug("relaying live updates to and from the other replicas", "channel", store.LiveChannel, "origin", b.Origin())
+	b.Run(ctx)
+}

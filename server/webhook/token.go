@@ -1,0 +1,249 @@
+package webhook
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+	"sync/atomic"
+
+	"diundashboard/server/auth"
+	"diundashboard/server/store"
+)
+
+// The webhook token in the database. Only its SHA-256 is needed to check what Diun presents,
+// so that is what is kept for good; the token itself is kept only until Diun first presents
+// it, so that the Connect page can show it while Diun is being set up. After that a copy of
+// the database (a backup, a world-readable file) no longer gives the token away.
+const (
+	// TokenHashSetting holds the hex SHA-256 of a generated or rotated token.
+	TokenHashSetting = "webhook_token_sha256"
+	// TokenSetting holds the token itself until Diun first presents it; then "".
+	TokenSetting = "webhook_token"
+)
+
+// Secret is the webhook token as a server knows it: always its hash, and the token
+// itself while it may still be shown.
+type Secret struct {
+	// Hash is the hex SHA-256 of the token.
+	Hash string
+	// Token is the token itself: set when configured (WEBHOOK_TOKEN), and for a stored token
+	// until Diun first presents it.
+	Token string
+}
+
+func SecretOf(token string) Secret {
+	return Secret{Hash: hashToken(token), Token: token}
+}
+
+func hashToken(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+// EnsureToken returns the token Diun must present. A configured token wins; otherwise
+// the one kept in the database, generated on first start (created is then true, and the
+// caller shows it once). A database from before hashing keeps its token, now hashed.
+func EnsureToken(ctx context.Context, st store.Store, configured string) (secret Secret, created bool, err error) {
+	if configured != "" {
+		return SecretOf(configured), false, nil
+	}
+	kept, err := storedSetting(ctx, st, TokenSetting)
+	if err != nil {
+		return Secret{}, false, fmt.Errorf("cannot read the webhook token: %w", err)
+	}
+	hash, err := storedSetting(ctx, st, TokenHashSetting)
+	if err != nil {
+		return Secret{}, false, fmt.Errorf("cannot read the webhook token: %w", err)
+	}
+	if hash != "" {
+		return Secret{Hash: hash, Token: kept}, false, nil
+	}
+	if kept == "" {
+		// First start. Of several replicas starting at once, the first to store a token wins;
+		// the others read it back.
+		fresh, err := GenerateToken()
+		if err != nil {
+			return Secret{}, false, err
+		}
+		if kept, err = st.InitSetting(ctx, TokenSetting, fresh); err != nil {
+			return Secret{}, false, fmt.Errorf("cannot store the webhook token: %w", err)
+		}
+		created = kept == fresh
+	}
+	if hash, err = st.InitSetting(ctx, TokenHashSetting, hashToken(kept)); err != nil {
+		return Secret{}, false, fmt.Errorf("cannot store the webhook token: %w", err)
+	}
+	return Secret{Hash: hash, Token: kept}, created, nil
+}
+
+// storedSetting reads a setting; a missing one is "".
+func storedSetting(ctx context.Context, st store.Store, key string) (string, error) {
+	v, err := st.Setting(ctx, key)
+	if errors.Is(err, store.ErrNotFound) {
+		return "", nil
+	}
+	return v, err
+}
+
+// Token is the token Diun presents, as the webhook checks it and the Connect page shows
+// and rotates it. A stored token can be rotated from the Connect page; other replicas pick the
+// new one up on their next background tick.
+type Token struct {
+	store      store.Store
+	configured bool // from WEBHOOK_TOKEN: not rotatable, always shown
+	mu         sync.RWMutex
+	secret     Secret
+	check      checker
+	// presented is set when Diun presents the token: the background sweep then forgets the
+	// stored copy of the token itself.
+	presented atomic.Bool
+}
+
+func NewToken(st store.Store, secret Secret, configured bool) *Token {
+	t := &Token{store: st, configured: configured}
+	t.set(secret)
+	return t
+}
+
+func (t *Token) Matches(presented string) bool {
+	t.mu.RLock()
+	ok := t.check.matches(presented)
+	t.mu.RUnlock()
+	if ok && !t.configured && !t.presented.Load() {
+		t.presented.Store(true)
+	}
+	return ok
+}
+
+func (t *Token) set(secret Secret) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.secret, t.check = secret, checkerOfHash(secret.Hash)
+}
+
+func (t *Token) current() Secret {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	return t.secret
+}
+
+// Token implements web.WebhookToken: the token while it may be shown, else "".
+func (t *Token) Token() string { return t.current().Token }
+
+// Configured implements web.WebhookToken.
+func (t *Token) Configured() bool { return t.configured }
+
+// Rotate implements web.WebhookToken: a new token, stored for every replica, shown until Diun
+// presents it.
+func (t *Token) Rotate(ctx context.Context) (string, error) {
+	if t.configured {
+		return "", errors.New("the webhook token is set by WEBHOOK_TOKEN")
+	}
+	secret, err := RotateToken(ctx, t.store)
+	if err != nil {
+		return "", err
+	}
+	t.presented.Store(false)
+	t.set(secret)
+	return secret.Token, nil
+}
+
+// RotateToken makes a new stored webhook token, kept (to be shown) until Diun presents
+// it. Servers pick it up on their next background tick.
+func RotateToken(ctx context.Context, st store.Store) (Secret, error) {
+	fresh, err := GenerateToken()
+	if err != nil {
+		return Secret{}, err
+	}
+	secret := SecretOf(fresh)
+	// The token before its hash: a replica that reads between the two sees the old hash
+	// with the new token, which it does not show (see reload), rather than a hash that
+	// nobody can show.
+	if err := st.PutSetting(ctx, TokenSetting, secret.Token); err != nil {
+		return Secret{}, fmt.Errorf("cannot store the new webhook token: %w", err)
+	}
+	if err := st.PutSetting(ctx, TokenHashSetting, secret.Hash); err != nil {
+		return Secret{}, fmt.Errorf("cannot store the new webhook token: %w", err)
+	}
+	return secret, nil
+}
+
+// Reload reads the stored token, so that a rotation on another replica reaches this one, and
+// forgets the token itself once Diun has presented it.
+func (t *Token) Reload(ctx context.Context) error {
+	if t.configured {
+		return nil
+	}
+	if t.presented.Load() && t.Token() != "" {
+		if err := t.store.PutSetting(ctx, TokenSetting, ""); err != nil {
+			return fmt.Errorf("cannot forget the webhook token Diun now uses: %w", err)
+		}
+	}
+	hash, err := storedSetting(ctx, t.store, TokenHashSetting)
+	if err != nil || hash == "" {
+		return err
+	}
+	kept, err := storedSetting(ctx, t.store, TokenSetting)
+	if err != nil {
+		return err
+	}
+	// Never show a token whose hash is not the one in force (a rotation half seen).
+	if kept != "" && hashToken(kept) != hash {
+		kept = ""
+	}
+	if cur := t.current(); cur.Hash != hash || cur.Token != kept {
+		t.set(Secret{Hash: hash, Token: kept})
+	}
+	return nil
+}
+
+// checker compares a presented token with the expected one in constant time: both are
+// hashed first, so neither their contents nor their lengths show in the timing.
+type checker struct {
+	sum [sha256.Size]byte
+	set bool
+}
+
+// checkerOfHash checks against a token known only by its hex SHA-256.
+func checkerOfHash(hexSum string) checker {
+	var c checker
+	if b, err := hex.DecodeString(hexSum); err == nil && len(b) == len(c.sum) {
+		copy(c.sum[:], b)
+		c.set = true
+	}
+	return c
+}
+
+func (c checker) matches(presented string) bool {
+	if !c.set || presented == "" {
+		return false
+	}
+	sum := sha256.Sum256([]byte(presented))
+	return subtle.ConstantTimeCompare(sum[:], c.sum[:]) == 1
+}
+
+// presentedToken reads "Authorization: Bearer <token>" or, for Diun set-ups that configure no
+// headers, the "token" query parameter.
+func presentedToken(r *http.Request) string {
+	if r.Header.Get("Authorization") != "" {
+		tok, _ := auth.BearerToken(r)
+		return tok
+	}
+	return r.URL.Query().Get("token")
+}
+
+// GenerateToken returns a new random token (256 bits, URL-safe).
+func GenerateToken() (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}

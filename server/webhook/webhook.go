@@ -1,0 +1,120 @@
+// Package webhook is Diun's endpoint: it checks the webhook token, decodes one notification
+// per request and records it through the triage service before answering, because Diun never
+// retries.
+package webhook
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"diundashboard/server/auth"
+	"diundashboard/server/httpx"
+	"diundashboard/server/metrics"
+	"diundashboard/server/store"
+	"diundashboard/server/triage"
+)
+
+// Reply is the answer to a stored notification.
+type Reply struct {
+	EventID int64  `json:"event_id"`
+	ImageID *int64 `json:"image_id"`
+	State   string `json:"state,omitempty"`
+	// Check is true for Diun's test notification, which proves the connection and is not an
+	// update.
+	Check   bool   `json:"check"`
+	Message string `json:"message"`
+}
+
+// Options configure the Handler.
+type Options struct {
+	Triage *triage.Service
+	Token  *Token
+	// Auth tells the client's address (behind trusted proxies), for the throttle.
+	Auth    *auth.Authenticator
+	Metrics *metrics.Metrics
+	Logger  *slog.Logger
+	// StoreTimeout bounds the recording of one notification.
+	StoreTimeout time.Duration
+	// Now is the clock of the throttle; time.Now when nil.
+	Now func() time.Time
+}
+
+// Handler serves POST and GET /webhook (Diun's default method is GET, with a body).
+type Handler struct {
+	opts     Options
+	failures *auth.Throttle
+}
+
+// New returns the webhook's handler.
+func New(opts Options) *Handler {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	return &Handler{opts: opts, failures: auth.NewThrottle("/webhook", opts.Logger, opts.Now)}
+}
+
+// Register adds the webhook's routes to mux.
+func (h *Handler) Register(mux *http.ServeMux) {
+	mux.HandleFunc("POST /webhook", h.serve)
+	mux.HandleFunc("GET /webhook", h.serve)
+}
+
+// serve receives one Diun notification and counts its result.
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
+	status, check := h.receive(w, r)
+	h.opts.Metrics.CountWebhook(metrics.WebhookResult(status, check))
+}
+
+// receive answers the request and tells what it answered: every answer other than 2xx says
+// exactly what was wrong.
+func (h *Handler) receive(w http.ResponseWriter, r *http.Request) (status int, check bool) {
+	fail := func(status int, format string, args ...any) (int, bool) {
+		httpx.WriteError(w, status, format, args...)
+		return status, false
+	}
+	client := h.opts.Auth.ClientIP(r)
+	if d := h.failures.Wait(client); d > 0 {
+		return fail(http.StatusTooManyRequests, "%s", auth.TooMany(w, d, "webhook token"))
+	}
+	if !h.opts.Token.Matches(presentedToken(r)) {
+		h.failures.Failed(r, client)
+		w.Header().Set("WWW-Authenticate", `Bearer realm="diundashboard"`)
+		return fail(http.StatusUnauthorized, "missing or wrong webhook token: send Authorization: Bearer <token> or ?token=<token> (see the Connect page or the server log)")
+	}
+	body, status := httpx.ReadBody(w, r, MaxBody, "Diun's notifications are far smaller")
+	if status != 0 {
+		return status, false
+	}
+	n, err := Decode(body)
+	if err != nil {
+		var de *decodeError
+		if errors.As(err, &de) {
+			return fail(de.Status, "%s", de.Msg)
+		}
+		return fail(http.StatusBadRequest, "%s", err)
+	}
+	ctx, cancel := httpx.StoreContext(r, h.opts.StoreTimeout)
+	defer cancel()
+	res, err := h.opts.Triage.Record(ctx, n)
+	if err != nil {
+		if errors.Is(err, store.ErrInvalid) {
+			return fail(http.StatusUnprocessableEntity, "%s", err)
+		}
+		h.opts.Logger.ErrorContext(r.Context(), "cannot store a notification; Diun will not resend it", "hostname", n.Hostname, "image", n.Image, "digest", n.Digest, "err", err)
+		w.Header().Set("Retry-After", "5")
+		return fail(http.StatusServiceUnavailable, "the database is unavailable; the notification was not stored")
+	}
+	reply := Reply{EventID: res.EventID, Check: res.Check}
+	if res.Check {
+		reply.Message = "test notification received: Diun reaches DiunDashboard"
+		h.opts.Logger.InfoContext(r.Context(), "test notification received", "hostname", n.Hostname, "diun_version", n.DiunVersion)
+	} else {
+		reply.ImageID = &res.ImageID
+		reply.State = string(res.State)
+		reply.Message = "notification stored"
+	}
+	httpx.WriteJSON(w, http.StatusOK, reply)
+	return http.StatusOK, res.Check
+}

@@ -98,3 +98,57 @@ func TestSignInPageNamesPasswordReset(t *testing.T) {
 		}
 	}
 }
+
+// A host's "Acknowledge all" acts on exactly what the view shows: with ?tag=media showing two
+// rows of a host's five, it acknowledges those two, on every page.
+func TestHostActionKeepsToTheView(t *testing.T) {
+	eachStore(t, func(t *testing.T, e *env) {
+		e.login()
+		for i := range 5 {
+			e.notify("nas", "docker.io/acme/app"+string(rune('a'+i))+":1", digestN(i+1), "")
+		}
+		e.notify("", "docker.io/acme/nohost:1", digestN(9), "")
+		media, err := e.st.CreateTag(t.Context(), "media")
+		if err != nil {
+			t.Fatal(err)
+		}
+		page, err := e.st.ListImages(t.Context(), store.ImageFilter{Hostname: "nas"}, store.SortImage, store.PageRequest{})
+		if err != nil || len(page.Images) != 5 {
+			t.Fatalf("seed: %v, %d", err, len(page.Images))
+		}
+		tagged := []int64{page.Images[0].ID, page.Images[1].ID}
+		if _, err := e.st.TagImages(t.Context(), tagged, media.ID); err != nil {
+			t.Fatal(err)
+		}
+		_, body := e.get("/?tag=media", nil)
+		if !strings.Contains(body, `action="/bulk?host=nas&amp;state=open&amp;tag=media"`) {
+			t.Fatal("the host's form does not carry the view's filter")
+		}
+		res := e.post("/bulk?host=nas&state=open&tag=media", url.Values{"action": {"acknowledge"}}, nil)
+		if res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("host action: %d", res.StatusCode)
+		}
+		for _, img := range page.Images {
+			got, _ := e.st.GetImage(t.Context(), img.ID)
+			want := store.StateOpen
+			if img.ID == tagged[0] || img.ID == tagged[1] {
+				want = store.StateAcknowledged
+			}
+			if got.State != want {
+				t.Errorf("%s is %s, want %s: the action must change exactly the rows of the view", img.Image, got.State, want)
+			}
+		}
+		// The (no hostname) group's buttons act on it, and only on it.
+		res = e.post("/bulk?host=&state=open", url.Values{"action": {"ignore"}}, nil)
+		if res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("no-hostname action: %d", res.StatusCode)
+		}
+		nohost, _ := e.st.ListImages(t.Context(), store.ImageFilter{ExactHost: true}, store.SortImage, store.PageRequest{})
+		if len(nohost.Images) != 1 || nohost.Images[0].State != store.StateIgnored {
+			t.Errorf("the (no hostname) group: %+v, want its one image ignored", nohost.Images)
+		}
+		if open, _ := e.st.ListImages(t.Context(), store.ImageFilter{Hostname: "nas", State: store.StateOpen}, store.SortImage, store.PageRequest{}); len(open.Images) != 3 {
+			t.Errorf("nas has %d open images after the no-hostname action, want 3", len(open.Images))
+		}
+	})
+}

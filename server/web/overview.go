@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"time"
 
@@ -63,24 +62,21 @@ func (h *Handler) row(img store.Image) imageRow {
 type hostGroup struct {
 	Host   string
 	Images []imageRow
-	Counts stateCounts
+	Counts store.StateCounts
+	// ActionURL is where the host's buttons post: the host and the view's filters, so that
+	// "Acknowledge all" acts on exactly the images of this view, on every page.
+	ActionURL string
 }
 
-type stateCounts struct {
-	Open, Acknowledged, Snoozed, Ignored int64
-}
-
-func (c *stateCounts) add(s store.State, n int64) {
-	switch s {
-	case store.StateOpen:
-		c.Open += n
-	case store.StateAcknowledged:
-		c.Acknowledged += n
-	case store.StateSnoozed:
-		c.Snoozed += n
-	case store.StateIgnored:
-		c.Ignored += n
+// hostActionURL is the /bulk URL of a host's actions in the view f.
+func hostActionURL(host string, f store.ImageFilter, stateArg string) string {
+	v := url.Values{"host": {host}, "state": {stateArg}}
+	for k, val := range map[string]string{"tag": f.Tag, "q": f.Query, "provider": f.Provider} {
+		if val != "" {
+			v.Set(k, val)
+		}
 	}
+	return "/bulk?" + v.Encode()
 }
 
 type overviewData struct {
@@ -89,7 +85,7 @@ type overviewData struct {
 	Sort     store.Sort
 	Groups   []hostGroup
 	Shown    int
-	Totals   stateCounts
+	Totals   store.StateCounts
 	Hosts    []string
 	Tags     []store.Tag
 	States   []store.State
@@ -174,26 +170,20 @@ func (h *Handler) overview(w http.ResponseWriter, r *http.Request) {
 	if d.StateArg == "" {
 		d.StateArg = "all"
 	}
-	perHost := map[string]*stateCounts{}
-	for _, c := range sum.Counts {
-		if perHost[c.Hostname] == nil {
-			perHost[c.Hostname] = &stateCounts{}
-			d.Hosts = append(d.Hosts, c.Hostname)
-		}
-		perHost[c.Hostname].add(c.State, c.Images)
-		d.Totals.add(c.State, c.Images)
+	hosts, totals := sum.ByHost()
+	d.Totals = totals
+	perHost := map[string]store.StateCounts{}
+	for _, c := range hosts {
+		perHost[c.Hostname] = c.StateCounts
+		d.Hosts = append(d.Hosts, c.Hostname)
 	}
-	slices.Sort(d.Hosts)
 	index := map[string]int{}
 	for _, img := range page.Images {
 		i, ok := index[img.Hostname]
 		if !ok {
 			i = len(d.Groups)
 			index[img.Hostname] = i
-			g := hostGroup{Host: img.Hostname}
-			if c := perHost[img.Hostname]; c != nil {
-				g.Counts = *c
-			}
+			g := hostGroup{Host: img.Hostname, Counts: perHost[img.Hostname], ActionURL: hostActionURL(img.Hostname, q.Filter, d.StateArg)}
 			d.Groups = append(d.Groups, g)
 		}
 		d.Groups[i].Images = append(d.Groups[i].Images, h.row(img))

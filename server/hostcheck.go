@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"strings"
 
+	"golang.org/x/net/publicsuffix"
+
 	"diundashboard/internal/textutil"
 	"diundashboard/server/httpx"
 )
@@ -41,6 +43,13 @@ func ParseAllowedHosts(raw string) (AllowedHosts, error) {
 		name, wildcard := strings.CutPrefix(f, "*.")
 		if !validHostName(name) {
 			return AllowedHosts{}, fmt.Errorf("ALLOWED_HOSTS: %q is not a host name or a *.domain pattern; list names such as dashboard.example.com or *.example.com, separated by commas, without scheme or port (IP addresses and localhost are always allowed)", textutil.Truncate(f, 100))
+		}
+		// *.com, *.co.uk or *.github.io would allow anybody's name, just as "*" would. A private
+		// top-level name (*.lan, *.home.arpa, *.internal) is nobody else's: the public suffix
+		// list knows it only by its default rule, so it is not an ICANN suffix of one label.
+		// home.arpa is the special-use domain of home networks (RFC 8375), nobody's to register.
+		if ps, icann := publicsuffix.PublicSuffix(name); wildcard && ps == name && name != "home.arpa" && (icann || strings.Contains(name, ".")) {
+			return AllowedHosts{}, fmt.Errorf("ALLOWED_HOSTS: %q would allow every name under the public suffix %q, anybody's, and give up the protection against DNS rebinding; name your own domain, such as *.example.com", textutil.Truncate(f, 100), name)
 		}
 		if wildcard {
 			h.suffixes = append(h.suffixes, "."+name)

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"diundashboard/internal/textutil"
@@ -92,4 +93,52 @@ func securityHeaders(next http.Handler) http.Handler {
 		hd.Set("Cross-Origin-Opener-Policy", "same-origin")
 		next.ServeHTTP(w, r)
 	})
+}
+
+// maxConcurrentReads bounds the page and API reads served at once. A read may build a large
+// response (500 images with their metadata) and holds a database connection: without a bound,
+// a few hundred slow or concurrent readers with a read token took the process to gigabytes and,
+// on PostgreSQL, took every pooled connection, so that Diun's notifications failed (found by
+// an outside review). Eight is far more than a few people and widgets need, and leaves most
+// of PostgreSQL's default pool of 25 to the webhook.
+const maxConcurrentReads = 8
+
+// readQueueWait is how long a read waits for a free slot before it is answered 503.
+const readQueueWait = 5 * time.Second
+
+// limitReads makes GET requests of pages and the API wait up to queueWait for one of n slots
+// (maxConcurrentReads, readQueueWait). The webhook, health checks, static files and the live
+// stream are not reads of that kind and pass freely.
+func limitReads(next http.Handler, n int, queueWait time.Duration) http.Handler {
+	slots := make(chan struct{}, n)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !boundedRead(r) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		wait := time.NewTimer(queueWait)
+		defer wait.Stop()
+		select {
+		case slots <- struct{}{}:
+		case <-wait.C:
+			w.Header().Set("Retry-After", "5")
+			httpx.WriteError(w, http.StatusServiceUnavailable, "too many reads at once; try again in a few seconds")
+			return
+		case <-r.Context().Done():
+			return
+		}
+		defer func() { <-slots }()
+		next.ServeHTTP(w, r)
+	})
+}
+
+func boundedRead(r *http.Request) bool {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		return false
+	}
+	switch p := r.URL.Path; {
+	case p == "/webhook", p == "/healthz", p == "/readyz", p == "/events", strings.HasPrefix(p, "/static/"):
+		return false
+	}
+	return true
 }

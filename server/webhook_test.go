@@ -224,7 +224,7 @@ func TestWebhookRefusesBadInputAndStoresNothing(t *testing.T) {
 		{"image too long", with("image", strings.Repeat("a", store.MaxImageLen+1)), 422, "image"},
 		{"hostname too long", with("hostname", strings.Repeat("h", store.MaxHostnameLen+1)), 422, "hostname"},
 		{"metadata with NUL", with("metadata", map[string]string{"k": "v\u0000"}), 422, "NUL"},
-		{"metadata over 64 KiB in all", with("metadata", manyKeys(40, 2000)), 422, "metadata is"},
+		{"metadata over 16 KiB in all", with("metadata", manyKeys(10, 2000)), 422, "metadata is"},
 	}
 	forEachStore(t, func(t *testing.T, env *testEnv) {
 		for _, c := range cases {

@@ -110,15 +110,21 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	return c, nil
 }
 
-// minWebhookToken is the shortest WEBHOOK_TOKEN accepted: with wrong guesses throttled per
-// client, 24 random characters are far beyond guessing; a word or a short phrase is not.
+// minWebhookToken is the shortest WEBHOOK_TOKEN (and METRICS_TOKEN) accepted: with wrong
+// guesses throttled per client, 24 random characters are far beyond guessing; a word or a
+// short phrase is not, from many addresses.
 const minWebhookToken = 24
 
-// checkHostsAndWebhookToken refuses a guessable WEBHOOK_TOKEN (without ever printing it), and
+// checkHostsAndWebhookToken refuses a guessable WEBHOOK_TOKEN or METRICS_TOKEN (without ever
+// printing them), and
 // reads ALLOWED_HOSTS and the host of BASE_URL, which decide the names the dashboard answers to.
 func (c *config) checkHostsAndWebhookToken() error {
 	if n := utf8.RuneCountInString(c.WebhookToken); c.WebhookToken != "" && n < minWebhookToken {
 		return fmt.Errorf("WEBHOOK_TOKEN has %d characters; use at least %d random ones (`openssl rand -base64 32` prints some), or leave it unset to have one generated and kept in the database", n, minWebhookToken)
+	}
+	// /metrics names every host; its token is guessed as easily as the webhook's.
+	if n := utf8.RuneCountInString(c.MetricsToken); c.MetricsToken != "" && n < minWebhookToken {
+		return fmt.Errorf("METRICS_TOKEN has %d characters; use at least %d random ones (`openssl rand -base64 32` prints some), or an API token of scope read", n, minWebhookToken)
 	}
 	if c.BaseURL != "" {
 		if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" {

@@ -103,6 +103,10 @@ func ParseTrustedProxies(raw string) ([]netip.Prefix, error) {
 	var out []netip.Prefix
 	for _, f := range strings.FieldsFunc(raw, func(r rune) bool { return r == ',' || r == ' ' }) {
 		if p, err := netip.ParsePrefix(f); err == nil {
+			// Trusting every address lets any client name itself in the proxy's header.
+			if p.Bits() == 0 {
+				return nil, fmt.Errorf("TRUSTED_PROXIES: %q would trust every address, so any client could sign in as anyone through the proxy's header; name the proxy's address or network, such as 172.18.0.0/16", f)
+			}
 			out = append(out, p.Masked())
 			continue
 		}
@@ -280,7 +284,17 @@ func (a *Authenticator) Identify(r *http.Request) (p Principal, ok bool, err err
 		if !a.fromTrustedProxy(r) {
 			return Principal{}, false, nil
 		}
-		name := strings.TrimSpace(r.Header.Get(a.cfg.ProxyHeader))
+		// A proxy sets its header once; a second value means it appended to one the client
+		// sent, and which of them the proxy vouches for is unknown: nobody is signed in.
+		values := r.Header.Values(a.cfg.ProxyHeader)
+		if len(values) > 1 {
+			a.log.WarnContext(r.Context(), "the proxy's user header came twice: the proxy must set it, not append to the client's; request refused", "header", a.cfg.ProxyHeader)
+			return Principal{}, false, nil
+		}
+		name := ""
+		if len(values) == 1 {
+			name = strings.TrimSpace(values[0])
+		}
 		if name == "" {
 			return Principal{}, false, nil
 		}

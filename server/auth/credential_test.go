@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -266,4 +267,34 @@ func mustBcrypt(t *testing.T, password string) string {
 		t.Fatal(err)
 	}
 	return string(h)
+}
+
+// Found by an outside review: trusting every address lets anyone name themselves.
+func TestTrustedProxiesRefuseEveryAddress(t *testing.T) {
+	for _, raw := range []string{"0.0.0.0/0", "::/0", "10.0.0.1, 0.0.0.0/0"} {
+		if _, err := ParseTrustedProxies(raw); err == nil || !strings.Contains(err.Error(), "every address") {
+			t.Errorf("TRUSTED_PROXIES=%q: %v; want a refusal", raw, err)
+		}
+	}
+	if p, err := ParseTrustedProxies("0.0.0.0/1, 172.16.0.0/12"); err != nil || len(p) != 2 {
+		t.Errorf("narrower networks: %v, %v", p, err)
+	}
+}
+
+// A proxy that appends its user header to the client's would send two: which one it vouches
+// for is unknown, so nobody is signed in.
+func TestProxyHeaderTwiceIsRefused(t *testing.T) {
+	a := newAuth(t, Config{Mode: ModeProxy, ProxyHeader: "Remote-User", TrustedProxies: mustProxies(t, "10.0.0.0/8")}, openStore(t), nil)
+	r := httptest.NewRequest(http.MethodGet, "/", nil)
+	r.RemoteAddr = "10.0.0.2:4000"
+	r.Header.Add("Remote-User", "attacker")
+	r.Header.Add("Remote-User", "alice")
+	if p, ok, err := a.Identify(r); ok || err != nil {
+		t.Errorf("two user headers: %+v, %v, %v; want nobody", p, ok, err)
+	}
+	r.Header.Del("Remote-User")
+	r.Header.Set("Remote-User", "alice")
+	if p, ok, _ := a.Identify(r); !ok || p.Name != "alice" {
+		t.Errorf("one user header: %+v, %v; want alice", p, ok)
+	}
 }

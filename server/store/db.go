@@ -104,8 +104,8 @@ func (d *db) ListImages(ctx context.Context, f ImageFilter, s Sort, p PageReques
 	if !s.Valid() {
 		return ImagePage{}, fmt.Errorf("%w: sort %q is not one of last_seen, first_seen, image, host", ErrInvalid, s)
 	}
-	if f.State != "" && !f.State.Valid() {
-		return ImagePage{}, fmt.Errorf("%w: state %q is not one of open, acknowledged, snoozed, ignored", ErrInvalid, f.State)
+	if err := f.validate(); err != nil {
+		return ImagePage{}, err
 	}
 	c, err := decodeCursor(s, p.Cursor)
 	if err != nil {

@@ -77,7 +77,7 @@ func takePoolSettings(u *url.URL) (PoolSettings, error) {
 	if ps.MaxIdleConns > ps.MaxOpenConns {
 		ps.MaxIdleConns = ps.MaxOpenConns
 	}
-	u.RawQuery = q.Encode()
+	u.RawQuery = encodeQuery(q)
 	return ps, nil
 }
 
@@ -215,4 +215,10 @@ func (t Target) SQLiteDSN(readOnly bool) string {
 	q.Set("_txlock", "immediate")
 	q.Set("_time_format", "sqlite")
 	return "file:" + (&url.URL{Path: t.Path}).EscapedPath() + "?" + q.Encode()
+}
+
+// encodeQuery is q.Encode() with spaces as %20: libpq and pgx read a "+" in a connection URL
+// literally, so options=-c%20statement_timeout%3D5000 would become "-c+statement_timeout=…".
+func encodeQuery(q url.Values) string {
+	return strings.ReplaceAll(q.Encode(), "+", "%20")
 }

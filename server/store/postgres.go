@@ -92,7 +92,7 @@ func pgConnURL(raw string) (connURL, hostPort string, err error) {
 	q := u.Query()
 	if !q.Has("connect_timeout") {
 		q.Set("connect_timeout", pgConnectTimeout)
-		u.RawQuery = q.Encode()
+		u.RawQuery = encodeQuery(q)
 	}
 	return u.String(), hostPort, nil
 }

@@ -111,8 +111,8 @@ func (d *db) SetStatesWhere(ctx context.Context, f ImageFilter, t Transition, ac
 	if err := checkActor(actor); err != nil {
 		return nil, err
 	}
-	if f.State != "" && !f.State.Valid() {
-		return nil, fmt.Errorf("%w: state %q is not one of open, acknowledged, snoozed, ignored", ErrInvalid, f.State)
+	if err := f.validate(); err != nil {
+		return nil, err
 	}
 	if f.host() == nil {
 		return nil, fmt.Errorf("%w: a change by filter needs a host (a hostname, or the images without one)", ErrInvalid)

@@ -16,7 +16,9 @@ const (
 	MaxFieldLen    = 2048
 	MaxTagLen      = 64
 	// MaxMetadataBytes bounds the keys and values of one notification's metadata together.
-	MaxMetadataBytes = 64 << 10
+	// Diun's metadata is a few hundred bytes (docker labels, a pod's names); every page and
+	// API list that shows an image carries it, 500 at a time.
+	MaxMetadataBytes = 16 << 10
 )
 
 // Validate checks a notification before anything is stored. Its error wraps ErrInvalid and
@@ -113,4 +115,27 @@ func validTagName(name string) (string, error) {
 		}
 	}
 	return name, nil
+}
+
+// validate checks a filter's text the way notifications are checked: PostgreSQL refuses NUL
+// and invalid UTF-8 in a parameter as a database error, which a client must not be able to
+// cause (it would read as "the database is unavailable").
+func (f ImageFilter) validate() error {
+	if f.State != "" && !f.State.Valid() {
+		return fmt.Errorf("%w: state %q is not one of open, acknowledged, snoozed, ignored", ErrInvalid, textutil.Truncate(string(f.State), 40))
+	}
+	for _, c := range []struct {
+		name, value string
+		max         int
+	}{
+		{"host", f.Hostname, MaxHostnameLen},
+		{"provider", f.Provider, MaxFieldLen},
+		{"tag", f.Tag, MaxFieldLen},
+		{"q", f.Query, MaxFieldLen},
+	} {
+		if err := checkText(c.name, c.value, c.max); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -20,25 +20,33 @@ const heartbeat = 25 * time.Second
 // more tabs than one person keeps open.
 const maxStreams = 16
 
+// maxStreamsTotal bounds the streams of everyone together: with AUTH_MODE=none the cap is per
+// client address, and a client with many addresses (an IPv6 network) could otherwise open
+// thousands (an outside review held 10,000 open, 400 MB).
+const maxStreamsTotal = 512
+
 // streamWriteTimeout bounds each write and flush of a stream. The server's WriteTimeout
 // (30 s) would cut every stream, so it is replaced by a deadline per write: a client that
 // stops reading (its buffers full) is dropped instead of holding the stream for ever. A var
 // so that the tests can shorten it.
 var streamWriteTimeout = 10 * time.Second
 
-// streamCounter counts the open streams of each principal (Handler.streams).
+// streamCounter counts the open streams of each principal, and of all (Handler.streams).
 type streamCounter struct {
-	mu sync.Mutex
-	n  map[string]int
+	mu    sync.Mutex
+	n     map[string]int
+	total int
 }
 
-// acquire takes a stream for k, or reports false when k already holds maxStreams.
+// acquire takes a stream for k, or reports false when k already holds maxStreams or all
+// together hold maxStreamsTotal.
 func (c *streamCounter) acquire(k string) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.n[k] >= maxStreams {
+	if c.n[k] >= maxStreams || c.total >= maxStreamsTotal {
 		return false
 	}
+	c.total++
 	if c.n == nil {
 		c.n = map[string]int{}
 	}
@@ -49,7 +57,11 @@ func (c *streamCounter) acquire(k string) bool {
 func (c *streamCounter) release(k string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.n[k] <= 1 {
+	if c.n[k] == 0 {
+		return // not held: nothing to give back
+	}
+	c.total--
+	if c.n[k] == 1 {
 		delete(c.n, k)
 		return
 	}
@@ -72,7 +84,7 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 	if !h.streams.acquire(key) {
 		// EventSource gives up on a non-200 answer; the page still works, refreshed by hand.
 		w.Header().Set("Retry-After", strconv.Itoa(int(heartbeat/time.Second)))
-		writeJSON(w, http.StatusTooManyRequests, map[string]string{"error": fmt.Sprintf("too many live-update streams open (at most %d per user): close some tabs of the dashboard", maxStreams)})
+		writeJSON(w, http.StatusTooManyRequests, map[string]string{"error": fmt.Sprintf("too many live-update streams open (at most %d per user, %d in all): close some tabs of the dashboard; pages still work, refreshed by hand", maxStreams, maxStreamsTotal)})
 		return
 	}
 	defer h.streams.release(key)

@@ -25,6 +25,7 @@ func triageTests() []test {
 		{"ConcurrentChangesChain", testConcurrentChangesChain},
 		{"WakeSnoozed", testWakeSnoozed},
 		{"GetTag", testGetTag},
+		{"FilterTextValidated", testFilterTextValidated},
 	}
 }
 
@@ -513,4 +514,22 @@ func testGetTag(t *testing.T, s store.Store) {
 	}
 	_, err = s.GetTag(ctx(t), tag.ID+100)
 	wantErr(t, "GetTag of an unknown id", err, store.ErrNotFound)
+}
+
+// A filter's text with NUL or invalid UTF-8 is the client's mistake (ErrInvalid) on both
+// stores: PostgreSQL refuses such a parameter with an error that read as "the database is
+// unavailable" (found by an outside review).
+func testFilterTextValidated(t *testing.T, s store.Store) {
+	record(t, s, note("h", "docker.io/a:1", 1, at(0)))
+	for _, bad := range []string{"a\x00b", "\xff", "ok\xc3"} {
+		for name, f := range map[string]store.ImageFilter{
+			"host": {Hostname: bad}, "provider": {Provider: bad}, "tag": {Tag: bad}, "q": {Query: bad},
+		} {
+			_, err := s.ListImages(ctx(t), f, store.SortLastSeen, store.PageRequest{})
+			wantErr(t, fmt.Sprintf("ListImages with %s %q", name, bad), err, store.ErrInvalid)
+			f.ExactHost = true
+			_, err = s.SetStatesWhere(ctx(t), f, store.Transition{State: store.StateIgnored}, "admin")
+			wantErr(t, fmt.Sprintf("SetStatesWhere with %s %q", name, bad), err, store.ErrInvalid)
+		}
+	}
 }

@@ -88,13 +88,6 @@ func (s TokenScope) Allows(want TokenScope) bool {
 	return s == ScopeWrite || (s == ScopeRead && want == ScopeRead)
 }
 
-// DayCount is how many notifications arrived on one UTC day.
-type DayCount struct {
-	// Day is midnight UTC of the day.
-	Day    time.Time
-	Events int64
-}
-
 // MaxTokenNameLen bounds the name of an API token.
 const MaxTokenNameLen = 100
 
@@ -219,20 +212,4 @@ func (d *db) RevokeAPIToken(ctx context.Context, id int64) error {
 
 func apiTokenFromRow(r sqlitedb.ApiToken) APIToken {
 	return APIToken{ID: r.ID, Name: r.Name, TokenHash: r.TokenHash, Prefix: r.Prefix, Scope: TokenScope(r.Scope), CreatedAt: r.CreatedAt.UTC(), LastUsedAt: utcPtr(r.LastUsedAt)}
-}
-
-func (d *db) CountEventsPerDay(ctx context.Context, since time.Time) ([]DayCount, error) {
-	rows, err := d.read.CountEventsPerDay(ctx, dbTime(since))
-	if err != nil {
-		return nil, err
-	}
-	out := make([]DayCount, 0, len(rows))
-	for _, r := range rows {
-		day, err := time.Parse(time.DateOnly, r.Day)
-		if err != nil {
-			return nil, fmt.Errorf("count per day: unexpected day %q: %w", r.Day, err)
-		}
-		out = append(out, DayCount{Day: day, Events: r.Events})
-	}
-	return out, nil
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"diundashboard/internal/pgtest"
+	"diundashboard/server/store/internal/pgconnect"
 )
 
 func init() {
@@ -28,14 +29,15 @@ func init() {
 			return s
 		},
 		newScratch: func(b *testing.B) *sql.DB {
-			connURL, _, err := pgConnURL(pgtest.NewDatabase(b))
+			target, err := ParseURL(pgtest.NewDatabase(b))
 			if err != nil {
 				b.Fatal(err)
 			}
-			db, err := sql.Open("pgx", connURL)
+			cfg, err := postgresConfig(target)
 			if err != nil {
 				b.Fatal(err)
 			}
+			db := pgconnect.Open(cfg)
 			// As NewPostgres sets up its pool.
 			db.SetMaxOpenConns(DefaultPoolSettings.MaxOpenConns)
 			db.SetMaxIdleConns(DefaultPoolSettings.MaxIdleConns)

@@ -8,11 +8,8 @@ import (
 	"slices"
 	"time"
 
-	"diundashboard/gen/postgresdb"
 	"diundashboard/gen/sqlitedb"
 	"diundashboard/internal/dbtype"
-
-	"github.com/jackc/pgx/v5"
 )
 
 // Copier reads and writes every row of a database with its ids: what `diundashboard copy`,
@@ -367,22 +364,8 @@ func exportPage[M any](table string, rows []M, toRecord func(M) record, keyOf fu
 	return out, last, nil
 }
 
-func (d *db) copyQueries() copyQueries {
-	if d.dialect == DialectPostgres {
-		return pgCopyQueries{postgresdb.New(d.readDB)}
-	}
-	return sqlitedb.New(d.readDB)
-}
-
-func (d *db) copyQueriesTx(tx sqlitedb.DBTX) copyQueries {
-	if d.dialect == DialectPostgres {
-		return pgCopyQueries{postgresdb.New(tx)}
-	}
-	return sqlitedb.New(tx)
-}
-
 func (d *db) ExportRows(ctx context.Context, table string, after RowKey, limit int) ([]Row, RowKey, error) {
-	q := d.copyQueries()
+	q := d.copyQueries(d.readDB)
 	n := int64(limit)
 	switch table {
 	case "images":
@@ -447,7 +430,7 @@ func (d *db) ImportRows(ctx context.Context, rows []Row) error {
 		return err
 	}
 	defer func() { _ = tx.Rollback() }()
-	q := d.copyQueriesTx(tx)
+	q := d.copyQueries(tx)
 	for _, row := range rows {
 		rec, err := newRecord(row.Table)
 		if err != nil {
@@ -478,8 +461,8 @@ func checkTable(table string) error {
 	return nil
 }
 
-// CountRows, DeleteAllRows and AfterImport name tables in SQL text, so they accept only the
-// fixed names of CopyTables.
+// CountRows and DeleteAllRows name tables in SQL text, so they accept only the fixed names of
+// CopyTables.
 func (d *db) CountRows(ctx context.Context, table string) (int64, error) {
 	if err := checkTable(table); err != nil {
 		return 0, err
@@ -502,24 +485,3 @@ func (d *db) DeleteAllRows(ctx context.Context) error {
 	}
 	return tx.Commit()
 }
-
-// identityTables are the tables whose id PostgreSQL generates.
-var identityTables = []string{"images", "events", "tags", "state_changes", "api_tokens"}
-
-func (d *db) AfterImport(ctx context.Context) error {
-	if d.dialect != DialectPostgres {
-		return nil
-	}
-	for _, table := range identityTables {
-		// setval(seq, max(id)) makes the next id max+1; on an empty table the sequence
-		// restarts at 1 (is_called false).
-		q := fmt.Sprintf(`SELECT setval(pg_get_serial_sequence(%s, 'id'), coalesce(max(id), 1), max(id) IS NOT NULL) FROM %s`,
-			quoteLiteral(table), pgx.Identifier{table}.Sanitize())
-		if _, err := d.writeDB.ExecContext(ctx, q); err != nil {
-			return fmt.Errorf("resetting the id sequence of %s: %w", table, err)
-		}
-	}
-	return nil
-}
-
-func quoteLiteral(s string) string { return "'" + s + "'" } // only for the fixed names above

@@ -6,23 +6,47 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
-	"time"
-	"unicode/utf8"
 
 	"diundashboard/gen/sqlitedb"
 )
 
 // db implements Store over the queries of either dialect. The dialects differ only in how they
-// connect and how Record reaches the writer (sqlite.go, postgres.go).
+// connect, how Record reaches the writer and what the functions below return: each dialect's
+// file (sqlite.go, postgres.go) sets them, so that no shared code asks which dialect it runs on.
 type db struct {
 	dialect Dialect
 	readDB  *sql.DB
 	writeDB *sql.DB
 	// read runs queries on the read pool, write single statements on the writer.
 	read, write queries
-	// inTx binds the writer's queries to a transaction: each dialect knows its own.
+	// inTx binds the writer's queries to a transaction.
 	inTx func(*sql.Tx) queries
+	// copyQueries runs the copy queries (copy.go) on a pool or a transaction.
+	copyQueries func(sqlitedb.DBTX) copyQueries
+}
+
+// close closes both pools (the same one twice on PostgreSQL is harmless).
+func (d *db) close() error {
+	werr := d.writeDB.Close()
+	rerr := d.readDB.Close()
+	if werr != nil {
+		return werr
+	}
+	return rerr
+}
+
+// scanStrings reads a one-column result of text and closes rows.
+func scanStrings(rows *sql.Rows) ([]string, error) {
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
 }
 
 // writeTx runs fn in one transaction on the writer: committed when fn returns nil, rolled
@@ -51,51 +75,6 @@ func (d *db) writeTxOnce(ctx context.Context, fn func(q queries) error) error {
 }
 
 func (d *db) Dialect() Dialect { return d.dialect }
-
-// eventParams is the event row of n; ImageID is left for the caller to fill.
-func eventParams(n Notification) sqlitedb.InsertEventParams {
-	received := n.ReceivedAt
-	if received.IsZero() {
-		received = now()
-	}
-	return sqlitedb.InsertEventParams{
-		ReceivedAt:  dbTime(received),
-		DiunVersion: n.DiunVersion,
-		Hostname:    n.Hostname,
-		Status:      n.Status,
-		Provider:    n.Provider,
-		Image:       n.Image,
-		HubLink:     n.HubLink,
-		MimeType:    n.MimeType,
-		Digest:      n.Digest,
-		Created:     dbTimePtr(n.Created),
-		Platform:    n.Platform,
-		Metadata:    encodeMetadata(n.Metadata),
-		RawBody:     rawBodyText(n.RawBody),
-	}
-}
-
-// rawBodyText keeps the first MaxRawBody bytes of a request body as text that both databases
-// accept: PostgreSQL's text refuses invalid UTF-8 and NUL, and a notification must not be lost
-// over its raw copy (a body may hold invalid UTF-8 that JSON decoding replaced, and the cut may
-// split a character). Such bytes become U+FFFD; the result never exceeds MaxRawBody bytes.
-func rawBodyText(body []byte) string {
-	s := string(body[:min(len(body), MaxRawBody)])
-	if !utf8.ValidString(s) {
-		s = strings.ToValidUTF8(s, "\uFFFD")
-	}
-	if strings.IndexByte(s, 0) >= 0 {
-		s = strings.ReplaceAll(s, "\x00", "\uFFFD")
-	}
-	if len(s) > MaxRawBody {
-		cut := MaxRawBody
-		for cut > 0 && !utf8.RuneStart(s[cut]) {
-			cut--
-		}
-		s = s[:cut]
-	}
-	return s
-}
 
 func (d *db) ListImages(ctx context.Context, f ImageFilter, s Sort, p PageRequest) (ImagePage, error) {
 	if s == "" {
@@ -196,40 +175,6 @@ func (d *db) getImage(ctx context.Context, q queries, id int64) (Image, error) {
 	return imgs[0], nil
 }
 
-func (d *db) ListEvents(ctx context.Context, imageID int64, p PageRequest) (EventPage, error) {
-	before, err := decodeEventCursor(p.Cursor)
-	if err != nil {
-		return EventPage{}, err
-	}
-	if _, err := d.read.GetImage(ctx, imageID); errors.Is(err, sql.ErrNoRows) {
-		return EventPage{}, fmt.Errorf("image %d: %w", imageID, ErrNotFound)
-	} else if err != nil {
-		return EventPage{}, err
-	}
-	limit := pageSize(p.Limit)
-	rows, err := d.read.ListEvents(ctx, sqlitedb.ListEventsParams{ImageID: &imageID, BeforeID: before, PageSize: int64(limit) + 1})
-	if err != nil {
-		return EventPage{}, err
-	}
-	page := EventPage{Events: make([]Event, 0, min(len(rows), limit))}
-	for i, r := range rows {
-		if i == limit {
-			page.NextCursor = encodeEventCursor(page.Events[limit-1].ID)
-			break
-		}
-		page.Events = append(page.Events, eventFromRow(r))
-	}
-	return page, nil
-}
-
-func (d *db) ListChecks(ctx context.Context, limit int) ([]Event, error) {
-	rows, err := d.read.ListChecks(ctx, sqlitedb.ListChecksParams{BeforeID: firstID, PageSize: int64(pageSize(limit))})
-	if err != nil {
-		return nil, err
-	}
-	return convertRows(rows, eventFromRow), nil
-}
-
 func (t Transition) validate() error {
 	if !t.State.Valid() {
 		return fmt.Errorf("%w: state %q is not one of open, acknowledged, snoozed, ignored", ErrInvalid, t.State)
@@ -323,27 +268,6 @@ func (d *db) Summary(ctx context.Context) (Summary, error) {
 		s.LastCheck = &checks[0].ReceivedAt
 	}
 	return s, nil
-}
-
-// pruneBatch bounds each delete so that ingest never waits long for the writer.
-const pruneBatch = 1000
-
-func (d *db) PruneEvents(ctx context.Context, cutoff time.Time) (int64, error) {
-	var total int64
-	for {
-		n, err := d.write.PruneEvents(ctx, sqlitedb.PruneEventsParams{Before: dbTime(cutoff), PageSize: pruneBatch})
-		total += n
-		if err != nil || n < pruneBatch {
-			return total, err
-		}
-		if err := ctx.Err(); err != nil {
-			return total, err
-		}
-	}
-}
-
-func (d *db) CountEventsBefore(ctx context.Context, cutoff time.Time) (int64, error) {
-	return d.read.CountEventsBefore(ctx, dbTime(cutoff))
 }
 
 func (d *db) Setting(ctx context.Context, key string) (string, error) {

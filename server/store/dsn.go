@@ -222,3 +222,11 @@ func (t Target) SQLiteDSN(readOnly bool) string {
 func encodeQuery(q url.Values) string {
 	return strings.ReplaceAll(q.Encode(), "+", "%20")
 }
+
+// describe names the database in messages, without any secret.
+func (t Target) describe() string {
+	if t.Dialect == DialectSQLite {
+		return "the SQLite database " + t.Path
+	}
+	return "the PostgreSQL database " + Redact(t.URL)
+}

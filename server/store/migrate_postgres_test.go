@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"diundashboard/internal/pgtest"
+	"diundashboard/server/store/migrate"
 )
 
 // Run with: go test -tags postgres ./server/store/ (TEST_DATABASE_URL names an admin URL).
@@ -92,7 +93,7 @@ func TestMigratePostgresConcurrent(t *testing.T) {
 	}
 	// The lock must have been released, or the next start would hang.
 	var free bool
-	if err := db.QueryRow(`SELECT pg_try_advisory_lock($1)`, pgMigrationLockKey).Scan(&free); err != nil || !free {
+	if err := db.QueryRow(`SELECT pg_try_advisory_lock($1)`, migrate.PostgresLockKey).Scan(&free); err != nil || !free {
 		t.Errorf("migration lock still held after Migrate returned (%v)", err)
 	}
 }

@@ -5,26 +5,23 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"net"
-	"net/url"
 	"time"
 
 	"diundashboard/gen/postgresdb"
+	"diundashboard/gen/sqlitedb"
+	"diundashboard/server/store/internal/pgconnect"
+	"diundashboard/server/store/migrate"
 
 	"github.com/jackc/pgx/v5"
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
 )
-
-// pgConnectTimeout applies when DATABASE_URL sets no connect_timeout, so that an unreachable
-// server fails fast instead of hanging a request.
-const pgConnectTimeout = "5"
 
 // Postgres is the Store for PostgreSQL, through pgx's database/sql adapter.
 type Postgres struct {
 	*db
 	// pg runs the PostgreSQL-only queries (RecordNotification).
-	pg     *postgresdb.Queries
-	target string // host:port, for error messages
+	pg *postgresdb.Queries
+	// cfg is what every connection of the pool is made with (postgresConfig).
+	cfg *pgx.ConnConfig
 	// databaseURL is kept to mask its password in errors after Open, where a reconnecting pool
 	// or LISTEN connection may be refused by a server that repeats it.
 	databaseURL string
@@ -48,14 +45,11 @@ func newPostgres(ctx context.Context, databaseURL string) (*Postgres, error) {
 	if t.Dialect != DialectPostgres {
 		return nil, fmt.Errorf("NewPostgres: DATABASE_URL %q is not a PostgreSQL URL", Redact(databaseURL))
 	}
-	connURL, hostPort, err := pgConnURL(t.URL)
+	cfg, err := postgresConfig(t)
 	if err != nil {
 		return nil, err
 	}
-	pool, err := sql.Open("pgx", connURL)
-	if err != nil {
-		return nil, fmt.Errorf("DATABASE_URL %q is not a valid PostgreSQL URL: %s", Redact(databaseURL), scrub(err.Error(), databaseURL))
-	}
+	pool := pgconnect.Open(cfg)
 	pool.SetMaxOpenConns(t.Pool.MaxOpenConns)
 	pool.SetMaxIdleConns(t.Pool.MaxIdleConns)
 	pool.SetConnMaxLifetime(t.Pool.ConnMaxLifetime)
@@ -63,56 +57,74 @@ func newPostgres(ctx context.Context, databaseURL string) (*Postgres, error) {
 	q := pgQueries{postgresdb.New(pool)}
 	p := &Postgres{
 		pg:      q.q,
+		cfg:     cfg,
 		maxIdle: t.Pool.MaxIdleConns,
 		db: &db{
 			dialect: DialectPostgres, readDB: pool, writeDB: pool, read: q, write: q,
-			inTx: func(tx *sql.Tx) queries { return pgQueries{postgresdb.New(tx)} },
+			inTx:        func(tx *sql.Tx) queries { return pgQueries{postgresdb.New(tx)} },
+			copyQueries: func(tx sqlitedb.DBTX) copyQueries { return pgCopyQueries{postgresdb.New(tx)} },
 		},
-		target:      hostPort,
 		databaseURL: databaseURL,
 	}
-	if err := p.checkSchema(ctx); err != nil {
+	if err := p.checkSchema(ctx, t); err != nil {
 		_ = pool.Close()
 		return nil, err
 	}
 	return p, nil
 }
 
-// pgConnURL validates the URL with pgx's own parser and adds a connect timeout.
-func pgConnURL(raw string) (connURL, hostPort string, err error) {
-	cfg, err := pgx.ParseConfig(raw)
+// postgresConfig is the one parse of a PostgreSQL DATABASE_URL: the store's pool (and its
+// LISTEN connections) and the migrator (its connections and its lock) all connect with what
+// pgconnect.Config makes of t.URL, so they share the connect timeout. The error shows the URL
+// redacted and pgx's reason with every password masked.
+func postgresConfig(t Target) (*pgx.ConnConfig, error) {
+	cfg, err := pgconnect.Config(t.URL)
 	if err != nil {
-		return "", "", fmt.Errorf("DATABASE_URL %q is not a valid PostgreSQL URL: %s", Redact(raw), pgParseReason(err, raw))
+		return nil, fmt.Errorf("DATABASE_URL %s is not a valid PostgreSQL URL: %s; use postgres://user:password@host:5432/dbname?sslmode=disable", Redact(t.URL), scrub(pgconnect.ParseReason(err), t.URL))
 	}
-	hostPort = net.JoinHostPort(cfg.Host, fmt.Sprint(cfg.Port))
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "", "", fmt.Errorf("DATABASE_URL %q is not a valid URL", Redact(raw))
-	}
-	q := u.Query()
-	if !q.Has("connect_timeout") {
-		q.Set("connect_timeout", pgConnectTimeout)
-		u.RawQuery = encodeQuery(q)
-	}
-	return u.String(), hostPort, nil
+	return cfg, nil
 }
 
-func (p *Postgres) checkSchema(ctx context.Context) error {
+// postgresMigrator is the migrator of t's database (see Migrate).
+func (t Target) postgresMigrator() (*migrate.Migrator, error) {
+	if _, err := postgresConfig(t); err != nil {
+		return nil, err
+	}
+	return migrate.NewPostgres(t.URL, t.describe())
+}
+
+// checkSchema is the pool's first contact with the server: it explains a connection that
+// fails as Migrate does, and refuses a database that was never migrated, or that a newer
+// version migrated.
+func (p *Postgres) checkSchema(ctx context.Context, t Target) error {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	var exists bool
-	err := p.readDB.QueryRowContext(ctx, `SELECT to_regclass('images') IS NOT NULL`).Scan(&exists)
+	var images, migrations bool
+	err := p.readDB.QueryRowContext(ctx, `SELECT to_regclass('images') IS NOT NULL, to_regclass('schema_migrations') IS NOT NULL`).Scan(&images, &migrations)
 	if err != nil {
-		return p.unreachable(err)
+		return pgconnect.Explain(ctx, p.cfg, err)
 	}
-	if !exists {
+	if !images {
 		return errors.New("the PostgreSQL database has no schema: run `diundashboard migrate` first")
 	}
-	return nil
+	if !migrations {
+		return nil // made by hand or restored without dbmate's table: nothing to compare
+	}
+	rows, err := p.readDB.QueryContext(ctx, `SELECT version FROM schema_migrations`)
+	if err != nil {
+		return fmt.Errorf("reading the schema version of %s: %w", t.describe(), err)
+	}
+	versions, err := scanStrings(rows)
+	if err != nil {
+		return fmt.Errorf("reading the schema version of %s: %w", t.describe(), err)
+	}
+	return migrate.Check(migrate.Postgres, t.describe(), versions)
 }
 
+// unreachable explains a failure after Open (Notify, Listen), where a reconnecting pool may be
+// refused by a server that repeats the password.
 func (p *Postgres) unreachable(err error) error {
-	return hideSecrets(fmt.Errorf("cannot reach PostgreSQL at %s: %v; check that the server is running and that DATABASE_URL names the right host, port, user and database", p.target, err), p.databaseURL)
+	return hideSecrets(fmt.Errorf("cannot reach PostgreSQL at %s: %v; check that the server is running and that DATABASE_URL names the right host, port, user and database", pgconnect.Address(p.cfg), err), p.databaseURL)
 }
 
 // Record writes the event and the current row in one statement (RecordNotification), which
@@ -151,3 +163,21 @@ func (p *Postgres) Record(ctx context.Context, n Notification) (RecordResult, er
 
 // Close closes the pool.
 func (p *Postgres) Close() error { return p.readDB.Close() }
+
+// identityTables are the tables whose id PostgreSQL generates.
+var identityTables = []string{"images", "events", "tags", "state_changes", "api_tokens"}
+
+// AfterImport restarts each identity sequence after the largest imported id: rows inserted
+// with their ids leave the sequences where they were, and the next insert would collide.
+func (p *Postgres) AfterImport(ctx context.Context) error {
+	for _, table := range identityTables {
+		// setval(seq, max(id)) makes the next id max+1; on an empty table the sequence
+		// restarts at 1 (is_called false).
+		q := fmt.Sprintf(`SELECT setval(pg_get_serial_sequence('%s', 'id'), coalesce(max(id), 1), max(id) IS NOT NULL) FROM %s`,
+			table, pgx.Identifier{table}.Sanitize()) // table is one of the fixed names above
+		if _, err := p.writeDB.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("resetting the id sequence of %s: %w", table, err)
+		}
+	}
+	return nil
+}

@@ -215,3 +215,13 @@ func hideSecrets(err error, databaseURL string) error {
 	}
 	return &explainedError{msg: hidden, err: err}
 }
+
+// explainedError shows a message whose wording hideSecrets chose, and keeps the cause for
+// errors.Is and errors.As.
+type explainedError struct {
+	msg string
+	err error
+}
+
+func (e *explainedError) Error() string { return e.msg }
+func (e *explainedError) Unwrap() error { return e.err }

@@ -1,6 +1,8 @@
 package store
 
 import (
+	"diundashboard/server/store/internal/pgconnect"
+
 	"errors"
 	"strings"
 	"testing"
@@ -69,8 +71,12 @@ func TestMaskSecretsExported(t *testing.T) {
 // TestPostgresLaterErrorsHidePassword: after Open, a pool reconnecting or a LISTEN connection
 // may be refused by a server that repeats the password; those errors are masked as well.
 func TestPostgresLaterErrorsHidePassword(t *testing.T) {
-	p := &Postgres{target: "db:5432", databaseURL: "postgres://u:S3cretPw@db/dd"}
-	err := p.unreachable(errors.New("FATAL: password authentication failed (password S3cretPw)"))
+	cfg, err := pgconnect.Config("postgres://u:S3cretPw@db:5432/dd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &Postgres{cfg: cfg, databaseURL: "postgres://u:S3cretPw@db/dd"}
+	err = p.unreachable(errors.New("FATAL: password authentication failed (password S3cretPw)"))
 	if msg := err.Error(); strings.Contains(msg, "S3cretPw") || !strings.Contains(msg, "db:5432") || !strings.Contains(msg, "password authentication failed") {
 		t.Errorf("unreachable: %q, want the server and the reason without the password", msg)
 	}

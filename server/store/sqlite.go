@@ -5,10 +5,12 @@ import (
 	"database/sql"
 	"fmt"
 	"runtime"
+	"slices"
 	"sync"
 	"time"
 
 	"diundashboard/gen/sqlitedb"
+	"diundashboard/server/store/migrate"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 )
@@ -65,8 +67,11 @@ func newSQLite(ctx context.Context, databaseURL string) (*SQLite, error) {
 	readDB.SetMaxIdleConns(readers)
 	readDB.SetConnMaxLifetime(0)
 
-	s := &SQLite{db: &db{dialect: DialectSQLite, readDB: readDB, writeDB: writeDB}, warnings: warnings}
-	if err := s.checkSchema(ctx, t.Path); err != nil {
+	s := &SQLite{db: &db{
+		dialect: DialectSQLite, readDB: readDB, writeDB: writeDB,
+		copyQueries: func(tx sqlitedb.DBTX) copyQueries { return sqlitedb.New(tx) },
+	}, warnings: warnings}
+	if err := s.checkSchema(ctx, t); err != nil {
 		_ = s.db.close()
 		return nil, err
 	}
@@ -101,17 +106,38 @@ func (s *SQLite) prepare(ctx context.Context) error {
 	return nil
 }
 
-// checkSchema fails early, with a clear message, on a file that is not a migrated database.
-func (s *SQLite) checkSchema(ctx context.Context, path string) error {
-	var n int
-	err := s.readDB.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'images'`).Scan(&n)
+// checkSchema fails early, with a clear message, on a file that is not a migrated database,
+// or one that a newer version migrated.
+func (s *SQLite) checkSchema(ctx context.Context, t Target) error {
+	rows, err := s.readDB.QueryContext(ctx, `SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('images', 'schema_migrations')`)
 	if err != nil {
-		return fmt.Errorf("cannot read the SQLite database %s (is it a SQLite file, readable by this user?): %w", path, err)
+		return fmt.Errorf("cannot read the SQLite database %s (is it a SQLite file, readable by this user?): %w", t.Path, err)
 	}
-	if n == 0 {
-		return fmt.Errorf("the SQLite database %s has no schema: run `diundashboard migrate` first", path)
+	tables, err := scanStrings(rows)
+	if err != nil {
+		return fmt.Errorf("cannot read the SQLite database %s (is it a SQLite file, readable by this user?): %w", t.Path, err)
 	}
-	return nil
+	if !slices.Contains(tables, "images") {
+		return fmt.Errorf("the SQLite database %s has no schema: run `diundashboard migrate` first", t.Path)
+	}
+	if !slices.Contains(tables, "schema_migrations") {
+		return nil // made by hand or restored without dbmate's table: nothing to compare
+	}
+	rows, err = s.readDB.QueryContext(ctx, `SELECT version FROM schema_migrations`)
+	if err != nil {
+		return fmt.Errorf("reading the schema version of %s: %w", t.describe(), err)
+	}
+	versions, err := scanStrings(rows)
+	if err != nil {
+		return fmt.Errorf("reading the schema version of %s: %w", t.describe(), err)
+	}
+	return migrate.Check(migrate.SQLite, t.describe(), versions)
+}
+
+// sqliteMigrator is the migrator of t's file (see Migrate). It creates the file, for this
+// user only, before migrating it.
+func (t Target) sqliteMigrator() (*migrate.Migrator, error) {
+	return migrate.NewSQLite(t.SQLiteDSN(false), t.Path, t.describe(), t.ensureSQLiteFile)
 }
 
 // Record joins the next group commit (see recordBatcher).
@@ -129,14 +155,9 @@ func (s *SQLite) Close() error {
 	return s.db.close()
 }
 
-func (d *db) close() error {
-	werr := d.writeDB.Close()
-	rerr := d.readDB.Close()
-	if werr != nil {
-		return werr
-	}
-	return rerr
-}
+// AfterImport has nothing to do: SQLite's AUTOINCREMENT counter (sqlite_sequence) follows
+// every id inserted, imported ones included.
+func (s *SQLite) AfterImport(context.Context) error { return nil }
 
 // recordBatcher is SQLite's group commit. Every transaction commit costs a WAL write (and an
 // fsync at checkpoints), so one goroutine takes every Record call that is waiting, writes them

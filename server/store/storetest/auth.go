@@ -11,7 +11,7 @@ import (
 	"diundashboard/server/store"
 )
 
-// authTests cover sessions, API tokens and the per-day count of the overview's chart.
+// authTests cover sessions and API tokens.
 func authTests() []test {
 	return []test{
 		{"SessionRoundTrip", testSessionRoundTrip},
@@ -21,7 +21,6 @@ func authTests() []test {
 		{"DeleteAllSessions", testDeleteAllSessions},
 		{"APITokenLifecycle", testAPITokenLifecycle},
 		{"APITokenValidation", testAPITokenValidation},
-		{"CountEventsPerDay", testCountEventsPerDay},
 	}
 }
 
@@ -203,37 +202,5 @@ func testAPITokenValidation(t *testing.T, s store.Store) {
 	}
 	if list, err := s.ListAPITokens(ctx(t)); err != nil || len(list) != 0 {
 		t.Errorf("ListAPITokens after refused creations = %+v, %v; want none stored", list, err)
-	}
-}
-
-func testCountEventsPerDay(t *testing.T, s store.Store) {
-	day := time.Date(2026, 3, 10, 0, 0, 0, 0, time.UTC)
-	received := []time.Time{
-		day.Add(-time.Second),                  // the day before: outside the range
-		day.Add(time.Second),                   // day 0
-		day.Add(23*time.Hour + 59*time.Minute), // day 0
-		day.Add(24 * time.Hour),                // day 1, exactly midnight
-		day.Add(72*time.Hour + 5*time.Hour),    // day 3
-	}
-	for i, r := range received {
-		record(t, s, note("h", fmt.Sprintf("docker.io/library/app%d:1", i), i, r))
-	}
-	record(t, s, checkNote(day.Add(25*time.Hour))) // day 1: test notifications count too
-
-	got, err := s.CountEventsPerDay(ctx(t), day)
-	if err != nil {
-		t.Fatalf("CountEventsPerDay: %v", err)
-	}
-	want := []store.DayCount{{Day: day, Events: 2}, {Day: day.AddDate(0, 0, 1), Events: 2}, {Day: day.AddDate(0, 0, 3), Events: 1}}
-	if len(got) != len(want) {
-		t.Fatalf("CountEventsPerDay = %+v, want %+v", got, want)
-	}
-	for i := range want {
-		if !got[i].Day.Equal(want[i].Day) || got[i].Events != want[i].Events {
-			t.Errorf("day %d = %s: %d, want %s: %d", i, got[i].Day.Format(time.DateOnly), got[i].Events, want[i].Day.Format(time.DateOnly), want[i].Events)
-		}
-	}
-	if got, err := s.CountEventsPerDay(ctx(t), far); err != nil || len(got) != 0 {
-		t.Errorf("CountEventsPerDay(far future) = %+v, %v; want nothing", got, err)
 	}
 }

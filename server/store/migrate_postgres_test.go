@@ -128,6 +128,11 @@ func TestMigratePostgresMissingDatabase(t *testing.T) {
 	}
 }
 
+func TestPostgresRefusesNewerSchema(t *testing.T) {
+	databaseURL := pgtest.NewDatabase(t)
+	testRefusesNewerSchema(t, databaseURL, func(t *testing.T) *sql.DB { return openPostgresForTest(t, databaseURL) })
+}
+
 func openPostgresForTest(t *testing.T, databaseURL string) *sql.DB {
 	t.Helper()
 	db, err := sql.Open("pgx", databaseURL)

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -181,4 +182,56 @@ func queryStrings(t *testing.T, db *sql.DB, query string, args ...any) []string 
 		t.Fatal(err)
 	}
 	return out
+}
+
+// newerVersion is a migration no binary of this version has: what a newer release would leave
+// in schema_migrations.
+const newerVersion = "20991231000000"
+
+func TestSQLiteRefusesNewerSchema(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "dd.db")
+	testRefusesNewerSchema(t, "sqlite:"+path, func(t *testing.T) *sql.DB { return openSQLiteForTest(t, path) })
+}
+
+// testRefusesNewerSchema: a database that a newer version migrated is refused by Migrate,
+// MigrationStatus and Open, with a message that names the unknown migration and says how to
+// proceed, and Migrate leaves it as it was.
+func testRefusesNewerSchema(t *testing.T, databaseURL string, raw func(t *testing.T) *sql.DB) {
+	ctx := context.Background()
+	if err := Migrate(ctx, databaseURL); err != nil {
+		t.Fatal(err)
+	}
+	db := raw(t)
+	if _, err := db.Exec(`INSERT INTO schema_migrations (version) VALUES ('` + newerVersion + `')`); err != nil {
+		t.Fatal(err)
+	}
+	// The newer version's own table, which this binary knows nothing about.
+	if _, err := db.Exec(`CREATE TABLE newer_feature (id INTEGER PRIMARY KEY)`); err != nil {
+		t.Fatal(err)
+	}
+	check := func(what string, err error) {
+		t.Helper()
+		if err == nil {
+			t.Fatalf("%s accepted a database that a newer version migrated", what)
+		}
+		if !errors.Is(err, ErrNewerSchema) {
+			t.Errorf("%s: %v, want an error wrapping ErrNewerSchema", what, err)
+		}
+		for _, want := range []string{newerVersion, "newer version", "restore the backup taken before the upgrade", "Run the newer version"} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("%s: %q does not say %q", what, err, want)
+			}
+		}
+	}
+	check("Migrate", Migrate(ctx, databaseURL))
+	_, _, err := MigrationStatus(ctx, databaseURL)
+	check("MigrationStatus", err)
+	st, err := Open(ctx, databaseURL)
+	if err == nil {
+		st.Close()
+	}
+	check("Open", err)
+	if got := queryStrings(t, db, `SELECT version FROM schema_migrations ORDER BY version`); !slices.Equal(got, append(slices.Clone(allMigrations), newerVersion)) {
+		t.Errorf("schema_migrations = %v after the refusals, want it untouched", got)
+	}
 }

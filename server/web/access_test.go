@@ -124,7 +124,7 @@ func TestHostActionKeepsToTheView(t *testing.T) {
 		if !strings.Contains(body, `action="/bulk?host=nas&amp;state=open&amp;tag=media"`) {
 			t.Fatal("the host's form does not carry the view's filter")
 		}
-		res := e.post("/bulk?host=nas&state=open&tag=media", url.Values{"action": {"acknowledge"}}, nil)
+		res := e.post("/bulk?host=nas&state=open&tag=media", url.Values{"action": {"acknowledge"}, "shown": {"2"}}, nil)
 		if res.StatusCode != http.StatusSeeOther {
 			t.Fatalf("host action: %d", res.StatusCode)
 		}
@@ -139,7 +139,7 @@ func TestHostActionKeepsToTheView(t *testing.T) {
 			}
 		}
 		// The (no hostname) group's buttons act on it, and only on it.
-		res = e.post("/bulk?host=&state=open", url.Values{"action": {"ignore"}}, nil)
+		res = e.post("/bulk?host=&state=open", url.Values{"action": {"ignore"}, "shown": {"1"}}, nil)
 		if res.StatusCode != http.StatusSeeOther {
 			t.Fatalf("no-hostname action: %d", res.StatusCode)
 		}

@@ -21,6 +21,9 @@ type actionResult struct {
 	Message string `json:"message"`
 	// Undo, when set, is a form to post to reverse the action.
 	Undo *undo `json:"undo,omitempty"`
+	// Location, when set, is where app.js goes next, the message with it: the page the
+	// action came from is gone.
+	Location string `json:"location,omitempty"`
 }
 
 type undo struct {
@@ -130,7 +133,7 @@ func (h *Handler) apply(w http.ResponseWriter, r *http.Request, on target, actio
 		action, duration = "snooze", d
 	}
 	var t store.Transition
-	var verb string
+	var verb, after string
 	switch action {
 	case "acknowledge":
 		t, verb = store.Transition{State: store.StateAcknowledged}, "Acknowledged"
@@ -144,7 +147,7 @@ func (h *Handler) apply(w http.ResponseWriter, r *http.Request, on target, actio
 			h.renderStatus(w, r, http.StatusUnprocessableEntity, "Cannot snooze", err.Error())
 			return
 		}
-		t, verb = store.Transition{State: store.StateSnoozed, SnoozedUntil: &until}, "Snoozed until "+exactTime(until)+","
+		t, verb, after = store.Transition{State: store.StateSnoozed, SnoozedUntil: &until}, "Snoozed", " until "+exactTime(until)
 	case "delete", "tag", "untag":
 		if on.filter != nil {
 			h.renderStatus(w, r, http.StatusUnprocessableEntity, "Select the images first", "Tags and deletion act on the images you tick, not on a whole host.")
@@ -162,6 +165,11 @@ func (h *Handler) apply(w http.ResponseWriter, r *http.Request, on target, actio
 	}
 	ctx, cancel := h.storeContext(r)
 	defer cancel()
+	if on.filter != nil && r.Form.Get("confirm") != "yes" {
+		if asked := h.confirmHostAction(ctx, w, r, *on.filter, t, label); asked {
+			return
+		}
+	}
 	var moved []store.StateChange
 	var err error
 	if on.filter != nil {
@@ -173,27 +181,52 @@ func (h *Handler) apply(w http.ResponseWriter, r *http.Request, on target, actio
 		h.actionError(w, r, err)
 		return
 	}
-	if len(on.ids) == 1 && len(moved) == 0 {
-		// One image that did not move: gone, or in that state already.
-		if _, err := h.store.GetImage(ctx, on.ids[0]); err != nil {
+	if len(moved) == 0 {
+		msg, err := h.unchanged(ctx, on, t, label)
+		if err != nil {
 			h.actionError(w, r, err)
 			return
 		}
+		h.finish(w, r, actionResult{Message: msg})
+		return
 	}
 	what, err := h.what(ctx, moved, label)
 	if err != nil {
 		h.actionError(w, r, err)
 		return
 	}
-	res := actionResult{Message: fmt.Sprintf("%s %s.", verb, what)}
-	if len(moved) > 0 {
-		u := &undo{Action: "/restore"}
-		for _, c := range moved {
-			u.Fields = append(u.Fields, undoField(c))
-		}
-		res.Undo = u
+	res := actionResult{Message: fmt.Sprintf("%s %s%s.", verb, what, after)}
+	u := &undo{Action: "/restore"}
+	for _, c := range moved {
+		u.Fields = append(u.Fields, undoField(c))
 	}
+	res.Undo = u
 	h.finish(w, r, res)
+}
+
+// unchanged says why an action moved nothing, rather than claim that it did something.
+func (h *Handler) unchanged(ctx context.Context, on target, t store.Transition, label string) (string, error) {
+	if on.filter != nil {
+		return fmt.Sprintf("Nothing changed: no image %s in this view is left to change.", label), nil
+	}
+	if len(on.ids) == 1 {
+		// One image that did not move: gone (an error), or in that state already.
+		img, err := h.store.GetImage(ctx, on.ids[0])
+		if err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("Nothing changed: %s is %s already.", imageName(img), t.State), nil
+	}
+	return fmt.Sprintf("Nothing changed: the selected images are %s already.", t.State), nil
+}
+
+// imageName names one image in a message: "nginx:1.29 on nas".
+func imageName(img store.Image) string {
+	host := "with no hostname"
+	if img.Hostname != "" {
+		host = "on " + img.Hostname
+	}
+	return parseRef(img.Image).Name() + " " + host
 }
 
 // what names what an action moved: the image when it was one, else how many.
@@ -203,8 +236,7 @@ func (h *Handler) what(ctx context.Context, moved []store.StateChange, label str
 		if err != nil {
 			return "", err
 		}
-		repo, tag := splitImage(img.Image)
-		return fmt.Sprintf("%s:%s on %s", repo, tag, img.Hostname), nil
+		return imageName(img), nil
 	}
 	s := plural(int64(len(moved)), "image")
 	if label != "" {
@@ -213,23 +245,116 @@ func (h *Handler) what(ctx context.Context, moved []store.StateChange, label str
 	return s, nil
 }
 
+// confirmHostAction asks before a host's action acts on images the page does not show: the
+// view's other pages hold some of them. The form says how many rows of the host it showed
+// ("shown"); when the view has more, the person is told how many and asked, and true is
+// returned. A form that does not say counts as showing none.
+func (h *Handler) confirmHostAction(ctx context.Context, w http.ResponseWriter, r *http.Request, f store.ImageFilter, t store.Transition, label string) bool {
+	shown, _ := strconv.Atoi(r.Form.Get("shown"))
+	n, err := h.countWhere(ctx, f)
+	if err != nil {
+		h.actionError(w, r, err)
+		return true
+	}
+	if n <= shown {
+		return false
+	}
+	kind := "image"
+	if f.State != "" {
+		kind = string(f.State) + " image"
+	}
+	question := fmt.Sprintf("%s all %s %s", verbOf(t.State), plural(int64(n), kind), label)
+	if t.SnoozedUntil != nil {
+		question += " until " + exactTime(*t.SnoozedUntil)
+	}
+	notShown := "are not on this page"
+	if n-shown == 1 {
+		notShown = "is not on this page"
+	}
+	question += fmt.Sprintf("? %d of them %s.", n-shown, notShown)
+	if n > maxBulk {
+		question += fmt.Sprintf(" One action takes at most %d.", maxBulk)
+	}
+	if wantsJSON(r) {
+		writeJSON(w, http.StatusOK, map[string]any{"confirm": question, "count": n})
+		return true
+	}
+	d := confirmData{Heading: question, Button: verbOf(t.State) + " all " + strconv.Itoa(n), Action: r.URL.RequestURI(), Return: localReturn(r)}
+	for _, k := range []string{"action", "for", "until", "shown"} {
+		if v := r.Form.Get(k); v != "" {
+			d.Fields = append(d.Fields, [2]string{k, v})
+		}
+	}
+	h.render(w, r, http.StatusOK, "confirm", h.newPage(r, title("Act on "+plural(int64(n), "image")+"?"), "", d))
+	return true
+}
+
+// verbOf is the imperative of moving an image to s, as a button says it.
+func verbOf(s store.State) string {
+	switch s {
+	case store.StateAcknowledged:
+		return "Acknowledge"
+	case store.StateSnoozed:
+		return "Snooze"
+	case store.StateIgnored:
+		return "Ignore"
+	}
+	return "Reopen"
+}
+
+// countWhere counts the images f matches, stopping a little past maxBulk: past that the
+// exact number changes nothing.
+func (h *Handler) countWhere(ctx context.Context, f store.ImageFilter) (int, error) {
+	n, cursor := 0, ""
+	for {
+		page, err := h.store.ListImages(ctx, f, store.SortHost, store.PageRequest{Cursor: cursor, Limit: store.MaxPageSize})
+		if err != nil {
+			return 0, err
+		}
+		n += len(page.Images)
+		if page.NextCursor == "" || n > maxBulk {
+			return n, nil
+		}
+		cursor = page.NextCursor
+	}
+}
+
 // snoozeUntil reads a snooze from a form: for=1d|7d|30d|…, until=RFC 3339 (app.js converts
-// the date picker to it), or until_local from the date picker alone, read as UTC.
+// the date picker to it, in the browser's zone), or until_local from the date picker alone
+// (no script), read as UTC, which the page then says. Its errors speak of what the person
+// picked, not of parameters.
 func snoozeUntil(r *http.Request, dur string, now time.Time) (time.Time, error) {
-	until := r.Form.Get("until")
 	if dur == "" {
 		dur = r.Form.Get("for")
 	}
-	if until == "" && dur == "" {
-		if local := r.Form.Get("until_local"); local != "" {
-			t, err := time.Parse("2006-01-02T15:04", local)
-			if err != nil {
-				return time.Time{}, fmt.Errorf("%q is not a date and time", textutil.Truncate(local, 40))
-			}
-			until = t.UTC().Format(time.RFC3339)
+	var t time.Time
+	switch until, local := r.Form.Get("until"), r.Form.Get("until_local"); {
+	case until != "":
+		var err error
+		if t, err = time.Parse(time.RFC3339Nano, until); err != nil {
+			return time.Time{}, errors.New("The date and time to snooze until could not be read: pick them again.")
 		}
+	case local != "":
+		var err error
+		if t, err = time.ParseInLocation("2006-01-02T15:04", local, time.UTC); err != nil {
+			return time.Time{}, errors.New("Pick a date and a time to snooze until.")
+		}
+	case dur != "":
+		d, err := query.ParseDays(dur)
+		if err != nil {
+			return time.Time{}, errors.New("Snooze for 1, 7 or 30 days, or pick a date.")
+		}
+		t = now.Add(d)
+	default:
+		return time.Time{}, errors.New("Pick how long to snooze: 1, 7 or 30 days, or until a date.")
 	}
-	return query.ParseSnooze(until, dur, now)
+	if !t.After(now) {
+		return time.Time{}, fmt.Errorf("%s has passed: pick a time in the future.", exactTime(t))
+	}
+	if t.Sub(now) > query.MaxSnooze {
+		return time.Time{}, errors.New("A snooze lasts at most a year: ignore the image instead.")
+	}
+	return t, nil
 }
 
 func (h *Handler) deleteImages(w http.ResponseWriter, r *http.Request, ids []int64, label string) {
@@ -242,8 +367,7 @@ func (h *Handler) deleteImages(w http.ResponseWriter, r *http.Request, ids []int
 			h.actionError(w, r, err)
 			return
 		}
-		repo, tag := splitImage(img.Image)
-		name = fmt.Sprintf("%s:%s on %s", repo, tag, img.Hostname)
+		name = imageName(img) + " and its history"
 	}
 	n, err := h.triage.Delete(ctx, ids)
 	if err != nil {
@@ -255,9 +379,20 @@ func (h *Handler) deleteImages(w http.ResponseWriter, r *http.Request, ids []int
 		if label != "" {
 			name += " " + label
 		}
+		name += " and their history"
+		if n == 1 {
+			name = "1 image and its history"
+		}
 	}
 	// Deleting cannot be undone (the history goes with it), which is why it asks first.
-	h.finishTo(w, r, actionResult{Message: fmt.Sprintf("Deleted %s with its history.", name)}, deleteReturn(r, ids))
+	res := actionResult{Message: fmt.Sprintf("Deleted %s.", name)}
+	to := deleteReturn(r, ids)
+	if to != localReturn(r) {
+		// The page the request came from showed an image that is gone: a script must go
+		// elsewhere, and the outcome must go with it, or the person sees no word of it.
+		res.Location = withNotice(to, res.Message)
+	}
+	h.finishTo(w, r, res, to)
 }
 
 // deleteReturn avoids sending a plain form back to the page of an image that is gone.
@@ -272,22 +407,42 @@ func deleteReturn(r *http.Request, ids []int64) string {
 	return ret
 }
 
+// confirmData is a page that asks before acting, for browsers without app.js (which asks
+// itself): a deletion, or a host's action that reaches rows the page did not show.
 type confirmData struct {
+	Heading string
+	// Text says more, when there is more to say.
+	Text   string
+	Button string
+	Danger bool
 	Action string
 	IDs    []int64
-	Count  int64
 	Return string
 	Fields [][2]string
 }
 
-// confirmDelete asks before deleting, for browsers without app.js (which asks itself).
+// confirmDelete asks before deleting.
 func (h *Handler) confirmDelete(w http.ResponseWriter, r *http.Request, on target) {
-	d := confirmData{Action: r.URL.RequestURI(), Count: int64(len(on.ids)), Return: localReturn(r)}
+	n := len(on.ids)
+	d := confirmData{Action: r.URL.RequestURI(), Return: localReturn(r), Danger: true, Button: "Delete"}
+	d.Heading = fmt.Sprintf("Delete %s?", plural(int64(n), "image"))
+	d.Text = "Deleting removes these images and every notification in their history. This cannot be undone. If Diun reports them again, they come back as new."
+	if n == 1 {
+		ctx, cancel := h.storeContext(r)
+		defer cancel()
+		img, err := h.store.GetImage(ctx, on.ids[0])
+		if err != nil {
+			h.actionError(w, r, err)
+			return
+		}
+		d.Heading = fmt.Sprintf("Delete %s?", imageName(img))
+		d.Text = "Deleting removes the image and every notification in its history. This cannot be undone. If Diun reports it again, it comes back as new."
+	}
 	if r.URL.Path == "/bulk" {
 		d.IDs = on.ids
 	}
 	d.Fields = append(d.Fields, [2]string{"action", "delete"})
-	h.render(w, r, http.StatusOK, "confirm", h.newPage(r, title("Delete?"), "", d))
+	h.render(w, r, http.StatusOK, "confirm", h.newPage(r, title(d.Heading), "", d))
 }
 
 // tagImages attaches or detaches a tag: tag_id names one, or new_tag creates it first.
@@ -438,28 +593,45 @@ func (h *Handler) finishTo(w http.ResponseWriter, r *http.Request, res actionRes
 		return
 	}
 	// A plain form: back to the page, with the notice in the URL for the page to show.
+	http.Redirect(w, r, withNotice(to, res.Message), http.StatusSeeOther)
+}
+
+// withNotice is the local address to with message as its signed notice.
+func withNotice(to, message string) string {
 	u, err := url.Parse(to)
 	if err != nil {
 		u = &url.URL{Path: "/"}
 	}
 	q := u.Query()
-	setNotice(q, textutil.Truncate(res.Message, 300))
+	setNotice(q, textutil.Truncate(message, 300))
 	u.RawQuery = q.Encode()
-	http.Redirect(w, r, u.RequestURI(), http.StatusSeeOther)
+	return u.RequestURI()
 }
 
-// actionError answers a failed action: the store's own errors are the person's to fix.
+// actionError answers a failed action: the store's own errors are the person's to fix, said
+// without the store's words for them ("invalid: ", "not found").
 func (h *Handler) actionError(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		h.renderStatus(w, r, http.StatusNotFound, "Not found", capitalize(err.Error())+". Someone may have deleted it meanwhile.")
+		h.renderStatus(w, r, http.StatusNotFound, "No longer there", "What this acts on is no longer in the dashboard: someone may have deleted it meanwhile. Reload the page.")
 	case errors.Is(err, store.ErrConflict):
-		h.renderStatus(w, r, http.StatusConflict, "Already exists", capitalize(err.Error())+".")
+		h.renderStatus(w, r, http.StatusConflict, "Already exists", plainError(err, store.ErrConflict)+".")
 	case isClientError(err):
-		h.renderStatus(w, r, http.StatusUnprocessableEntity, "Cannot do that", capitalize(err.Error())+".")
+		h.renderStatus(w, r, http.StatusUnprocessableEntity, "Cannot do that", plainError(err, store.ErrInvalid, store.ErrInvalidCursor)+".")
 	default:
 		h.serverError(w, r, err)
 	}
+}
+
+// plainError is err's message without the sentinel's own words, which name a category for
+// programs ("invalid: a tag needs a name" becomes "A tag needs a name").
+func plainError(err error, sentinels ...error) string {
+	s := err.Error()
+	for _, sentinel := range sentinels {
+		s = strings.TrimPrefix(s, sentinel.Error()+": ")
+		s = strings.TrimSuffix(s, ": "+sentinel.Error())
+	}
+	return capitalize(s)
 }
 
 func isClientError(err error) bool {

@@ -72,11 +72,11 @@ func TestPagesPrintNoGoValues(t *testing.T) {
 			status int
 			want   []string
 		}{
-			{"/?state=all", http.StatusOK, []string{`title="` + ref + `"`, `aria-label="Select ` + ref + ` on alpha"`, "page of " + ref, "container web-1", "prod"}},
+			{"/?state=all", http.StatusOK, []string{`title="` + ref + `"`, `aria-label="Select nginx:1.29 on alpha"`, "page of " + ref, "container web-1", "prod"}},
 			{"/", http.StatusOK, []string{"nginx"}},
 			{"/?state=all&sort=image&limit=2", http.StatusOK, []string{`rel="next"`}},
 			{"/?host=beta&state=all&days=90", http.StatusOK, []string{"service cache"}},
-			{"/?state=snoozed", http.StatusOK, []string{"snoozed until"}},
+			{"/?state=snoozed", http.StatusOK, []string{"snoozed <time", "for 7 more days"}},
 			{"/images/" + nginx, http.StatusOK, []string{`<code>` + ref + `</code>`, `title="` + ref + `"`, "ctn_status", "Up 2 hours (healthy)", "2 notifications", "prod"}},
 			{"/images/" + app, http.StatusOK, []string{"snoozed", "prod"}},
 			{"/images/" + job, http.StatusOK, []string{"job batch, task worker"}},

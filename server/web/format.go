@@ -15,6 +15,7 @@ func (h *Handler) funcs() template.FuncMap {
 		"asset":   h.assetURL,
 		"rel":     func(t time.Time) string { return relTime(h.now(), t) },
 		"exact":   exactTime,
+		"days":    func(t time.Time) string { return relDays(h.now(), t) },
 		"iso":     func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 		"deref":   func(t *time.Time) time.Time { return *t },
 		"short":   shortDigest,
@@ -59,7 +60,24 @@ func plural(n int64, word string) string {
 	return fmt.Sprintf("%d %ss", n, word)
 }
 
-func exactTime(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") }
+// exactTime writes t the one way the server writes a time for people: in UTC, which it says.
+// app.js shows each such time, in a page or in a message, in the browser's own zone (the
+// server cannot know it), so this layout is a contract with app.js's utcInText.
+func exactTime(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
+
+// relDays says how long is left until t, for a time a person planned ("for 7 more days"):
+// rounded to the nearest day, so that a snooze of 7 days made a moment ago still says 7;
+// under a day, in hours begun.
+func relDays(now, t time.Time) string {
+	d := t.Sub(now)
+	if d < 0 {
+		return relTime(now, t)
+	}
+	if d < 24*time.Hour {
+		return "for " + plural(int64((d+time.Hour-1)/time.Hour), "more hour")
+	}
+	return "for " + plural(int64((d+12*time.Hour)/(24*time.Hour)), "more day")
+}
 
 func shortDigest(d string) string {
 	algo, hex, ok := strings.Cut(d, ":")
@@ -69,23 +87,48 @@ func shortDigest(d string) string {
 	return algo + ":" + hex[:12]
 }
 
-// splitImage cuts a reference into repository and tag ("latest" when there is none), and
-// drops the docker.io/library/ a person never types.
-func splitImage(ref string) (repo, tag string) {
-	repo = ref
+// imageRef is an image reference cut for display: "ghcr.io/acme/app:2.0@sha256:…" is the
+// repository "ghcr.io/acme/app", the tag "2.0" and the digest "sha256:…"; either may be absent.
+type imageRef struct {
+	Repo, Tag, Digest string
+}
+
+// parseRef cuts a reference, and drops the docker.io/library/ a person never types. A
+// reference with neither tag nor digest means the tag "latest"; one pinned by digest alone
+// has no tag ("name@sha256:…" is not "name:sha256:…").
+func parseRef(ref string) imageRef {
+	var r imageRef
+	repo := ref
 	if i := strings.IndexByte(repo, '@'); i >= 0 {
-		repo, tag = repo[:i], repo[i+1:]
+		repo, r.Digest = repo[:i], repo[i+1:]
 	}
+	// A colon after the last slash ends the name; one before it is a registry's port.
 	if i := strings.LastIndexByte(repo, ':'); i > strings.LastIndexByte(repo, '/') {
-		repo, tag = repo[:i], repo[i+1:]
+		repo, r.Tag = repo[:i], repo[i+1:]
 	}
-	if tag == "" {
-		tag = "latest"
+	if r.Tag == "" && r.Digest == "" {
+		r.Tag = "latest"
 	}
 	repo = strings.TrimPrefix(repo, "docker.io/")
-	repo = strings.TrimPrefix(repo, "library/")
-	return repo, tag
+	r.Repo = strings.TrimPrefix(repo, "library/")
+	return r
 }
+
+// Version is what follows the repository on screen: ":tag", "@sha256:0123456789ab" (the
+// digest cut to 12 hex digits, the whole reference being in the title) or both.
+func (r imageRef) Version() string {
+	s := ""
+	if r.Tag != "" {
+		s = ":" + r.Tag
+	}
+	if r.Digest != "" {
+		s += "@" + shortDigest(r.Digest)
+	}
+	return s
+}
+
+// Name is the reference as messages and titles name it: "nginx:1.29".
+func (r imageRef) Name() string { return r.Repo + r.Version() }
 
 // runsAs names what an image runs as, from the metadata each Diun provider sends.
 func runsAs(m map[string]string) []string {
@@ -137,9 +180,23 @@ func firstNonEmpty(vs ...string) string {
 	return ""
 }
 
+// noBuildDate is the build time of an image built without one: reproducible builds stamp
+// 1970-01-01 (SOURCE_DATE_EPOCH=0), some tools 0001-01-01 (Go's zero time) or 1980-01-01 (the
+// zip epoch). No container image is older than Docker (2013); anything before 2000 is such a
+// placeholder, not an age, and is shown as "build date not set".
+var noBuildDate = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// buildDate is the build time an image carries, or nil when it carries none or a placeholder.
+func buildDate(created *time.Time) *time.Time {
+	if created == nil || created.Before(noBuildDate) {
+		return nil
+	}
+	return created
+}
+
 // ageClass colours the age of the new image: fresh under a week, older under a month, old.
 func ageClass(now time.Time, created *time.Time) string {
-	if created == nil {
+	if buildDate(created) == nil {
 		return ""
 	}
 	switch d := now.Sub(*created); {

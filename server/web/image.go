@@ -66,8 +66,7 @@ func (h *Handler) imagePage(w http.ResponseWriter, r *http.Request) {
 			d.OtherTags = append(d.OtherTags, t)
 		}
 	}
-	repo, tag := splitImage(img.Image)
-	p := h.newPage(r, title(repo+":"+tag, img.Hostname), "overview", d)
+	p := h.newPage(r, title(d.Row.Name, img.Hostname), "overview", d)
 	p.Live = true
 	h.render(w, r, http.StatusOK, "image", p)
 }

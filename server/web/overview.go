@@ -28,15 +28,20 @@ type imageRow struct {
 	ID int64
 	// Ref is the image reference as Diun sent it ("docker.io/library/nginx:1.29").
 	Ref string
-	// Repo and Tag are Ref cut for display ("nginx", "1.29").
-	Repo, Tag     string
-	Hostname      string
-	Digest        string
-	Status        string
-	Provider      string
-	Platform      string
-	HubLink       string
+	// Repo and Version are Ref cut for display ("nginx", ":1.29", "@sha256:…").
+	Repo, Version string
+	// Name is the two together, as messages and titles name the image.
+	Name     string
+	Hostname string
+	Digest   string
+	Status   string
+	Provider string
+	Platform string
+	HubLink  string
+	// Created is when the new image was built; nil when it carries no date or a placeholder
+	// (1970-01-01), which BuildUnset tells apart from "Diun did not say".
 	Created       *time.Time
+	BuildUnset    bool
 	FirstSeen     time.Time
 	LastSeen      time.Time
 	Notifications int64
@@ -48,11 +53,13 @@ type imageRow struct {
 }
 
 func (h *Handler) row(img store.Image) imageRow {
-	repo, tag := splitImage(img.Image)
+	ref := parseRef(img.Image)
+	built := buildDate(img.Created)
 	return imageRow{
-		ID: img.ID, Ref: img.Image, Repo: repo, Tag: tag, Hostname: img.Hostname, Digest: img.Digest,
+		ID: img.ID, Ref: img.Image, Repo: ref.Repo, Version: ref.Version(), Name: ref.Name(), Hostname: img.Hostname, Digest: img.Digest,
 		Status: img.Status, Provider: img.Provider, Platform: img.Platform, HubLink: img.HubLink,
-		Created: img.Created, FirstSeen: img.FirstSeen, LastSeen: img.LastSeen, Notifications: img.Notifications,
+		Created: built, BuildUnset: img.Created != nil && built == nil,
+		FirstSeen: img.FirstSeen, LastSeen: img.LastSeen, Notifications: img.Notifications,
 		State: img.State, SnoozedUntil: img.SnoozedUntil, Tags: img.Tags,
 		RunsAs: runsAs(img.Metadata), AgeClass: ageClass(h.now(), img.Created),
 	}
@@ -60,12 +67,47 @@ func (h *Handler) row(img store.Image) imageRow {
 
 // hostGroup is the images of one host on this page, with the host's counts over all pages.
 type hostGroup struct {
-	Host   string
+	Host string
+	// Key is the group's element id: app.js matches groups by it when it refreshes the page,
+	// so that a group that stays keeps its rows, focus and folding.
+	Key    string
 	Images []imageRow
 	Counts store.StateCounts
 	// ActionURL is where the host's buttons post: the host and the view's filters, so that
 	// "Acknowledge all" acts on exactly the images of this view, on every page.
 	ActionURL string
+	// Actions are the buttons that fit the state viewed: no "Acknowledge all" among the
+	// acknowledged, "Reopen all" there instead.
+	Actions []hostAction
+	// ActsOn names the state the buttons act on: the state viewed, or "open" in the view
+	// of every state, where acting on all would also reopen the ignored.
+	ActsOn store.State
+	// Shown is how many of the images the buttons act on this page shows; InView is how many
+	// the view has on all pages, or -1 when only a count at the time of the action tells (the
+	// view is filtered and has more than one page). When they differ the server asks first.
+	Shown  int
+	InView int64
+	// Elsewhere is how many of them are on other pages, when that is known.
+	Elsewhere int64
+	Filtered  bool
+}
+
+// hostAction is one button of a host's actions.
+type hostAction struct {
+	Value, Label string
+}
+
+// hostActions are the actions that make sense on a host's images in state s.
+func hostActions(s store.State) []hostAction {
+	switch s {
+	case store.StateOpen:
+		return []hostAction{{"acknowledge", "Acknowledge all"}, {"snooze-7d", "Snooze all 7 days"}, {"ignore", "Ignore all"}}
+	case store.StateAcknowledged, store.StateSnoozed:
+		return []hostAction{{"reopen", "Reopen all"}, {"ignore", "Ignore all"}}
+	case store.StateIgnored:
+		return []hostAction{{"reopen", "Reopen all"}}
+	}
+	return nil
 }
 
 // hostActionURL is the /bulk URL of a host's actions in the view f.
@@ -87,6 +129,9 @@ type overviewData struct {
 	Shown    int
 	Totals   store.StateCounts
 	Hosts    []string
+	// GoneHost is the host filtered on when it has no images any more: the filter still
+	// names it rather than pretend to show all hosts.
+	GoneHost string
 	Tags     []store.Tag
 	States   []store.State
 	Sorts    []store.Sort
@@ -96,6 +141,12 @@ type overviewData struct {
 	FirstURL  string
 	IsFirst   bool
 	Chart     chart
+	// ChartURL switches the chart to the other range, keeping the view.
+	ChartURL string
+	// StateURLs switch the state viewed, keeping the other filters and the chart's range.
+	StateURLs map[string]string
+	// ClearURL drops the filters and keeps the chart's range.
+	ClearURL string
 	// LastNotification is nil until Diun sent anything.
 	LastNotification *time.Time
 	Filtered         bool
@@ -175,7 +226,13 @@ func (h *Handler) overview(w http.ResponseWriter, r *http.Request) {
 	perHost := map[string]store.StateCounts{}
 	for _, c := range hosts {
 		perHost[c.Hostname] = c.StateCounts
-		d.Hosts = append(d.Hosts, c.Hostname)
+		// The images without a hostname have no name to filter on: "" means all hosts.
+		if c.Hostname != "" {
+			d.Hosts = append(d.Hosts, c.Hostname)
+		}
+	}
+	if _, known := perHost[q.Filter.Hostname]; !known && q.Filter.Hostname != "" {
+		d.GoneHost = q.Filter.Hostname
 	}
 	index := map[string]int{}
 	for _, img := range page.Images {
@@ -183,10 +240,13 @@ func (h *Handler) overview(w http.ResponseWriter, r *http.Request) {
 		if !ok {
 			i = len(d.Groups)
 			index[img.Hostname] = i
-			g := hostGroup{Host: img.Hostname, Counts: perHost[img.Hostname], ActionURL: hostActionURL(img.Hostname, q.Filter, d.StateArg)}
-			d.Groups = append(d.Groups, g)
+			d.Groups = append(d.Groups, hostGroup{Host: img.Hostname, Key: "host-" + url.QueryEscape(img.Hostname), Counts: perHost[img.Hostname]})
 		}
 		d.Groups[i].Images = append(d.Groups[i].Images, h.row(img))
+	}
+	onePage := page.NextCursor == "" && d.IsFirst
+	for i := range d.Groups {
+		d.Groups[i].setActions(q.Filter, onePage)
 	}
 	if page.NextCursor != "" {
 		next := cloneValues(v)
@@ -196,10 +256,90 @@ func (h *Handler) overview(w http.ResponseWriter, r *http.Request) {
 	first := cloneValues(v)
 	first.Del("cursor")
 	d.FirstURL = "/?" + first.Encode()
+	d.ChartURL, d.StateURLs, d.ClearURL = viewURLs(v, days)
 
 	p := h.newPage(r, title("Updates"), "overview", d)
 	p.Live = true
 	h.render(w, r, http.StatusOK, "overview", p)
+}
+
+// setActions picks the group's actions for the view f and counts what they act on.
+func (g *hostGroup) setActions(f store.ImageFilter, onePage bool) {
+	g.ActsOn = f.State
+	if g.ActsOn == "" {
+		g.ActsOn = store.StateOpen
+	}
+	g.Actions = hostActions(g.ActsOn)
+	if f.State == "" {
+		for i := range g.Actions {
+			g.Actions[i].Label += " open"
+		}
+	}
+	g.ActionURL = hostActionURL(g.Host, f, string(g.ActsOn))
+	for _, img := range g.Images {
+		if img.State == g.ActsOn {
+			g.Shown++
+		}
+	}
+	switch {
+	case f.Tag == "" && f.Query == "" && f.Provider == "":
+		// The host's counts are the view's: the view filters on nothing else.
+		g.InView = stateCount(g.Counts, g.ActsOn)
+	case onePage:
+		g.InView = int64(g.Shown)
+	default:
+		g.InView = -1
+	}
+	if g.InView == 0 {
+		g.Actions = nil
+	}
+	g.Elsewhere = max(0, g.InView-int64(g.Shown))
+	g.Filtered = f.Tag != "" || f.Query != "" || f.Provider != ""
+}
+
+func stateCount(c store.StateCounts, s store.State) int64 {
+	switch s {
+	case store.StateAcknowledged:
+		return c.Acknowledged
+	case store.StateSnoozed:
+		return c.Snoozed
+	case store.StateIgnored:
+		return c.Ignored
+	}
+	return c.Open
+}
+
+// viewURLs are the overview's links that change one thing of the view v and keep the rest:
+// the chart's range, the state viewed, and clearing the filters (which keeps the range).
+// None keeps the page (cursor) or a notice already shown.
+func viewURLs(v url.Values, days int) (chartURL string, states map[string]string, clear string) {
+	base := cloneValues(v)
+	for _, k := range []string{"cursor", "notice", "ns"} {
+		base.Del(k)
+	}
+	enc := func(v url.Values) string {
+		if len(v) == 0 {
+			return "/"
+		}
+		return "/?" + v.Encode()
+	}
+	c := cloneValues(base)
+	if days == 90 {
+		c.Del("days")
+	} else {
+		c.Set("days", "90")
+	}
+	states = map[string]string{}
+	for _, s := range store.States {
+		sv := cloneValues(base)
+		sv.Set("state", string(s))
+		states[string(s)] = enc(sv)
+	}
+	cl := url.Values{}
+	if days == 90 {
+		cl.Set("days", "90")
+	}
+	return enc(c), states, enc(cl)
 }
 
 func cloneValues(v url.Values) url.Values {

@@ -118,7 +118,13 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-// title joins the parts of a page title.
+// title joins the parts of a page title, leaving out empty ones (an image without a host).
 func title(parts ...string) string {
-	return strings.Join(append(parts, "DiunDashboard"), " · ")
+	var kept []string
+	for _, p := range parts {
+		if p != "" {
+			kept = append(kept, p)
+		}
+	}
+	return strings.Join(append(kept, "DiunDashboard"), " · ")
 }

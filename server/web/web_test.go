@@ -371,7 +371,7 @@ func TestBulkActions(t *testing.T) {
 			t.Error("bulk undo did not reopen")
 		}
 		// A whole host, in the state viewed.
-		a = postJSON(t, e, "/bulk?host=b&state=open", url.Values{"action": {"snooze"}, "for": {"7d"}})
+		a = postJSON(t, e, "/bulk?host=b&state=open", url.Values{"action": {"snooze"}, "for": {"7d"}, "shown": {"3"}})
 		page, err := e.st.ListImages(t.Context(), store.ImageFilter{Hostname: "b", State: store.StateSnoozed}, store.SortHost, store.PageRequest{})
 		if err != nil || len(page.Images) != 3 {
 			t.Errorf("host b snoozed: %d images (%v), want 3", len(page.Images), err)

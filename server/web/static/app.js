@@ -1,12 +1,67 @@
 // DiunDashboard's only script. The pages work without it; with it, actions run without a
-// reload and offer an undo, and the page refreshes itself when the live stream says that
-// something changed.
+// reload and offer an undo, times show in the browser's zone, and the page refreshes itself
+// when the live stream says that something changed, without disturbing what the person is
+// doing.
 "use strict";
 
 (function () {
   const main = document.getElementById("main");
   const notice = document.getElementById("notice");
   let noticeTimer = 0;
+
+  // --- times -------------------------------------------------------------------------
+  // The server knows no browser's zone: it writes times in UTC, in <time datetime> elements
+  // and, inside messages, as "2026-07-04 07:00 UTC". Here they become the browser's local time,
+  // with the UTC time kept on hover.
+
+  const localFormat = new Intl.DateTimeFormat(undefined, {
+    weekday: "short", year: "numeric", month: "short", day: "numeric",
+    hour: "2-digit", minute: "2-digit", timeZoneName: "short",
+  });
+
+  function utcText(d) {
+    return d.toISOString().slice(0, 16).replace("T", " ") + " UTC";
+  }
+
+  // localizeTimes shows each absolute time (data-abs) in local time, and puts the local time
+  // beside the UTC one in the hover text of the relative ones ("3 days ago").
+  function localizeTimes(root) {
+    for (const el of root.querySelectorAll("time[datetime]")) {
+      const d = new Date(el.getAttribute("datetime"));
+      if (isNaN(d)) continue;
+      if (el.hasAttribute("data-abs")) {
+        el.textContent = localFormat.format(d);
+        el.title = utcText(d);
+      } else {
+        el.title = localFormat.format(d) + " (" + utcText(d) + ")";
+      }
+    }
+  }
+
+  const utcInText = /(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2})(?::\d{2})? UTC/g;
+
+  // appendLocalized appends message to parent with each UTC time in it as a local <time>.
+  function appendLocalized(parent, message) {
+    let last = 0;
+    for (const m of message.matchAll(utcInText)) {
+      parent.append(message.slice(last, m.index));
+      const d = new Date(m[1] + "T" + m[2] + ":00Z");
+      const t = document.createElement("time");
+      t.dateTime = d.toISOString();
+      t.title = utcText(d);
+      t.textContent = localFormat.format(d);
+      parent.append(t);
+      last = m.index + m[0].length;
+    }
+    parent.append(message.slice(last));
+  }
+
+  // Date pickers give local time; say which zone that is (without this script the server
+  // reads them as UTC, and the page says so).
+  function labelZones(root) {
+    const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    for (const el of root.querySelectorAll(".zone")) el.textContent = "(" + (zone || "local time") + ")";
+  }
 
   // --- notices -----------------------------------------------------------------------
 
@@ -15,7 +70,7 @@
     notice.textContent = "";
     notice.classList.toggle("error", !!isError);
     const text = document.createElement("span");
-    text.textContent = message;
+    appendLocalized(text, message);
     notice.append(text);
     if (undo) {
       const b = document.createElement("button");
@@ -70,30 +125,53 @@
       showNotice(data.error || "That did not work (" + res.status + ").", null, true);
       return;
     }
-    showNotice(data.message || "Done.", data.undo);
-    const deleted = action.endsWith("/delete") || body.get("action") === "delete";
-    if (deleted && action.startsWith("/images/") && location.pathname.startsWith("/images/")) {
-      location.href = "/";
+    // The server asks first when an action reaches more images than the page shows.
+    if (data.confirm) {
+      if (confirm(data.confirm)) {
+        body.set("confirm", "yes");
+        send(action, body);
+      } else {
+        showNotice("Nothing changed.");
+      }
       return;
     }
+    // The page the action came from is gone (an image deleted from its own page): the server
+    // names where to go, with the outcome for that page to show.
+    if (data.location) {
+      location.href = data.location;
+      return;
+    }
+    showNotice(data.message || "Done.", data.undo);
     refresh();
+  }
+
+  // confirmText is the question a button asks before it acts, with "{images}" replaced by how
+  // many images are ticked, so that a bulk delete says how many it deletes.
+  function confirmText(form, submitter) {
+    const q = submitter && submitter.dataset.confirm;
+    if (!q || !q.includes("{images}")) return q;
+    // getAttribute: form.id would be the form's fields named "id", the ticked boxes.
+    const n = document.querySelectorAll('input[name="id"][form="' + CSS.escape(form.getAttribute("id") || "") + '"]:checked').length;
+    return q.replace("{images}", n === 1 ? "1 image" : n + " images");
   }
 
   document.addEventListener("submit", (ev) => {
     const form = ev.target;
+    const submitter = ev.submitter;
+    const q = confirmText(form, submitter);
     if (form.method.toLowerCase() !== "post" || form.hasAttribute("data-plain")) {
-      const q = ev.submitter && ev.submitter.dataset.confirm;
       if (q && !confirm(q)) ev.preventDefault();
       return;
     }
     ev.preventDefault();
-    const submitter = ev.submitter;
-    const q = submitter && submitter.dataset.confirm;
     if (q && !confirm(q)) return;
     const body = new URLSearchParams(new FormData(form, submitter));
     // The date picker gives local time: send it as an absolute time.
     const local = body.get("until_local");
-    if (local) body.set("until", new Date(local).toISOString());
+    if (local) {
+      body.set("until", new Date(local).toISOString());
+      body.delete("until_local");
+    }
     if (q) body.set("confirm", "yes");
     const action = (submitter && submitter.getAttribute("formaction")) || form.getAttribute("action");
     // Close the menu the action came from.
@@ -131,91 +209,248 @@
     }
   }
 
-  // swap replaces main's content and keeps what the person was doing: ticked boxes, open
-  // host groups, open menus and focus.
+  // Where the pointer is, to keep what is under it in place when rows come in above it.
+  let pointer = null;
+  const track = (ev) => {
+    pointer = { x: ev.clientX, y: ev.clientY };
+  };
+  document.addEventListener("pointermove", track, { passive: true });
+  document.addEventListener("pointerdown", track, { passive: true });
+  document.documentElement.addEventListener("pointerleave", () => {
+    pointer = null;
+  });
+
+  // anchor is the element whose place on the screen a refresh must keep: the one under the
+  // pointer, else the one with focus, else the first row in view.
+  function anchor() {
+    let el = pointer && document.elementFromPoint(pointer.x, pointer.y);
+    if (!el || !main.contains(el)) {
+      const a = document.activeElement;
+      el = a && a !== main && main.contains(a) ? a : null;
+    }
+    if (!el) {
+      for (const row of main.querySelectorAll("li.img")) {
+        if (row.getBoundingClientRect().bottom > 0) {
+          el = row;
+          break;
+        }
+      }
+    }
+    return el && { el: el, top: el.getBoundingClientRect().top };
+  }
+
+  // swap brings main up to date with html, the server's new copy of it. It changes the page
+  // in place (morph) instead of replacing it, so that nothing the person is doing is lost:
+  // text being typed keeps its characters, caret and focus, an open list stays open, ticked
+  // boxes stay ticked, folded groups stay folded; and the element under the pointer stays
+  // where it is on the screen, the page scrolling by what was inserted above it.
   function swap(html) {
-    const checked = new Set([...main.querySelectorAll('input[name="id"]:checked')].map((i) => i.value));
-    const closed = new Set([...main.querySelectorAll("details.host:not([open])")].map((d) => d.dataset.host));
-    const openMenu = main.querySelector("details.menu[open]");
-    const openMenuRow = openMenu && openMenu.closest("li") && openMenu.closest("li").id;
-    const active = document.activeElement;
-    const focusId = active && active.id;
-    const inputs = {};
-    for (const el of main.querySelectorAll("input[id], select[id]")) {
-      if (el.type !== "checkbox" && el.type !== "hidden") inputs[el.id] = el.value;
-    }
-    main.innerHTML = html;
-    for (const box of main.querySelectorAll('input[name="id"]')) box.checked = checked.has(box.value);
-    for (const d of main.querySelectorAll("details.host")) if (closed.has(d.dataset.host)) d.open = false;
-    if (openMenuRow) {
-      const m = document.querySelector("#" + CSS.escape(openMenuRow) + " details.menu");
-      if (m) m.open = true;
-    }
-    for (const [id, v] of Object.entries(inputs)) {
-      const el = document.getElementById(id);
-      if (el && el !== document.activeElement) el.value = v;
-    }
-    if (focusId) {
-      const el = document.getElementById(focusId);
-      if (el) el.focus();
+    const t = document.createElement("template");
+    t.innerHTML = html;
+    const a = anchor();
+    main.style.minHeight = "";
+    morphChildren(main, t.content);
+    if (a && a.el.isConnected) {
+      const delta = a.el.getBoundingClientRect().top - a.top;
+      if (Math.abs(delta) >= 1) {
+        // A short page cannot scroll by delta: make it tall enough to.
+        const short = window.scrollY + delta + window.innerHeight - document.documentElement.scrollHeight;
+        if (short > 0) main.style.minHeight = main.offsetHeight + short + "px";
+        window.scrollBy(0, delta);
+      }
     }
     enhance();
   }
 
+  // morph makes the live node from look like to, keeping from and every node under it that
+  // to still has.
+  function morph(from, to) {
+    if (from.nodeType !== Node.ELEMENT_NODE) {
+      if (from.nodeValue !== to.nodeValue) from.nodeValue = to.nodeValue;
+      return;
+    }
+    const field = from.matches("input, select, textarea") ? fieldState(from) : null;
+    syncAttributes(from, to);
+    morphChildren(from, to);
+    if (field) restoreField(from, field);
+  }
+
+  // What the person changed is theirs: the server's copy does not reset which disclosures
+  // (host groups, menus, the token) are open.
+  function keptAttribute(el, name) {
+    return name === "open" && el.tagName === "DETAILS";
+  }
+
+  function syncAttributes(from, to) {
+    for (const attr of [...from.attributes]) {
+      if (!to.hasAttribute(attr.name) && !keptAttribute(from, attr.name)) from.removeAttribute(attr.name);
+    }
+    for (const attr of to.attributes) {
+      if (from.getAttribute(attr.name) !== attr.value && !keptAttribute(from, attr.name)) from.setAttribute(attr.name, attr.value);
+    }
+  }
+
+  // fieldState is what a person did to a form field, when they did anything: a value typed,
+  // an option chosen, a box ticked, or the field has focus.
+  function fieldState(el) {
+    let edited = el === document.activeElement;
+    if (el.type === "checkbox" || el.type === "radio") edited = edited || el.checked !== el.defaultChecked;
+    else if (el.tagName === "SELECT") edited = edited || [...el.options].some((o) => o.selected !== o.defaultSelected);
+    else edited = edited || el.value !== el.defaultValue;
+    return edited ? { value: el.value, checked: el.checked } : null;
+  }
+
+  function restoreField(el, state) {
+    if (el.type === "checkbox" || el.type === "radio") el.checked = state.checked;
+    else if (el.value !== state.value) el.value = state.value;
+  }
+
+  function similar(a, b) {
+    return a.nodeType === b.nodeType && a.nodeName === b.nodeName && !(a.nodeType === Node.ELEMENT_NODE && (a.id || b.id));
+  }
+
+  // morphChildren matches the children of from with those of to: by id where they have one
+  // (rows and host groups come, go and stay), else by position and kind.
+  function morphChildren(from, to) {
+    const byId = new Map();
+    for (const c of from.children) if (c.id) byId.set(c.id, c);
+    const kept = new Set();
+    for (const c of to.children) if (c.id) kept.add(c.id);
+    let cur = from.firstChild;
+    for (const next of [...to.childNodes]) {
+      const id = next.nodeType === Node.ELEMENT_NODE ? next.id : "";
+      let match = id ? byId.get(id) : cur && similar(cur, next) ? cur : null;
+      if (match && match.parentNode !== from) match = null;
+      if (!match) {
+        from.insertBefore(next, cur);
+        continue;
+      }
+      // Drop what is gone before the match rather than move the match: moving a node takes
+      // its focus away.
+      while (cur && cur !== match && !(cur.id && kept.has(cur.id))) {
+        const n = cur.nextSibling;
+        cur.remove();
+        cur = n;
+      }
+      if (cur === match) cur = cur.nextSibling;
+      else from.insertBefore(match, cur);
+      morph(match, next);
+    }
+    while (cur) {
+      const n = cur.nextSibling;
+      cur.remove();
+      cur = n;
+    }
+  }
+
   // --- live updates ------------------------------------------------------------------
+
+  const liveTexts = {
+    on: "Live updates on",
+    reconnecting: "Live updates interrupted: reconnecting",
+    off: "Live updates off: reload the page to see changes",
+  };
+
+  // setLive shows the stream's state on the dot, and in words for screen readers: a dropped
+  // stream must never still say "on".
+  function setLive(dot, state) {
+    if (!dot) return;
+    dot.classList.toggle("on", state === "on");
+    dot.classList.toggle("off", state === "off");
+    dot.title = liveTexts[state];
+    const sr = document.createElement("span");
+    sr.className = "sr-only";
+    sr.textContent = liveTexts[state];
+    dot.replaceChildren(sr);
+  }
 
   function connectLive() {
     if (!document.body.hasAttribute("data-live") || !window.EventSource) return;
     const dot = document.getElementById("live-status");
     const es = new EventSource("/events");
     let timer = 0;
+    let dropped = false;
     const later = () => {
       clearTimeout(timer);
       timer = setTimeout(refresh, 150);
     };
     for (const kind of ["notification", "change", "check"]) es.addEventListener(kind, later);
     es.onopen = () => {
-      if (dot) {
-        dot.classList.add("on");
-        dot.title = "Live updates on";
-        dot.innerHTML = '<span class="sr-only">Live updates on</span>';
-      }
+      setLive(dot, "on");
+      // What happened while the stream was down was not announced: fetch it now.
+      if (dropped) later();
+      dropped = false;
     };
     es.onerror = () => {
-      if (dot) {
-        dot.classList.remove("on");
-        dot.title = "Live updates reconnecting";
-      }
+      dropped = true;
+      setLive(dot, es.readyState === EventSource.CLOSED ? "off" : "reconnecting");
     };
   }
 
+  // --- copy buttons ------------------------------------------------------------------
+
+  function selectText(el) {
+    const range = document.createRange();
+    range.selectNodeContents(el);
+    const sel = window.getSelection();
+    sel.removeAllRanges();
+    sel.addRange(range);
+  }
+
+  // copy puts the text of a button's target on the clipboard. navigator.clipboard exists only
+  // in a secure context (HTTPS or localhost), and a dashboard on a LAN address is usually plain
+  // HTTP: there the text is selected and copied with the older execCommand, and when the
+  // browser refuses that too, it stays selected for the person to copy.
+  async function copy(button) {
+    const el = document.getElementById(button.dataset.copy);
+    if (!el) return;
+    const what = button.dataset.what || "the text";
+    const secret = el.closest("details");
+    if (secret) secret.open = true;
+    if (navigator.clipboard && window.isSecureContext) {
+      try {
+        await navigator.clipboard.writeText(el.textContent);
+        showNotice("Copied " + what + ".");
+        return;
+      } catch (e) {
+        /* refused (permissions): fall back to the selection */
+      }
+    }
+    selectText(el);
+    let copied = false;
+    try {
+      copied = document.execCommand("copy");
+    } catch (e) {
+      copied = false;
+    }
+    if (copied) {
+      showNotice("Copied " + what + ".");
+    } else {
+      showNotice("This browser does not let the page copy here. " + what.charAt(0).toUpperCase() + what.slice(1) +
+        " is selected: press Ctrl+C (⌘C on a Mac) to copy it.", null, true);
+    }
+  }
+
+  document.addEventListener("click", (ev) => {
+    const b = ev.target.closest && ev.target.closest("button.copy");
+    if (b) copy(b);
+  });
+
   // --- small enhancements ------------------------------------------------------------
 
+  // enhance readies what the server rendered; it runs after each refresh, so it only sets
+  // state (the listeners are on the document, once).
   function enhance() {
     // Copy buttons only work with a script, so they start hidden.
-    for (const b of document.querySelectorAll("button.copy[hidden]")) {
-      b.hidden = false;
-      b.addEventListener("click", async () => {
-        const el = document.getElementById(b.dataset.copy);
-        try {
-          await navigator.clipboard.writeText(el.textContent);
-          showNotice("Copied.");
-        } catch (e) {
-          showNotice("Cannot copy here: select the text and copy it by hand.", null, true);
-        }
-      });
-    }
+    for (const b of document.querySelectorAll("button.copy[hidden]")) b.hidden = false;
     // Remember which host groups a person folded.
     for (const d of document.querySelectorAll("details.host")) {
       if (d.dataset.bound) continue;
       d.dataset.bound = "1";
-      const key = "dd-folded:" + d.dataset.host;
-      if (localStorage.getItem(key)) d.open = false;
-      d.addEventListener("toggle", () => {
-        if (d.open) localStorage.removeItem(key);
-        else localStorage.setItem(key, "1");
-      });
+      if (localStorage.getItem("dd-folded:" + d.dataset.host)) d.open = false;
     }
+    localizeTimes(main);
+    labelZones(main);
     // Keep the bulk bar's count in step with the ticked boxes.
     const count = document.getElementById("bulk-count");
     if (count) {
@@ -223,6 +458,15 @@
       count.textContent = n ? n + " selected:" : "Selected images:";
     }
   }
+
+  // toggle does not bubble: listen in the capture phase, once for every group.
+  document.addEventListener("toggle", (ev) => {
+    const d = ev.target;
+    if (!d.matches || !d.matches("details.host")) return;
+    const key = "dd-folded:" + d.dataset.host;
+    if (d.open) localStorage.removeItem(key);
+    else localStorage.setItem(key, "1");
+  }, true);
 
   document.addEventListener("change", (ev) => {
     if (ev.target.name === "id") enhance();
@@ -237,7 +481,12 @@
     history.replaceState(null, "", location.pathname + (q ? "?" + q : "") + location.hash);
   }
 
-  if (!notice.hidden) noticeTimer = setTimeout(hideNotice, 8000);
+  if (!notice.hidden) {
+    const message = notice.textContent;
+    notice.textContent = "";
+    appendLocalized(notice, message);
+    noticeTimer = setTimeout(hideNotice, 8000);
+  }
   enhance();
   connectLive();
 })();

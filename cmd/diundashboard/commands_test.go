@@ -116,12 +116,44 @@ func TestCopyExportImportCommands(t *testing.T) {
 	}
 
 	code, dump, errOut := runCmd(t, env, "export")
-	if lines := strings.Count(dump, "\n"); code != 0 || lines != 1+25 { // one image, its 25 events
-		t.Fatalf("export: %d, %d lines\n%s", code, lines, errOut)
+	lines := strings.SplitAfter(dump, "\n")
+	if code != 0 || len(lines) != 1+1+25+1+1 { // the header, one image, its 25 events, the trailer, ""
+		t.Fatalf("export: %d, %d lines\n%s", code, len(lines)-1, errOut)
 	}
-	if !strings.HasPrefix(dump, `{"table":"images","id":1,`) {
-		t.Errorf("export starts with %.60q", dump)
+	if !strings.HasPrefix(lines[1], `{"table":"images","id":1,`) || !strings.HasPrefix(lines[len(lines)-2], `{"trailer":"diundashboard","tables":[`) {
+		t.Errorf("export starts with %.60q and ends with %.60q", lines[1], lines[len(lines)-2])
 	}
+	// A truncated export is refused, says why and changes nothing; so is one from before the
+	// trailer, unless --no-verify.
+	for _, c := range []struct {
+		name, input string
+		args        []string
+		say         string
+	}{
+		{"the first three lines", strings.Join(lines[:3], ""), nil, "truncated"},
+		{"no trailer", strings.Join(lines[:len(lines)-2], ""), []string{"--no-verify"}, "truncated"},
+		{"an old export", strings.Join(lines[1:len(lines)-2], ""), nil, "--no-verify"},
+	} {
+		stdin = strings.NewReader(c.input)
+		code, out, errOut := runCmd(t, map[string]string{"DATABASE_URL": restored}, append([]string{"import"}, c.args...)...)
+		if code != 1 || !strings.Contains(errOut, c.say) || !strings.Contains(errOut, "nothing was imported") || strings.Contains(out, "imported and verified") {
+			t.Errorf("import of %s: %d\n%s\n%s", c.name, code, out, errOut)
+		}
+	}
+	stdin = strings.NewReader(strings.Join(lines[1:len(lines)-2], ""))
+	code, out, errOut = runCmd(t, map[string]string{"DATABASE_URL": restored}, "import", "--no-verify")
+	if code != 0 || !strings.Contains(out, "could not be checked") || strings.Contains(out, "imported and verified") {
+		t.Fatalf("import --no-verify of an old export: %d\n%s\n%s", code, out, errOut)
+	}
+	stdin = strings.NewReader(dump)
+	code, out, errOut = runCmd(t, map[string]string{"DATABASE_URL": restored}, "import", "--force")
+	if code != 0 || !strings.Contains(out, "imported and verified") || !strings.Contains(out, "matched its trailer") {
+		t.Fatalf("import --force: %d\n%s\n%s", code, out, errOut)
+	}
+	if _, again, _ := runCmd(t, map[string]string{"DATABASE_URL": restored}, "export"); again != dump {
+		t.Error("exporting the database restored over an old export gives different lines")
+	}
+	restored = "sqlite:" + filepath.Join(dir, "d.db")
 	stdin = strings.NewReader(dump)
 	t.Cleanup(func() { stdin = nil })
 	code, out, errOut = runCmd(t, map[string]string{"DATABASE_URL": restored}, "import")

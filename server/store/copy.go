@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -27,9 +28,21 @@ type Copier interface {
 	CountRows(ctx context.Context, table string) (int64, error)
 	// DeleteAllRows empties every table of CopyTables, in one transaction.
 	DeleteAllRows(ctx context.Context) error
+	// ImportTx runs fn in one write transaction, committed only when fn returns nil: an import
+	// that fails for any reason (a bad line, a file that does not match its trailer, a row
+	// the database refuses) changes nothing, not even the rows --force was to delete.
+	ImportTx(ctx context.Context, fn func(w RowWriter) error) error
 	// AfterImport makes the database's own counters follow the imported ids: PostgreSQL's
 	// identity sequences restart after the largest id (SQLite needs nothing).
 	AfterImport(ctx context.Context) error
+}
+
+// RowWriter writes into the transaction of one ImportTx.
+type RowWriter interface {
+	// ImportRows inserts rows, ids included; see Copier.ImportRows.
+	ImportRows(ctx context.Context, rows []Row) error
+	// DeleteAllRows empties every table of CopyTables.
+	DeleteAllRows(ctx context.Context) error
 }
 
 var (
@@ -425,12 +438,32 @@ func (d *db) ImportRows(ctx context.Context, rows []Row) error {
 	if len(rows) == 0 {
 		return nil
 	}
+	return d.ImportTx(ctx, func(w RowWriter) error { return w.ImportRows(ctx, rows) })
+}
+
+func (d *db) DeleteAllRows(ctx context.Context) error {
+	return d.ImportTx(ctx, func(w RowWriter) error { return w.DeleteAllRows(ctx) })
+}
+
+func (d *db) ImportTx(ctx context.Context, fn func(w RowWriter) error) error {
 	tx, err := d.writeDB.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer func() { _ = tx.Rollback() }()
-	q := d.copyQueries(tx)
+	if err := fn(txWriter{tx: tx, q: d.copyQueries(tx)}); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// txWriter is the RowWriter of one ImportTx transaction.
+type txWriter struct {
+	tx *sql.Tx
+	q  copyQueries
+}
+
+func (w txWriter) ImportRows(ctx context.Context, rows []Row) error {
 	for _, row := range rows {
 		rec, err := newRecord(row.Table)
 		if err != nil {
@@ -440,11 +473,21 @@ func (d *db) ImportRows(ctx context.Context, rows []Row) error {
 			return fmt.Errorf("table %s: %w", row.Table, err)
 		}
 		rec.normalise()
-		if err := rec.insert(ctx, q); err != nil {
+		if err := rec.insert(ctx, w.q); err != nil {
 			return fmt.Errorf("inserting into %s %s: %w", row.Table, clip(row.JSON, 120), err)
 		}
 	}
-	return tx.Commit()
+	return nil
+}
+
+// DeleteAllRows names tables in SQL text: only the fixed names of CopyTables.
+func (w txWriter) DeleteAllRows(ctx context.Context) error {
+	for _, table := range slices.Backward(CopyTables) {
+		if _, err := w.tx.ExecContext(ctx, "DELETE FROM "+table); err != nil {
+			return fmt.Errorf("emptying %s: %w", table, err)
+		}
+	}
+	return nil
 }
 
 func clip(b []byte, n int) string {
@@ -461,8 +504,7 @@ func checkTable(table string) error {
 	return nil
 }
 
-// CountRows and DeleteAllRows name tables in SQL text, so they accept only the fixed names of
-// CopyTables.
+// CountRows names tables in SQL text, so it accepts only the fixed names of CopyTables.
 func (d *db) CountRows(ctx context.Context, table string) (int64, error) {
 	if err := checkTable(table); err != nil {
 		return 0, err
@@ -470,18 +512,4 @@ func (d *db) CountRows(ctx context.Context, table string) (int64, error) {
 	var n int64
 	err := d.readDB.QueryRowContext(ctx, "SELECT count(*) FROM "+table).Scan(&n)
 	return n, err
-}
-
-func (d *db) DeleteAllRows(ctx context.Context) error {
-	tx, err := d.writeDB.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer func() { _ = tx.Rollback() }()
-	for _, table := range slices.Backward(CopyTables) {
-		if _, err := tx.ExecContext(ctx, "DELETE FROM "+table); err != nil {
-			return fmt.Errorf("emptying %s: %w", table, err)
-		}
-	}
-	return tx.Commit()
 }

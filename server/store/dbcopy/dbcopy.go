@@ -5,6 +5,19 @@
 // from SQLite and from PostgreSQL. Each table's checksum is the SHA-256 of its rows' renderings,
 // one per line, in key order; a copy or an import is verified by reading the target back and
 // comparing row counts and checksums with what was written.
+//
+// An export is JSON Lines: a header line, one line per row, table by table in
+// store.CopyTables order, and a trailer line with every table's row count and checksum:
+//
+//	{"export":"diundashboard","format":2}
+//	{"table":"images","id":1,"hostname":"nas",…}
+//	…
+//	{"trailer":"diundashboard","tables":[{"table":"images","rows":12,"sha256":"…"},…]}
+//
+// Import refuses a file whose trailer is missing or does not match the rows read, so that a
+// truncated or altered backup is never restored as if it were whole; it imports in one
+// transaction, so a refused file changes nothing. Exports written before the trailer existed
+// (format 1: rows only) are refused unless Options.NoVerify.
 package dbcopy
 
 import (
@@ -13,10 +26,12 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"hash"
 	"io"
+	"slices"
 	"strings"
 
 	"diundashboard/server/store"
@@ -29,8 +44,13 @@ const BatchSize = 1000
 var (
 	// ErrNotEmpty: the target holds rows and Force was not given.
 	ErrNotEmpty = errors.New("the target database is not empty")
-	// ErrMismatch: the target does not hold what was written (counts or checksums differ).
+	// ErrMismatch: the target does not hold what was written, or an export's rows do not
+	// match its trailer (counts or checksums differ).
 	ErrMismatch = errors.New("verification failed")
+	// ErrTruncated: an export ends before its trailer, or in the middle of a line.
+	ErrTruncated = errors.New("the export is incomplete")
+	// ErrUnverifiable: an export from before the trailer existed, imported without NoVerify.
+	ErrUnverifiable = errors.New("the export cannot be verified")
 )
 
 // Progress is told, after each batch, how many rows of table are done out of total (total is
@@ -41,6 +61,10 @@ type Progress func(table string, done, total int64)
 type Options struct {
 	// Force deletes every row of the target first instead of refusing a non-empty target.
 	Force bool
+	// NoVerify lets Import accept an export written before exports had a header and a
+	// trailer: whether such a file is whole cannot be checked. A file with a header still
+	// needs its trailer, and a trailer is always checked.
+	NoVerify bool
 	// Progress, when set, is called after each batch.
 	Progress Progress
 }
@@ -64,7 +88,12 @@ type TableResult struct {
 func (r TableResult) OK() bool { return r.Rows == r.TargetRows && r.Checksum == r.TargetChecksum }
 
 // Report is the outcome of Copy or Import, one entry per table in store.CopyTables order.
-type Report struct{ Tables []TableResult }
+type Report struct {
+	Tables []TableResult
+	// Trailer tells that Import checked the file against its trailer: false for Copy, and for
+	// an export from before trailers imported with NoVerify.
+	Trailer bool
+}
 
 // OK reports whether every table verified.
 func (r Report) OK() bool {
@@ -163,23 +192,32 @@ func SumAll(ctx context.Context, c store.Copier) ([]TableSum, error) {
 
 // prepareTarget refuses a target that holds rows, or with force empties it.
 func prepareTarget(ctx context.Context, to store.Copier, force bool) error {
+	empty, err := checkEmpty(ctx, to, force)
+	if err != nil || empty {
+		return err
+	}
+	return to.DeleteAllRows(ctx)
+}
+
+// checkEmpty tells whether the target holds no row, and refuses one that does unless force.
+func checkEmpty(ctx context.Context, to store.Copier, force bool) (empty bool, err error) {
 	var nonEmpty []string
 	for _, table := range store.CopyTables {
 		n, err := to.CountRows(ctx, table)
 		if err != nil {
-			return fmt.Errorf("counting the target's %s: %w", table, err)
+			return false, fmt.Errorf("counting the target's %s: %w", table, err)
 		}
 		if n > 0 {
 			nonEmpty = append(nonEmpty, fmt.Sprintf("%s: %d rows", table, n))
 		}
 	}
 	if len(nonEmpty) == 0 {
-		return nil
+		return true, nil
 	}
 	if !force {
-		return fmt.Errorf("%w (%s); use --force to delete its rows first", ErrNotEmpty, strings.Join(nonEmpty, ", "))
+		return false, fmt.Errorf("%w (%s); use --force to delete its rows first", ErrNotEmpty, strings.Join(nonEmpty, ", "))
 	}
-	return to.DeleteAllRows(ctx)
+	return false, nil
 }
 
 // verify reads every table of the target back and compares it with what was written.
@@ -255,10 +293,35 @@ func Copy(ctx context.Context, from, to store.Copier, opts Options) (Report, err
 	return rep, nil
 }
 
+// The export's first and last lines (see the package comment).
+const (
+	exportName = "diundashboard"
+	// exportFormat 2 has the header and the trailer; format 1 was rows only.
+	exportFormat = 2
+)
+
+type header struct {
+	Export string `json:"export"`
+	Format int    `json:"format"`
+}
+
+type trailer struct {
+	Trailer string         `json:"trailer"`
+	Tables  []trailerTable `json:"tables"`
+}
+
+type trailerTable struct {
+	Table  string `json:"table"`
+	Rows   int64  `json:"rows"`
+	SHA256 string `json:"sha256"`
+}
+
 // Export writes every row of from to w as JSON Lines, table by table in store.CopyTables
-// order, and returns each table's count and checksum.
+// order, between the header and the trailer, and returns each table's count and checksum.
+// A write that fails leaves the output without its trailer, which Import refuses.
 func Export(ctx context.Context, from store.Copier, w io.Writer, progress Progress) ([]TableSum, error) {
 	bw := bufio.NewWriterSize(w, 256<<10)
+	writeJSONLine(bw, header{Export: exportName, Format: exportFormat})
 	sums := make([]TableSum, 0, len(store.CopyTables))
 	for _, table := range store.CopyTables {
 		total, err := from.CountRows(ctx, table)
@@ -282,32 +345,87 @@ func Export(ctx context.Context, from store.Copier, w io.Writer, progress Progre
 		}
 		sums = append(sums, TableSum{Table: table, Rows: th.rows, Checksum: th.sum()})
 	}
+	tr := trailer{Trailer: exportName}
+	for _, s := range sums {
+		tr.Tables = append(tr.Tables, trailerTable{Table: s.Table, Rows: s.Rows, SHA256: s.Checksum})
+	}
+	writeJSONLine(bw, tr)
 	if err := bw.Flush(); err != nil {
 		return nil, fmt.Errorf("writing the export: %w", err)
 	}
 	return sums, nil
 }
 
+// writeJSONLine writes v, which always encodes, and a newline; bufio.Writer keeps the first
+// write error for Flush to return.
+func writeJSONLine(w *bufio.Writer, v any) {
+	b, _ := json.Marshal(v)
+	w.Write(b)
+	w.WriteByte('\n')
+}
+
 // MaxLine bounds one line of an import (a row with a 64 KiB raw body, escaped, fits easily).
 const MaxLine = 4 << 20
 
-// Import reads what Export wrote from r into to, keeping ids, then verifies the target
-// against the rows read. Rows must come in store.CopyTables order, as Export writes them.
+// Import reads what Export wrote from r into to, keeping ids, in one transaction: the file
+// must match its trailer (row counts and checksums of every table), or nothing is imported,
+// and the target is then read back and compared with the rows read. Rows must come in
+// store.CopyTables order, as Export writes them.
 func Import(ctx context.Context, to store.Copier, r io.Reader, opts Options) (Report, error) {
-	if err := prepareTarget(ctx, to, opts.Force); err != nil {
+	if _, err := checkEmpty(ctx, to, opts.Force); err != nil {
 		return Report{}, err
 	}
+	var (
+		written map[string]*tableHash
+		checked bool
+	)
+	err := to.ImportTx(ctx, func(w store.RowWriter) error {
+		if opts.Force {
+			if err := w.DeleteAllRows(ctx); err != nil {
+				return fmt.Errorf("%w; nothing was imported", err)
+			}
+		}
+		var err error
+		written, checked, err = importLines(ctx, w, r, opts)
+		return err
+	})
+	if err != nil {
+		return Report{}, err
+	}
+	if err := to.AfterImport(ctx); err != nil {
+		return Report{}, err
+	}
+	rep, err := verify(ctx, to, written)
+	rep.Trailer = checked
+	return rep, err
+}
+
+// line is what one line of an export holds: a row, the header or the trailer.
+type line struct {
+	Table   *string `json:"table"`
+	Export  *string `json:"export"`
+	Trailer *string `json:"trailer"`
+}
+
+// importLines writes the rows of an export with w and checks the file's header and trailer.
+// It returns what it wrote, per table, and whether the file had a trailer, which matched.
+func importLines(ctx context.Context, w store.RowWriter, r io.Reader, opts Options) (written map[string]*tableHash, checked bool, err error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 64<<10), MaxLine)
-	written := map[string]*tableHash{}
+	written = map[string]*tableHash{}
 	batch := make([]store.Row, 0, BatchSize)
 	lineNo := 0
+	var (
+		hasHeader bool
+		tr        *trailer
+		trLine    int
+	)
 	flush := func() error {
 		if len(batch) == 0 {
 			return nil
 		}
-		if err := to.ImportRows(ctx, batch); err != nil {
-			return fmt.Errorf("writing the rows before line %d: %w", lineNo+1, err)
+		if err := w.ImportRows(ctx, batch); err != nil {
+			return fmt.Errorf("writing the rows before line %d: %w; nothing was imported", lineNo+1, err)
 		}
 		table := batch[len(batch)-1].Table
 		for _, row := range batch {
@@ -319,40 +437,135 @@ func Import(ctx context.Context, to store.Copier, r io.Reader, opts Options) (Re
 		batch = batch[:0]
 		return nil
 	}
+	first := true
 	for sc.Scan() {
 		lineNo++
-		line := bytes.TrimSpace(sc.Bytes())
-		if len(line) == 0 {
+		text := bytes.TrimSpace(sc.Bytes())
+		if len(text) == 0 {
 			continue
 		}
-		row, err := store.ParseRow(line)
-		if err != nil {
-			return Report{}, fmt.Errorf("line %d: %w", lineNo, err)
+		if tr != nil {
+			return nil, false, fmt.Errorf("line %d: the export goes on after its trailer (line %d): the file was altered or two exports were joined; nothing was imported", lineNo, trLine)
 		}
-		if written[row.Table] == nil {
-			written[row.Table] = newTableHash()
+		var kind line
+		if err := json.Unmarshal(text, &kind); err != nil {
+			if hasHeader && !sc.Scan() && sc.Err() == nil {
+				return nil, false, fmt.Errorf("%w: its last line (%d) is cut short and there is no trailer: the file is truncated (an export or a copy that did not finish); nothing was imported", ErrTruncated, lineNo)
+			}
+			return nil, false, fmt.Errorf("line %d: not a JSON object: %w; nothing was imported", lineNo, err)
 		}
-		// A batch holds one table, so that progress names it.
-		if len(batch) > 0 && batch[0].Table != row.Table {
-			if err := flush(); err != nil {
-				return Report{}, err
+		switch {
+		case kind.Export != nil:
+			if !first {
+				return nil, false, fmt.Errorf("line %d: a second export header: two exports were joined; nothing was imported", lineNo)
+			}
+			var h header
+			if err := json.Unmarshal(text, &h); err != nil || h.Export != exportName {
+				return nil, false, fmt.Errorf("line %d: not a diundashboard export header: %s; nothing was imported", lineNo, clip(text))
+			}
+			if h.Format != exportFormat {
+				return nil, false, fmt.Errorf("line %d: export format %d is not one this version reads (%d): import it with the version that exported it, or a newer one; nothing was imported", lineNo, h.Format, exportFormat)
+			}
+			hasHeader = true
+		case kind.Trailer != nil:
+			if !hasHeader {
+				return nil, false, fmt.Errorf("line %d: an export trailer without the export header: not a file `diundashboard export` wrote; nothing was imported", lineNo)
+			}
+			tr = &trailer{}
+			dec := json.NewDecoder(bytes.NewReader(text))
+			dec.DisallowUnknownFields()
+			if err := dec.Decode(tr); err != nil || tr.Trailer != exportName {
+				return nil, false, fmt.Errorf("line %d: not a diundashboard export trailer: %s; nothing was imported", lineNo, clip(text))
+			}
+			trLine = lineNo
+		default:
+			if first && !opts.NoVerify {
+				return nil, false, fmt.Errorf("%w: the file starts with a row, not the export header: it was written by `diundashboard export` before exports ended with a trailer of row counts and checksums (or it is not an export), so whether it is whole cannot be checked; if you trust it, import it with --no-verify; nothing was imported", ErrUnverifiable)
+			}
+			row, err := store.ParseRow(text)
+			if err != nil {
+				if hasHeader && !sc.Scan() && sc.Err() == nil {
+					return nil, false, fmt.Errorf("%w: its last line (%d) is cut short and there is no trailer: the file is truncated (an export or a copy that did not finish); nothing was imported", ErrTruncated, lineNo)
+				}
+				return nil, false, fmt.Errorf("line %d: %w; nothing was imported", lineNo, err)
+			}
+			if written[row.Table] == nil {
+				written[row.Table] = newTableHash()
+			}
+			// A batch holds one table, so that progress names it.
+			if len(batch) > 0 && batch[0].Table != row.Table {
+				if err := flush(); err != nil {
+					return nil, false, err
+				}
+			}
+			batch = append(batch, row)
+			if len(batch) == BatchSize {
+				if err := flush(); err != nil {
+					return nil, false, err
+				}
 			}
 		}
-		batch = append(batch, row)
-		if len(batch) == BatchSize {
-			if err := flush(); err != nil {
-				return Report{}, err
-			}
-		}
+		first = false
 	}
 	if err := sc.Err(); err != nil {
-		return Report{}, fmt.Errorf("reading line %d: %w", lineNo+1, err)
+		return nil, false, fmt.Errorf("reading line %d: %w; nothing was imported", lineNo+1, err)
 	}
 	if err := flush(); err != nil {
-		return Report{}, err
+		return nil, false, err
 	}
-	if err := to.AfterImport(ctx); err != nil {
-		return Report{}, err
+	switch {
+	case tr != nil:
+		if err := checkTrailer(tr, written); err != nil {
+			return nil, false, err
+		}
+		return written, true, nil
+	case hasHeader:
+		return nil, false, fmt.Errorf("%w: it ends at line %d without its trailer: the file is truncated (an export or a copy that did not finish); nothing was imported", ErrTruncated, lineNo)
+	case first && !opts.NoVerify:
+		return nil, false, fmt.Errorf("%w: the file is empty, not an export; nothing was imported", ErrTruncated)
 	}
-	return verify(ctx, to, written)
+	return written, false, nil
+}
+
+// checkTrailer compares the rows read with what the trailer says was exported.
+func checkTrailer(tr *trailer, read map[string]*tableHash) error {
+	listed := map[string]trailerTable{}
+	for _, t := range tr.Tables {
+		if !slices.Contains(store.CopyTables, t.Table) {
+			return fmt.Errorf("%w: the trailer names table %q, which this version does not have: import the file with the version that exported it, or a newer one; nothing was imported", ErrMismatch, t.Table)
+		}
+		if _, dup := listed[t.Table]; dup {
+			return fmt.Errorf("%w: the trailer names table %s twice; nothing was imported", ErrMismatch, t.Table)
+		}
+		listed[t.Table] = t
+	}
+	var problems []string
+	for _, table := range store.CopyTables {
+		t, ok := listed[table]
+		got := read[table]
+		if got == nil {
+			got = newTableHash()
+		}
+		switch {
+		case !ok:
+			problems = append(problems, table+": not in the trailer")
+		case t.Rows != got.rows:
+			problems = append(problems, fmt.Sprintf("%s: %d rows read, the trailer says %d", table, got.rows, t.Rows))
+		case t.SHA256 != got.sum():
+			problems = append(problems, fmt.Sprintf("%s: the rows read have checksum %s, the trailer says %s", table, short(got.sum()), short(t.SHA256)))
+		}
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("%w: the file does not match its trailer (%s): it was altered or damaged after the export; nothing was imported", ErrMismatch, strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+// clip shortens a line quoted in an error.
+func clip(b []byte) string {
+	const n = 80
+	if len(b) <= n {
+		return string(b)
+	}
+	return string(b[:n]) + "…"
 }

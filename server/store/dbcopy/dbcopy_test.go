@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"path/filepath"
 	"reflect"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -333,18 +336,39 @@ func TestExportImportRoundTrip(t *testing.T) {
 	if !reflect.DeepEqual(exported, sums(t, from)) {
 		t.Errorf("Export's sums differ from the source's")
 	}
-	// Every line is one JSON object naming its table, in table order.
+	// The header, then one JSON object per row naming its table, in table order, then the
+	// trailer with every table's count and checksum.
 	lines := bytes.Split(bytes.TrimSuffix(export.Bytes(), []byte("\n")), []byte("\n"))
 	var total int64
 	for _, s := range exported {
 		total += s.Rows
 	}
-	if int64(len(lines)) != total {
-		t.Fatalf("%d lines for %d rows", len(lines), total)
+	if int64(len(lines)) != total+2 {
+		t.Fatalf("%d lines for %d rows, a header and a trailer", len(lines), total)
 	}
-	if !bytes.HasPrefix(lines[0], []byte(`{"table":"images","id":1,`)) {
-		t.Errorf("first line %s", lines[0])
+	if string(lines[0]) != `{"export":"diundashboard","format":2}` {
+		t.Errorf("header %s", lines[0])
 	}
+	if !bytes.HasPrefix(lines[1], []byte(`{"table":"images","id":1,`)) {
+		t.Errorf("first row %s", lines[1])
+	}
+	var trailer struct {
+		Trailer string
+		Tables  []struct {
+			Table  string
+			Rows   int64
+			SHA256 string
+		}
+	}
+	if err := json.Unmarshal(lines[len(lines)-1], &trailer); err != nil || trailer.Trailer != "diundashboard" || len(trailer.Tables) != len(store.CopyTables) {
+		t.Fatalf("trailer %s: %v", lines[len(lines)-1], err)
+	}
+	for i, tt := range trailer.Tables {
+		if tt.Table != exported[i].Table || tt.Rows != exported[i].Rows || tt.SHA256 != exported[i].Checksum {
+			t.Errorf("trailer entry %+v, want %+v", tt, exported[i])
+		}
+	}
+	lines = lines[1 : len(lines)-1]
 	// Re-rendering any line gives the same bytes: the export is canonical.
 	for _, l := range [][]byte{lines[0], lines[len(lines)-1], lines[len(lines)/2]} {
 		r, err := store.ParseRow(l)
@@ -356,8 +380,8 @@ func TestExportImportRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Import: %v", err)
 	}
-	if !rep.OK() {
-		t.Fatalf("import report:\n%s", rep)
+	if !rep.OK() || !rep.Trailer {
+		t.Fatalf("import report (trailer checked: %v):\n%s", rep.Trailer, rep)
 	}
 	sameData(t, from, to)
 	// Exporting the copy gives the same bytes.
@@ -372,22 +396,160 @@ func TestExportImportRoundTrip(t *testing.T) {
 
 func TestImportBadInput(t *testing.T) {
 	ctx := context.Background()
-	for name, input := range map[string]string{
-		"not json":       "{\"table\":\"tags\",\"id\":1,\"name\":\"a\",\"created_at\":\"2026-01-01T00:00:00Z\"}\nnot json\n",
-		"unknown table":  `{"table":"users","id":1}` + "\n",
-		"unknown column": `{"table":"tags","id":1,"name":"a","colour":"red","created_at":"2026-01-01T00:00:00Z"}` + "\n",
-		"wrong type":     `{"table":"tags","id":"one","name":"a","created_at":"2026-01-01T00:00:00Z"}` + "\n",
-		"dangling row":   `{"table":"image_tags","image_id":5,"tag_id":7}` + "\n",
+	const header = `{"export":"diundashboard","format":2}` + "\n"
+	// Each bad line comes after a good one and before the trailer (which they never reach), so
+	// that each is refused for what it is.
+	const good = `{"table":"tags","id":1,"name":"a","created_at":"2026-01-01T00:00:00Z"}` + "\n"
+	const trailer = `{"trailer":"diundashboard","tables":[]}` + "\n"
+	for name, c := range map[string]struct{ line, want string }{
+		"not json":        {"not json", "not a JSON object"},
+		"unknown table":   {`{"table":"users","id":1}`, `unknown table "users"`},
+		"unknown column":  {`{"table":"tags","id":2,"name":"b","colour":"red","created_at":"2026-01-01T00:00:00Z"}`, `unknown field "colour"`},
+		"wrong type":      {`{"table":"tags","id":"one","name":"b","created_at":"2026-01-01T00:00:00Z"}`, "cannot unmarshal"},
+		"dangling row":    {`{"table":"image_tags","image_id":5,"tag_id":7}`, "inserting into image_tags"},
+		"second header":   {strings.TrimSpace(header), "two exports were joined"},
+		"newer format":    {`{"export":"diundashboard","format":3}`, "export format 3"},
+		"foreign trailer": {`{"trailer":"diundashboard","tables":[],"note":"x"}`, "not a diundashboard export trailer"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			to := newSQLite(t)
-			if _, err := dbcopy.Import(ctx, to.copier(t), strings.NewReader(input), dbcopy.Options{}); err == nil {
-				t.Fatal("Import accepted bad input")
-			} else {
-				t.Log(err)
+			input := header + good + c.line + "\n" + good + trailer
+			if name == "newer format" {
+				input = c.line + "\n" + good + trailer
+			}
+			_, err := dbcopy.Import(ctx, to.copier(t), strings.NewReader(input), dbcopy.Options{})
+			if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), "nothing was imported") {
+				t.Fatalf("Import: %v; want an error saying %q and that nothing was imported", err, c.want)
+			}
+			if n, err := to.copier(t).CountRows(ctx, "tags"); err != nil || n != 0 {
+				t.Errorf("the refused import left %d tags (%v); the good line before the bad one must not stay", n, err)
 			}
 		})
 	}
+}
+
+// exportOf exports d and returns the file's lines, each without its newline.
+func exportOf(t *testing.T, d testDB) []string {
+	t.Helper()
+	var export bytes.Buffer
+	if _, err := dbcopy.Export(context.Background(), d.copier(t), &export, nil); err != nil {
+		t.Fatal(err)
+	}
+	return strings.Split(strings.TrimSuffix(export.String(), "\n"), "\n")
+}
+
+func joinLines(lines []string) string { return strings.Join(lines, "\n") + "\n" }
+
+// TestImportRefusesDamagedExports: a file that is not exactly what export wrote is refused,
+// says why, and changes nothing, even with --force over a database that holds rows.
+func TestImportRefusesDamagedExports(t *testing.T) {
+	ctx := context.Background()
+	from := newSQLite(t)
+	seed(t, from, 3000)
+	lines := exportOf(t, from)
+	whole := joinLines(lines)
+	n := len(lines)
+	// The row of a setting, to alter a value that means something.
+	settingLine := slices.IndexFunc(lines, func(l string) bool { return strings.Contains(l, `"secret-token"`) })
+	if settingLine < 0 {
+		t.Fatal("the export has no webhook_token setting")
+	}
+	replaceLine := func(i int, line string) string {
+		c := slices.Clone(lines)
+		c[i] = line
+		return joinLines(c)
+	}
+	tampered := func(old, new string) string {
+		if !strings.Contains(whole, old) {
+			t.Fatalf("the export does not contain %q", old)
+		}
+		return strings.Replace(whole, old, new, 1)
+	}
+	trailerLine := lines[n-1]
+	eventsSum := regexp.MustCompile(`"table":"events","rows":(\d+),"sha256":"([0-9a-f]{64})"`).FindStringSubmatch(trailerLine)
+	if eventsSum == nil {
+		t.Fatalf("trailer %s has no events entry", trailerLine)
+	}
+	for name, c := range map[string]struct {
+		input string
+		want  error
+		says  []string
+	}{
+		"the first three lines": {joinLines(lines[:3]), dbcopy.ErrTruncated, []string{"without its trailer", "truncated"}},
+		"cut mid-line":          {whole[:len(whole)/2], dbcopy.ErrTruncated, []string{"cut short", "truncated"}},
+		"missing trailer":       {joinLines(lines[:n-1]), dbcopy.ErrTruncated, []string{fmt.Sprintf("ends at line %d without its trailer", n-1)}},
+		"trailer cut short":     {joinLines(lines[:n-1]) + trailerLine[:len(trailerLine)/2], dbcopy.ErrTruncated, []string{"cut short"}},
+		"tampered row":          {replaceLine(settingLine, strings.Replace(lines[settingLine], "secret-token", "attacker-token", 1)), dbcopy.ErrMismatch, []string{"settings: the rows read have checksum", "does not match its trailer"}},
+		"a row dropped":         {joinLines(slices.Delete(slices.Clone(lines), n/2, n/2+1)), dbcopy.ErrMismatch, []string{"events: 3008 rows read, the trailer says 3009"}},
+		"a row added":           {joinLines(slices.Insert(slices.Clone(lines), settingLine+1, strings.Replace(lines[settingLine], "webhook_token", "webhook_token2", 1))), dbcopy.ErrMismatch, []string{"settings: 4 rows read, the trailer says 3"}},
+		"tampered checksum":     {tampered(eventsSum[2], strings.Repeat("0", 64)), dbcopy.ErrMismatch, []string{"events: the rows read have checksum"}},
+		"tampered count":        {tampered(eventsSum[0], strings.Replace(eventsSum[0], `"rows":`+eventsSum[1], `"rows":1`, 1)), dbcopy.ErrMismatch, []string{"events: 3009 rows read, the trailer says 1"}},
+		"table left out":        {replaceLine(n-1, regexp.MustCompile(`\{"table":"sessions"[^}]*\},`).ReplaceAllString(trailerLine, "")), dbcopy.ErrMismatch, []string{"sessions: not in the trailer"}},
+		"lines after trailer":   {whole + lines[1] + "\n", nil, []string{"goes on after its trailer"}},
+		"trailer twice":         {whole + trailerLine + "\n", nil, []string{"goes on after its trailer"}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			// Into an empty database, and with --force over one that holds other rows.
+			for _, force := range []bool{false, true} {
+				to := newSQLite(t)
+				if force {
+					seed(t, to, 10)
+				}
+				before := sums(t, to)
+				_, err := dbcopy.Import(ctx, to.copier(t), strings.NewReader(c.input), dbcopy.Options{Force: force})
+				if err == nil {
+					t.Fatalf("force=%v: Import accepted a damaged export", force)
+				}
+				if c.want != nil && !errors.Is(err, c.want) {
+					t.Errorf("force=%v: %v, want %v", force, err, c.want)
+				}
+				for _, s := range append(c.says, "nothing was imported") {
+					if !strings.Contains(err.Error(), s) {
+						t.Errorf("force=%v: %q does not say %q", force, err, s)
+					}
+				}
+				if after := sums(t, to); !reflect.DeepEqual(before, after) {
+					t.Errorf("force=%v: the refused import changed the database", force)
+				}
+			}
+		})
+	}
+	// NoVerify does not excuse a damaged file that has a header: only a file with neither.
+	if _, err := dbcopy.Import(ctx, newSQLite(t).copier(t), strings.NewReader(joinLines(lines[:n-1])), dbcopy.Options{NoVerify: true}); !errors.Is(err, dbcopy.ErrTruncated) {
+		t.Errorf("NoVerify on a truncated export: %v, want ErrTruncated", err)
+	}
+	if _, err := dbcopy.Import(ctx, newSQLite(t).copier(t), strings.NewReader(replaceLine(settingLine, strings.Replace(lines[settingLine], "secret-token", "x", 1))), dbcopy.Options{NoVerify: true}); !errors.Is(err, dbcopy.ErrMismatch) {
+		t.Errorf("NoVerify on a tampered export: %v, want ErrMismatch", err)
+	}
+}
+
+// TestImportExportWithoutTrailer: an export written before the trailer existed (rows only) is
+// refused with a message that says it cannot be verified and how to import it anyway; with
+// NoVerify it imports, and is still read back and compared.
+func TestImportExportWithoutTrailer(t *testing.T) {
+	ctx := context.Background()
+	from := newSQLite(t)
+	seed(t, from, 2000)
+	lines := exportOf(t, from)
+	old := joinLines(lines[1 : len(lines)-1])
+	to := newSQLite(t)
+	_, err := dbcopy.Import(ctx, to.copier(t), strings.NewReader(old), dbcopy.Options{})
+	if !errors.Is(err, dbcopy.ErrUnverifiable) {
+		t.Fatalf("Import of an export without header and trailer: %v, want ErrUnverifiable", err)
+	}
+	for _, s := range []string{"cannot be checked", "--no-verify", "nothing was imported"} {
+		if !strings.Contains(err.Error(), s) {
+			t.Errorf("%q does not say %q", err, s)
+		}
+	}
+	if n, _ := to.copier(t).CountRows(ctx, "events"); n != 0 {
+		t.Errorf("the refused import left %d events", n)
+	}
+	rep, err := dbcopy.Import(ctx, to.copier(t), strings.NewReader(old), dbcopy.Options{NoVerify: true})
+	if err != nil || !rep.OK() || rep.Trailer {
+		t.Fatalf("Import with NoVerify: %v (trailer checked: %v)\n%s", err, rep.Trailer, rep)
+	}
+	sameData(t, from, to)
 }
 
 // lossy drops the last row of every batch of one table: Copy must notice.

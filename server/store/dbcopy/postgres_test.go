@@ -6,6 +6,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"reflect"
+	"strings"
 	"testing"
 
 	"diundashboard/internal/pgtest"
@@ -67,4 +69,31 @@ func TestRefuseNonEmptyPostgres(t *testing.T) {
 	}
 	sameData(t, from, to)
 	var _ store.Copier = to.copier(t)
+}
+
+// TestImportPostgresAllOrNothing: on PostgreSQL too, an export that does not match its trailer
+// changes nothing, even with --force over a database that holds rows, and the whole export
+// then imports.
+func TestImportPostgresAllOrNothing(t *testing.T) {
+	ctx := context.Background()
+	from, to := newSQLite(t), newPostgres(t)
+	seed(t, from, 3000)
+	seed(t, to, 10)
+	lines := exportOf(t, from)
+	before := sums(t, to)
+	for name, input := range map[string]string{
+		"missing trailer": joinLines(lines[:len(lines)-1]),
+		"tampered row":    strings.Replace(joinLines(lines), "secret-token", "attacker-token", 1),
+	} {
+		if _, err := dbcopy.Import(ctx, to.copier(t), strings.NewReader(input), dbcopy.Options{Force: true}); err == nil {
+			t.Fatalf("%s: Import accepted it", name)
+		}
+		if after := sums(t, to); !reflect.DeepEqual(before, after) {
+			t.Errorf("%s: the refused import changed the PostgreSQL database", name)
+		}
+	}
+	if _, err := dbcopy.Import(ctx, to.copier(t), strings.NewReader(joinLines(lines)), dbcopy.Options{Force: true}); err != nil {
+		t.Fatalf("Import of the whole export: %v", err)
+	}
+	sameData(t, from, to)
 }

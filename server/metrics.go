@@ -42,6 +42,8 @@ func (s *Server) guardMetrics(next http.Handler) http.Handler {
 		return s.opts.MetricsToken != "" && subtle.ConstantTimeCompare(got[:], want[:]) == 1
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// The metrics name every host: no cache keeps a copy.
+		w.Header().Set("Cache-Control", "no-store")
 		client := s.auth.ClientIP(r)
 		if d := s.metricsFailures.Wait(client); d > 0 {
 			http.Error(w, auth.TooMany(w, d, "token"), http.StatusTooManyRequests)

@@ -25,6 +25,7 @@ var stdin io.Reader = os.Stdin
 type commandFlags struct {
 	DryRun   bool   // prune
 	Rotate   bool   // token
+	Tokens   bool   // sessions revoke-all
 	Force    bool   // copy, import
 	NoVerify bool   // import
 	From, To string // copy
@@ -41,6 +42,8 @@ func (f *commandFlags) register(fs *flag.FlagSet, name string) {
 		fs.BoolVar(&f.Force, "force", false, "copy: delete every row of the target first")
 	case "token":
 		fs.BoolVar(&f.Rotate, "rotate", false, "token: make a new stored webhook token and print it (Diun must then be given it)")
+	case "sessions":
+		fs.BoolVar(&f.Tokens, "tokens", false, "sessions revoke-all: revoke every API token too")
 	case "import":
 		fs.BoolVar(&f.Force, "force", false, "import: delete every row of DATABASE_URL first")
 		fs.BoolVar(&f.NoVerify, "no-verify", false, "import: accept an export written before exports ended with a trailer of row counts and checksums; whether it is whole cannot be checked (a trailer, when there is one, is always checked)")

@@ -168,8 +168,9 @@ Commands:
                for AUTH_PASSWORD_HASH
   healthcheck  exit 0 when the server at LISTEN_ADDR answers /healthz
   reset-password  replace the generated admin password with a new one, printed once,
-               and sign everybody out (running servers use it within 30 s)
-  sessions revoke-all  sign everybody out everywhere
+               sign everybody out and revoke every API token (no restart needed)
+  sessions revoke-all [--tokens]  sign everybody out everywhere (and revoke every
+               API token)
   prune        delete events older than EVENT_RETENTION now (--dry-run: only count them)
   export       write every row of the database to stdout as JSON Lines (a backup)
   import       read what export wrote from stdin into an empty database (--force: replace)

@@ -13,8 +13,8 @@ import (
 )
 
 // resetPassword replaces the generated admin password with a new one, printed this once on
-// stdout, and ends every session. Running servers pick the new hash up on their next
-// background tick (30 s), so no restart is needed.
+// stdout, ends every session and revokes every API token. Running servers read the new hash
+// at the next sign-in, so no restart is needed.
 func resetPassword(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) error {
 	if !generatesPassword(cfg) {
 		mode, _ := auth.ParseMode(cfg.AuthMode, cfg.AuthUsername, cfg.AuthProxyHeader)
@@ -23,7 +23,7 @@ func resetPassword(ctx context.Context, cfg config, log *slog.Logger, stdout io.
 		}
 		return errors.New("the password is set by AUTH_PASSWORD_HASH: make a new hash with `diundashboard hash-password`, set it, and restart; sessions signed in with the old password then end by themselves")
 	}
-	st, err := openStore(ctx, cfg)
+	st, err := openExisting(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -42,19 +42,42 @@ func resetPassword(ctx context.Context, cfg config, log *slog.Logger, stdout io.
 	}
 	n, err := st.DeleteAllSessions(ctx)
 	if err != nil {
-		return fmt.Errorf("the new password is stored, but the old sessions could not be ended: %w; run `diundashboard sessions revoke-all`", err)
+		return fmt.Errorf("the new password is stored, but the old sessions could not be ended: %w; run `diundashboard sessions revoke-all --tokens`", err)
 	}
-	log.Info("reset the admin password and ended every session; running servers use the new password within 30 seconds", "sessions_ended", n)
+	// A reset is a recovery: whoever had the old password may have made API tokens with it.
+	revoked, err := revokeAllAPITokens(ctx, st)
+	if err != nil {
+		return fmt.Errorf("the new password is stored and every session ended, but the API tokens could not all be revoked: %w; run `diundashboard sessions revoke-all --tokens`", err)
+	}
+	log.Info("reset the admin password, ended every session and revoked every API token; servers use the new password at once", "sessions_ended", n, "api_tokens_revoked", revoked)
 	fmt.Fprintf(stdout, "Sign in as %s with the new password: %s\n", generatedUsername, password)
+	if revoked > 0 {
+		fmt.Fprintf(stdout, "Revoked %d API tokens: make new ones on the Connect page for the widgets and scripts that used them.\n", revoked)
+	}
 	return nil
 }
 
-// sessionsCommand runs `diundashboard sessions SUBCOMMAND`; revoke-all signs everybody out.
+// revokeAllAPITokens revokes every API token and tells how many there were.
+func revokeAllAPITokens(ctx context.Context, st store.Store) (int, error) {
+	toks, err := st.ListAPITokens(ctx)
+	if err != nil {
+		return 0, err
+	}
+	for _, t := range toks {
+		if err := st.RevokeAPIToken(ctx, t.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return 0, err
+		}
+	}
+	return len(toks), nil
+}
+
+// sessionsCommand runs `diundashboard sessions SUBCOMMAND`; revoke-all signs everybody out,
+// and with --tokens revokes every API token too.
 func sessionsCommand(ctx context.Context, cfg config, sub string, log *slog.Logger, stdout io.Writer) error {
 	if sub != "revoke-all" {
 		return fmt.Errorf("unknown sessions command %q: the one there is, is `diundashboard sessions revoke-all`", store.MaskSecrets(sub))
 	}
-	st, err := openStore(ctx, cfg)
+	st, err := openExisting(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -65,5 +88,15 @@ func sessionsCommand(ctx context.Context, cfg config, sub string, log *slog.Logg
 	}
 	log.Info("signed everybody out", "sessions_ended", n)
 	fmt.Fprintf(stdout, "Ended %d sessions: everybody signs in again.\n", n)
+	if !cfg.cmd.Tokens {
+		fmt.Fprintln(stdout, "API tokens still work; add --tokens to revoke them too.")
+		return nil
+	}
+	revoked, err := revokeAllAPITokens(ctx, st)
+	if err != nil {
+		return fmt.Errorf("every session ended, but the API tokens could not all be revoked: %w", err)
+	}
+	log.Info("revoked every API token", "api_tokens_revoked", revoked)
+	fmt.Fprintf(stdout, "Revoked %d API tokens.\n", revoked)
 	return nil
 }

@@ -47,6 +47,10 @@ func TestResetPassword(t *testing.T) {
 	}
 	st := openSettings(t, url)
 	addSession(t, st, "before-reset")
+	// A token made with the old password (by its owner, or by whoever took it).
+	if _, err := st.CreateAPIToken(context.Background(), "made-before", auth.Hash("dd_before"), "dd_befor", store.ScopeWrite); err != nil {
+		t.Fatal(err)
+	}
 
 	code, stdout, stderr := runCommand(t, env, "reset-password")
 	if code != 0 {
@@ -65,6 +69,9 @@ func TestResetPassword(t *testing.T) {
 	}
 	if _, err := st.GetSession(context.Background(), auth.Hash("before-reset")); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("a session survived the reset: %v", err)
+	}
+	if toks, err := st.ListAPITokens(context.Background()); err != nil || len(toks) != 0 || !strings.Contains(stdout, "Revoked 1 API tokens") {
+		t.Errorf("API tokens after the reset: %+v, %v; want none, and stdout to say so (%q)", toks, err, stdout)
 	}
 
 	// Nothing to reset where the password is not generated here.
@@ -90,12 +97,25 @@ func TestResetPassword(t *testing.T) {
 func TestSessionsRevokeAll(t *testing.T) {
 	url := "sqlite:" + filepath.Join(t.TempDir(), "dd.db")
 	env := map[string]string{"DATABASE_URL": url}
-	st := openSettings(t, url)
+	st := openSettings(t, url) // the server's database, made by its first start
 	addSession(t, st, "one")
 	addSession(t, st, "two")
+	if _, err := st.CreateAPIToken(context.Background(), "widget", auth.Hash("dd_widget"), "dd_widge", store.ScopeRead); err != nil {
+		t.Fatal(err)
+	}
 	code, stdout, stderr := runCommand(t, env, "sessions", "revoke-all")
-	if code != 0 || !strings.Contains(stdout, "Ended 2 sessions") {
+	if code != 0 || !strings.Contains(stdout, "Ended 2 sessions") || !strings.Contains(stdout, "--tokens") {
 		t.Fatalf("sessions revoke-all: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	if toks, _ := st.ListAPITokens(context.Background()); len(toks) != 1 {
+		t.Errorf("revoke-all without --tokens revoked tokens: %d left, want 1", len(toks))
+	}
+	code, stdout, stderr = runCommand(t, env, "sessions", "revoke-all", "--tokens")
+	if code != 0 || !strings.Contains(stdout, "Revoked 1 API tokens") {
+		t.Fatalf("sessions revoke-all --tokens: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	if toks, _ := st.ListAPITokens(context.Background()); len(toks) != 0 {
+		t.Errorf("revoke-all --tokens left %d tokens", len(toks))
 	}
 	for _, id := range []string{"one", "two"} {
 		if _, err := st.GetSession(context.Background(), auth.Hash(id)); !errors.Is(err, store.ErrNotFound) {
@@ -114,6 +134,13 @@ func TestSessionsRevokeAll(t *testing.T) {
 func TestTokenCommandWithHashedToken(t *testing.T) {
 	url := "sqlite:" + filepath.Join(t.TempDir(), "dd.db")
 	env := map[string]string{"DATABASE_URL": url}
+	// A mistyped path: no database is made, no token printed that no server knows.
+	if code, stdout, stderr := runCommand(t, env, "token"); code == 0 || stdout != "" || !strings.Contains(stderr, "no database at") {
+		t.Errorf("token without a database: exit %d, %q, %q; want a refusal", code, stdout, stderr)
+	}
+	if code, _, stderr := runCommand(t, env, "migrate"); code != 0 {
+		t.Fatalf("migrate: %s", stderr)
+	}
 	code, first, stderr := runCommand(t, env, "token")
 	first = strings.TrimSpace(first)
 	if code != 0 || len(first) < 40 {

@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -118,8 +119,24 @@ func openStore(ctx context.Context, cfg config) (store.Store, error) {
 	return store.Open(ctx, cfg.DatabaseURL)
 }
 
+// openExisting is openStore for the commands that read or change what a server made (token,
+// reset-password, sessions): a SQLite file that is not there is a mistyped DATABASE_URL, and
+// creating an empty database there would print a token or a password that no server knows.
+func openExisting(ctx context.Context, cfg config) (store.Store, error) {
+	t, err := store.ParseURL(cfg.DatabaseURL)
+	if err != nil {
+		return nil, err
+	}
+	if t.Dialect == store.DialectSQLite {
+		if _, err := os.Stat(t.Path); errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("there is no database at %s: check DATABASE_URL (the server's), or start the server (or `diundashboard migrate`) to create it", t.Path)
+		}
+	}
+	return openStore(ctx, cfg)
+}
+
 func printToken(ctx context.Context, cfg config, stdout io.Writer) error {
-	st, err := openStore(ctx, cfg)
+	st, err := openExisting(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -163,7 +180,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stderr io.Writer) 
 		return err
 	}
 	if created {
-		announceToken(log, stderr, cfg.ListenAddr, webhookSecret.Token)
+		announceToken(log, stderr, cfg.ListenAddr, cfg.BaseURL, webhookSecret.Token)
 	}
 
 	// METRICS_TOKEN goes to the server, which lets API tokens and signed-in people in beside it.
@@ -209,7 +226,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stderr io.Writer) 
 }
 
 // announceToken shows a generated token once, with what to paste into Diun's configuration.
-func announceToken(log *slog.Logger, stderr io.Writer, listenAddr, token string) {
+func announceToken(log *slog.Logger, stderr io.Writer, listenAddr, baseURL, token string) {
 	host, port, err := net.SplitHostPort(listenAddr)
 	if err != nil || host == "" || host == "0.0.0.0" || host == "::" {
 		host = "dashboard"
@@ -218,6 +235,9 @@ func announceToken(log *slog.Logger, stderr io.Writer, listenAddr, token string)
 		port = "8080"
 	}
 	endpoint := fmt.Sprintf("http://%s/webhook", net.JoinHostPort(host, port))
+	if baseURL != "" {
+		endpoint = strings.TrimRight(baseURL, "/") + "/webhook"
+	}
 	log.Info("generated a webhook token and stored it in the database; it is shown below this once (`diundashboard token` prints it again)")
 	fmt.Fprintf(stderr, `
 Paste this into diun.yml:

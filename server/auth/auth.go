@@ -266,6 +266,9 @@ func (a *Authenticator) Mode() Mode { return a.cfg.Mode }
 // `diundashboard reset-password` replaces.
 func (a *Authenticator) GeneratedPassword() bool { return a.cfg.GeneratedPassword }
 
+// IsUser reports whether name is the builtin user's name (in constant time).
+func (a *Authenticator) IsUser(name string) bool { return subtleEqual(name, a.cred.Load().username) }
+
 // ProxyHeader is the header ModeProxy reads.
 func (a *Authenticator) ProxyHeader() string { return a.cfg.ProxyHeader }
 
@@ -410,6 +413,11 @@ func (a *Authenticator) Login(w http.ResponseWriter, r *http.Request, username, 
 	now := a.now()
 	if ok, retry := a.limiter.allow(a.ClientIP(r), now); !ok {
 		return &RateLimitError{RetryAfter: retry}
+	}
+	// A reset of the generated password (on the command line, or another replica) counts at
+	// once: without this read the old password would sign in until the next Sweep.
+	if err := a.reloadGeneratedPassword(r.Context()); err != nil {
+		return err
 	}
 	cred := a.cred.Load()
 	// The password is checked against the real hash whether or not the username is right,

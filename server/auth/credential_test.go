@@ -298,3 +298,23 @@ func TestProxyHeaderTwiceIsRefused(t *testing.T) {
 		t.Errorf("one user header: %+v, %v; want alice", p, ok)
 	}
 }
+
+// Found by an outside review: after `diundashboard reset-password` the old password signed in
+// until the next background sweep (up to 30 s). The sign-in reads the stored hash first.
+func TestResetGeneratedPasswordCountsAtOnce(t *testing.T) {
+	st := openStore(t)
+	ctx := context.Background()
+	if err := st.PutSetting(ctx, GeneratedPasswordSetting, testHash); err != nil {
+		t.Fatal(err)
+	}
+	a := newAuth(t, Config{Mode: ModeBuiltin, Username: testUser, PasswordHash: testHash, GeneratedPassword: true}, st, nil)
+	if err := st.PutSetting(ctx, GeneratedPasswordSetting, mustBcrypt(t, "the new password")); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Login(httptest.NewRecorder(), request("192.0.2.20:1"), testUser, testPassword); !errors.Is(err, ErrBadCredentials) {
+		t.Errorf("the old password right after a reset, no sweep: %v; want ErrBadCredentials", err)
+	}
+	if err := a.Login(httptest.NewRecorder(), request("192.0.2.20:1"), testUser, "the new password"); err != nil {
+		t.Errorf("the new password right after a reset: %v", err)
+	}
+}

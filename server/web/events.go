@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"diundashboard/server/auth"
+	"diundashboard/server/store"
 )
 
 // heartbeat keeps proxies from closing an idle stream and lets a dead browser be noticed.
@@ -78,6 +80,22 @@ func (h *Handler) streamOwner(r *http.Request) string {
 	return p.Via + ":" + p.Name
 }
 
+// credentialRecheck is how often an open stream checks that its credential still holds.
+var credentialRecheck = 5 * time.Second
+
+// stillSignedIn tells whether the credential that opened a stream still opens it. A database
+// that does not answer keeps the stream: the check is for revocations, not for outages.
+func (h *Handler) stillSignedIn(r *http.Request) bool {
+	p, ok, err := h.auth.Identify(r)
+	switch {
+	case errors.Is(err, auth.ErrBadToken):
+		return false
+	case err != nil:
+		return true
+	}
+	return ok && p.Allows(store.ScopeRead)
+}
+
 // events streams live.Events to the browser as Server-Sent Events.
 func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 	key := h.streamOwner(r)
@@ -121,6 +139,7 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 	}
 	tick := time.NewTicker(heartbeat)
 	defer tick.Stop()
+	checked := time.Now()
 	for {
 		var msg string
 		select {
@@ -134,6 +153,15 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 			msg = fmt.Sprintf("event: %s\ndata: %s\n\n", e.Kind, b)
 		case <-tick.C:
 			msg = ": ping\n\n"
+		}
+		// A stream outlives its request's check: a revoked token or an ended session must not
+		// keep hearing (found by an outside review: a revoked token's stream ran on for
+		// minutes). The credential is checked again at most every credentialRecheck.
+		if time.Since(checked) >= credentialRecheck {
+			if !h.stillSignedIn(r) {
+				return
+			}
+			checked = time.Now()
 		}
 		if !send(func() error { _, err := fmt.Fprint(w, msg); return err }) {
 			return

@@ -15,3 +15,10 @@ func SetStreamWriteTimeout(t testing.TB, d time.Duration) {
 
 // MaxStreams is the cap on the event streams of one principal.
 const MaxStreams = maxStreams
+
+// SetCredentialRecheck makes open streams check their credential every d until the test ends.
+func SetCredentialRecheck(t testing.TB, d time.Duration) {
+	old := credentialRecheck
+	credentialRecheck = d
+	t.Cleanup(func() { credentialRecheck = old })
+}

@@ -82,7 +82,12 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		h.log.WarnContext(r.Context(), "sign-in refused: every password check slot is busy", "client", h.auth.ClientIP(r).String())
 	case errors.Is(err, auth.ErrBadCredentials):
 		d.Error = "Wrong username or password."
-		h.log.WarnContext(r.Context(), "failed sign-in", "user", shown, "client", h.auth.ClientIP(r).String())
+		// An unknown name is not logged: it is often a password typed into the wrong field.
+		user := "(not the configured user)"
+		if h.auth.IsUser(username) {
+			user = shown
+		}
+		h.log.WarnContext(r.Context(), "failed sign-in", "user", user, "client", h.auth.ClientIP(r).String())
 	default:
 		h.serverError(w, r, err)
 		return

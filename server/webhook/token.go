@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"diundashboard/server/auth"
 	"diundashboard/server/store"
@@ -104,14 +105,40 @@ type Token struct {
 	// presented is set when Diun presents the token: the background sweep then forgets the
 	// stored copy of the token itself.
 	presented atomic.Bool
+	// lastReload is when MatchesFresh last read the stored token (Unix nanoseconds).
+	lastReload atomic.Int64
 }
 
+// NewToken returns the token of secret; configured is true for WEBHOOK_TOKEN.
 func NewToken(st store.Store, secret Secret, configured bool) *Token {
 	t := &Token{store: st, configured: configured}
 	t.set(secret)
 	return t
 }
 
+// MatchesFresh is Matches that, when the token does not match, reads the stored token again
+// first (at most every few seconds): a token rotated on the command line or on another
+// replica is accepted at once rather than at the next background tick.
+func (t *Token) MatchesFresh(ctx context.Context, presented string) bool {
+	if t.Matches(presented) {
+		return true
+	}
+	now := time.Now()
+	if last := t.lastReload.Load(); last != 0 && now.Sub(time.Unix(0, last)) < freshReloadEvery {
+		return false
+	}
+	t.lastReload.Store(now.UnixNano())
+	if err := t.Reload(ctx); err != nil {
+		return false
+	}
+	return t.Matches(presented)
+}
+
+// freshReloadEvery bounds the reads of MatchesFresh: wrong tokens cost a database read at
+// most this often.
+const freshReloadEvery = 2 * time.Second
+
+// Matches tells whether presented is the token, in constant time.
 func (t *Token) Matches(presented string) bool {
 	t.mu.RLock()
 	ok := t.check.matches(presented)

@@ -198,3 +198,32 @@ func funcSource(t *testing.T, src []byte, name string) string {
 	t.Fatalf("no func %s", name)
 	return ""
 }
+
+// A token rotated elsewhere (`diundashboard token --rotate`, another replica) is accepted at
+// once, not at the next background tick (found by an outside review: the new token was
+// refused for up to 30 s).
+func TestRotatedTokenIsAcceptedAtOnce(t *testing.T) {
+	ctx := context.Background()
+	st := stores["sqlite"](t)
+	secret, _, err := EnsureToken(ctx, st, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	running := NewToken(st, secret, false)
+	fresh, err := RotateToken(ctx, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !running.MatchesFresh(ctx, fresh.Token) {
+		t.Error("the running server refused the token rotated on the command line")
+	}
+	if running.MatchesFresh(ctx, secret.Token) {
+		t.Error("the running server still accepts the token rotated away")
+	}
+	// Wrong tokens do not read the database each time: one read per interval at most.
+	for range 100 {
+		if running.MatchesFresh(ctx, "wrong-token-0123456789abcdef") {
+			t.Fatal("a wrong token matched")
+		}
+	}
+}

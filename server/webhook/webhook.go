@@ -78,7 +78,7 @@ func (h *Handler) receive(w http.ResponseWriter, r *http.Request) (status int, c
 	if d := h.failures.Wait(client); d > 0 {
 		return fail(http.StatusTooManyRequests, "%s", auth.TooMany(w, d, "webhook token"))
 	}
-	if !h.opts.Token.Matches(presentedToken(r)) {
+	if !h.opts.Token.MatchesFresh(r.Context(), presentedToken(r)) {
 		h.failures.Failed(r, client)
 		w.Header().Set("WWW-Authenticate", `Bearer realm="diundashboard"`)
 		return fail(http.StatusUnauthorized, "missing or wrong webhook token: send Authorization: Bearer <token> or ?token=<token> (see the Connect page or the server log)")

@@ -31,12 +31,12 @@ func TestMigratePostgresCreatesSchema(t *testing.T) {
 			t.Errorf("table %s missing after Migrate; have %v", want, tables)
 		}
 	}
-	if got := postgresVersions(t, db); !slices.Equal(got, allMigrations) {
-		t.Errorf("schema_migrations = %v, want %v", got, allMigrations)
+	if got := postgresVersions(t, db); !slices.Equal(got, allPostgresMigrations) {
+		t.Errorf("schema_migrations = %v, want %v", got, allPostgresMigrations)
 	}
 
 	applied, pending, err := MigrationStatus(ctx, databaseURL)
-	if err != nil || len(pending) != 0 || len(applied) != len(allMigrations) {
+	if err != nil || len(pending) != 0 || len(applied) != len(allPostgresMigrations) {
 		t.Errorf("MigrationStatus = %v, %v, %v; want one applied, none pending", applied, pending, err)
 	}
 }
@@ -55,8 +55,8 @@ func TestMigratePostgresTwiceIsNoOp(t *testing.T) {
 	if err := Migrate(ctx, databaseURL); err != nil {
 		t.Fatalf("second Migrate: %v", err)
 	}
-	if got := postgresVersions(t, db); !slices.Equal(got, allMigrations) {
-		t.Errorf("schema_migrations = %v after a second Migrate, want %v", got, allMigrations)
+	if got := postgresVersions(t, db); !slices.Equal(got, allPostgresMigrations) {
+		t.Errorf("schema_migrations = %v after a second Migrate, want %v", got, allPostgresMigrations)
 	}
 	var n int
 	if err := db.QueryRow(`SELECT count(*) FROM settings`).Scan(&n); err != nil || n != 1 {
@@ -88,8 +88,8 @@ func TestMigratePostgresConcurrent(t *testing.T) {
 		}
 	}
 	db := openPostgresForTest(t, databaseURL)
-	if got := postgresVersions(t, db); !slices.Equal(got, allMigrations) {
-		t.Errorf("schema_migrations = %v, want %v", got, allMigrations)
+	if got := postgresVersions(t, db); !slices.Equal(got, allPostgresMigrations) {
+		t.Errorf("schema_migrations = %v, want %v", got, allPostgresMigrations)
 	}
 	// The lock must have been released, or the next start would hang.
 	var free bool
@@ -130,7 +130,7 @@ func TestMigratePostgresMissingDatabase(t *testing.T) {
 
 func TestPostgresRefusesNewerSchema(t *testing.T) {
 	databaseURL := pgtest.NewDatabase(t)
-	testRefusesNewerSchema(t, databaseURL, func(t *testing.T) *sql.DB { return openPostgresForTest(t, databaseURL) })
+	testRefusesNewerSchema(t, databaseURL, allPostgresMigrations, func(t *testing.T) *sql.DB { return openPostgresForTest(t, databaseURL) })
 }
 
 func openPostgresForTest(t *testing.T, databaseURL string) *sql.DB {

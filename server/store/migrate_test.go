@@ -13,8 +13,12 @@ import (
 
 const initialMigration = "20261125000001"
 
-// allMigrations are the versions a migrated database has, oldest first.
-var allMigrations = []string{initialMigration, "20261125000002", "20261128000001", "20261128000002"}
+// The versions a migrated database has, oldest first. SQLite has one of its own: the
+// AUTOINCREMENT rebuild, which PostgreSQL's identity columns do not need.
+var (
+	allPostgresMigrations = []string{initialMigration, "20261125000002", "20261128000001", "20261128000002"}
+	allSQLiteMigrations   = []string{initialMigration, "20261125000002", "20261128000001", "20261128000002", "20261129000001"}
+)
 
 func TestMigrateSQLiteCreatesSchema(t *testing.T) {
 	ctx := context.Background()
@@ -33,8 +37,8 @@ func TestMigrateSQLiteCreatesSchema(t *testing.T) {
 			t.Errorf("table %s missing after Migrate; have %v", want, tables)
 		}
 	}
-	if got := sqliteVersions(t, db); !slices.Equal(got, allMigrations) {
-		t.Errorf("schema_migrations = %v, want %v", got, allMigrations)
+	if got := sqliteVersions(t, db); !slices.Equal(got, allSQLiteMigrations) {
+		t.Errorf("schema_migrations = %v, want %v", got, allSQLiteMigrations)
 	}
 
 	// The dbmate CLI must be able to read the same table.
@@ -63,8 +67,8 @@ func TestMigrateSQLiteTwiceIsNoOp(t *testing.T) {
 	if err := Migrate(ctx, databaseURL); err != nil {
 		t.Fatalf("second Migrate: %v", err)
 	}
-	if got := sqliteVersions(t, db); !slices.Equal(got, allMigrations) {
-		t.Errorf("schema_migrations = %v after a second Migrate, want %v", got, allMigrations)
+	if got := sqliteVersions(t, db); !slices.Equal(got, allSQLiteMigrations) {
+		t.Errorf("schema_migrations = %v after a second Migrate, want %v", got, allSQLiteMigrations)
 	}
 	var n int
 	if err := db.QueryRow(`SELECT count(*) FROM settings`).Scan(&n); err != nil || n != 1 {
@@ -81,7 +85,7 @@ func TestMigrationStatusSQLite(t *testing.T) {
 	if err != nil {
 		t.Fatalf("MigrationStatus before Migrate: %v", err)
 	}
-	if len(applied) != 0 || len(pending) != len(allMigrations) || !strings.HasPrefix(pending[0], initialMigration) {
+	if len(applied) != 0 || len(pending) != len(allSQLiteMigrations) || !strings.HasPrefix(pending[0], initialMigration) {
 		t.Errorf("before Migrate: applied %v, pending %v; want none applied and the initial migration pending", applied, pending)
 	}
 	if _, err := os.Stat(path); err == nil {
@@ -95,7 +99,7 @@ func TestMigrationStatusSQLite(t *testing.T) {
 	if err != nil {
 		t.Fatalf("MigrationStatus after Migrate: %v", err)
 	}
-	if len(pending) != 0 || len(applied) != len(allMigrations) || !strings.HasPrefix(applied[0], initialMigration) {
+	if len(pending) != 0 || len(applied) != len(allSQLiteMigrations) || !strings.HasPrefix(applied[0], initialMigration) {
 		t.Errorf("after Migrate: applied %v, pending %v; want the initial migration applied", applied, pending)
 	}
 }
@@ -190,13 +194,13 @@ const newerVersion = "20991231000000"
 
 func TestSQLiteRefusesNewerSchema(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "dd.db")
-	testRefusesNewerSchema(t, "sqlite:"+path, func(t *testing.T) *sql.DB { return openSQLiteForTest(t, path) })
+	testRefusesNewerSchema(t, "sqlite:"+path, allSQLiteMigrations, func(t *testing.T) *sql.DB { return openSQLiteForTest(t, path) })
 }
 
 // testRefusesNewerSchema: a database that a newer version migrated is refused by Migrate,
 // MigrationStatus and Open, with a message that names the unknown migration and says how to
 // proceed, and Migrate leaves it as it was.
-func testRefusesNewerSchema(t *testing.T, databaseURL string, raw func(t *testing.T) *sql.DB) {
+func testRefusesNewerSchema(t *testing.T, databaseURL string, allMigrations []string, raw func(t *testing.T) *sql.DB) {
 	ctx := context.Background()
 	if err := Migrate(ctx, databaseURL); err != nil {
 		t.Fatal(err)

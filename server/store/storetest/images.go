@@ -16,6 +16,53 @@ func imageTests() []test {
 		{"ListEventsErrors", testListEventsErrors},
 		{"ListChecks", testListChecks},
 		{"DeleteImage", testDeleteImage},
+		{"IDsNeverReused", testIDsNeverReused},
+	}
+}
+
+// testIDsNeverReused: an id is never given to a second row, even after the newest row was
+// deleted: a bookmarked /images/{id}, an API client's tag or token id, or an event cursor
+// would otherwise reach another row than the one it was made for.
+func testIDsNeverReused(t *testing.T, s store.Store) {
+	a := record(t, s, note("host", "docker.io/library/nginx:1", 1, at(0)))
+	b := record(t, s, note("host", "docker.io/library/redis:7", 1, at(time.Second)))
+	// b is the newest image and has the newest event: deleting it frees the largest ids.
+	if n, err := s.DeleteImages(ctx(t), []int64{b.ImageID}); err != nil || n != 1 {
+		t.Fatalf("DeleteImages = %d, %v", n, err)
+	}
+	c := record(t, s, note("host", "docker.io/library/postgres:17", 1, at(2*time.Second)))
+	if c.ImageID <= b.ImageID || c.ImageID <= a.ImageID {
+		t.Errorf("a new image got id %d after image %d was deleted: ids %d and %d were used before", c.ImageID, b.ImageID, a.ImageID, b.ImageID)
+	}
+	if c.EventID <= b.EventID {
+		t.Errorf("a new event got id %d after event %d was deleted with its image", c.EventID, b.EventID)
+	}
+
+	t1, t2 := createTag(t, s, "one"), createTag(t, s, "two")
+	if err := s.DeleteTag(ctx(t), t2.ID); err != nil {
+		t.Fatal(err)
+	}
+	if t3 := createTag(t, s, "three"); t3.ID <= t2.ID || t3.ID <= t1.ID {
+		t.Errorf("a new tag got id %d after tag %d was deleted", t3.ID, t2.ID)
+	}
+
+	k1, err := s.CreateAPIToken(ctx(t), "one", hashOf("token-1"), "dd_1", store.ScopeRead)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k2, err := s.CreateAPIToken(ctx(t), "two", hashOf("token-2"), "dd_2", store.ScopeRead)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RevokeAPIToken(ctx(t), k2.ID); err != nil {
+		t.Fatal(err)
+	}
+	k3, err := s.CreateAPIToken(ctx(t), "three", hashOf("token-3"), "dd_3", store.ScopeRead)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k3.ID <= k2.ID || k3.ID <= k1.ID {
+		t.Errorf("a new API token got id %d after token %d was revoked: revoking by a stale id would hit it", k3.ID, k2.ID)
 	}
 }
 

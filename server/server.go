@@ -100,12 +100,14 @@ func New(st store.Store, opts Options) *Server {
 
 	s.mux.HandleFunc("GET /healthz", s.healthz)
 	s.mux.HandleFunc("GET /readyz", s.readyz)
+	// The UI's Connect page shows the last refused webhook request.
+	rejected := webhook.NewRejections()
 	webhook.New(webhook.Options{Triage: s.triage, Token: s.token, Auth: s.auth, Metrics: opts.Metrics,
-		Logger: s.log, StoreTimeout: opts.StoreTimeout, Now: opts.Now}).Register(s.mux)
+		Logger: s.log, StoreTimeout: opts.StoreTimeout, Now: opts.Now}).RegisterRecording(s.mux, rejected)
 	api.New(api.Options{Store: st, Triage: s.triage, Auth: s.auth, Logger: s.log, StoreTimeout: opts.StoreTimeout}).Register(s.mux)
 	ui, err := web.New(web.Options{
 		Store: st, Triage: s.triage, Auth: s.auth, Hub: s.hub, Webhook: s.token, Logger: s.log,
-		StoreTimeout: opts.StoreTimeout, BaseURL: opts.BaseURL, Version: opts.Version,
+		StoreTimeout: opts.StoreTimeout, BaseURL: opts.BaseURL, Version: opts.Version, Rejected: rejected,
 	})
 	if err != nil {
 		// The templates are embedded: failing to parse them is a bug in this build.

@@ -246,10 +246,14 @@ func (h *Handler) what(ctx context.Context, moved []store.StateChange, label str
 }
 
 // confirmHostAction asks before a host's action acts on images the page does not show: the
-// view's other pages hold some of them. The form says how many rows of the host it showed
-// ("shown"); when the view has more, the person is told how many and asked, and true is
-// returned. A form that does not say counts as showing none.
+// view's other pages hold some of them. The overview's form says how many rows of the host it
+// showed ("shown"); when the view has more, the person is told how many and asked, and true
+// is returned. A post without "shown" did not come from a page that showed rows (a script):
+// it acts as before, without asking.
 func (h *Handler) confirmHostAction(ctx context.Context, w http.ResponseWriter, r *http.Request, f store.ImageFilter, t store.Transition, label string) bool {
+	if !r.Form.Has("shown") {
+		return false
+	}
 	shown, _ := strconv.Atoi(r.Form.Get("shown"))
 	n, err := h.countWhere(ctx, f)
 	if err != nil {

@@ -5,10 +5,15 @@ import (
 	"fmt"
 	"html"
 	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
 	"net/url"
+	"os/exec"
+	"regexp"
 	"strings"
 	"testing"
 
+	"diundashboard/server"
 	"diundashboard/server/auth"
 	"diundashboard/server/store"
 )
@@ -265,4 +270,233 @@ func TestHostActionsFitTheView(t *testing.T) {
 			t.Errorf("acting on an empty view says %q, want that nothing changed", a.Message)
 		}
 	})
+}
+
+// makeToken posts the token form as a browser does, follows its redirect and returns the page
+// that shows the new token.
+func (e *env) makeToken(form url.Values) string {
+	e.t.Helper()
+	res := e.post("/tokens", form, nil)
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/connect#tok-h" {
+		e.t.Fatalf("POST /tokens: %d → %q, want 303 to /connect", res.StatusCode, res.Header.Get("Location"))
+	}
+	res, body := e.get("/connect", nil)
+	if res.StatusCode != http.StatusOK {
+		e.t.Fatalf("GET /connect after making a token: %d", res.StatusCode)
+	}
+	return body
+}
+
+// newEnvWithBaseURL is newEnv with BASE_URL set.
+func newEnvWithBaseURL(t *testing.T, baseURL string) *env {
+	t.Helper()
+	dbURL := databases["sqlite"](t)
+	if err := store.Migrate(t.Context(), dbURL); err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(t.Context(), dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	a, err := auth.New(auth.Config{Mode: auth.ModeBuiltin, Username: testUser, PasswordHash: testHash}, st, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := server.New(st, server.Options{WebhookToken: webhookToken, Auth: a, Version: "test", Logger: quietLog, BaseURL: baseURL})
+	ts := httptest.NewServer(srv)
+	t.Cleanup(func() { srv.Hub().Close(); ts.CloseClientConnections(); ts.Close() })
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	return &env{t: t, st: st, srv: srv, ts: ts, client: client}
+}
+
+// snippet is the text of the <pre id=id> of a page, unescaped.
+func snippet(t *testing.T, body, id string) string {
+	t.Helper()
+	i := strings.Index(body, `<pre id="`+id+`"><code>`)
+	if i < 0 {
+		t.Fatalf("no snippet %s", id)
+	}
+	rest := body[i+len(`<pre id="`+id+`"><code>`):]
+	return html.UnescapeString(rest[:strings.Index(rest, "</code>")])
+}
+
+var envName = regexp.MustCompile(`^[A-Z_][A-Z0-9_]*$`)
+
+// Issue 11, bug 6: the Connect page gives the URLs Diun can use and settings that work
+// pasted as they are.
+func TestConnectURLsAndSnippets(t *testing.T) {
+	e := newEnv(t, databases["sqlite"](t), auth.ModeBuiltin)
+	e.login()
+	port := e.ts.URL[strings.LastIndexByte(e.ts.URL, ':')+1:]
+	compose := "http://dashboard:" + port + "/webhook"
+
+	// The browser on 127.0.0.1: that address means nothing to Diun elsewhere.
+	_, body := e.get("/connect", nil)
+	if !strings.Contains(body, `<code id="url-compose">`+compose+`</code>`) {
+		t.Errorf("the compose URL %s is not shown", compose)
+	}
+	if !strings.Contains(body, `id="loopback-warning"`) || strings.Contains(body, `<code id="url-other">http://127.0.0.1`) {
+		t.Error("a loopback address is offered to Diun elsewhere, or not warned about")
+	}
+	bearer := "Bearer " + webhookToken
+	if got := snippet(t, body, "snippet-compose"); got != "    environment:\n"+
+		"      DIUN_NOTIF_WEBHOOK_ENDPOINT: "+compose+"\n"+
+		"      DIUN_NOTIF_WEBHOOK_METHOD: POST\n"+
+		"      DIUN_NOTIF_WEBHOOK_HEADERS_AUTHORIZATION: "+bearer+"\n"+
+		"      DIUN_NOTIF_WEBHOOK_TIMEOUT: 10s" {
+		t.Errorf("compose snippet:\n%s", got)
+	}
+	envFile := snippet(t, body, "snippet-env")
+	for line := range strings.SplitSeq(envFile, "\n") {
+		name, value, _ := strings.Cut(line, "=")
+		if !envName.MatchString(name) {
+			t.Errorf("the env file has the variable name %q, which shells and env files refuse", name)
+		}
+		if strings.ContainsAny(value, `"'`) {
+			t.Errorf("the env file's %s has quotes, which Diun would send: %q", name, value)
+		}
+	}
+	if !strings.Contains(envFile, "\nDIUN_NOTIF_WEBHOOK_HEADERS_AUTHORIZATION="+bearer+"\n") {
+		t.Errorf("env file:\n%s", envFile)
+	}
+	if y := snippet(t, body, "snippet-yml"); !strings.Contains(y, "    endpoint: "+compose+"\n") || !strings.Contains(y, "      authorization: "+bearer+"\n") {
+		t.Errorf("diun.yml:\n%s", y)
+	}
+	// The docker run options, as a shell reads them.
+	run := snippet(t, body, "snippet-run")
+	out, err := exec.Command("sh", "-c", "printf '%s\\n' "+run+"\n").Output()
+	if err != nil {
+		t.Fatalf("sh: %v", err)
+	}
+	if want := "-e\nDIUN_NOTIF_WEBHOOK_ENDPOINT=" + compose + "\n-e\nDIUN_NOTIF_WEBHOOK_METHOD=POST\n-e\nDIUN_NOTIF_WEBHOOK_HEADERS_AUTHORIZATION=" + bearer + "\n-e\nDIUN_NOTIF_WEBHOOK_TIMEOUT=10s\n"; string(out) != want {
+		t.Errorf("the docker run options give the arguments\n%s\nwant\n%s", out, want)
+	}
+
+	// The browser on a LAN address: that is the URL for Diun elsewhere. (A session belongs to
+	// the address it was made on: sign in there.)
+	onLAN := func(method, path string, form url.Values) string {
+		req, _ := http.NewRequest(method, e.ts.URL+path, strings.NewReader(form.Encode()))
+		req.Host = "192.168.1.20:" + port
+		if form != nil {
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		}
+		_, body := e.do(req)
+		return body
+	}
+	onLAN(http.MethodPost, "/login", url.Values{"username": {testUser}, "password": {testPassword}})
+	body = onLAN(http.MethodGet, "/connect?diun=other", nil)
+	lan := "http://192.168.1.20:" + port + "/webhook"
+	if !strings.Contains(body, `<code id="url-other">`+lan+`</code>`) || strings.Contains(body, `id="loopback-warning"`) {
+		t.Errorf("the LAN URL %s is not offered, or a warning shown", lan)
+	}
+	if env := snippet(t, body, "snippet-env"); !strings.HasPrefix(env, "DIUN_NOTIF_WEBHOOK_ENDPOINT="+lan+"\n") {
+		t.Errorf("the snippets for Diun elsewhere use:\n%s", env)
+	}
+
+	// BASE_URL wins over the browser's address.
+	b := newEnvWithBaseURL(t, "https://diun.example.com/")
+	b.login()
+	_, body = b.get("/connect?diun=other", nil)
+	if !strings.Contains(body, `<code id="url-other">https://diun.example.com/webhook</code>`) || !strings.Contains(body, "from BASE_URL") {
+		t.Error("BASE_URL is not the URL for Diun elsewhere")
+	}
+	if y := snippet(t, body, "snippet-yml"); !strings.Contains(y, "endpoint: https://diun.example.com/webhook\n") {
+		t.Errorf("diun.yml with BASE_URL:\n%s", y)
+	}
+	if strings.Contains(body, `id="loopback-warning"`) {
+		t.Error("a loopback warning with BASE_URL set")
+	}
+}
+
+// Issue 11, bug 6: a refused webhook request shows on the Connect page, with why.
+func TestConnectShowsTheLastRefusedRequest(t *testing.T) {
+	e := newEnv(t, databases["sqlite"](t), auth.ModeBuiltin)
+	e.login()
+	if _, body := e.get("/connect", nil); strings.Contains(body, `id="refused"`) {
+		t.Fatal("a refused request is shown before any")
+	}
+	// What a compose list with quotes sends.
+	const sent = "wrong-token-that-must-not-be-shown"
+	req, _ := http.NewRequest(http.MethodPost, e.ts.URL+"/webhook", strings.NewReader(`{}`))
+	req.Header.Set("Authorization", `"Bearer `+sent+`"`)
+	req.Header.Set("User-Agent", "diun/v4.33.0")
+	if res, _ := e.do(req); res.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("webhook with a quoted header: %d", res.StatusCode)
+	}
+	_, body := e.get("/connect", nil)
+	for _, want := range []string{`id="refused"`, "from <code>127.0.0.1</code>", "diun/v4.33.0", "answered <strong>401</strong>", "missing or wrong webhook token", "came with quotes around it"} {
+		if !strings.Contains(body, html.EscapeString(want)) && !strings.Contains(body, want) {
+			t.Errorf("the refused request lacks %q", want)
+		}
+	}
+	if strings.Contains(body, sent) {
+		t.Error("the page shows the token that was sent")
+	}
+	// Once a notification arrives, the page says that the refusal is history.
+	e.notify("h", "docker.io/acme/app:1", digestN(1), "")
+	if _, body = e.get("/connect", nil); !strings.Contains(body, "A notification arrived after it") {
+		t.Error("the page does not say that Diun got through since")
+	}
+	// No token at all.
+	req, _ = http.NewRequest(http.MethodPost, e.ts.URL+"/webhook", strings.NewReader(`{}`))
+	e.do(req)
+	if _, body = e.get("/connect", nil); !strings.Contains(body, "No token was sent") {
+		t.Error("a request without a token is not explained")
+	}
+}
+
+// Issue 11, bug 8: making a token answers with a redirect (a reload makes no other), and the
+// token is shown once, never in a URL.
+func TestNewTokenPostRedirectGet(t *testing.T) {
+	e := newEnv(t, databases["sqlite"](t), auth.ModeProxy)
+	alice := map[string]string{"Remote-User": "alice"}
+	res, body := e.postBody("/tokens", url.Values{"name": {"widget"}}, alice)
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("POST /tokens: %d, want 303 (a reload of the answer would make another token)", res.StatusCode)
+	}
+	toks, _ := e.st.ListAPITokens(t.Context())
+	if len(toks) != 1 {
+		t.Fatalf("%d tokens", len(toks))
+	}
+	if loc := res.Header.Get("Location"); strings.Contains(loc, toks[0].Prefix) || strings.Contains(body, toks[0].Prefix) {
+		t.Errorf("the token travels in the redirect: %q", loc)
+	}
+	// Someone else with the cookie sees nothing of it.
+	u, _ := url.Parse(e.ts.URL + "/connect")
+	bob := newClientless(e)
+	req, _ := http.NewRequest(http.MethodGet, e.ts.URL+"/connect", nil)
+	req.Header.Set("Remote-User", "bob")
+	for _, c := range e.client.Jar.Cookies(u) {
+		req.AddCookie(c)
+	}
+	if _, body = bob.do(req); strings.Contains(body, `id="new-token"`) {
+		t.Error("another user sees the new token")
+	}
+	_, body = e.get("/connect", alice)
+	i := strings.Index(body, `<code id="new-token">`)
+	if i < 0 {
+		t.Fatal("the page after the redirect does not show the token")
+	}
+	tok := body[i+len(`<code id="new-token">`):]
+	tok = tok[:strings.IndexByte(tok, '<')]
+	if auth.Hash(tok) != toks[0].TokenHash {
+		t.Error("the token shown is not the one stored")
+	}
+	// A reload shows it no more, and makes nothing.
+	_, body = e.get("/connect", alice)
+	if strings.Contains(body, tok) || strings.Contains(body, `id="new-token-missed"`) {
+		t.Error("a reload shows the token again, or a warning")
+	}
+	if toks, _ := e.st.ListAPITokens(t.Context()); len(toks) != 1 {
+		t.Errorf("%d tokens after a reload, want 1", len(toks))
+	}
+	// A cookie for a token this server does not hold (another replica's): the page says so.
+	req, _ = http.NewRequest(http.MethodGet, e.ts.URL+"/connect", nil)
+	req.Header.Set("Remote-User", "alice")
+	req.AddCookie(&http.Cookie{Name: "dd_new_token", Value: "0123456789abcdef0123456789abcdef"})
+	if _, body = e.do(req); !strings.Contains(body, `id="new-token-missed"`) {
+		t.Error("a token that cannot be shown any more is not explained")
+	}
 }

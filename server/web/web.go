@@ -31,6 +31,7 @@ import (
 	"diundashboard/server/live"
 	"diundashboard/server/store"
 	"diundashboard/server/triage"
+	"diundashboard/server/webhook"
 )
 
 //go:embed templates/*.html
@@ -62,6 +63,9 @@ type Options struct {
 	// Connect page; empty means "as the browser reached us".
 	BaseURL string
 	Version string
+	// Rejected, when set, is the record of refused webhook requests: the Connect page shows
+	// the last one.
+	Rejected *webhook.Rejections
 }
 
 // Handler serves the UI.
@@ -78,6 +82,10 @@ type Handler struct {
 	now    func() time.Time
 	// streams counts the live-update streams open per principal (see events.go).
 	streams streamCounter
+	// newTokens holds each API token just made until the page that shows it (see flash.go).
+	newTokens flashes
+	// rejectedSeen throttles the refreshes a refused webhook request causes.
+	rejectedSeen rateGate
 }
 
 // New parses the templates and loads the assets.
@@ -100,6 +108,15 @@ func New(opts Options) (*Handler, error) {
 	}
 	if err := h.parseTemplates(); err != nil {
 		return nil, err
+	}
+	if opts.Rejected != nil {
+		// A Connect page left open shows a refused request as it happens. A client sending
+		// wrong tokens in a loop refreshes the pages at most once every two seconds.
+		opts.Rejected.OnRecord(func(webhook.Rejection) {
+			if h.rejectedSeen.allow(time.Now(), 2*time.Second) {
+				h.hub.Publish(live.Event{Kind: live.KindCheck})
+			}
+		})
 	}
 	return h, nil
 }

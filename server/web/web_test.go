@@ -403,7 +403,7 @@ func TestConnectPage(t *testing.T) {
 	eachStore(t, func(t *testing.T, e *env) {
 		e.login()
 		_, body := e.get("/connect", nil)
-		for _, want := range []string{e.ts.URL + "/webhook", webhookToken, "DIUN_NOTIF_WEBHOOK_ENDPOINT", "No test notification yet"} {
+		for _, want := range []string{"http://dashboard:" + e.ts.URL[strings.LastIndexByte(e.ts.URL, ':')+1:] + "/webhook", webhookToken, "DIUN_NOTIF_WEBHOOK_ENDPOINT", "No test notification yet"} {
 			if !strings.Contains(body, want) {
 				t.Errorf("connect page lacks %q", want)
 			}
@@ -436,10 +436,7 @@ func TestConnectPage(t *testing.T) {
 func TestAPITokens(t *testing.T) {
 	eachStore(t, func(t *testing.T, e *env) {
 		e.login()
-		res, body := e.postBody("/tokens", url.Values{"name": {"widget"}}, nil)
-		if res.StatusCode != http.StatusCreated {
-			t.Fatalf("create token: %d", res.StatusCode)
-		}
+		body := e.makeToken(url.Values{"name": {"widget"}})
 		i := strings.Index(body, `id="new-token">`)
 		if i < 0 {
 			t.Fatal("the new token is not shown")

@@ -46,7 +46,7 @@ func undoField(c store.StateChange) [2]string {
 func (h *Handler) imageAction(w http.ResponseWriter, r *http.Request) {
 	id, err := query.ParseID("image id", r.PathValue("id"))
 	if err != nil {
-		h.renderStatus(w, r, http.StatusNotFound, "No such image", err.Error())
+		h.renderStatus(w, r, http.StatusNotFound, "No such image", "This address names no image of the dashboard.")
 		return
 	}
 	action := r.PathValue("action")
@@ -77,7 +77,7 @@ func (h *Handler) bulkAction(w http.ResponseWriter, r *http.Request) {
 		for _, raw := range r.PostForm["id"] {
 			id, err := query.ParseID("image id", raw)
 			if err != nil {
-				h.renderStatus(w, r, http.StatusBadRequest, "Bad request", err.Error())
+				h.renderStatus(w, r, http.StatusBadRequest, "Bad request", "The selection names something that is not an image. Reload the page and tick the images again.")
 				return
 			}
 			ids = append(ids, id)
@@ -543,7 +543,7 @@ func (h *Handler) restore(w http.ResponseWriter, r *http.Request) {
 	for _, item := range r.PostForm["item"] {
 		id, t, err := parseItem(item)
 		if err != nil {
-			h.renderStatus(w, r, http.StatusBadRequest, "Cannot undo", err.Error())
+			h.renderStatus(w, r, http.StatusBadRequest, "Cannot undo", "This undo could not be read, so nothing was changed. Change the images back by hand.")
 			return
 		}
 		prior = append(prior, store.StateChange{ImageID: id, From: t.State, FromUntil: t.SnoozedUntil})

@@ -257,7 +257,7 @@ func (h *Handler) createAPIToken(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) revokeAPIToken(w http.ResponseWriter, r *http.Request) {
 	id, err := query.ParseID("token id", r.PathValue("id"))
 	if err != nil {
-		h.renderStatus(w, r, http.StatusNotFound, "No such token", err.Error())
+		h.renderStatus(w, r, http.StatusNotFound, "No such token", "This address names no API token.")
 		return
 	}
 	ctx, cancel := h.storeContext(r)

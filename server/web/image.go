@@ -20,7 +20,7 @@ type imageData struct {
 func (h *Handler) imagePage(w http.ResponseWriter, r *http.Request) {
 	id, err := query.ParseID("image id", r.PathValue("id"))
 	if err != nil {
-		h.renderStatus(w, r, http.StatusNotFound, "No such image", err.Error())
+		h.renderStatus(w, r, http.StatusNotFound, "No such image", "This address names no image of the dashboard.")
 		return
 	}
 	ctx, cancel := h.storeContext(r)
@@ -38,7 +38,7 @@ func (h *Handler) imagePage(w http.ResponseWriter, r *http.Request) {
 	events, err := h.store.ListEvents(ctx, id, store.PageRequest{Cursor: cursor, Limit: 50})
 	if err != nil {
 		if isClientError(err) {
-			h.renderStatus(w, r, http.StatusBadRequest, "Bad address", err.Error())
+			h.renderStatus(w, r, http.StatusBadRequest, "Bad address", "This page of the image's history does not exist (the link is broken or too old). Start again from the image's page.")
 			return
 		}
 		h.serverError(w, r, err)

@@ -186,7 +186,7 @@ func (h *Handler) overview(w http.ResponseWriter, r *http.Request) {
 	page, err := h.store.ListImages(ctx, q.Filter, q.Sort, q.Page)
 	if err != nil {
 		if isClientError(err) {
-			h.renderStatus(w, r, http.StatusBadRequest, "This view's address is not valid", err.Error()+". Start again from the overview.")
+			h.renderStatus(w, r, http.StatusBadRequest, "This view's address is not valid", plainError(err, store.ErrInvalid, store.ErrInvalidCursor)+". Start again from the overview.")
 			return
 		}
 		h.serverError(w, r, err)

@@ -183,6 +183,15 @@ func TestActionWording(t *testing.T) {
 	if res.StatusCode != http.StatusUnprocessableEntity || strings.Contains(strings.ToLower(body), "invalid:") {
 		t.Errorf("a bad tag name: %d %s, want the reason without the store's category", res.StatusCode, body)
 	}
+	// Pages that refuse an address say so in words, not in the API's.
+	for _, path := range []string{"/images/abc", "/images/" + app0 + "?cursor=bogus", "/?cursor=bogus"} {
+		_, body := e.get(path, nil)
+		for _, api := range []string{"image id", "is not a valid id", "cursor", "invalid"} {
+			if strings.Contains(body, api) {
+				t.Errorf("GET %s says %q", path, api)
+			}
+		}
+	}
 	// The confirmation of a plain form names what it deletes, and how many.
 	_, body = e.postBody("/images/"+app0+"/delete", nil, nil)
 	if !strings.Contains(body, "<h1>Delete acme/app0:1 on nas?</h1>") {

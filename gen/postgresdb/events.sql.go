@@ -26,7 +26,7 @@ func (q *Queries) CountEventsBefore(ctx context.Context, before time.Time) (int6
 const countEventsPerDay = `-- name: CountEventsPerDay :many
 SELECT CAST(to_char(received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS TEXT) AS day, count(*) AS events
 FROM events
-WHERE received_at >= $1
+WHERE received_at >= $1 AND image_id IS NOT NULL
 GROUP BY day
 ORDER BY day
 `
@@ -36,8 +36,9 @@ type CountEventsPerDayRow struct {
 	Events int64
 }
 
-// Notifications per UTC day since a time, for the overview's chart; the range is served by
-// events_received_at.
+// Notifications about images per UTC day since a time, for the overview's chart: test
+// notifications are connection checks, not updates. The range is served by events_received_at
+// (received_at, image_id), which also holds the filter.
 func (q *Queries) CountEventsPerDay(ctx context.Context, since time.Time) ([]CountEventsPerDayRow, error) {
 	rows, err := q.db.QueryContext(ctx, countEventsPerDay, since)
 	if err != nil {
@@ -110,13 +111,15 @@ func (q *Queries) InsertEvent(ctx context.Context, arg InsertEventParams) (int64
 	return id, err
 }
 
-const lastEventTime = `-- name: LastEventTime :one
-SELECT received_at FROM events ORDER BY received_at DESC LIMIT 1
+const lastUpdateTime = `-- name: LastUpdateTime :one
+SELECT received_at FROM events WHERE image_id IS NOT NULL ORDER BY received_at DESC LIMIT 1
 `
 
-// The newest notification of any kind; served by events_received_at.
-func (q *Queries) LastEventTime(ctx context.Context) (time.Time, error) {
-	row := q.db.QueryRowContext(ctx, lastEventTime)
+// The newest notification about an image: test notifications (image_id IS NULL) are connection
+// checks, which Summary reports apart (ListChecks). Served by events_received_at
+// (received_at, image_id), read backwards.
+func (q *Queries) LastUpdateTime(ctx context.Context) (time.Time, error) {
+	row := q.db.QueryRowContext(ctx, lastUpdateTime)
 	var received_at time.Time
 	err := row.Scan(&received_at)
 	return received_at, err

@@ -132,8 +132,8 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.insertSettingIfAbsentStmt, err = db.PrepareContext(ctx, insertSettingIfAbsent); err != nil {
 		return nil, fmt.Errorf("error preparing query InsertSettingIfAbsent: %w", err)
 	}
-	if q.lastEventTimeStmt, err = db.PrepareContext(ctx, lastEventTime); err != nil {
-		return nil, fmt.Errorf("error preparing query LastEventTime: %w", err)
+	if q.lastUpdateTimeStmt, err = db.PrepareContext(ctx, lastUpdateTime); err != nil {
+		return nil, fmt.Errorf("error preparing query LastUpdateTime: %w", err)
 	}
 	if q.listAPITokensStmt, err = db.PrepareContext(ctx, listAPITokens); err != nil {
 		return nil, fmt.Errorf("error preparing query ListAPITokens: %w", err)
@@ -395,9 +395,9 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing insertSettingIfAbsentStmt: %w", cerr)
 		}
 	}
-	if q.lastEventTimeStmt != nil {
-		if cerr := q.lastEventTimeStmt.Close(); cerr != nil {
-			err = fmt.Errorf("error closing lastEventTimeStmt: %w", cerr)
+	if q.lastUpdateTimeStmt != nil {
+		if cerr := q.lastUpdateTimeStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing lastUpdateTimeStmt: %w", cerr)
 		}
 	}
 	if q.listAPITokensStmt != nil {
@@ -600,7 +600,7 @@ type Queries struct {
 	importTagStmt                    *sql.Stmt
 	insertEventStmt                  *sql.Stmt
 	insertSettingIfAbsentStmt        *sql.Stmt
-	lastEventTimeStmt                *sql.Stmt
+	lastUpdateTimeStmt               *sql.Stmt
 	listAPITokensStmt                *sql.Stmt
 	listChecksStmt                   *sql.Stmt
 	listEventsStmt                   *sql.Stmt
@@ -668,7 +668,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		importTagStmt:                    q.importTagStmt,
 		insertEventStmt:                  q.insertEventStmt,
 		insertSettingIfAbsentStmt:        q.insertSettingIfAbsentStmt,
-		lastEventTimeStmt:                q.lastEventTimeStmt,
+		lastUpdateTimeStmt:               q.lastUpdateTimeStmt,
 		listAPITokensStmt:                q.listAPITokensStmt,
 		listChecksStmt:                   q.listChecksStmt,
 		listEventsStmt:                   q.listEventsStmt,

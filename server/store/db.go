@@ -252,7 +252,7 @@ func (d *db) Summary(ctx context.Context) (Summary, error) {
 	for i, r := range rows {
 		s.Counts[i] = HostCount{Hostname: r.Hostname, State: State(r.State), Images: r.Images}
 	}
-	last, err := d.read.LastEventTime(ctx)
+	last, err := d.read.LastUpdateTime(ctx)
 	switch {
 	case err == nil:
 		last = last.UTC()

@@ -122,7 +122,7 @@ var planCases = map[string]planCase{
 	"ListImagesInStateByHost":      {sqliteIndexes: []string{"images_state_host"}, pgIndexes: orState("images_state_host", "images_hostname_image_key"), ordered: true, keyset: true},
 	"ListEvents":                   {sqliteIndexes: []string{"events_image_id"}, pgIndexes: []string{"events_image_id"}, ordered: true, keyset: true},
 	"ListChecks":                   {sqliteIndexes: []string{"events_checks", "events_image_id"}, pgIndexes: []string{"events_checks"}, ordered: true, keyset: true},
-	"LastEventTime":                {sqliteIndexes: []string{"events_received_at"}, pgIndexes: []string{"events_received_at"}, ordered: true},
+	"LastUpdateTime":               {sqliteIndexes: []string{"events_received_at"}, pgIndexes: []string{"events_received_at"}, ordered: true},
 	"PruneEvents":                  {sqliteIndexes: []string{"events_received_at"}, pgIndexes: []string{"events_received_at"}, ordered: true, keyset: true},
 	"CountEventsBefore":            {sqliteIndexes: []string{"events_received_at"}, pgIndexes: []string{"events_received_at"}, keyset: true},
 	"CountEventsPerDay":            {sqliteIndexes: []string{"events_received_at"}, pgIndexes: []string{"events_received_at"}, keyset: true},

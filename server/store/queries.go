@@ -15,7 +15,7 @@ import (
 type queries interface {
 	CountEventsBefore(ctx context.Context, before time.Time) (int64, error)
 	InsertEvent(ctx context.Context, arg sqlitedb.InsertEventParams) (int64, error)
-	LastEventTime(ctx context.Context) (time.Time, error)
+	LastUpdateTime(ctx context.Context) (time.Time, error)
 	ListChecks(ctx context.Context, arg sqlitedb.ListChecksParams) ([]sqlitedb.Event, error)
 	ListEvents(ctx context.Context, arg sqlitedb.ListEventsParams) ([]sqlitedb.Event, error)
 	PruneEvents(ctx context.Context, arg sqlitedb.PruneEventsParams) (int64, error)
@@ -74,8 +74,8 @@ func (p pgQueries) InsertEvent(ctx context.Context, arg sqlitedb.InsertEventPara
 	return p.q.InsertEvent(ctx, postgresdb.InsertEventParams(arg))
 }
 
-func (p pgQueries) LastEventTime(ctx context.Context) (time.Time, error) {
-	return p.q.LastEventTime(ctx)
+func (p pgQueries) LastUpdateTime(ctx context.Context) (time.Time, error) {
+	return p.q.LastUpdateTime(ctx)
 }
 
 func (p pgQueries) ListChecks(ctx context.Context, arg sqlitedb.ListChecksParams) ([]sqlitedb.Event, error) {

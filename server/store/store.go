@@ -51,8 +51,9 @@ type Store interface {
 	// value that is stored: the first of several replicas to start wins.
 	InitSetting(ctx context.Context, key, value string) (string, error)
 
-	// CountEventsPerDay counts the notifications (test notifications included) received on
-	// each UTC day from since on, oldest day first; days without any are left out.
+	// CountEventsPerDay counts the notifications about images received on each UTC day from
+	// since on, oldest day first; days without any are left out. Test notifications are
+	// connection checks, not updates, and are not counted.
 	CountEventsPerDay(ctx context.Context, since time.Time) ([]DayCount, error)
 
 	// The set-based write path of triage, with its audit trail: see triage.go.
@@ -276,9 +277,10 @@ type HostCount struct {
 // Summary is the overview of everything stored.
 type Summary struct {
 	Counts []HostCount
-	// LastNotification is when the newest notification of any kind arrived.
+	// LastNotification is when the newest notification about an image arrived; test
+	// notifications do not count (they are connection checks: see LastCheck).
 	LastNotification *time.Time
-	// LastCheck is when the newest test notification arrived.
+	// LastCheck is when the newest test notification (`diun notif test`) arrived.
 	LastCheck *time.Time
 }
 

@@ -30,6 +30,17 @@ func storeDSN(p string) string {
 // before that migration.
 func migrationsBefore(t *testing.T, version string) fs.FS {
 	t.Helper()
+	return migrationsWhere(t, func(v string) bool { return v < version })
+}
+
+// migrationsThrough is the embedded SQLite migrations up to version included.
+func migrationsThrough(t *testing.T, version string) fs.FS {
+	t.Helper()
+	return migrationsWhere(t, func(v string) bool { return v <= version })
+}
+
+func migrationsWhere(t *testing.T, keep func(version string) bool) fs.FS {
+	t.Helper()
 	files, dir := SQLite.files()
 	names, err := fs.Glob(files, path.Join(dir, "*.sql"))
 	if err != nil {
@@ -37,7 +48,7 @@ func migrationsBefore(t *testing.T, version string) fs.FS {
 	}
 	older := fstest.MapFS{}
 	for _, name := range names {
-		if versionOf(path.Base(name)) >= version {
+		if !keep(versionOf(path.Base(name))) {
 			continue
 		}
 		b, err := fs.ReadFile(files, name)
@@ -169,7 +180,8 @@ VALUES (NULL, `+ts+`, 'v4', 'vm', 'new', 'file', 'docker.io/diun/testnotif:lates
 		t.Fatalf("seed: %d events, %d state changes, foreign keys %v", len(before["events"]), len(before["state_changes"]), fksBefore)
 	}
 
-	m.files, _ = SQLite.files()
+	// Up to this migration only, so that the rollback below undoes it.
+	m.files = migrationsThrough(t, autoincrementVersion)
 	if err := m.Migrate(ctx); err != nil {
 		t.Fatalf("the AUTOINCREMENT migration: %v", err)
 	}

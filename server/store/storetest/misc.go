@@ -15,6 +15,7 @@ func summaryTests() []test {
 	return []test{
 		{"Empty", testSummaryEmpty},
 		{"CountsPerHostAndState", testSummaryCounts},
+		{"ChecksOnly", testSummaryChecksOnly},
 		{"CountEventsPerDay", testCountEventsPerDay},
 	}
 }
@@ -49,6 +50,25 @@ func testSummaryEmpty(t *testing.T, s store.Store) {
 	}
 	if len(sum.Counts) != 0 || sum.LastNotification != nil || sum.LastCheck != nil {
 		t.Errorf("Summary of an empty store = %+v, want nothing", sum)
+	}
+}
+
+// testSummaryChecksOnly: `diun notif test` proves the connection; it is not a notification
+// about an image, so a store that only received checks has a LastCheck and no
+// LastNotification, and nothing in the chart.
+func testSummaryChecksOnly(t *testing.T, s store.Store) {
+	record(t, s, checkNote(at(-time.Minute)))
+	record(t, s, checkNote(at(0)))
+	sum, err := s.Summary(ctx(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.LastNotification != nil || !sameTimePtr(sum.LastCheck, ptr(at(0))) || len(sum.Counts) != 0 {
+		t.Errorf("Summary after two checks = LastNotification %s, LastCheck %s, %d counts; want no notification, the check at %s, no image",
+			fmtTimePtr(sum.LastNotification), fmtTimePtr(sum.LastCheck), len(sum.Counts), at(0))
+	}
+	if days, err := s.CountEventsPerDay(ctx(t), at(-48*time.Hour)); err != nil || len(days) != 0 {
+		t.Errorf("CountEventsPerDay after two checks = %+v, %v; want no day: checks are not notifications", days, err)
 	}
 }
 
@@ -109,15 +129,16 @@ func testSummaryCounts(t *testing.T, s store.Store) {
 		t.Errorf("LastCheck = %s, want %s", fmtTimePtr(sum.LastCheck), at(-time.Hour))
 	}
 
-	// A check newer than every update is the last notification.
+	// A check newer than every update is a connection check, not a notification: only
+	// LastCheck moves.
 	record(t, s, checkNote(at(time.Hour)))
 	sum, err = s.Summary(ctx(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !sameTimePtr(sum.LastNotification, ptr(at(time.Hour))) || !sameTimePtr(sum.LastCheck, ptr(at(time.Hour))) {
-		t.Errorf("after a newer check: LastNotification %s LastCheck %s, want both %s",
-			fmtTimePtr(sum.LastNotification), fmtTimePtr(sum.LastCheck), at(time.Hour))
+	if !sameTimePtr(sum.LastNotification, &lastImage) || !sameTimePtr(sum.LastCheck, ptr(at(time.Hour))) {
+		t.Errorf("after a newer check: LastNotification %s LastCheck %s, want %s and %s",
+			fmtTimePtr(sum.LastNotification), fmtTimePtr(sum.LastCheck), lastImage, at(time.Hour))
 	}
 	total := 0
 	for _, c := range sum.Counts {
@@ -140,13 +161,16 @@ func testCountEventsPerDay(t *testing.T, s store.Store) {
 	for i, r := range received {
 		record(t, s, note("h", fmt.Sprintf("docker.io/library/app%d:1", i), i, r))
 	}
-	record(t, s, checkNote(day.Add(25*time.Hour))) // day 1: test notifications count too
+	// Test notifications are connection checks, not updates: they are not counted, and a day
+	// that had only a check has no entry.
+	record(t, s, checkNote(day.Add(25*time.Hour)))
+	record(t, s, checkNote(day.Add(48*time.Hour+time.Hour)))
 
 	got, err := s.CountEventsPerDay(ctx(t), day)
 	if err != nil {
 		t.Fatalf("CountEventsPerDay: %v", err)
 	}
-	want := []store.DayCount{{Day: day, Events: 2}, {Day: day.AddDate(0, 0, 1), Events: 2}, {Day: day.AddDate(0, 0, 3), Events: 1}}
+	want := []store.DayCount{{Day: day, Events: 2}, {Day: day.AddDate(0, 0, 1), Events: 1}, {Day: day.AddDate(0, 0, 3), Events: 1}}
 	if len(got) != len(want) {
 		t.Fatalf("CountEventsPerDay = %+v, want %+v", got, want)
 	}

@@ -21,9 +21,11 @@ WHERE image_id IS NULL AND id < sqlc.arg(before_id)
 ORDER BY id DESC
 LIMIT sqlc.arg(page_size)::bigint;
 
--- name: LastEventTime :one
--- The newest notification of any kind; served by events_received_at.
-SELECT received_at FROM events ORDER BY received_at DESC LIMIT 1;
+-- name: LastUpdateTime :one
+-- The newest notification about an image: test notifications (image_id IS NULL) are connection
+-- checks, which Summary reports apart (ListChecks). Served by events_received_at
+-- (received_at, image_id), read backwards.
+SELECT received_at FROM events WHERE image_id IS NOT NULL ORDER BY received_at DESC LIMIT 1;
 
 -- name: PruneEvents :execrows
 -- Deletes at most page_size events received before the cutoff, oldest first, so that a large
@@ -35,10 +37,11 @@ WHERE id IN (SELECT e.id FROM events e WHERE e.received_at < sqlc.arg(before) OR
 SELECT count(*) FROM events WHERE received_at < sqlc.arg(before);
 
 -- name: CountEventsPerDay :many
--- Notifications per UTC day since a time, for the overview's chart; the range is served by
--- events_received_at.
+-- Notifications about images per UTC day since a time, for the overview's chart: test
+-- notifications are connection checks, not updates. The range is served by events_received_at
+-- (received_at, image_id), which also holds the filter.
 SELECT CAST(to_char(received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS TEXT) AS day, count(*) AS events
 FROM events
-WHERE received_at >= sqlc.arg(since)
+WHERE received_at >= sqlc.arg(since) AND image_id IS NOT NULL
 GROUP BY day
 ORDER BY day;

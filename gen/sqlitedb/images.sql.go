@@ -90,7 +90,8 @@ ON CONFLICT (hostname, image) DO UPDATE SET
     state_changed_at = CASE WHEN images.state = 'acknowledged' AND images.digest <> excluded.digest
                             THEN excluded.last_seen ELSE images.state_changed_at END,
     digest           = excluded.digest,
-    status           = excluded.status,
+    status           = CASE WHEN images.digest = excluded.digest
+                            THEN images.status ELSE excluded.status END,
     provider         = excluded.provider,
     hub_link         = excluded.hub_link,
     mime_type        = excluded.mime_type,
@@ -122,7 +123,9 @@ type UpsertImageRow struct {
 }
 
 // Records the newest digest of a (hostname, image). A different digest reopens an acknowledged
-// image; snoozed and ignored images keep their state (their history still grows).
+// image; snoozed and ignored images keep their state (their history still grows). The same
+// digest keeps its status: a Diun whose database was reset sends everything again as "new",
+// which would turn every "update" back into "new" (the event keeps what was sent).
 // Every expression in DO UPDATE reads the row as it was before the update.
 func (q *Queries) UpsertImage(ctx context.Context, arg UpsertImageParams) (UpsertImageRow, error) {
 	row := q.queryRow(ctx, q.upsertImageStmt, upsertImage,

@@ -16,6 +16,7 @@ func recordTests() []test {
 		{"DuplicateDelivery", testRecordDuplicate},
 		{"NewerDigestReopensAcknowledged", testRecordReopensAcknowledged},
 		{"DuplicateDigestKeepsAcknowledged", testRecordDuplicateKeepsAcknowledged},
+		{"DuplicateDigestKeepsStatus", testRecordDuplicateKeepsStatus},
 		{"NewerDigestKeepsSnoozed", func(t *testing.T, s store.Store) {
 			testRecordKeepsState(t, s, store.StateSnoozed)
 		}},
@@ -158,6 +159,36 @@ func testRecordDuplicateKeepsAcknowledged(t *testing.T, s store.Store) {
 	}
 	if img.Notifications != 2 || !img.LastSeen.Equal(at(time.Hour)) {
 		t.Errorf("Notifications %d LastSeen %s; want 2 and %s", img.Notifications, img.LastSeen, at(time.Hour))
+	}
+}
+
+// testRecordDuplicateKeepsStatus: when Diun's database is reset, Diun sends every image again
+// with status "new". For a digest the dashboard already has, that says nothing new: the stored
+// status ("update") stays. A changed digest takes the status it came with, "new" included.
+func testRecordDuplicateKeepsStatus(t *testing.T, s store.Store) {
+	first := note("host-a", "ghcr.io/acme/app:1.4", 1, at(0))
+	res := record(t, s, first)
+
+	resent := note("host-a", "ghcr.io/acme/app:1.4", 1, at(time.Hour))
+	resent.Status = "new"
+	record(t, s, resent)
+	img := getImage(t, s, res.ImageID)
+	if img.Status != "update" {
+		t.Errorf("after the same digest came again as new: Status = %q, want the stored %q", img.Status, "update")
+	}
+	if img.Notifications != 2 || !img.LastSeen.Equal(at(time.Hour)) {
+		t.Errorf("Notifications %d LastSeen %s; want 2 and %s: the notification still counts", img.Notifications, img.LastSeen, at(time.Hour))
+	}
+	// The event keeps what Diun sent.
+	if events := allEvents(t, s, res.ImageID, 0); len(events) != 2 || events[0].Status != "new" {
+		t.Errorf("events %+v, want the newest with status new, as sent", events)
+	}
+
+	changed := note("host-a", "ghcr.io/acme/app:1.4", 2, at(2*time.Hour))
+	changed.Status = "new"
+	record(t, s, changed)
+	if img := getImage(t, s, res.ImageID); img.Status != "new" || img.Digest != digest(2) {
+		t.Errorf("after a new digest with status new: Status %q Digest %s, want new and %s", img.Status, img.Digest, digest(2))
 	}
 }
 

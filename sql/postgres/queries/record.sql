@@ -2,6 +2,7 @@
 -- PostgreSQL only: UpsertImage and InsertEvent in one statement, so that recording a
 -- notification is one atomic round trip instead of four (BEGIN, upsert, insert, COMMIT).
 -- SQLite cannot put an INSERT in a WITH clause; it records through its group commit instead.
+-- The upsert is UpsertImage's (images.sql), with the same rules for state and status.
 WITH upserted AS (
     INSERT INTO images (hostname, image, digest, status, provider, hub_link, mime_type, platform,
                         created, metadata, first_seen, last_seen, notifications, state, state_changed_at)
@@ -14,7 +15,8 @@ WITH upserted AS (
         state_changed_at = CASE WHEN images.state = 'acknowledged' AND images.digest <> excluded.digest
                                 THEN excluded.last_seen ELSE images.state_changed_at END,
         digest           = excluded.digest,
-        status           = excluded.status,
+        status           = CASE WHEN images.digest = excluded.digest
+                                THEN images.status ELSE excluded.status END,
         provider         = excluded.provider,
         hub_link         = excluded.hub_link,
         mime_type        = excluded.mime_type,

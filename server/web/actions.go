@@ -271,19 +271,20 @@ func (h *Handler) confirmHostAction(ctx context.Context, w http.ResponseWriter, 
 	if t.SnoozedUntil != nil {
 		question += " until " + exactTime(*t.SnoozedUntil)
 	}
+	question += "?"
 	notShown := "are not on this page"
 	if n-shown == 1 {
 		notShown = "is not on this page"
 	}
-	question += fmt.Sprintf("? %d of them %s.", n-shown, notShown)
+	more := fmt.Sprintf("%d of them %s.", n-shown, notShown)
 	if n > maxBulk {
-		question += fmt.Sprintf(" One action takes at most %d.", maxBulk)
+		more += fmt.Sprintf(" One action takes at most %d.", maxBulk)
 	}
 	if wantsJSON(r) {
-		writeJSON(w, http.StatusOK, map[string]any{"confirm": question, "count": n})
+		writeJSON(w, http.StatusOK, map[string]any{"confirm": question + " " + more, "count": n})
 		return true
 	}
-	d := confirmData{Heading: question, Button: verbOf(t.State) + " all " + strconv.Itoa(n), Action: r.URL.RequestURI(), Return: localReturn(r)}
+	d := confirmData{Heading: question, Text: more, Button: verbOf(t.State) + " all " + strconv.Itoa(n), Action: r.URL.RequestURI(), Return: localReturn(r)}
 	for _, k := range []string{"action", "for", "until", "shown"} {
 		if v := r.Form.Get(k); v != "" {
 			d.Fields = append(d.Fields, [2]string{k, v})

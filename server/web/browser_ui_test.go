@@ -5,7 +5,11 @@ import (
 	"fmt"
 	"math"
 	"net"
+	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -363,4 +367,93 @@ func TestBrowserTimesAndDeletion(t *testing.T) {
 			t.Error("the image is still there")
 		}
 	})
+}
+
+// reviewShot saves a full-page screenshot for a person to look at, into the artifacts only
+// (docs/screenshots keeps the few the README shows).
+func reviewShot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	dir := filepath.Join("..", "..", "artifacts", "screenshots")
+	if d := os.Getenv("ARTIFACTS_DIR"); d != "" {
+		dir = filepath.Join(d, "screenshots")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatalf("screenshot %s: %v", name, err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestBrowserScreenshotsOfEveryPage renders each page in the states issue 11 changed, light,
+// dark and at 360 px, for review: the overview in every state, an image pinned by digest and
+// snoozed, one with a placeholder build date, Connect with a refused request, and the
+// confirmation a host action asks without a script.
+func TestBrowserScreenshotsOfEveryPage(t *testing.T) {
+	ctx := newBrowser(t)
+	e := newEnv(t, databases["sqlite"](t), auth.ModeBuiltin)
+	seed(e)
+	pin := "sha256:" + strings.Repeat("c4", 32)
+	e.notify("nas", "ghcr.io/acme/pinned:2.1@"+pin, digestN(40), `{"ctn_names":"pinned"}`)
+	e.notifyCreated("nas", "docker.io/acme/reproducible:1.0", digestN(41), "1970-01-01T00:00:00Z")
+	nginx := imageID(t, e, "nas", "docker.io/library/nginx:1.29-alpine")
+	pinned := imageID(t, e, "nas", "ghcr.io/acme/pinned:2.1@"+pin)
+	e.login()
+	postJSON(t, e, fmt.Sprintf("/images/%d/snooze", pinned), url.Values{"for": {"7d"}})
+	postJSON(t, e, fmt.Sprintf("/images/%d/acknowledge", nginx), nil)
+	req, _ := http.NewRequest(http.MethodPost, e.ts.URL+"/webhook", strings.NewReader(`{}`))
+	req.Header.Set("Authorization", `"Bearer not-the-token"`)
+	req.Header.Set("User-Agent", "diun/v4.33.0 go/1.25")
+	e.do(req)
+	signIn(t, ctx, e.ts.URL)
+	if _, err := chromedp.Call(ctx, emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{TimezoneID: "Europe/Berlin"}); err != nil {
+		t.Fatal(err)
+	}
+	pages := []struct{ name, path, wait string }{
+		{"overview-all", "/?state=all", `details[data-host="nas"]`},
+		{"overview-acknowledged", "/?state=acknowledged", `details[data-host="nas"]`},
+		{"overview-paged", "/?limit=3", `details[data-host="k3s-main"]`},
+		{"image-snoozed", fmt.Sprintf("/images/%d", pinned), "#tl-h"},
+		{"image-nobuilddate", fmt.Sprintf("/images/%d", imageID(t, e, "nas", "docker.io/acme/reproducible:1.0")), "#tl-h"},
+		{"connect", "/connect", "#refused"},
+		{"connect-elsewhere", "/connect?diun=other", "#refused"},
+	}
+	for _, mode := range []struct {
+		suffix string
+		dark   bool
+		width  int64
+	}{{"light", false, 1280}, {"dark", true, 1280}, {"mobile", false, 360}} {
+		scheme := emulation.SetEmulatedMediaParams{}
+		if mode.dark {
+			scheme.Features = []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "dark"}}
+		}
+		if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, scheme); err != nil {
+			t.Fatal(err)
+		}
+		step(t, ctx, "viewport", 5*time.Second, chromedp.EmulateViewport(mode.width, 800))
+		for _, p := range pages {
+			step(t, ctx, p.name, 10*time.Second, chromedp.Navigate(e.ts.URL+p.path), chromedp.WaitVisible(chromedp.CSS(p.wait)), chromedp.Sleep(200*time.Millisecond))
+			if sw, cw := eval[int](t, ctx, `document.documentElement.scrollWidth`), eval[int](t, ctx, `document.documentElement.clientWidth`); sw > cw {
+				t.Errorf("%s at %d px: scrollWidth %d > clientWidth %d", p.path, mode.width, sw, cw)
+			}
+			reviewShot(t, ctx, p.name+"-"+mode.suffix+".png")
+		}
+		// The question a host action asks without a script, when the view has more pages.
+		if _, err := chromedp.Call(ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true}); err != nil {
+			t.Fatal(err)
+		}
+		step(t, ctx, "host action past the page", 10*time.Second,
+			chromedp.Navigate(e.ts.URL+"/?limit=3"),
+			chromedp.Click(chromedp.CSS(`details[data-host="nas"] .host-acts button[value="acknowledge"]`)),
+			chromedp.WaitVisible(chromedp.CSS(`main .panel button`)),
+		)
+		reviewShot(t, ctx, "confirm-host-"+mode.suffix+".png")
+		if _, err := chromedp.Call(ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: false}); err != nil {
+			t.Fatal(err)
+		}
+	}
 }

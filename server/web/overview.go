@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"diundashboard/server/query"
@@ -272,7 +273,7 @@ func (g *hostGroup) setActions(f store.ImageFilter, onePage bool) {
 	g.Actions = hostActions(g.ActsOn)
 	if f.State == "" {
 		for i := range g.Actions {
-			g.Actions[i].Label += " open"
+			g.Actions[i].Label = strings.Replace(g.Actions[i].Label, " all", " all open", 1)
 		}
 	}
 	g.ActionURL = hostActionURL(g.Host, f, string(g.ActsOn))

@@ -337,30 +337,36 @@ func snoozeUntil(r *http.Request, dur string, now time.Time) (time.Time, error) 
 	case until != "":
 		var err error
 		if t, err = time.Parse(time.RFC3339Nano, until); err != nil {
-			return time.Time{}, errors.New("The date and time to snooze until could not be read: pick them again.")
+			return time.Time{}, sentence("The date and time to snooze until could not be read: pick them again.")
 		}
 	case local != "":
 		var err error
 		if t, err = time.ParseInLocation("2006-01-02T15:04", local, time.UTC); err != nil {
-			return time.Time{}, errors.New("Pick a date and a time to snooze until.")
+			return time.Time{}, sentence("Pick a date and a time to snooze until.")
 		}
 	case dur != "":
 		d, err := query.ParseDays(dur)
 		if err != nil {
-			return time.Time{}, errors.New("Snooze for 1, 7 or 30 days, or pick a date.")
+			return time.Time{}, sentence("Snooze for 1, 7 or 30 days, or pick a date.")
 		}
 		t = now.Add(d)
 	default:
-		return time.Time{}, errors.New("Pick how long to snooze: 1, 7 or 30 days, or until a date.")
+		return time.Time{}, sentence("Pick how long to snooze: 1, 7 or 30 days, or until a date.")
 	}
 	if !t.After(now) {
-		return time.Time{}, fmt.Errorf("%s has passed: pick a time in the future.", exactTime(t))
+		return time.Time{}, sentence(exactTime(t) + " has passed: pick a time in the future.")
 	}
 	if t.Sub(now) > query.MaxSnooze {
-		return time.Time{}, errors.New("A snooze lasts at most a year: ignore the image instead.")
+		return time.Time{}, sentence("A snooze lasts at most a year: ignore the image instead.")
 	}
 	return t, nil
 }
+
+// sentence is an error written for the person who made it, whole: capital, full stop and
+// all, shown as it is.
+type sentence string
+
+func (s sentence) Error() string { return string(s) }
 
 func (h *Handler) deleteImages(w http.ResponseWriter, r *http.Request, ids []int64, label string) {
 	ctx, cancel := h.storeContext(r)

@@ -329,6 +329,25 @@ func TestBrowserTimesAndDeletion(t *testing.T) {
 		}
 	})
 
+	t.Run("ANewTokenSurvivesNoReload", func(t *testing.T) {
+		step(t, ctx, "make a token", 10*time.Second,
+			chromedp.Navigate(e.ts.URL+"/connect"),
+			chromedp.SendKeys(chromedp.CSS(`form[action="/tokens"] input[name="name"]`), "widget"),
+			chromedp.Submit(chromedp.CSS(`form[action="/tokens"] input[name="name"]`)),
+			chromedp.WaitVisible(chromedp.ID("new-token")),
+		)
+		if loc := eval[string](t, ctx, `location.pathname + location.search`); loc != "/connect" {
+			t.Errorf("after making a token the address is %q", loc)
+		}
+		step(t, ctx, "reload", 10*time.Second, chromedp.Reload(), chromedp.WaitVisible(chromedp.ID("tok-h")))
+		if shown := eval[bool](t, ctx, `!!document.getElementById("new-token") || !!document.getElementById("new-token-missed")`); shown {
+			t.Error("a reload shows the token again, or a warning")
+		}
+		if toks, _ := e.st.ListAPITokens(t.Context()); len(toks) != 1 {
+			t.Errorf("%d tokens after a reload, want 1", len(toks))
+		}
+	})
+
 	t.Run("BulkDeleteSaysHowMany", func(t *testing.T) {
 		asked.set(false)
 		step(t, ctx, "tick two and delete", 10*time.Second,

@@ -180,6 +180,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.pruneEventsStmt, err = db.PrepareContext(ctx, pruneEvents); err != nil {
 		return nil, fmt.Errorf("error preparing query PruneEvents: %w", err)
 	}
+	if q.pruneStateChangesStmt, err = db.PrepareContext(ctx, pruneStateChanges); err != nil {
+		return nil, fmt.Errorf("error preparing query PruneStateChanges: %w", err)
+	}
 	if q.putSettingStmt, err = db.PrepareContext(ctx, putSetting); err != nil {
 		return nil, fmt.Errorf("error preparing query PutSetting: %w", err)
 	}
@@ -475,6 +478,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing pruneEventsStmt: %w", cerr)
 		}
 	}
+	if q.pruneStateChangesStmt != nil {
+		if cerr := q.pruneStateChangesStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing pruneStateChangesStmt: %w", cerr)
+		}
+	}
 	if q.putSettingStmt != nil {
 		if cerr := q.putSettingStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing putSettingStmt: %w", cerr)
@@ -616,6 +624,7 @@ type Queries struct {
 	listStateChangesStmt             *sql.Stmt
 	listTagsStmt                     *sql.Stmt
 	pruneEventsStmt                  *sql.Stmt
+	pruneStateChangesStmt            *sql.Stmt
 	putSettingStmt                   *sql.Stmt
 	recordStateChangesStmt           *sql.Stmt
 	renameTagStmt                    *sql.Stmt
@@ -684,6 +693,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		listStateChangesStmt:             q.listStateChangesStmt,
 		listTagsStmt:                     q.listTagsStmt,
 		pruneEventsStmt:                  q.pruneEventsStmt,
+		pruneStateChangesStmt:            q.pruneStateChangesStmt,
 		putSettingStmt:                   q.putSettingStmt,
 		recordStateChangesStmt:           q.recordStateChangesStmt,
 		renameTagStmt:                    q.renameTagStmt,

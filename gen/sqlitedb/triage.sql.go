@@ -116,6 +116,26 @@ func (q *Queries) ListStateChanges(ctx context.Context, arg ListStateChangesPara
 	return items, nil
 }
 
+const pruneStateChanges = `-- name: PruneStateChanges :execrows
+DELETE FROM state_changes
+WHERE id IN (SELECT c.id FROM state_changes c WHERE c.changed_at < ?1 ORDER BY c.changed_at LIMIT ?2)
+`
+
+type PruneStateChangesParams struct {
+	Before   time.Time
+	PageSize int64
+}
+
+// The audit trail ages with the events (EVENT_RETENTION): at most page_size changes made
+// before the cutoff, oldest first. Served by state_changes_changed_at.
+func (q *Queries) PruneStateChanges(ctx context.Context, arg PruneStateChangesParams) (int64, error) {
+	result, err := q.exec(ctx, q.pruneStateChangesStmt, pruneStateChanges, arg.Before, arg.PageSize)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
+}
+
 const recordStateChanges = `-- name: RecordStateChanges :many
 
 INSERT INTO state_changes (image_id, changed_at, actor, digest, from_state, from_until, to_state, to_until)

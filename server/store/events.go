@@ -120,9 +120,26 @@ func (d *db) CountEventsPerDay(ctx context.Context, since time.Time) ([]DayCount
 const pruneBatch = 1000
 
 func (d *db) PruneEvents(ctx context.Context, cutoff time.Time) (int64, error) {
+	before := dbTime(cutoff)
+	total, err := pruneInBatches(ctx, func() (int64, error) {
+		return d.write.PruneEvents(ctx, sqlitedb.PruneEventsParams{Before: before, PageSize: pruneBatch})
+	})
+	if err != nil {
+		return total, err
+	}
+	// The audit trail is part of an image's history: it ages with the events.
+	_, err = pruneInBatches(ctx, func() (int64, error) {
+		return d.write.PruneStateChanges(ctx, sqlitedb.PruneStateChangesParams{Before: before, PageSize: pruneBatch})
+	})
+	return total, err
+}
+
+// pruneInBatches runs one batch of a prune after the other until a batch deletes fewer than
+// pruneBatch rows, so that no transaction holds the writer for long.
+func pruneInBatches(ctx context.Context, batch func() (int64, error)) (int64, error) {
 	var total int64
 	for {
-		n, err := d.write.PruneEvents(ctx, sqlitedb.PruneEventsParams{Before: dbTime(cutoff), PageSize: pruneBatch})
+		n, err := batch()
 		total += n
 		if err != nil || n < pruneBatch {
 			return total, err

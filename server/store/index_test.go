@@ -123,6 +123,7 @@ var planCases = map[string]planCase{
 	"ListEvents":                   {sqliteIndexes: []string{"events_image_id"}, pgIndexes: []string{"events_image_id"}, ordered: true, keyset: true},
 	"ListChecks":                   {sqliteIndexes: []string{"events_checks", "events_image_id"}, pgIndexes: []string{"events_checks"}, ordered: true, keyset: true},
 	"LastUpdateTime":               {sqliteIndexes: []string{"events_received_at"}, pgIndexes: []string{"events_received_at"}, ordered: true},
+	"PruneStateChanges":            {sqliteIndexes: []string{"state_changes_changed_at"}, pgIndexes: []string{"state_changes_changed_at"}, ordered: true, keyset: true},
 	"PruneEvents":                  {sqliteIndexes: []string{"events_received_at"}, pgIndexes: []string{"events_received_at"}, ordered: true, keyset: true},
 	"CountEventsBefore":            {sqliteIndexes: []string{"events_received_at"}, pgIndexes: []string{"events_received_at"}, keyset: true},
 	"CountEventsPerDay":            {sqliteIndexes: []string{"events_received_at"}, pgIndexes: []string{"events_received_at"}, keyset: true},

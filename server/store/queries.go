@@ -59,6 +59,7 @@ type queries interface {
 	TagImages(ctx context.Context, arg sqlitedb.TagImagesParams) ([]int64, error)
 	UntagImages(ctx context.Context, arg sqlitedb.UntagImagesParams) ([]int64, error)
 	ListStateChanges(ctx context.Context, arg sqlitedb.ListStateChangesParams) ([]sqlitedb.StateChange, error)
+	PruneStateChanges(ctx context.Context, arg sqlitedb.PruneStateChangesParams) (int64, error)
 }
 
 var _ queries = (*sqlitedb.Queries)(nil)
@@ -288,4 +289,8 @@ func (p pgQueries) UntagImages(ctx context.Context, arg sqlitedb.UntagImagesPara
 func (p pgQueries) ListStateChanges(ctx context.Context, arg sqlitedb.ListStateChangesParams) ([]sqlitedb.StateChange, error) {
 	rows, err := p.q.ListStateChanges(ctx, postgresdb.ListStateChangesParams(arg))
 	return convertRows(rows, func(r postgresdb.StateChange) sqlitedb.StateChange { return sqlitedb.StateChange(r) }), err
+}
+
+func (p pgQueries) PruneStateChanges(ctx context.Context, arg sqlitedb.PruneStateChangesParams) (int64, error) {
+	return p.q.PruneStateChanges(ctx, postgresdb.PruneStateChangesParams(arg))
 }

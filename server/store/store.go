@@ -38,7 +38,8 @@ type Store interface {
 	// Summary counts images per host and state and tells when the last notifications arrived.
 	Summary(ctx context.Context) (Summary, error)
 
-	// PruneEvents deletes events received before cutoff, in batches, keeping current rows.
+	// PruneEvents deletes events received before cutoff, and triage changes made before it, in
+	// batches, keeping current rows.
 	PruneEvents(ctx context.Context, cutoff time.Time) (int64, error)
 	// CountEventsBefore tells how many events PruneEvents would delete.
 	CountEventsBefore(ctx context.Context, cutoff time.Time) (int64, error)

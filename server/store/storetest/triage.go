@@ -26,6 +26,7 @@ func triageTests() []test {
 		{"WakeSnoozed", testWakeSnoozed},
 		{"GetTag", testGetTag},
 		{"FilterTextValidated", testFilterTextValidated},
+		{"PruneTrail", testPruneTrail},
 	}
 }
 
@@ -531,5 +532,28 @@ func testFilterTextValidated(t *testing.T, s store.Store) {
 			_, err = s.SetStatesWhere(ctx(t), f, store.Transition{State: store.StateIgnored}, "admin")
 			wantErr(t, fmt.Sprintf("SetStatesWhere with %s %q", name, bad), err, store.ErrInvalid)
 		}
+	}
+}
+
+// The audit trail ages with the events: PruneEvents removes the changes made before its cutoff
+// (changes are stamped with the store's clock, so the cutoffs are on either side of now).
+func testPruneTrail(t *testing.T, s store.Store) {
+	id := record(t, s, note("h", "docker.io/trail:1", 1, at(0))).ImageID
+	setStates(t, s, []int64{id}, store.Transition{State: store.StateIgnored}, "admin")
+	setStates(t, s, []int64{id}, store.Transition{State: store.StateOpen}, "admin")
+	if _, err := s.PruneEvents(ctx(t), time.Now().Add(-time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if trail, _ := s.ListStateChanges(ctx(t), id, 0); len(trail) != 2 {
+		t.Errorf("a prune before the changes left %d of 2", len(trail))
+	}
+	if _, err := s.PruneEvents(ctx(t), time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if trail, _ := s.ListStateChanges(ctx(t), id, 0); len(trail) != 0 {
+		t.Errorf("a prune after the changes left %d", len(trail))
+	}
+	if getImage(t, s, id).State != store.StateOpen {
+		t.Error("the prune changed the image's state")
 	}
 }

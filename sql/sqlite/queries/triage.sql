@@ -54,3 +54,9 @@ RETURNING image_id;
 -- name: ListStateChanges :many
 -- The newest triage changes of one image, for its timeline. Served by state_changes_image.
 SELECT * FROM state_changes WHERE image_id = sqlc.arg(image_id) ORDER BY id DESC LIMIT sqlc.arg(page_size);
+
+-- name: PruneStateChanges :execrows
+-- The audit trail ages with the events (EVENT_RETENTION): at most page_size changes made
+-- before the cutoff, oldest first. Served by state_changes_changed_at.
+DELETE FROM state_changes
+WHERE id IN (SELECT c.id FROM state_changes c WHERE c.changed_at < sqlc.arg(before) ORDER BY c.changed_at LIMIT sqlc.arg(page_size));

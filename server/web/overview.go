@@ -142,8 +142,10 @@ type overviewData struct {
 	FirstURL  string
 	IsFirst   bool
 	Chart     chart
-	// ChartURL switches the chart to the other range, keeping the view.
-	ChartURL string
+	// ChartURL switches the chart to the other range, keeping the view; ChartOpen unfolds
+	// the chart, when the address names a range.
+	ChartURL  string
+	ChartOpen bool
 	// StateURLs switch the state viewed, keeping the other filters and the chart's range.
 	StateURLs map[string]string
 	// ClearURL drops the filters and keeps the chart's range.
@@ -258,6 +260,7 @@ func (h *Handler) overview(w http.ResponseWriter, r *http.Request) {
 	first.Del("cursor")
 	d.FirstURL = "/?" + first.Encode()
 	d.ChartURL, d.StateURLs, d.ClearURL = viewURLs(v, days)
+	d.ChartOpen = v.Has("days")
 
 	p := h.newPage(r, title("Updates"), "overview", d)
 	p.Live = true

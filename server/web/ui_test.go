@@ -250,7 +250,7 @@ func TestHostActionsFitTheView(t *testing.T) {
 
 		// Two of the three open images on this page: the third is on the next one.
 		_, body = e.get("/?limit=2", nil)
-		if !strings.Contains(body, `name="shown" value="2"`) || !strings.Contains(body, "1 of them on other pages") {
+		if !strings.Contains(body, `name="shown" value="2"`) || !strings.Contains(body, "1 more on other pages") {
 			t.Fatal("the page does not say that the host's buttons reach rows of other pages")
 		}
 		res, out := e.postBody("/bulk?host=nas&state=open", url.Values{"action": {"acknowledge"}, "shown": {"2"}}, jsonAccept)

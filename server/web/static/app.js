@@ -248,13 +248,24 @@
     const t = document.createElement("template");
     t.innerHTML = html;
     const a = anchor();
+    // The row that has focus, and its place: when it leaves the view (acknowledged, say),
+    // focus goes on to the row that takes its place, for the next action from the keyboard.
+    const focusRow = document.activeElement && document.activeElement.closest && document.activeElement.closest("main li.img");
+    const focusAt = focusRow ? [...main.querySelectorAll("li.img")].indexOf(focusRow) : -1;
     main.style.minHeight = "";
     morphChildren(main, t.content);
+    if (focusRow && !focusRow.isConnected) {
+      const rows = main.querySelectorAll("li.img");
+      const next = rows[Math.min(focusAt, rows.length - 1)];
+      const button = next && next.querySelector(".acts button");
+      if (button) button.focus({ preventScroll: true });
+    }
     if (a && a.el.isConnected) {
       const delta = a.el.getBoundingClientRect().top - a.top;
       if (Math.abs(delta) >= 1) {
-        // A short page cannot scroll by delta: make it tall enough to.
-        const short = window.scrollY + delta + window.innerHeight - document.documentElement.scrollHeight;
+        // A short page cannot scroll by delta: make it tall enough to. (The body's height is
+        // the content's; the document's is never less than the window's.)
+        const short = window.scrollY + delta + window.innerHeight - document.body.offsetHeight;
         if (short > 0) main.style.minHeight = main.offsetHeight + short + "px";
         window.scrollBy(0, delta);
       }
@@ -305,20 +316,26 @@
     else if (el.value !== state.value) el.value = state.value;
   }
 
+  // idOf reads the id attribute: a form's .id property is its fields named "id" (the bulk
+  // form's ticked boxes), not its own id.
+  function idOf(n) {
+    return (n.nodeType === Node.ELEMENT_NODE && n.getAttribute("id")) || "";
+  }
+
   function similar(a, b) {
-    return a.nodeType === b.nodeType && a.nodeName === b.nodeName && !(a.nodeType === Node.ELEMENT_NODE && (a.id || b.id));
+    return a.nodeType === b.nodeType && a.nodeName === b.nodeName && !idOf(a) && !idOf(b);
   }
 
   // morphChildren matches the children of from with those of to: by id where they have one
   // (rows and host groups come, go and stay), else by position and kind.
   function morphChildren(from, to) {
     const byId = new Map();
-    for (const c of from.children) if (c.id) byId.set(c.id, c);
+    for (const c of from.children) if (idOf(c)) byId.set(idOf(c), c);
     const kept = new Set();
-    for (const c of to.children) if (c.id) kept.add(c.id);
+    for (const c of to.children) if (idOf(c)) kept.add(idOf(c));
     let cur = from.firstChild;
     for (const next of [...to.childNodes]) {
-      const id = next.nodeType === Node.ELEMENT_NODE ? next.id : "";
+      const id = idOf(next);
       let match = id ? byId.get(id) : cur && similar(cur, next) ? cur : null;
       if (match && match.parentNode !== from) match = null;
       if (!match) {
@@ -327,7 +344,7 @@
       }
       // Drop what is gone before the match rather than move the match: moving a node takes
       // its focus away.
-      while (cur && cur !== match && !(cur.id && kept.has(cur.id))) {
+      while (cur && cur !== match && !kept.has(idOf(cur))) {
         const n = cur.nextSibling;
         cur.remove();
         cur = n;
@@ -443,11 +460,16 @@
   function enhance() {
     // Copy buttons only work with a script, so they start hidden.
     for (const b of document.querySelectorAll("button.copy[hidden]")) b.hidden = false;
-    // Remember which host groups a person folded.
+    // Remember which host groups a person folded, and whether the chart was left open.
     for (const d of document.querySelectorAll("details.host")) {
       if (d.dataset.bound) continue;
       d.dataset.bound = "1";
       if (localStorage.getItem("dd-folded:" + d.dataset.host)) d.open = false;
+    }
+    const chart = document.getElementById("chart");
+    if (chart && !chart.dataset.bound) {
+      chart.dataset.bound = "1";
+      if (localStorage.getItem("dd-chart-open")) chart.open = true;
     }
     localizeTimes(main);
     labelZones(main);
@@ -462,6 +484,11 @@
   // toggle does not bubble: listen in the capture phase, once for every group.
   document.addEventListener("toggle", (ev) => {
     const d = ev.target;
+    if (d.id === "chart") {
+      if (d.open) localStorage.setItem("dd-chart-open", "1");
+      else localStorage.removeItem("dd-chart-open");
+      return;
+    }
     if (!d.matches || !d.matches("details.host")) return;
     const key = "dd-folded:" + d.dataset.host;
     if (d.open) localStorage.removeItem(key);
@@ -480,6 +507,18 @@
     const q = params.toString();
     history.replaceState(null, "", location.pathname + (q ? "?" + q : "") + location.hash);
   }
+
+  // On a phone the filters fold behind their summary while none is set, so that the first
+  // screen shows updates; wider, they are always open. Only on load and when the width
+  // changes: a refresh keeps whatever the person opened.
+  const narrow = window.matchMedia("(max-width: 40rem)");
+  function fitFilters() {
+    const box = document.getElementById("filterbox");
+    if (!box) return;
+    box.open = !narrow.matches || box.hasAttribute("data-active");
+  }
+  narrow.addEventListener("change", fitFilters);
+  fitFilters();
 
   if (!notice.hidden) {
     const message = notice.textContent;

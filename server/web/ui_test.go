@@ -323,11 +323,11 @@ func newEnvWithBaseURL(t *testing.T, baseURL string) *env {
 // snippet is the text of the <pre id=id> of a page, unescaped.
 func snippet(t *testing.T, body, id string) string {
 	t.Helper()
-	i := strings.Index(body, `<pre id="`+id+`"><code>`)
+	i := strings.Index(body, `<pre class="snippet" id="`+id+`"><code>`)
 	if i < 0 {
 		t.Fatalf("no snippet %s", id)
 	}
-	rest := body[i+len(`<pre id="`+id+`"><code>`):]
+	rest := body[i+len(`<pre class="snippet" id="`+id+`"><code>`):]
 	return html.UnescapeString(rest[:strings.Index(rest, "</code>")])
 }
 

@@ -16,18 +16,28 @@ import (
 // relayed to and from the other replicas.
 func (s *Server) RunBackground(ctx context.Context) {
 	go s.runLiveBridge(ctx)
-	tick := time.NewTicker(30 * time.Second)
-	defer tick.Stop()
+	// A snooze ends within wakeEvery of its time (a cheap query on a partial index); the
+	// sweep's housekeeping can wait longer.
+	wake := time.NewTicker(wakeEvery)
+	defer wake.Stop()
+	sweep := time.NewTicker(30 * time.Second)
+	defer sweep.Stop()
+	s.wakeSnoozed(ctx)
+	s.sweep(ctx)
 	for {
-		s.wakeSnoozed(ctx)
-		s.sweep(ctx)
 		select {
 		case <-ctx.Done():
 			return
-		case <-tick.C:
+		case <-wake.C:
+			s.wakeSnoozed(ctx)
+		case <-sweep.C:
+			s.sweep(ctx)
 		}
 	}
 }
+
+// wakeEvery is how often the snooze timer looks for snoozes that have ended.
+const wakeEvery = 5 * time.Second
 
 func (s *Server) wakeSnoozed(ctx context.Context) {
 	ctx, cancel := context.WithTimeout(ctx, s.opts.StoreTimeout)

@@ -142,3 +142,14 @@ func boundedRead(r *http.Request) bool {
 	}
 	return true
 }
+
+// crossOriginRefused answers a state-changing request that a browser sent from another site:
+// in JSON for the API and the UI's fetch calls, like every other error there.
+func crossOriginRefused(w http.ResponseWriter, r *http.Request) {
+	const why = "refused: this request to change data comes from another web site (its Origin or Sec-Fetch-Site says so); send it from the dashboard's own pages, or from a client that is not a browser (curl, a script) without an Origin header"
+	if strings.HasPrefix(r.URL.Path, "/api/") || strings.Contains(r.Header.Get("Accept"), "application/json") {
+		httpx.WriteError(w, http.StatusForbidden, "%s", why)
+		return
+	}
+	http.Error(w, "403 Forbidden\n\n"+why, http.StatusForbidden)
+}

@@ -3,6 +3,7 @@ package server
 import (
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -67,4 +68,18 @@ func TestReadsAreBounded(t *testing.T) {
 	if peak > 3 { // two reads, plus at most one of the passing requests at a time
 		t.Errorf("%d requests ran at once", peak)
 	}
+}
+
+// The API answers a cross-origin refusal in JSON like every other error (found by a new
+// user: it was plain text).
+func TestCrossOriginRefusalIsJSONOnTheAPI(t *testing.T) {
+	forEachStore(t, func(t *testing.T, env *testEnv) {
+		r := env.request(http.MethodPost, "/api/v1/tags", []byte(`{"name":"x"}`), append(env.authorize(), "Origin", "http://evil.example")...)
+		if r.Status != http.StatusForbidden || !strings.Contains(r.errorMessage(t), "another web site") {
+			t.Errorf("cross-origin API write: %d %s; want a 403 JSON error that says why", r.Status, r.Body)
+		}
+		if tags, _ := env.store.ListTags(t.Context()); len(tags) != 0 {
+			t.Errorf("the refused request made tags: %+v", tags)
+		}
+	})
 }

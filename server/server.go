@@ -119,7 +119,9 @@ func New(st store.Store, opts Options) *Server {
 	// of another site; clients that are not browsers (Diun, curl) send no Sec-Fetch-Site or
 	// Origin and pass. It cannot see DNS rebinding, whose requests are same-origin: the host
 	// check refuses those.
-	s.handler = s.logRequests(securityHeaders(s.checkHost(http.NewCrossOriginProtection().Handler(limitReads(http.HandlerFunc(s.serve), maxConcurrentReads, readQueueWait)))))
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(crossOriginRefused))
+	s.handler = s.logRequests(securityHeaders(s.checkHost(cop.Handler(limitReads(http.HandlerFunc(s.serve), maxConcurrentReads, readQueueWait)))))
 	s.setupMetrics()
 	return s
 }

@@ -56,7 +56,7 @@ func prune(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) 
 		fmt.Fprintln(stdout, "EVENT_RETENTION is 0: events are kept forever, nothing to prune")
 		return nil
 	}
-	st, err := openStore(ctx, cfg)
+	st, err := openExisting(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -85,6 +85,11 @@ func prune(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) 
 // openSource opens a database to read from without migrating it (copying must not change
 // its source), after checking that its schema is the newest.
 func openSource(ctx context.Context, databaseURL string) (store.Store, store.Copier, error) {
+	// A missing file is a mistyped path: reading it would make an empty database and an empty
+	// (successful) export.
+	if err := requireExisting(databaseURL, "the database URL (DATABASE_URL, or --from)"); err != nil {
+		return nil, nil, err
+	}
 	_, pending, err := store.MigrationStatus(ctx, databaseURL)
 	if err != nil {
 		return nil, nil, err

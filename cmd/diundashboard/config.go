@@ -130,6 +130,10 @@ func (c *config) checkHostsAndWebhookToken() error {
 		if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" {
 			return fmt.Errorf("BASE_URL %q is not an absolute http(s) URL such as https://diun.example.com: the Connect page shows it and its host is one the dashboard answers to", textutil.Truncate(c.BaseURL, 200))
 		}
+		// The pages link from the root: a dashboard behind a sub-path would break every link.
+		if u, _ := url.Parse(c.BaseURL); strings.Trim(u.Path, "/") != "" || u.RawQuery != "" || u.Fragment != "" {
+			return fmt.Errorf("BASE_URL %q has a path, query or fragment: the dashboard is served at the root of a host name (such as https://diun.example.com), not under a sub-path", textutil.Truncate(c.BaseURL, 200))
+		}
 	}
 	hosts, err := server.ParseAllowedHosts(c.AllowedHosts)
 	if err != nil {

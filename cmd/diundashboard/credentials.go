@@ -50,9 +50,9 @@ func resetPassword(ctx context.Context, cfg config, log *slog.Logger, stdout io.
 		return fmt.Errorf("the new password is stored and every session ended, but the API tokens could not all be revoked: %w; run `diundashboard sessions revoke-all --tokens`", err)
 	}
 	log.Info("reset the admin password, ended every session and revoked every API token; servers use the new password at once", "sessions_ended", n, "api_tokens_revoked", revoked)
-	fmt.Fprintf(stdout, "Sign in as %s with the new password: %s\n", generatedUsername, password)
+	fmt.Fprintf(stdout, "%s: reset the admin password.\nSign in as %s with the new password: %s\n", store.Redact(cfg.DatabaseURL), generatedUsername, password)
 	if revoked > 0 {
-		fmt.Fprintf(stdout, "Revoked %d API tokens: make new ones on the Connect page for the widgets and scripts that used them.\n", revoked)
+		fmt.Fprintf(stdout, "Revoked %s: make new ones on the Connect page for the widgets and scripts that used them.\n", plural(int64(revoked), "API token"))
 	}
 	return nil
 }
@@ -87,7 +87,7 @@ func sessionsCommand(ctx context.Context, cfg config, sub string, log *slog.Logg
 		return fmt.Errorf("cannot end the sessions: %w", err)
 	}
 	log.Info("signed everybody out", "sessions_ended", n)
-	fmt.Fprintf(stdout, "Ended %d sessions: everybody signs in again.\n", n)
+	fmt.Fprintf(stdout, "%s: ended %s: everybody signs in again.\n", store.Redact(cfg.DatabaseURL), plural(n, "session"))
 	if !cfg.cmd.Tokens {
 		fmt.Fprintln(stdout, "API tokens still work; add --tokens to revoke them too.")
 		return nil
@@ -97,6 +97,14 @@ func sessionsCommand(ctx context.Context, cfg config, sub string, log *slog.Logg
 		return fmt.Errorf("every session ended, but the API tokens could not all be revoked: %w", err)
 	}
 	log.Info("revoked every API token", "api_tokens_revoked", revoked)
-	fmt.Fprintf(stdout, "Revoked %d API tokens.\n", revoked)
+	fmt.Fprintf(stdout, "Revoked %s.\n", plural(int64(revoked), "API token"))
 	return nil
+}
+
+// plural is "1 session", "2 sessions".
+func plural(n int64, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

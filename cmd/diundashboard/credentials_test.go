@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -70,7 +72,7 @@ func TestResetPassword(t *testing.T) {
 	if _, err := st.GetSession(context.Background(), auth.Hash("before-reset")); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("a session survived the reset: %v", err)
 	}
-	if toks, err := st.ListAPITokens(context.Background()); err != nil || len(toks) != 0 || !strings.Contains(stdout, "Revoked 1 API tokens") {
+	if toks, err := st.ListAPITokens(context.Background()); err != nil || len(toks) != 0 || !strings.Contains(stdout, "Revoked 1 API token") {
 		t.Errorf("API tokens after the reset: %+v, %v; want none, and stdout to say so (%q)", toks, err, stdout)
 	}
 
@@ -104,14 +106,14 @@ func TestSessionsRevokeAll(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, stdout, stderr := runCommand(t, env, "sessions", "revoke-all")
-	if code != 0 || !strings.Contains(stdout, "Ended 2 sessions") || !strings.Contains(stdout, "--tokens") {
+	if code != 0 || !strings.Contains(stdout, "ended 2 sessions") || !strings.Contains(stdout, "--tokens") {
 		t.Fatalf("sessions revoke-all: exit %d, stdout %q, stderr %q", code, stdout, stderr)
 	}
 	if toks, _ := st.ListAPITokens(context.Background()); len(toks) != 1 {
 		t.Errorf("revoke-all without --tokens revoked tokens: %d left, want 1", len(toks))
 	}
 	code, stdout, stderr = runCommand(t, env, "sessions", "revoke-all", "--tokens")
-	if code != 0 || !strings.Contains(stdout, "Revoked 1 API tokens") {
+	if code != 0 || !strings.Contains(stdout, "Revoked 1 API token") {
 		t.Fatalf("sessions revoke-all --tokens: exit %d, stdout %q, stderr %q", code, stdout, stderr)
 	}
 	if toks, _ := st.ListAPITokens(context.Background()); len(toks) != 0 {
@@ -166,5 +168,23 @@ func TestTokenCommandWithHashedToken(t *testing.T) {
 	env["WEBHOOK_TOKEN"] = "configured-token-0123456789abcdef"
 	if code, _, stderr := runCommand(t, env, "token", "--rotate"); code == 0 || !strings.Contains(stderr, "WEBHOOK_TOKEN") {
 		t.Errorf("token --rotate with WEBHOOK_TOKEN: exit %d, %s; want a refusal naming WEBHOOK_TOKEN", code, stderr)
+	}
+}
+
+// Commands that read what a server made refuse a SQLite path with no database rather than
+// make an empty one (found by a new user: export wrote an empty backup and exited 0).
+func TestCommandsRefuseAMissingDatabase(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "typo", "dd.db")
+	env := map[string]string{"DATABASE_URL": "sqlite:" + path}
+	for _, args := range [][]string{{"token"}, {"export"}, {"prune", "--dry-run"}, {"reset-password"}, {"sessions", "revoke-all"},
+		{"copy", "--from", "sqlite:" + path, "--to", "sqlite:" + filepath.Join(dir, "to.db")}} {
+		code, stdout, stderr := runCommand(t, env, args...)
+		if code == 0 || stdout != "" || !strings.Contains(stderr, "no database at") {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q; want a refusal naming the missing database", args, code, stdout, stderr)
+		}
+	}
+	if _, err := os.Stat(path); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("a command made the database it was told to read: %v", err)
 	}
 }

@@ -90,6 +90,8 @@ func TestAllowedHostsSetting(t *testing.T) {
 		{"ALLOWED_HOSTS", "dash example.com", "is not a host name"},
 		{"BASE_URL", "diun.example.com", "BASE_URL \"diun.example.com\" is not an absolute http(s) URL"},
 		{"BASE_URL", "ftp://diun.example.com", "such as https://diun.example.com"},
+		// The pages link from the root: a sub-path cannot work (found by a new user).
+		{"BASE_URL", "https://example.com/diun", "not under a sub-path"},
 	} {
 		_, err := parseConfig("diundashboard serve", nil, func(k string) string {
 			if k == c.env {

@@ -123,16 +123,25 @@ func openStore(ctx context.Context, cfg config) (store.Store, error) {
 // reset-password, sessions): a SQLite file that is not there is a mistyped DATABASE_URL, and
 // creating an empty database there would print a token or a password that no server knows.
 func openExisting(ctx context.Context, cfg config) (store.Store, error) {
-	t, err := store.ParseURL(cfg.DatabaseURL)
-	if err != nil {
+	if err := requireExisting(cfg.DatabaseURL, "DATABASE_URL (the server's)"); err != nil {
 		return nil, err
+	}
+	return openStore(ctx, cfg)
+}
+
+// requireExisting refuses a SQLite URL whose file is not there; setting names where the URL
+// came from, for the message.
+func requireExisting(databaseURL, setting string) error {
+	t, err := store.ParseURL(databaseURL)
+	if err != nil {
+		return err
 	}
 	if t.Dialect == store.DialectSQLite {
 		if _, err := os.Stat(t.Path); errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("there is no database at %s: check DATABASE_URL (the server's), or start the server (or `diundashboard migrate`) to create it", t.Path)
+			return fmt.Errorf("there is no database at %s: check %s, or start the server (or `diundashboard migrate`) to create it", t.Path, setting)
 		}
 	}
-	return openStore(ctx, cfg)
+	return nil
 }
 
 func printToken(ctx context.Context, cfg config, stdout io.Writer) error {

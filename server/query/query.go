@@ -120,8 +120,11 @@ func ParseDays(s string) (time.Duration, error) {
 	rest := s
 	if i := strings.IndexByte(rest, 'd'); i > 0 {
 		days, err := strconv.Atoi(rest[:i])
-		if err != nil || days < 0 || days > 366 {
+		if err != nil || days < 0 {
 			return 0, bad
+		}
+		if days > 366 {
+			return 0, errors.New("a snooze lasts at most a year; ignore the image instead")
 		}
 		total = time.Duration(days) * 24 * time.Hour
 		rest = rest[i+1:]

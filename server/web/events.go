@@ -139,7 +139,11 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 	}
 	tick := time.NewTicker(heartbeat)
 	defer tick.Stop()
-	checked := time.Now()
+	// A stream outlives its request's check: a revoked token or an ended session must not keep
+	// hearing (found by an outside review: a revoked token's stream ran on for minutes). The
+	// credential is checked again every credentialRecheck, events or not.
+	recheck := time.NewTicker(credentialRecheck)
+	defer recheck.Stop()
 	for {
 		var msg string
 		select {
@@ -153,15 +157,11 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 			msg = fmt.Sprintf("event: %s\ndata: %s\n\n", e.Kind, b)
 		case <-tick.C:
 			msg = ": ping\n\n"
-		}
-		// A stream outlives its request's check: a revoked token or an ended session must not
-		// keep hearing (found by an outside review: a revoked token's stream ran on for
-		// minutes). The credential is checked again at most every credentialRecheck.
-		if time.Since(checked) >= credentialRecheck {
+		case <-recheck.C:
 			if !h.stillSignedIn(r) {
 				return
 			}
-			checked = time.Now()
+			continue
 		}
 		if !send(func() error { _, err := fmt.Fprint(w, msg); return err }) {
 			return

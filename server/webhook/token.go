@@ -107,6 +107,8 @@ type Token struct {
 	presented atomic.Bool
 	// lastReload is when MatchesFresh last read the stored token (Unix nanoseconds).
 	lastReload atomic.Int64
+	// forgetting is set while one request forgets the stored copy of the token.
+	forgetting atomic.Bool
 }
 
 // NewToken returns the token of secret; configured is true for WEBHOOK_TOKEN.
@@ -116,27 +118,53 @@ func NewToken(st store.Store, secret Secret, configured bool) *Token {
 	return t
 }
 
-// MatchesFresh is Matches that, when the token does not match, reads the stored token again
-// first (at most every few seconds): a token rotated on the command line or on another
-// replica is accepted at once rather than at the next background tick.
+// MatchesFresh is Matches on the stored token as it is now: the token is read again first when
+// the copy in memory is older than freshReloadEvery, so that a token rotated on the command line
+// or on another replica replaces the old one at once rather than at the next background tick
+// (found by an outside review: the old token was accepted for 9 s more, the new one refused).
+// The first time Diun presents a stored token, the copy of the token itself is forgotten at
+// once: from then on only its hash is kept.
 func (t *Token) MatchesFresh(ctx context.Context, presented string) bool {
-	if t.Matches(presented) {
-		return true
-	}
 	now := time.Now()
-	if last := t.lastReload.Load(); last != 0 && now.Sub(time.Unix(0, last)) < freshReloadEvery {
+	if last := t.lastReload.Load(); !t.configured && now.Sub(time.Unix(0, last)) >= freshReloadEvery {
+		t.lastReload.Store(now.UnixNano())
+		// A database that does not answer leaves the token in memory in force.
+		_ = t.Reload(ctx)
+	}
+	if !t.Matches(presented) {
 		return false
 	}
-	t.lastReload.Store(now.UnixNano())
-	if err := t.Reload(ctx); err != nil {
-		return false
+	if t.Token() != "" && !t.configured && t.forgetting.CompareAndSwap(false, true) {
+		defer t.forgetting.Store(false)
+		// Left for the next sweep when the database does not answer now.
+		_ = t.forget(ctx)
 	}
-	return t.Matches(presented)
+	return true
 }
 
-// freshReloadEvery bounds the reads of MatchesFresh: wrong tokens cost a database read at
-// most this often.
+// freshReloadEvery bounds the reads of MatchesFresh: the stored token is read at most this
+// often, however many notifications arrive.
 const freshReloadEvery = 2 * time.Second
+
+// forget drops the stored copy of the token itself, once Diun has presented it; the hash stays.
+// Only the copy of the token in force is dropped: a token rotated meanwhile elsewhere, which
+// Diun has not presented yet, stays shown.
+func (t *Token) forget(ctx context.Context) error {
+	cur := t.current()
+	kept, err := storedSetting(ctx, t.store, TokenSetting)
+	if err != nil {
+		return err
+	}
+	if kept != "" && hashToken(kept) == cur.Hash {
+		if err := t.store.PutSetting(ctx, TokenSetting, ""); err != nil {
+			return fmt.Errorf("cannot forget the webhook token Diun now uses: %w", err)
+		}
+	}
+	if t.current() == cur {
+		t.set(Secret{Hash: cur.Hash})
+	}
+	return nil
+}
 
 // Matches tells whether presented is the token, in constant time.
 func (t *Token) Matches(presented string) bool {
@@ -209,8 +237,8 @@ func (t *Token) Reload(ctx context.Context) error {
 		return nil
 	}
 	if t.presented.Load() && t.Token() != "" {
-		if err := t.store.PutSetting(ctx, TokenSetting, ""); err != nil {
-			return fmt.Errorf("cannot forget the webhook token Diun now uses: %w", err)
+		if err := t.forget(ctx); err != nil {
+			return err
 		}
 	}
 	hash, err := storedSetting(ctx, t.store, TokenHashSetting)
@@ -226,6 +254,10 @@ func (t *Token) Reload(ctx context.Context) error {
 		kept = ""
 	}
 	if cur := t.current(); cur.Hash != hash || cur.Token != kept {
+		if cur.Hash != hash {
+			// Another token: Diun has not presented this one yet.
+			t.presented.Store(false)
+		}
 		t.set(Secret{Hash: hash, Token: kept})
 	}
 	return nil

@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"diundashboard/server/store"
 	"diundashboard/server/store/storetest"
@@ -225,5 +226,42 @@ func TestRotatedTokenIsAcceptedAtOnce(t *testing.T) {
 		if running.MatchesFresh(ctx, "wrong-token-0123456789abcdef") {
 			t.Fatal("a wrong token matched")
 		}
+	}
+}
+
+// The first time Diun presents a stored token, its copy in the clear goes at once, not at the
+// next sweep (found by an outside review: it stayed 30 s, and went into an export meanwhile);
+// a token rotated on another replica is not forgotten before Diun presents it.
+func TestPresentedTokenIsForgottenAtOnce(t *testing.T) {
+	ctx := context.Background()
+	st := stores["sqlite"](t)
+	secret, _, err := EnsureToken(ctx, st, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := NewToken(st, secret, false), NewToken(st, secret, false)
+	if !a.MatchesFresh(ctx, secret.Token) {
+		t.Fatal("the token does not match")
+	}
+	if got := setting(t, st, TokenSetting); got != "" || a.Token() != "" {
+		t.Errorf("after Diun presented it, the token is still kept: stored %q, shown %q", got, a.Token())
+	}
+	if !a.MatchesFresh(ctx, secret.Token) {
+		t.Error("the token stopped matching once forgotten")
+	}
+	// b rotates; a, which saw the old token presented, must not forget the new one.
+	fresh, err := b.Rotate(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(freshReloadEvery)
+	if a.MatchesFresh(ctx, secret.Token) {
+		t.Error("the rotated-away token still matches on the other replica")
+	}
+	if err := a.Reload(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := setting(t, st, TokenSetting); got != fresh {
+		t.Errorf("the new token was forgotten before Diun presented it: stored %q", got)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"diundashboard/server/api"
 	"diundashboard/server/live"
 	"diundashboard/server/store"
 )
@@ -122,5 +123,14 @@ func TestAuditTrailNamesTheActor(t *testing.T) {
 		if err != nil || len(trail) != 1 || trail[0].Actor != "token:tests" || trail[0].To != store.StateAcknowledged {
 			t.Errorf("trail = %+v, %v; want one change by token:tests", trail, err)
 		}
+		// The API shows it.
+		r := env.api(http.MethodGet, "/api/v1/images/"+strconv.FormatInt(ids[0], 10)+"/changes", nil)
+		env.wantStatus(r, http.StatusOK)
+		var got struct{ Changes []api.Change }
+		r.json(t, &got)
+		if len(got.Changes) != 1 || got.Changes[0].Actor != "token:tests" || got.Changes[0].From != "open" || got.Changes[0].To != "acknowledged" || got.Changes[0].At == "" {
+			t.Errorf("GET …/changes = %+v; want the one change by token:tests", got.Changes)
+		}
+		env.wantStatus(env.api(http.MethodGet, "/api/v1/images/999999/changes", nil), http.StatusNotFound)
 	})
 }

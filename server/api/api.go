@@ -52,6 +52,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/images/{id}", h.requireAuth(h.getImage))
 	mux.HandleFunc("DELETE /api/v1/images/{id}", h.requireAuth(h.deleteImage))
 	mux.HandleFunc("GET /api/v1/images/{id}/events", h.requireAuth(h.listEvents))
+	mux.HandleFunc("GET /api/v1/images/{id}/changes", h.requireAuth(h.listChanges))
 	mux.HandleFunc("POST /api/v1/images/{id}/acknowledge", h.requireAuth(h.transition(store.StateAcknowledged)))
 	mux.HandleFunc("POST /api/v1/images/{id}/reopen", h.requireAuth(h.transition(store.StateOpen)))
 	mux.HandleFunc("POST /api/v1/images/{id}/ignore", h.requireAuth(h.transition(store.StateIgnored)))

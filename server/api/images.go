@@ -70,6 +70,36 @@ func (h *Handler) listEvents(w http.ResponseWriter, r *http.Request) {
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"events": events, "next_cursor": page.NextCursor})
 }
 
+// listChanges is the image's audit trail: who changed its state, when, from what to what,
+// about which digest; newest first (limit, default 50, at most 500).
+func (h *Handler) listChanges(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r, "id", "image id")
+	if !ok {
+		return
+	}
+	limit, err := query.ParseLimit(r.URL.Query().Get("limit"))
+	if err != nil {
+		httpx.WriteError(w, http.StatusBadRequest, "%s", err)
+		return
+	}
+	ctx, cancel := httpx.StoreContext(r, h.timeout)
+	defer cancel()
+	if _, err := h.store.GetImage(ctx, id); err != nil {
+		httpx.StoreError(w, r, h.log, err)
+		return
+	}
+	changes, err := h.store.ListStateChanges(ctx, id, limit)
+	if err != nil {
+		httpx.StoreError(w, r, h.log, err)
+		return
+	}
+	out := make([]Change, len(changes))
+	for i, c := range changes {
+		out[i] = toChange(c)
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"changes": out})
+}
+
 // transition moves one image to state.
 func (h *Handler) transition(state store.State) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {

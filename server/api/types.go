@@ -116,3 +116,19 @@ func toTag(t store.Tag, withCount bool) Tag {
 	}
 	return out
 }
+
+// Change is one entry of an image's audit trail.
+type Change struct {
+	At        string  `json:"at"`
+	Actor     string  `json:"actor"`
+	Digest    string  `json:"digest"`
+	From      string  `json:"from"`
+	FromUntil *string `json:"from_snoozed_until"`
+	To        string  `json:"to"`
+	ToUntil   *string `json:"to_snoozed_until"`
+}
+
+func toChange(c store.StateChange) Change {
+	return Change{At: formatTime(c.At), Actor: c.Actor, Digest: c.Digest, From: string(c.From), FromUntil: httpx.TimeJSON(c.FromUntil),
+		To: string(c.To), ToUntil: httpx.TimeJSON(c.ToUntil)}
+}

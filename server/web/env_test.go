@@ -58,15 +58,26 @@ type env struct {
 
 func newEnv(t testing.TB, databaseURL string, mode auth.Mode) *env {
 	t.Helper()
-	cfg := auth.Config{Mode: mode, Username: testUser, PasswordHash: testHash, ProxyHeader: "Remote-User"}
-	if mode == auth.ModeProxy {
-		cfg.TrustedProxies, _ = auth.ParseTrustedProxies("127.0.0.1/32")
-	}
-	return newEnvWith(t, databaseURL, cfg)
+	return newEnvWith(t, databaseURL, modeConfig(mode))
 }
 
 // newEnvWith is newEnv with a sign-in configuration of the test's own.
 func newEnvWith(t testing.TB, databaseURL string, cfg auth.Config) *env {
+	t.Helper()
+	return newEnvLogging(t, databaseURL, cfg, quietLog)
+}
+
+// modeConfig is the sign-in configuration newEnv uses for mode.
+func modeConfig(mode auth.Mode) auth.Config {
+	cfg := auth.Config{Mode: mode, Username: testUser, PasswordHash: testHash, ProxyHeader: "Remote-User"}
+	if mode == auth.ModeProxy {
+		cfg.TrustedProxies, _ = auth.ParseTrustedProxies("127.0.0.1/32")
+	}
+	return cfg
+}
+
+// newEnvLogging is newEnvWith with the server's log going to log.
+func newEnvLogging(t testing.TB, databaseURL string, cfg auth.Config, log *slog.Logger) *env {
 	t.Helper()
 	ctx := context.Background()
 	if err := store.Migrate(ctx, databaseURL); err != nil {
@@ -77,11 +88,11 @@ func newEnvWith(t testing.TB, databaseURL string, cfg auth.Config) *env {
 		t.Fatalf("Open: %v", err)
 	}
 	t.Cleanup(func() { st.Close() })
-	a, err := auth.New(cfg, st, nil)
+	a, err := auth.New(cfg, st, log)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := server.New(st, server.Options{WebhookToken: webhookToken, Auth: a, Version: "test", Logger: quietLog})
+	srv := server.New(st, server.Options{WebhookToken: webhookToken, Auth: a, Version: "test", Logger: log})
 	ts := httptest.NewServer(srv)
 	t.Cleanup(func() {
 		// Open event streams would hold Close up forever.

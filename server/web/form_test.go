@@ -2,15 +2,12 @@ package web_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"mime/multipart"
 	"net/http"
-	"net/http/cookiejar"
-	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
@@ -18,7 +15,6 @@ import (
 	"time"
 
 	"diundashboard/internal/proctest"
-	"diundashboard/server"
 	"diundashboard/server/auth"
 	"diundashboard/server/store"
 )
@@ -27,35 +23,9 @@ import (
 // server logs.
 func newLoggedEnv(t testing.TB, databaseURL string, mode auth.Mode) (*env, *proctest.SyncBuffer) {
 	t.Helper()
-	ctx := context.Background()
-	if err := store.Migrate(ctx, databaseURL); err != nil {
-		t.Fatalf("Migrate: %v", err)
-	}
-	st, err := store.Open(ctx, databaseURL)
-	if err != nil {
-		t.Fatalf("Open: %v", err)
-	}
-	t.Cleanup(func() { st.Close() })
 	logs := &proctest.SyncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	cfg := auth.Config{Mode: mode, Username: testUser, PasswordHash: testHash, ProxyHeader: "Remote-User"}
-	if mode == auth.ModeProxy {
-		cfg.TrustedProxies, _ = auth.ParseTrustedProxies("127.0.0.1/32")
-	}
-	a, err := auth.New(cfg, st, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := server.New(st, server.Options{WebhookToken: webhookToken, Auth: a, Version: "test", Logger: log})
-	ts := httptest.NewServer(srv)
-	t.Cleanup(func() {
-		srv.Hub().Close()
-		ts.CloseClientConnections()
-		ts.Close()
-	})
-	jar, _ := cookiejar.New(nil)
-	client := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	return &env{t: t, st: st, srv: srv, ts: ts, client: client}, logs
+	return newEnvLogging(t, databaseURL, modeConfig(mode), log), logs
 }
 
 // postRaw posts body with contentType ("" sends none) and returns the reply.

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -148,6 +149,53 @@ func TestHostActionKeepsToTheView(t *testing.T) {
 		}
 		if open, _ := e.st.ListImages(t.Context(), store.ImageFilter{Hostname: "nas", State: store.StateOpen}, store.SortImage, store.PageRequest{}); len(open.Images) != 3 {
 			t.Errorf("nas has %d open images after the no-hostname action, want 3", len(open.Images))
+		}
+	})
+}
+
+// The image's timeline shows its triage changes beside the notifications: who, what, when.
+// An unknown platform ("/" from Diun) shows as nothing.
+func TestTimelineShowsTriageChanges(t *testing.T) {
+	eachStore(t, func(t *testing.T, e *env) {
+		e.login()
+		e.notify("nas", "docker.io/acme/app:1", digestN(1), "")
+		page, err := e.st.ListImages(t.Context(), store.ImageFilter{}, store.SortImage, store.PageRequest{})
+		if err != nil || len(page.Images) != 1 {
+			t.Fatalf("seed: %v", err)
+		}
+		id := page.Images[0].ID
+		if res := e.post(fmt.Sprintf("/images/%d/acknowledge", id), nil, nil); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("acknowledge: %d", res.StatusCode)
+		}
+		e.notify("nas", "docker.io/acme/app:1", digestN(2), "") // reopens it
+		_, body := e.get(fmt.Sprintf("/images/%d", id), nil)
+		i := strings.Index(body, `class="timeline"`)
+		if i < 0 {
+			t.Fatal("no timeline")
+		}
+		tl := body[i:]
+		ack := strings.Index(tl, `<span class="state">acknowledged</span>`)
+		if ack < 0 || !strings.Contains(tl[ack:], "<strong>admin</strong>") {
+			t.Fatalf("the timeline does not show the acknowledgement by admin:\n%s", tl)
+		}
+		// Newest first: the second notification, then the acknowledgement, then the first.
+		first, second := strings.Index(tl, digestN(1)), strings.Index(tl, digestN(2))
+		if !(second < ack && ack < first) {
+			t.Errorf("timeline order: notification 2 at %d, acknowledgement at %d, notification 1 at %d; want newest first", second, ack, first)
+		}
+		// Diun's "/" for an unknown platform.
+		req, _ := http.NewRequest(http.MethodPost, e.ts.URL+"/webhook", strings.NewReader(`{"hostname":"nas","image":"docker.io/acme/noplatform:1","digest":"`+digestN(3)+`","status":"new","platform":"/"}`))
+		req.Header.Set("Authorization", "Bearer "+webhookToken)
+		if res, out := e.do(req); res.StatusCode != http.StatusOK {
+			t.Fatalf("webhook: %d %s", res.StatusCode, out)
+		}
+		np, _ := e.st.ListImages(t.Context(), store.ImageFilter{Query: "noplatform"}, store.SortImage, store.PageRequest{})
+		if len(np.Images) != 1 {
+			t.Fatal("the image without a platform was not stored")
+		}
+		_, body = e.get(fmt.Sprintf("/images/%d", np.Images[0].ID), nil)
+		if strings.Contains(body, "<dd>/</dd>") || strings.Contains(body, "/ · Diun") || strings.Contains(body, "<dt>Platform</dt>") {
+			t.Error("an unknown platform shows as /")
 		}
 	})
 }

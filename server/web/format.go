@@ -22,6 +22,13 @@ func (h *Handler) funcs() template.FuncMap {
 		"path":    url.PathEscape,
 		"plural":  plural,
 		"stateOf": func(s string) store.State { return store.State(s) },
+		// Diun writes an unknown platform as "/" (empty os and architecture): show nothing.
+		"platform": func(p string) string {
+			if strings.Trim(p, "/") == "" {
+				return ""
+			}
+			return p
+		},
 	}
 }
 

@@ -4,14 +4,17 @@ import (
 	"errors"
 	"net/http"
 	"slices"
+	"time"
 
 	"diundashboard/server/query"
 	"diundashboard/server/store"
 )
 
 type imageData struct {
-	Row       imageRow
-	Events    []store.Event
+	Row imageRow
+	// Timeline is the page's notifications and, between them, the triage changes (who
+	// acknowledged, snoozed, ignored or reopened it), newest first.
+	Timeline  []timelineEntry
 	NextURL   string
 	Metadata  [][2]string
 	OtherTags []store.Tag
@@ -49,7 +52,12 @@ func (h *Handler) imagePage(w http.ResponseWriter, r *http.Request) {
 		h.serverError(w, r, err)
 		return
 	}
-	d := imageData{Row: h.row(img), Events: events.Events}
+	changes, err := h.store.ListStateChanges(ctx, id, store.MaxPageSize)
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	d := imageData{Row: h.row(img), Timeline: timeline(events.Events, changes, cursor != "", events.NextCursor != "")}
 	if events.NextCursor != "" {
 		d.NextURL = r.URL.Path + "?cursor=" + events.NextCursor
 	}
@@ -69,4 +77,34 @@ func (h *Handler) imagePage(w http.ResponseWriter, r *http.Request) {
 	p := h.newPage(r, title(d.Row.Name, img.Hostname), "overview", d)
 	p.Live = true
 	h.render(w, r, http.StatusOK, "image", p)
+}
+
+// timelineEntry is a notification or a triage change.
+type timelineEntry struct {
+	At     time.Time
+	Event  *store.Event
+	Change *store.StateChange
+}
+
+// timeline merges one page of notifications (newest first) with the triage changes that fall
+// within it: on the first page, everything newer than its oldest notification (or everything,
+// when there is no other page); on a later page, what lies between its newest and oldest.
+func timeline(events []store.Event, changes []store.StateChange, laterPage, morePages bool) []timelineEntry {
+	out := make([]timelineEntry, 0, len(events)+len(changes))
+	for i := range events {
+		out = append(out, timelineEntry{At: events[i].ReceivedAt, Event: &events[i]})
+	}
+	var newest, oldest time.Time
+	if len(events) > 0 {
+		newest, oldest = events[0].ReceivedAt, events[len(events)-1].ReceivedAt
+	}
+	for i := range changes {
+		at := changes[i].At
+		if morePages && at.Before(oldest) || laterPage && !at.Before(newest) {
+			continue
+		}
+		out = append(out, timelineEntry{At: at, Change: &changes[i]})
+	}
+	slices.SortStableFunc(out, func(a, b timelineEntry) int { return b.At.Compare(a.At) })
+	return out
 }

@@ -62,7 +62,7 @@ func generatesPassword(c config) bool {
 func newAuthenticator(ctx context.Context, c config, st store.Store, log *slog.Logger, stderr io.Writer) (*auth.Authenticator, error) {
 	generated := generatesPassword(c)
 	if generated {
-		hash, err := generatedPassword(ctx, st, log, stderr)
+		hash, err := generatedPassword(ctx, st, log, stderr, c.LogFormat == "json")
 		if err != nil {
 			return nil, err
 		}
@@ -96,7 +96,7 @@ func newAuthenticator(ctx context.Context, c config, st store.Store, log *slog.L
 
 // generatedPassword returns the hash of the generated admin password, creating the password
 // on first start and showing it that once, on stderr. Replicas share it through the database.
-func generatedPassword(ctx context.Context, st store.Store, log *slog.Logger, stderr io.Writer) (string, error) {
+func generatedPassword(ctx context.Context, st store.Store, log *slog.Logger, stderr io.Writer, jsonLogs bool) (string, error) {
 	hash, err := st.Setting(ctx, generatedPasswordSetting)
 	if err == nil {
 		return hash, nil
@@ -118,8 +118,14 @@ func generatedPassword(ctx context.Context, st store.Store, log *slog.Logger, st
 		return "", fmt.Errorf("cannot store the admin password: %w", err)
 	}
 	if stored == fresh {
-		log.Info("no sign-in is configured: generated a password for the user admin, shown below this once")
-		fmt.Fprintf(stderr, "\nSign in as %s with the password: %s\n(Lost it? `diundashboard reset-password` prints a new one. Set AUTH_USERNAME and AUTH_PASSWORD_HASH, AUTH_MODE=proxy, or AUTH_MODE=none to choose otherwise.)\n\n", generatedUsername, password)
+		log.Info("no sign-in is configured: generated a password for the user admin, shown once")
+		if jsonLogs {
+			// One JSON record, so that every line of stderr stays JSON for log collectors.
+			log.Info("sign in with this user and password, shown this once (lost it? `diundashboard reset-password` prints a new one; set AUTH_USERNAME and AUTH_PASSWORD_HASH, AUTH_MODE=proxy, or AUTH_MODE=none to choose otherwise)",
+				"user", generatedUsername, "password", password)
+		} else {
+			fmt.Fprintf(stderr, "\nSign in as %s with the password: %s\n(Lost it? `diundashboard reset-password` prints a new one. Set AUTH_USERNAME and AUTH_PASSWORD_HASH, AUTH_MODE=proxy, or AUTH_MODE=none to choose otherwise.)\n\n", generatedUsername, password)
+		}
 	}
 	return stored, nil
 }

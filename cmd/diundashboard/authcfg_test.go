@@ -44,7 +44,7 @@ type stopWhenServing struct {
 }
 
 func (w *stopWhenServing) Write(p []byte) (int, error) {
-	if bytes.Contains(p, []byte("msg=serving")) {
+	if bytes.Contains(p, []byte("msg=serving")) || bytes.Contains(p, []byte(`"msg":"serving"`)) {
 		w.stop()
 	}
 	return w.Buffer.Write(p)

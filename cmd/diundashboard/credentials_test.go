@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io/fs"
 	"os"
@@ -186,5 +187,32 @@ func TestCommandsRefuseAMissingDatabase(t *testing.T) {
 	}
 	if _, err := os.Stat(path); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("a command made the database it was told to read: %v", err)
+	}
+}
+
+// With LOG_FORMAT=json every line of the first start's stderr is JSON: the webhook token and
+// the generated password come as fields of one record each (found by a new user: the banner
+// was plain text between JSON lines, which broke log collectors).
+func TestFirstStartWithJSONLogs(t *testing.T) {
+	url := "sqlite:" + filepath.Join(t.TempDir(), "dd.db")
+	code, errOut := serveOnce(t, map[string]string{"DATABASE_URL": url, "LOG_FORMAT": "json", "WEBHOOK_TOKEN": ""})
+	if code != 0 {
+		t.Fatalf("exit %d:\n%s", code, errOut)
+	}
+	var password, auth string
+	for _, line := range strings.Split(strings.TrimSpace(errOut), "\n") {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("a line of stderr is not JSON: %q", line)
+		}
+		if p, ok := rec["password"].(string); ok {
+			password = p
+		}
+		if a, ok := rec["DIUN_NOTIF_WEBHOOK_HEADERS_AUTHORIZATION"].(string); ok {
+			auth = a
+		}
+	}
+	if len(password) != 20 || !strings.HasPrefix(auth, "Bearer ") || len(auth) < 40 {
+		t.Errorf("the password %q and the webhook setting %q are not both in the JSON log", password, auth)
 	}
 }

@@ -189,7 +189,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stderr io.Writer) 
 		return err
 	}
 	if created {
-		announceToken(log, stderr, cfg.ListenAddr, cfg.BaseURL, webhookSecret.Token)
+		announceToken(log, stderr, cfg.LogFormat == "json", cfg.ListenAddr, cfg.BaseURL, webhookSecret.Token)
 	}
 
 	// METRICS_TOKEN goes to the server, which lets API tokens and signed-in people in beside it.
@@ -235,7 +235,9 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stderr io.Writer) 
 }
 
 // announceToken shows a generated token once, with what to paste into Diun's configuration.
-func announceToken(log *slog.Logger, stderr io.Writer, listenAddr, baseURL, token string) {
+// With JSON logs it is one log record with the values as fields, so that every line of stderr
+// stays JSON for log collectors.
+func announceToken(log *slog.Logger, stderr io.Writer, jsonLogs bool, listenAddr, baseURL, token string) {
 	host, port, err := net.SplitHostPort(listenAddr)
 	if err != nil || host == "" || host == "0.0.0.0" || host == "::" {
 		host = "dashboard"
@@ -246,6 +248,11 @@ func announceToken(log *slog.Logger, stderr io.Writer, listenAddr, baseURL, toke
 	endpoint := fmt.Sprintf("http://%s/webhook", net.JoinHostPort(host, port))
 	if baseURL != "" {
 		endpoint = strings.TrimRight(baseURL, "/") + "/webhook"
+	}
+	if jsonLogs {
+		log.Info("generated a webhook token and stored it in the database; it is shown here this once (`diundashboard token` prints it again until Diun first sends it): give Diun these settings",
+			"DIUN_NOTIF_WEBHOOK_ENDPOINT", endpoint, "DIUN_NOTIF_WEBHOOK_METHOD", "POST", "DIUN_NOTIF_WEBHOOK_HEADERS_AUTHORIZATION", "Bearer "+token)
+		return
 	}
 	log.Info("generated a webhook token and stored it in the database; it is shown below this once (`diundashboard token` prints it again)")
 	fmt.Fprintf(stderr, `

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"diundashboard/internal/textutil"
+	"diundashboard/server/httpx"
 	"diundashboard/server/query"
 	"diundashboard/server/store"
 )
@@ -281,7 +282,7 @@ func (h *Handler) confirmHostAction(ctx context.Context, w http.ResponseWriter, 
 		more += fmt.Sprintf(" One action takes at most %d.", maxBulk)
 	}
 	if wantsJSON(r) {
-		writeJSON(w, http.StatusOK, map[string]any{"confirm": question + " " + more, "count": n})
+		httpx.WriteJSON(w, http.StatusOK, map[string]any{"confirm": question + " " + more, "count": n})
 		return true
 	}
 	d := confirmData{Heading: question, Text: more, Button: verbOf(t.State) + " all " + strconv.Itoa(n), Action: r.URL.RequestURI(), Return: localReturn(r)}
@@ -600,7 +601,7 @@ func (h *Handler) finish(w http.ResponseWriter, r *http.Request, res actionResul
 
 func (h *Handler) finishTo(w http.ResponseWriter, r *http.Request, res actionResult, to string) {
 	if wantsJSON(r) {
-		writeJSON(w, http.StatusOK, res)
+		httpx.WriteJSON(w, http.StatusOK, res)
 		return
 	}
 	// A plain form: back to the page, with the notice in the URL for the page to show.

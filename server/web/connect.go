@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"diundashboard/server/auth"
+	"diundashboard/server/httpx"
 	"diundashboard/server/live"
 	"diundashboard/server/query"
 	"diundashboard/server/store"
@@ -247,7 +248,7 @@ func (h *Handler) createAPIToken(w http.ResponseWriter, r *http.Request) {
 	}
 	h.log.InfoContext(r.Context(), "API token created", "name", t.Name, "scope", t.Scope, "by", principalName(r))
 	if wantsJSON(r) {
-		writeJSON(w, http.StatusCreated, map[string]any{"id": t.ID, "name": t.Name, "scope": t.Scope, "token": tok})
+		httpx.WriteJSON(w, http.StatusCreated, map[string]any{"id": t.ID, "name": t.Name, "scope": t.Scope, "token": tok})
 		return
 	}
 	h.setFlashCookie(w, r, h.newTokens.put(flashOwner(r), tok, t, h.now()))
@@ -289,7 +290,7 @@ func (h *Handler) revokeAllSessions(w http.ResponseWriter, r *http.Request) {
 		h.log.DebugContext(r.Context(), "cannot delete the session", "err", err)
 	}
 	if wantsJSON(r) {
-		writeJSON(w, http.StatusOK, map[string]any{"message": "Signed out everywhere.", "sessions": n, "login": "/login"})
+		httpx.WriteJSON(w, http.StatusOK, map[string]any{"message": "Signed out everywhere.", "sessions": n, "login": "/login"})
 		return
 	}
 	http.Redirect(w, r, "/login", http.StatusSeeOther)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"diundashboard/server/auth"
+	"diundashboard/server/httpx"
 	"diundashboard/server/store"
 )
 
@@ -102,7 +103,7 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 	if !h.streams.acquire(key) {
 		// EventSource gives up on a non-200 answer; the page still works, refreshed by hand.
 		w.Header().Set("Retry-After", strconv.Itoa(int(heartbeat/time.Second)))
-		writeJSON(w, http.StatusTooManyRequests, map[string]string{"error": fmt.Sprintf("too many live-update streams open (at most %d per user, %d in all): close some tabs of the dashboard; pages still work, refreshed by hand", maxStreams, maxStreamsTotal)})
+		httpx.WriteJSON(w, http.StatusTooManyRequests, map[string]string{"error": fmt.Sprintf("too many live-update streams open (at most %d per user, %d in all): close some tabs of the dashboard; pages still work, refreshed by hand", maxStreams, maxStreamsTotal)})
 		return
 	}
 	defer h.streams.release(key)

@@ -2,7 +2,6 @@ package web
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -10,6 +9,7 @@ import (
 
 	"diundashboard/internal/textutil"
 	"diundashboard/server/auth"
+	"diundashboard/server/httpx"
 )
 
 // pageNames are the templates in templates/ that are whole pages; layout.html and
@@ -91,7 +91,7 @@ type statusData struct {
 // renderStatus answers with a short page that explains a refusal or an error.
 func (h *Handler) renderStatus(w http.ResponseWriter, r *http.Request, status int, heading, msg string) {
 	if wantsJSON(r) {
-		writeJSON(w, status, map[string]string{"error": msg})
+		httpx.WriteJSON(w, status, map[string]string{"error": msg})
 		return
 	}
 	h.render(w, r, status, "status", h.newPage(r, heading, "", statusData{Status: status, Heading: heading, Message: msg}))
@@ -102,20 +102,13 @@ func (h *Handler) serverError(w http.ResponseWriter, r *http.Request, err error)
 	w.Header().Set("Retry-After", "5")
 	msg := "The database did not answer in time, or something went wrong on the server. Try again in a moment; the server log has details."
 	if wantsJSON(r) {
-		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": msg})
+		httpx.WriteJSON(w, http.StatusServiceUnavailable, map[string]string{"error": msg})
 		return
 	}
 	// No template here: the error may be the templates'.
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(http.StatusServiceUnavailable)
 	fmt.Fprintf(w, "<!doctype html><title>Unavailable</title><h1>Unavailable</h1><p>%s</p><p><a href=\"/\">Back to the overview</a></p>", template.HTMLEscapeString(msg))
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
 }
 
 // title joins the parts of a page title, leaving out empty ones (an image without a host).

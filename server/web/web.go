@@ -28,6 +28,7 @@ import (
 	"unicode/utf8"
 
 	"diundashboard/server/auth"
+	"diundashboard/server/httpx"
 	"diundashboard/server/live"
 	"diundashboard/server/store"
 	"diundashboard/server/triage"
@@ -93,9 +94,6 @@ func New(opts Options) (*Handler, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	if opts.StoreTimeout <= 0 {
-		opts.StoreTimeout = 5 * time.Second
-	}
 	if opts.Store == nil || opts.Triage == nil || opts.Auth == nil || opts.Webhook == nil {
 		return nil, errors.New("web: Store, Triage, Auth and Webhook are required")
 	}
@@ -146,7 +144,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 }
 
 func (h *Handler) storeContext(r *http.Request) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(r.Context(), h.opts.StoreTimeout)
+	return httpx.StoreContext(r, h.opts.StoreTimeout)
 }
 
 // require lets signed-in requests through. Others go to the sign-in page (builtin), or get
@@ -163,7 +161,7 @@ func (h *Handler) require(next http.HandlerFunc) http.HandlerFunc {
 			return
 		}
 		if wantsJSON(r) || r.URL.Path == "/events" {
-			writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "sign in first", "login": "/login"})
+			httpx.WriteJSON(w, http.StatusUnauthorized, map[string]string{"error": "sign in first", "login": "/login"})
 			return
 		}
 		if h.auth.Mode() == auth.ModeProxy {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 
+	"diundashboard/internal/textutil"
 	"diundashboard/server/auth"
 	"diundashboard/server/store"
 	"diundashboard/server/webhook"
@@ -52,7 +53,7 @@ func resetPassword(ctx context.Context, cfg config, log *slog.Logger, stdout io.
 	log.Info("reset the admin password, ended every session and revoked every API token; servers use the new password at once", "sessions_ended", n, "api_tokens_revoked", revoked)
 	fmt.Fprintf(stdout, "%s: reset the admin password.\nSign in as %s with the new password: %s\n", store.Redact(cfg.DatabaseURL), generatedUsername, password)
 	if revoked > 0 {
-		fmt.Fprintf(stdout, "Revoked %s: make new ones on the Connect page for the widgets and scripts that used them.\n", plural(int64(revoked), "API token"))
+		fmt.Fprintf(stdout, "Revoked %s: make new ones on the Connect page for the widgets and scripts that used them.\n", textutil.Plural(int64(revoked), "API token"))
 	}
 	return nil
 }
@@ -87,7 +88,7 @@ func sessionsCommand(ctx context.Context, cfg config, sub string, log *slog.Logg
 		return fmt.Errorf("cannot end the sessions: %w", err)
 	}
 	log.Info("signed everybody out", "sessions_ended", n)
-	fmt.Fprintf(stdout, "%s: ended %s: everybody signs in again.\n", store.Redact(cfg.DatabaseURL), plural(n, "session"))
+	fmt.Fprintf(stdout, "%s: ended %s: everybody signs in again.\n", store.Redact(cfg.DatabaseURL), textutil.Plural(n, "session"))
 	if !cfg.cmd.Tokens {
 		fmt.Fprintln(stdout, "API tokens still work; add --tokens to revoke them too.")
 		return nil
@@ -97,14 +98,6 @@ func sessionsCommand(ctx context.Context, cfg config, sub string, log *slog.Logg
 		return fmt.Errorf("every session ended, but the API tokens could not all be revoked: %w", err)
 	}
 	log.Info("revoked every API token", "api_tokens_revoked", revoked)
-	fmt.Fprintf(stdout, "Revoked %s.\n", plural(int64(revoked), "API token"))
+	fmt.Fprintf(stdout, "Revoked %s.\n", textutil.Plural(int64(revoked), "API token"))
 	return nil
-}
-
-// plural is "1 session", "2 sessions".
-func plural(n int64, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
 }

@@ -24,3 +24,11 @@ func TestTruncate(t *testing.T) {
 		}
 	}
 }
+
+func TestPlural(t *testing.T) {
+	for n, want := range map[int64]string{0: "0 images", 1: "1 image", 2: "2 images", 5000: "5000 images"} {
+		if got := Plural(n, "image"); got != want {
+			t.Errorf("Plural(%d) = %q, want %q", n, got, want)
+		}
+	}
+}

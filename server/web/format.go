@@ -1,12 +1,12 @@
 package web
 
 import (
-	"fmt"
 	"html/template"
 	"net/url"
 	"strings"
 	"time"
 
+	"diundashboard/internal/textutil"
 	"diundashboard/server/store"
 )
 
@@ -60,12 +60,8 @@ func relTime(now, t time.Time) string {
 	return s + " ago"
 }
 
-func plural(n int64, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return fmt.Sprintf("%d %ss", n, word)
-}
+// plural is textutil.Plural, the name the templates and handlers use.
+var plural = textutil.Plural
 
 // exactTime writes t the one way the server writes a time for people: in UTC, which it says.
 // app.js shows each such time, in a page or in a message, in the browser's own zone (the

@@ -38,6 +38,12 @@ type Event struct {
 	RawBody     string
 }
 
+type EventDay struct {
+	Day    time.Time
+	Slot   int16
+	Events int64
+}
+
 type Image struct {
 	ID             int64
 	Hostname       string
@@ -58,9 +64,40 @@ type Image struct {
 	SnoozedUntil   *time.Time
 }
 
+type ImageSearch struct {
+	ImageID int64
+	Stack   string
+	Names   string
+}
+
 type ImageTag struct {
 	ImageID int64
 	TagID   int64
+}
+
+type NotifyOutbox struct {
+	ID            int64
+	Kind          string
+	Slot          *string
+	Target        string
+	TargetLabel   string
+	Title         string
+	Body          string
+	Items         int64
+	CreatedAt     time.Time
+	Attempts      int64
+	NextAttemptAt time.Time
+	LeaseUntil    *time.Time
+	LastAttemptAt *time.Time
+	LastError     string
+	SentAt        *time.Time
+}
+
+type NotifyQueue struct {
+	ID       int64
+	ImageID  int64
+	Digest   string
+	QueuedAt time.Time
 }
 
 type Session struct {

@@ -33,6 +33,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.countImagesStmt, err = db.PrepareContext(ctx, countImages); err != nil {
 		return nil, fmt.Errorf("error preparing query CountImages: %w", err)
 	}
+	if q.countNotifyUnsentStmt, err = db.PrepareContext(ctx, countNotifyUnsent); err != nil {
+		return nil, fmt.Errorf("error preparing query CountNotifyUnsent: %w", err)
+	}
 	if q.createAPITokenStmt, err = db.PrepareContext(ctx, createAPIToken); err != nil {
 		return nil, fmt.Errorf("error preparing query CreateAPIToken: %w", err)
 	}
@@ -53,6 +56,12 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.deleteImagesStmt, err = db.PrepareContext(ctx, deleteImages); err != nil {
 		return nil, fmt.Errorf("error preparing query DeleteImages: %w", err)
+	}
+	if q.deleteNotifyQueuedStmt, err = db.PrepareContext(ctx, deleteNotifyQueued); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteNotifyQueued: %w", err)
+	}
+	if q.deleteNotifyQueuedBeforeStmt, err = db.PrepareContext(ctx, deleteNotifyQueuedBefore); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteNotifyQueuedBefore: %w", err)
 	}
 	if q.deleteSessionStmt, err = db.PrepareContext(ctx, deleteSession); err != nil {
 		return nil, fmt.Errorf("error preparing query DeleteSession: %w", err)
@@ -129,11 +138,17 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.insertEventStmt, err = db.PrepareContext(ctx, insertEvent); err != nil {
 		return nil, fmt.Errorf("error preparing query InsertEvent: %w", err)
 	}
+	if q.insertNotifyOutboxStmt, err = db.PrepareContext(ctx, insertNotifyOutbox); err != nil {
+		return nil, fmt.Errorf("error preparing query InsertNotifyOutbox: %w", err)
+	}
 	if q.insertSettingIfAbsentStmt, err = db.PrepareContext(ctx, insertSettingIfAbsent); err != nil {
 		return nil, fmt.Errorf("error preparing query InsertSettingIfAbsent: %w", err)
 	}
 	if q.lastUpdateTimeStmt, err = db.PrepareContext(ctx, lastUpdateTime); err != nil {
 		return nil, fmt.Errorf("error preparing query LastUpdateTime: %w", err)
+	}
+	if q.leaseNotifyOutboxStmt, err = db.PrepareContext(ctx, leaseNotifyOutbox); err != nil {
+		return nil, fmt.Errorf("error preparing query LeaseNotifyOutbox: %w", err)
 	}
 	if q.listAPITokensStmt, err = db.PrepareContext(ctx, listAPITokens); err != nil {
 		return nil, fmt.Errorf("error preparing query ListAPITokens: %w", err)
@@ -171,14 +186,32 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.listImagesInStateByLastSeenStmt, err = db.PrepareContext(ctx, listImagesInStateByLastSeen); err != nil {
 		return nil, fmt.Errorf("error preparing query ListImagesInStateByLastSeen: %w", err)
 	}
+	if q.listNotifyOutboxStmt, err = db.PrepareContext(ctx, listNotifyOutbox); err != nil {
+		return nil, fmt.Errorf("error preparing query ListNotifyOutbox: %w", err)
+	}
 	if q.listStateChangesStmt, err = db.PrepareContext(ctx, listStateChanges); err != nil {
 		return nil, fmt.Errorf("error preparing query ListStateChanges: %w", err)
 	}
 	if q.listTagsStmt, err = db.PrepareContext(ctx, listTags); err != nil {
 		return nil, fmt.Errorf("error preparing query ListTags: %w", err)
 	}
+	if q.markNotifyFailedStmt, err = db.PrepareContext(ctx, markNotifyFailed); err != nil {
+		return nil, fmt.Errorf("error preparing query MarkNotifyFailed: %w", err)
+	}
+	if q.markNotifySentStmt, err = db.PrepareContext(ctx, markNotifySent); err != nil {
+		return nil, fmt.Errorf("error preparing query MarkNotifySent: %w", err)
+	}
+	if q.notifyQueuedStmt, err = db.PrepareContext(ctx, notifyQueued); err != nil {
+		return nil, fmt.Errorf("error preparing query NotifyQueued: %w", err)
+	}
+	if q.oldestOpenImageStmt, err = db.PrepareContext(ctx, oldestOpenImage); err != nil {
+		return nil, fmt.Errorf("error preparing query OldestOpenImage: %w", err)
+	}
 	if q.pruneEventsStmt, err = db.PrepareContext(ctx, pruneEvents); err != nil {
 		return nil, fmt.Errorf("error preparing query PruneEvents: %w", err)
+	}
+	if q.pruneNotifyOutboxStmt, err = db.PrepareContext(ctx, pruneNotifyOutbox); err != nil {
+		return nil, fmt.Errorf("error preparing query PruneNotifyOutbox: %w", err)
 	}
 	if q.pruneStateChangesStmt, err = db.PrepareContext(ctx, pruneStateChanges); err != nil {
 		return nil, fmt.Errorf("error preparing query PruneStateChanges: %w", err)
@@ -233,6 +266,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing countImagesStmt: %w", cerr)
 		}
 	}
+	if q.countNotifyUnsentStmt != nil {
+		if cerr := q.countNotifyUnsentStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing countNotifyUnsentStmt: %w", cerr)
+		}
+	}
 	if q.createAPITokenStmt != nil {
 		if cerr := q.createAPITokenStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing createAPITokenStmt: %w", cerr)
@@ -266,6 +304,16 @@ func (q *Queries) Close() error {
 	if q.deleteImagesStmt != nil {
 		if cerr := q.deleteImagesStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing deleteImagesStmt: %w", cerr)
+		}
+	}
+	if q.deleteNotifyQueuedStmt != nil {
+		if cerr := q.deleteNotifyQueuedStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteNotifyQueuedStmt: %w", cerr)
+		}
+	}
+	if q.deleteNotifyQueuedBeforeStmt != nil {
+		if cerr := q.deleteNotifyQueuedBeforeStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteNotifyQueuedBeforeStmt: %w", cerr)
 		}
 	}
 	if q.deleteSessionStmt != nil {
@@ -393,6 +441,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing insertEventStmt: %w", cerr)
 		}
 	}
+	if q.insertNotifyOutboxStmt != nil {
+		if cerr := q.insertNotifyOutboxStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing insertNotifyOutboxStmt: %w", cerr)
+		}
+	}
 	if q.insertSettingIfAbsentStmt != nil {
 		if cerr := q.insertSettingIfAbsentStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing insertSettingIfAbsentStmt: %w", cerr)
@@ -401,6 +454,11 @@ func (q *Queries) Close() error {
 	if q.lastUpdateTimeStmt != nil {
 		if cerr := q.lastUpdateTimeStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing lastUpdateTimeStmt: %w", cerr)
+		}
+	}
+	if q.leaseNotifyOutboxStmt != nil {
+		if cerr := q.leaseNotifyOutboxStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing leaseNotifyOutboxStmt: %w", cerr)
 		}
 	}
 	if q.listAPITokensStmt != nil {
@@ -463,6 +521,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing listImagesInStateByLastSeenStmt: %w", cerr)
 		}
 	}
+	if q.listNotifyOutboxStmt != nil {
+		if cerr := q.listNotifyOutboxStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listNotifyOutboxStmt: %w", cerr)
+		}
+	}
 	if q.listStateChangesStmt != nil {
 		if cerr := q.listStateChangesStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listStateChangesStmt: %w", cerr)
@@ -473,9 +536,34 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing listTagsStmt: %w", cerr)
 		}
 	}
+	if q.markNotifyFailedStmt != nil {
+		if cerr := q.markNotifyFailedStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing markNotifyFailedStmt: %w", cerr)
+		}
+	}
+	if q.markNotifySentStmt != nil {
+		if cerr := q.markNotifySentStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing markNotifySentStmt: %w", cerr)
+		}
+	}
+	if q.notifyQueuedStmt != nil {
+		if cerr := q.notifyQueuedStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing notifyQueuedStmt: %w", cerr)
+		}
+	}
+	if q.oldestOpenImageStmt != nil {
+		if cerr := q.oldestOpenImageStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing oldestOpenImageStmt: %w", cerr)
+		}
+	}
 	if q.pruneEventsStmt != nil {
 		if cerr := q.pruneEventsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing pruneEventsStmt: %w", cerr)
+		}
+	}
+	if q.pruneNotifyOutboxStmt != nil {
+		if cerr := q.pruneNotifyOutboxStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing pruneNotifyOutboxStmt: %w", cerr)
 		}
 	}
 	if q.pruneStateChangesStmt != nil {
@@ -575,6 +663,7 @@ type Queries struct {
 	countEventsBeforeStmt            *sql.Stmt
 	countEventsPerDayStmt            *sql.Stmt
 	countImagesStmt                  *sql.Stmt
+	countNotifyUnsentStmt            *sql.Stmt
 	createAPITokenStmt               *sql.Stmt
 	createSessionStmt                *sql.Stmt
 	createTagStmt                    *sql.Stmt
@@ -582,6 +671,8 @@ type Queries struct {
 	deleteAllSessionsStmt            *sql.Stmt
 	deleteExpiredSessionsStmt        *sql.Stmt
 	deleteImagesStmt                 *sql.Stmt
+	deleteNotifyQueuedStmt           *sql.Stmt
+	deleteNotifyQueuedBeforeStmt     *sql.Stmt
 	deleteSessionStmt                *sql.Stmt
 	deleteTagStmt                    *sql.Stmt
 	exportAPITokensStmt              *sql.Stmt
@@ -607,8 +698,10 @@ type Queries struct {
 	importStateChangeStmt            *sql.Stmt
 	importTagStmt                    *sql.Stmt
 	insertEventStmt                  *sql.Stmt
+	insertNotifyOutboxStmt           *sql.Stmt
 	insertSettingIfAbsentStmt        *sql.Stmt
 	lastUpdateTimeStmt               *sql.Stmt
+	leaseNotifyOutboxStmt            *sql.Stmt
 	listAPITokensStmt                *sql.Stmt
 	listChecksStmt                   *sql.Stmt
 	listEventsStmt                   *sql.Stmt
@@ -621,9 +714,15 @@ type Queries struct {
 	listImagesInStateByHostStmt      *sql.Stmt
 	listImagesInStateByImageStmt     *sql.Stmt
 	listImagesInStateByLastSeenStmt  *sql.Stmt
+	listNotifyOutboxStmt             *sql.Stmt
 	listStateChangesStmt             *sql.Stmt
 	listTagsStmt                     *sql.Stmt
+	markNotifyFailedStmt             *sql.Stmt
+	markNotifySentStmt               *sql.Stmt
+	notifyQueuedStmt                 *sql.Stmt
+	oldestOpenImageStmt              *sql.Stmt
 	pruneEventsStmt                  *sql.Stmt
+	pruneNotifyOutboxStmt            *sql.Stmt
 	pruneStateChangesStmt            *sql.Stmt
 	putSettingStmt                   *sql.Stmt
 	recordStateChangesStmt           *sql.Stmt
@@ -644,6 +743,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		countEventsBeforeStmt:            q.countEventsBeforeStmt,
 		countEventsPerDayStmt:            q.countEventsPerDayStmt,
 		countImagesStmt:                  q.countImagesStmt,
+		countNotifyUnsentStmt:            q.countNotifyUnsentStmt,
 		createAPITokenStmt:               q.createAPITokenStmt,
 		createSessionStmt:                q.createSessionStmt,
 		createTagStmt:                    q.createTagStmt,
@@ -651,6 +751,8 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		deleteAllSessionsStmt:            q.deleteAllSessionsStmt,
 		deleteExpiredSessionsStmt:        q.deleteExpiredSessionsStmt,
 		deleteImagesStmt:                 q.deleteImagesStmt,
+		deleteNotifyQueuedStmt:           q.deleteNotifyQueuedStmt,
+		deleteNotifyQueuedBeforeStmt:     q.deleteNotifyQueuedBeforeStmt,
 		deleteSessionStmt:                q.deleteSessionStmt,
 		deleteTagStmt:                    q.deleteTagStmt,
 		exportAPITokensStmt:              q.exportAPITokensStmt,
@@ -676,8 +778,10 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		importStateChangeStmt:            q.importStateChangeStmt,
 		importTagStmt:                    q.importTagStmt,
 		insertEventStmt:                  q.insertEventStmt,
+		insertNotifyOutboxStmt:           q.insertNotifyOutboxStmt,
 		insertSettingIfAbsentStmt:        q.insertSettingIfAbsentStmt,
 		lastUpdateTimeStmt:               q.lastUpdateTimeStmt,
+		leaseNotifyOutboxStmt:            q.leaseNotifyOutboxStmt,
 		listAPITokensStmt:                q.listAPITokensStmt,
 		listChecksStmt:                   q.listChecksStmt,
 		listEventsStmt:                   q.listEventsStmt,
@@ -690,9 +794,15 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		listImagesInStateByHostStmt:      q.listImagesInStateByHostStmt,
 		listImagesInStateByImageStmt:     q.listImagesInStateByImageStmt,
 		listImagesInStateByLastSeenStmt:  q.listImagesInStateByLastSeenStmt,
+		listNotifyOutboxStmt:             q.listNotifyOutboxStmt,
 		listStateChangesStmt:             q.listStateChangesStmt,
 		listTagsStmt:                     q.listTagsStmt,
+		markNotifyFailedStmt:             q.markNotifyFailedStmt,
+		markNotifySentStmt:               q.markNotifySentStmt,
+		notifyQueuedStmt:                 q.notifyQueuedStmt,
+		oldestOpenImageStmt:              q.oldestOpenImageStmt,
 		pruneEventsStmt:                  q.pruneEventsStmt,
+		pruneNotifyOutboxStmt:            q.pruneNotifyOutboxStmt,
 		pruneStateChangesStmt:            q.pruneStateChangesStmt,
 		putSettingStmt:                   q.putSettingStmt,
 		recordStateChangesStmt:           q.recordStateChangesStmt,

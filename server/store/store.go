@@ -53,8 +53,9 @@ type Store interface {
 	InitSetting(ctx context.Context, key, value string) (string, error)
 
 	// CountEventsPerDay counts the notifications about images received on each UTC day from
-	// since on, oldest day first; days without any are left out. Test notifications are
-	// connection checks, not updates, and are not counted.
+	// since's UTC day on, oldest day first; days without any are left out. Test notifications
+	// are connection checks, not updates, and are not counted. The counts are kept as events are
+	// recorded and deleted, so the cost does not grow with the events in the range.
 	CountEventsPerDay(ctx context.Context, since time.Time) ([]DayCount, error)
 
 	// The set-based write path of triage, with its audit trail: see triage.go.
@@ -62,6 +63,9 @@ type Store interface {
 
 	// Sessions and API tokens: see auth.go.
 	AuthStore
+
+	// The notification queue and outbox: see notify_outbox.go.
+	NotifyOutbox
 
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error
@@ -81,6 +85,9 @@ var (
 	ErrInvalid       = errors.New("invalid")
 	ErrInvalidCursor = errors.New("invalid cursor")
 	ErrClosed        = errors.New("store is closed")
+	// ErrQueueFull: more notifications are waiting to be written than the ingest queue holds
+	// (see ingest.go); nothing was stored and the sender may try again shortly.
+	ErrQueueFull = errors.New("the ingest queue is full")
 )
 
 // State is the triage state of an image.
@@ -216,9 +223,34 @@ type ImageFilter struct {
 	ExactHost bool
 	Provider  string
 	Tag       string
-	// Query matches a case-insensitive substring of the image reference.
+	// Query matches a case-insensitive (ASCII) substring of the image reference, or of one of
+	// the names and groups that Diun's metadata gives the image: container (ctn_names,
+	// ctn_name), pod, Nomad task and job names, the stack and namespace keys of Stack.
 	Query string
+	// Stack matches the images whose stack is exactly this: the first non-empty metadata value
+	// of StackKeys. "" matches every image.
+	Stack string
 }
+
+// StackKeys are the metadata keys that name an image's stack, most specific first: labels a
+// person sets (diun.metadata.stack, the compose project, the swarm stack), then Kubernetes'
+// and Nomad's namespaces. The migration 20261130000301_image_search keeps the same order.
+var StackKeys = []string{"stack", "com.docker.compose.project", "com.docker.stack.namespace", "pod_namespace", "job_namespace"}
+
+// StackOf is the stack of an image with metadata m: the first non-empty value of StackKeys,
+// or "".
+func StackOf(m map[string]string) string {
+	for _, k := range StackKeys {
+		if v := m[k]; v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// SearchKeys are the metadata keys whose values Query searches besides the reference.
+var SearchKeys = []string{"ctn_names", "ctn_name", "pod_name", "task_name", "job_name",
+	"stack", "com.docker.compose.project", "com.docker.stack.namespace", "pod_namespace", "job_namespace"}
 
 // Sort is an order of ListImages.
 type Sort string

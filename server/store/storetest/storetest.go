@@ -38,14 +38,17 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Record", recordTests()},
 		{"Concurrency", concurrencyTests()},
 		{"ListImages", listTests()},
+		{"Search", searchTests()},
 		{"Pagination", paginationTests()},
 		{"Images", imageTests()},
 		{"Triage", triageTests()},
 		{"Tags", tagTests()},
 		{"Summary", summaryTests()},
+		{"DayCounts", dayCountTests()},
 		{"Prune", pruneTests()},
 		{"Settings", settingTests()},
 		{"Auth", authTests()},
+		{"Notify", notifyTests()},
 		{"Lifecycle", lifecycleTests()},
 	}
 	for _, g := range groups {

@@ -24,11 +24,12 @@ func (q *Queries) CountEventsBefore(ctx context.Context, before time.Time) (int6
 }
 
 const countEventsPerDay = `-- name: CountEventsPerDay :many
-SELECT CAST(to_char(received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS TEXT) AS day, count(*) AS events
-FROM events
-WHERE received_at >= $1 AND image_id IS NOT NULL
-GROUP BY day
-ORDER BY day
+SELECT CAST(to_char(day, 'YYYY-MM-DD') AS TEXT) AS day, CAST(sum(events) AS BIGINT) AS events
+FROM event_days
+WHERE day >= to_date($1, 'YYYY-MM-DD')
+GROUP BY event_days.day
+HAVING sum(events) > 0
+ORDER BY event_days.day
 `
 
 type CountEventsPerDayRow struct {
@@ -36,11 +37,12 @@ type CountEventsPerDayRow struct {
 	Events int64
 }
 
-// Notifications about images per UTC day since a time, for the overview's chart: test
-// notifications are connection checks, not updates. The range is served by events_received_at
-// (received_at, image_id), which also holds the filter.
-func (q *Queries) CountEventsPerDay(ctx context.Context, since time.Time) ([]CountEventsPerDayRow, error) {
-	rows, err := q.db.QueryContext(ctx, countEventsPerDay, since)
+// Notifications about images per UTC day from since_day (YYYY-MM-DD) on, for the overview's
+// chart: the sum of a day's (at most 8) slots in event_days, which triggers keep as events come
+// and go (migration 20261130000101), so the cost does not grow with the events in the window.
+// Test notifications are not counted there.
+func (q *Queries) CountEventsPerDay(ctx context.Context, sinceDay string) ([]CountEventsPerDayRow, error) {
+	rows, err := q.db.QueryContext(ctx, countEventsPerDay, sinceDay)
 	if err != nil {
 		return nil, err
 	}

@@ -24,11 +24,10 @@ func (q *Queries) CountEventsBefore(ctx context.Context, before time.Time) (int6
 }
 
 const countEventsPerDay = `-- name: CountEventsPerDay :many
-SELECT CAST(date(received_at) AS TEXT) AS day, count(*) AS events
-FROM events
-WHERE received_at >= ?1 AND image_id IS NOT NULL
-GROUP BY day
-ORDER BY day
+SELECT CAST(day AS TEXT) AS day, events
+FROM event_days
+WHERE event_days.day >= ?1 AND events > 0
+ORDER BY event_days.day
 `
 
 type CountEventsPerDayRow struct {
@@ -36,11 +35,12 @@ type CountEventsPerDayRow struct {
 	Events int64
 }
 
-// Notifications about images per UTC day since a time, for the overview's chart: test
-// notifications are connection checks, not updates. The range is served by events_received_at
-// (received_at, image_id), which also holds the filter.
-func (q *Queries) CountEventsPerDay(ctx context.Context, since time.Time) ([]CountEventsPerDayRow, error) {
-	rows, err := q.query(ctx, q.countEventsPerDayStmt, countEventsPerDay, since)
+// Notifications about images per UTC day from since_day (YYYY-MM-DD) on, for the overview's
+// chart: at most one row a day from event_days, which triggers keep as events come and go
+// (migration 20261130000101), so the cost does not grow with the events in the window. Test
+// notifications are not counted there.
+func (q *Queries) CountEventsPerDay(ctx context.Context, sinceDay string) ([]CountEventsPerDayRow, error) {
+	rows, err := q.query(ctx, q.countEventsPerDayStmt, countEventsPerDay, sinceDay)
 	if err != nil {
 		return nil, err
 	}

@@ -101,7 +101,8 @@ type DayCount struct {
 }
 
 func (d *db) CountEventsPerDay(ctx context.Context, since time.Time) ([]DayCount, error) {
-	rows, err := d.read.CountEventsPerDay(ctx, dbTime(since))
+	// The counts are kept per day (event_days): the range starts at since's UTC day.
+	rows, err := d.read.CountEventsPerDay(ctx, since.UTC().Format(time.DateOnly))
 	if err != nil {
 		return nil, err
 	}

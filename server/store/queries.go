@@ -39,7 +39,7 @@ type queries interface {
 	ListImageTags(ctx context.Context, ids string) ([]sqlitedb.ListImageTagsRow, error)
 	ListTags(ctx context.Context) ([]sqlitedb.ListTagsRow, error)
 	RenameTag(ctx context.Context, arg sqlitedb.RenameTagParams) (sqlitedb.Tag, error)
-	CountEventsPerDay(ctx context.Context, since time.Time) ([]sqlitedb.CountEventsPerDayRow, error)
+	CountEventsPerDay(ctx context.Context, sinceDay string) ([]sqlitedb.CountEventsPerDayRow, error)
 	CreateSession(ctx context.Context, arg sqlitedb.CreateSessionParams) error
 	GetSession(ctx context.Context, idHash string) (sqlitedb.Session, error)
 	TouchSession(ctx context.Context, arg sqlitedb.TouchSessionParams) (int64, error)
@@ -189,8 +189,8 @@ func (p pgQueries) RenameTag(ctx context.Context, arg sqlitedb.RenameTagParams) 
 	return sqlitedb.Tag(row), err
 }
 
-func (p pgQueries) CountEventsPerDay(ctx context.Context, since time.Time) ([]sqlitedb.CountEventsPerDayRow, error) {
-	rows, err := p.q.CountEventsPerDay(ctx, since)
+func (p pgQueries) CountEventsPerDay(ctx context.Context, sinceDay string) ([]sqlitedb.CountEventsPerDayRow, error) {
+	rows, err := p.q.CountEventsPerDay(ctx, sinceDay)
 	return convertRows(rows, func(r postgresdb.CountEventsPerDayRow) sqlitedb.CountEventsPerDayRow {
 		return sqlitedb.CountEventsPerDayRow(r)
 	}), err

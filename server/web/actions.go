@@ -604,20 +604,68 @@ func (h *Handler) finishTo(w http.ResponseWriter, r *http.Request, res actionRes
 		httpx.WriteJSON(w, http.StatusOK, res)
 		return
 	}
-	// A plain form: back to the page, with the notice in the URL for the page to show.
-	http.Redirect(w, r, withNotice(to, res.Message), http.StatusSeeOther)
+	// A plain form: back to the page, with the notice in the URL for the page to show, and
+	// its Undo as a form of its own there.
+	http.Redirect(w, r, withNoticeUndo(to, res.Message, res.Undo.address()), http.StatusSeeOther)
 }
 
 // withNotice is the local address to with message as its signed notice.
-func withNotice(to, message string) string {
+func withNotice(to, message string) string { return withNoticeUndo(to, message, "") }
+
+// withNoticeUndo is withNotice with the address of the action's undo (see undo.address).
+func withNoticeUndo(to, message, undo string) string {
 	u, err := url.Parse(to)
 	if err != nil {
 		u = &url.URL{Path: "/"}
 	}
 	q := u.Query()
-	setNotice(q, textutil.Truncate(message, 300))
+	setNoticeUndo(q, textutil.Truncate(message, 300), undo)
 	u.RawQuery = q.Encode()
 	return u.RequestURI()
+}
+
+// maxUndoAddress bounds the undo a redirect carries in its address: a few dozen images. An
+// action on more (a whole host) is undone from the page with a script, or by hand.
+const maxUndoAddress = 1500
+
+// address is the undo as one local address, the form's action with its fields as the query
+// ("/restore?item=12%3Aopen%3A"), or "" when there is none or it is too long for an address.
+func (u *undo) address() string {
+	if u == nil {
+		return ""
+	}
+	v := url.Values{}
+	for _, f := range u.Fields {
+		v.Add(f[0], f[1])
+	}
+	a := u.Action + "?" + v.Encode()
+	if len(a) > maxUndoAddress {
+		return ""
+	}
+	return a
+}
+
+// undoForm reads an address made by undo.address back into the form it describes; nil when
+// it is not one of ours.
+func undoForm(address string) *undo {
+	if address == "" {
+		return nil
+	}
+	p, ok := localPath(address)
+	if !ok {
+		return nil
+	}
+	uri, err := url.Parse(p)
+	if err != nil {
+		return nil
+	}
+	u := &undo{Action: uri.Path}
+	for k, vs := range uri.Query() {
+		for _, v := range vs {
+			u.Fields = append(u.Fields, [2]string{k, v})
+		}
+	}
+	return u
 }
 
 // actionError answers a failed action: the store's own errors are the person's to fix, said

@@ -22,6 +22,7 @@ func (h *Handler) funcs() template.FuncMap {
 		"path":    url.PathEscape,
 		"plural":  plural,
 		"stateOf": func(s string) store.State { return store.State(s) },
+		"status":  statusLabel,
 		// Diun writes an unknown platform as "/" (empty os and architecture): show nothing.
 		"platform": func(p string) string {
 			if strings.Trim(p, "/") == "" {
@@ -30,6 +31,18 @@ func (h *Handler) funcs() template.FuncMap {
 			return p
 		},
 	}
+}
+
+// statusLabel is Diun's status in plain words: "new" is an image it reports for the first
+// time, "update" a new digest under a tag it knew.
+func statusLabel(s string) string {
+	switch s {
+	case "new":
+		return "new image"
+	case "update":
+		return "new digest"
+	}
+	return s
 }
 
 // relTime says how long ago t was, the way a person would.

@@ -51,18 +51,37 @@ type imageRow struct {
 	Tags          []store.Tag
 	RunsAs        []string
 	AgeClass      string
+
+	// Since is when the row became what it is, for app.js to mark the rows that changed since
+	// the person last looked (see Mark): when Diun first reported the image, or when a new
+	// digest reopened it.
+	Since time.Time
+	// Mark is what app.js says of such a row: "new", or "new digest since you acknowledged".
+	Mark string
 }
 
 func (h *Handler) row(img store.Image) imageRow {
 	ref := parseRef(img.Image)
 	built := buildDate(img.Created)
-	return imageRow{
+	r := imageRow{
 		ID: img.ID, Ref: img.Image, Repo: ref.Repo, Version: ref.Version(), Name: ref.Name(), Hostname: img.Hostname, Digest: img.Digest,
 		Status: img.Status, Provider: img.Provider, Platform: img.Platform, HubLink: img.HubLink,
 		Created: built, BuildUnset: img.Created != nil && built == nil,
 		FirstSeen: img.FirstSeen, LastSeen: img.LastSeen, Notifications: img.Notifications,
 		State: img.State, SnoozedUntil: img.SnoozedUntil, Tags: img.Tags,
 		RunsAs: runsAs(img.Metadata), AgeClass: ageClass(h.now(), img.Created),
+		Since: img.FirstSeen, Mark: "new",
+	}
+	r.withMark(img)
+	return r
+}
+
+// withMark sets what has changed in an open row: a new digest reopens an acknowledged image
+// and stamps its state change with that notification's time (the store's Record), which
+// tells it apart from a person's reopening or a snooze's end.
+func (r *imageRow) withMark(img store.Image) {
+	if img.State == store.StateOpen && img.StateChangedAt.After(img.FirstSeen) && img.StateChangedAt.Equal(img.LastSeen) {
+		r.Since, r.Mark = img.StateChangedAt, "new digest since you acknowledged"
 	}
 }
 
@@ -138,8 +157,7 @@ type overviewData struct {
 	Sorts    []store.Sort
 	// Providers Diun has; the filter offers them all.
 	Providers []string
-	NextURL   string
-	FirstURL  string
+	Pager     pager
 	IsFirst   bool
 	Chart     chart
 	// ChartURL switches the chart to the other range, keeping the view; ChartOpen unfolds
@@ -152,6 +170,11 @@ type overviewData struct {
 	ClearURL string
 	// LastNotification is nil until Diun sent anything.
 	LastNotification *time.Time
+	// LastCheck is when Diun's test notification last arrived (`diun notif test`).
+	LastCheck *time.Time
+	// Fresh is a dashboard without any image yet: the page shows how to connect Diun, and
+	// that it is connected once a test notification arrived, instead of an empty list.
+	Fresh bool
 	Filtered         bool
 	Query            string // the current query string, for bulk forms to come back to
 }
@@ -175,6 +198,16 @@ func parseUIQuery(v url.Values) (query.Images, error) {
 
 func (h *Handler) overview(w http.ResponseWriter, r *http.Request) {
 	v := r.URL.Query()
+	if clean, dropped := cleanView(v); dropped {
+		// A form sent without a script: its empty fields and defaults leave the address.
+		http.Redirect(w, r, viewAddress(clean), http.StatusFound)
+		return
+	}
+	back, err := backCursors(v.Get("back"))
+	if err != nil {
+		h.renderStatus(w, r, http.StatusBadRequest, "This view's address is not valid", capitalize(err.Error())+". Start again from the overview.")
+		return
+	}
 	q, err := parseUIQuery(v)
 	if err != nil {
 		h.renderStatus(w, r, http.StatusBadRequest, "This view's address is not valid", err.Error()+". Start again from the overview.")
@@ -215,7 +248,7 @@ func (h *Handler) overview(w http.ResponseWriter, r *http.Request) {
 
 	d := overviewData{
 		Filter: q.Filter, Sort: q.Sort, Tags: tags, States: store.States, Sorts: store.Sorts, Providers: providers,
-		Shown: len(page.Images), IsFirst: q.Page.Cursor == "", LastNotification: sum.LastNotification,
+		Shown: len(page.Images), IsFirst: q.Page.Cursor == "", LastNotification: sum.LastNotification, LastCheck: sum.LastCheck,
 		Chart:    newChart(counts, since, days),
 		Filtered: q.Filter.Hostname != "" || q.Filter.Tag != "" || q.Filter.Provider != "" || q.Filter.Query != "",
 		Query:    r.URL.RawQuery,
@@ -251,20 +284,42 @@ func (h *Handler) overview(w http.ResponseWriter, r *http.Request) {
 	for i := range d.Groups {
 		d.Groups[i].setActions(q.Filter, onePage)
 	}
-	if page.NextCursor != "" {
-		next := cloneValues(v)
-		next.Set("cursor", page.NextCursor)
-		d.NextURL = "/?" + next.Encode()
-	}
-	first := cloneValues(v)
-	first.Del("cursor")
-	d.FirstURL = "/?" + first.Encode()
+	d.Pager = newPager(v, back, q.Page.Limit, len(page.Images), page.NextCursor, viewTotal(q.Filter, perHost, totals, d.GoneHost != ""))
 	d.ChartURL, d.StateURLs, d.ClearURL = viewURLs(v, days)
 	d.ChartOpen = v.Has("days")
+	d.Fresh = totals == (store.StateCounts{}) && sum.LastNotification == nil
 
-	p := h.newPage(r, title("Updates"), "overview", d)
+	p := h.newPage(r, countedTitle(totals.Open), "overview", d)
 	p.Live = true
 	h.render(w, r, http.StatusOK, "overview", p)
+}
+
+// viewTotal is how many images the view f has on all pages, from the summary's counts, or -1
+// when they cannot tell (the view filters on tag, text or provider).
+func viewTotal(f store.ImageFilter, perHost map[string]store.StateCounts, totals store.StateCounts, gone bool) int64 {
+	if f.Tag != "" || f.Query != "" || f.Provider != "" {
+		return -1
+	}
+	c := totals
+	if gone {
+		return 0
+	}
+	if f.Hostname != "" {
+		c = perHost[f.Hostname]
+	}
+	if f.State == "" {
+		return c.Open + c.Acknowledged + c.Snoozed + c.Ignored
+	}
+	return stateCount(c, f.State)
+}
+
+// countedTitle is the overview's title, with the open updates first, as "(5) Updates": a
+// browser tab says how many wait without being looked at. app.js keeps it current.
+func countedTitle(open int64) string {
+	if open == 0 {
+		return title("Updates")
+	}
+	return fmt.Sprintf("(%d) %s", open, title("Updates"))
 }
 
 // setActions picks the group's actions for the view f and counts what they act on.
@@ -318,7 +373,7 @@ func stateCount(c store.StateCounts, s store.State) int64 {
 // None keeps the page (cursor) or a notice already shown.
 func viewURLs(v url.Values, days int) (chartURL string, states map[string]string, clear string) {
 	base := cloneValues(v)
-	for _, k := range []string{"cursor", "notice", "ns"} {
+	for _, k := range []string{"cursor", "back", "notice", "ns", "undo"} {
 		base.Del(k)
 	}
 	enc := func(v url.Values) string {
@@ -334,9 +389,12 @@ func viewURLs(v url.Values, days int) (chartURL string, states map[string]string
 		c.Set("days", "90")
 	}
 	states = map[string]string{}
-	for _, s := range store.States {
+	for _, s := range append(store.States, "all") {
 		sv := cloneValues(base)
 		sv.Set("state", string(s))
+		if s == store.StateOpen {
+			sv.Del("state") // the default
+		}
 		states[string(s)] = enc(sv)
 	}
 	cl := url.Values{}

@@ -44,15 +44,18 @@ type page struct {
 	Open bool
 	// Live turns on the live stream for this page.
 	Live bool
-	// Notice is the outcome of a plain form post, shown once.
+	// Notice is the outcome of a plain form post, shown once; Undo is its undo, a form.
 	Notice  string
+	Undo    *undo
 	Version string
 	Data    any
 }
 
 func (h *Handler) newPage(r *http.Request, title, nav string, data any) page {
-	p := page{Title: title, Nav: nav, Version: h.opts.Version, Data: data, Open: h.auth.Mode() == auth.ModeNone,
-		Notice: noticeFrom(r.URL.Query())}
+	p := page{Title: title, Nav: nav, Version: h.opts.Version, Data: data, Open: h.auth.Mode() == auth.ModeNone}
+	var undoAt string
+	p.Notice, undoAt = signedNotice(r.URL.Query())
+	p.Undo = undoForm(undoAt)
 	if pr, ok := auth.FromContext(r.Context()); ok {
 		p.User = pr.Name
 		p.CanLogout = pr.Via == "session"

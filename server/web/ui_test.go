@@ -79,7 +79,7 @@ func TestChartRangeAndFiltersKeepEachOther(t *testing.T) {
 	if link := hrefOf(t, body, ">show 30 days<"); strings.Contains(link, "days") || !strings.Contains(link, "host=nas") {
 		t.Errorf("the chart's 30-day link is %q, want the view without days", link)
 	}
-	if link := hrefOf(t, body, ">Clear<"); link != "/?days=90" {
+	if link := hrefOf(t, body, ">Clear filters<"); link != "/?days=90" {
 		t.Errorf("Clear links to %q, want the overview with the range kept", link)
 	}
 	if link := hrefOf(t, body, `<strong>0</strong> acknowledged`); !strings.Contains(link, "days=90") || !strings.Contains(link, "host=nas") || !strings.Contains(link, "state=acknowledged") {

@@ -15,11 +15,15 @@ SELECT id, hostname, image, digest, status, provider, hub_link, mime_type, platf
 WHERE (first_seen, id) < ($1::timestamptz, $2::bigint)
   AND (hostname = $3 OR $3 IS NULL)
   AND (provider = $4 OR $4 IS NULL)
-  AND (strpos(lower(image), lower($5::text COLLATE "C")) > 0 OR $5 IS NULL)
+  AND (strpos(lower(image), lower($5::text COLLATE "C")) > 0
+       OR EXISTS (SELECT 1 FROM image_search s WHERE s.image_id = images.id
+                  AND strpos(s.names, lower($5::text COLLATE "C")) > 0) OR $5 IS NULL)
+  AND (EXISTS (SELECT 1 FROM image_search s WHERE s.image_id = images.id AND s.stack = $6::text)
+       OR $6::text IS NULL)
   AND (EXISTS (SELECT 1 FROM image_tags it JOIN tags t ON t.id = it.tag_id
-               WHERE it.image_id = images.id AND t.name = $6) OR $6 IS NULL)
+               WHERE it.image_id = images.id AND t.name = $7) OR $7 IS NULL)
 ORDER BY first_seen DESC, id DESC
-LIMIT $7::bigint
+LIMIT $8::bigint
 `
 
 type ListImagesByFirstSeenParams struct {
@@ -28,6 +32,7 @@ type ListImagesByFirstSeenParams struct {
 	Hostname  *string
 	Provider  *string
 	Q         *string
+	Stack     *string
 	Tag       *string
 	PageSize  int64
 }
@@ -39,6 +44,7 @@ func (q *Queries) ListImagesByFirstSeen(ctx context.Context, arg ListImagesByFir
 		arg.Hostname,
 		arg.Provider,
 		arg.Q,
+		arg.Stack,
 		arg.Tag,
 		arg.PageSize,
 	)
@@ -86,11 +92,15 @@ SELECT id, hostname, image, digest, status, provider, hub_link, mime_type, platf
 WHERE (hostname, image) > ($1::text, $2::text)
   AND (hostname = $3 OR $3 IS NULL)
   AND (provider = $4 OR $4 IS NULL)
-  AND (strpos(lower(image), lower($5::text COLLATE "C")) > 0 OR $5 IS NULL)
+  AND (strpos(lower(image), lower($5::text COLLATE "C")) > 0
+       OR EXISTS (SELECT 1 FROM image_search s WHERE s.image_id = images.id
+                  AND strpos(s.names, lower($5::text COLLATE "C")) > 0) OR $5 IS NULL)
+  AND (EXISTS (SELECT 1 FROM image_search s WHERE s.image_id = images.id AND s.stack = $6::text)
+       OR $6::text IS NULL)
   AND (EXISTS (SELECT 1 FROM image_tags it JOIN tags t ON t.id = it.tag_id
-               WHERE it.image_id = images.id AND t.name = $6) OR $6 IS NULL)
+               WHERE it.image_id = images.id AND t.name = $7) OR $7 IS NULL)
 ORDER BY hostname, image
-LIMIT $7::bigint
+LIMIT $8::bigint
 `
 
 type ListImagesByHostParams struct {
@@ -99,6 +109,7 @@ type ListImagesByHostParams struct {
 	Hostname      *string
 	Provider      *string
 	Q             *string
+	Stack         *string
 	Tag           *string
 	PageSize      int64
 }
@@ -110,6 +121,7 @@ func (q *Queries) ListImagesByHost(ctx context.Context, arg ListImagesByHostPara
 		arg.Hostname,
 		arg.Provider,
 		arg.Q,
+		arg.Stack,
 		arg.Tag,
 		arg.PageSize,
 	)
@@ -157,11 +169,15 @@ SELECT id, hostname, image, digest, status, provider, hub_link, mime_type, platf
 WHERE (image, hostname) > ($1::text, $2::text)
   AND (hostname = $3 OR $3 IS NULL)
   AND (provider = $4 OR $4 IS NULL)
-  AND (strpos(lower(image), lower($5::text COLLATE "C")) > 0 OR $5 IS NULL)
+  AND (strpos(lower(image), lower($5::text COLLATE "C")) > 0
+       OR EXISTS (SELECT 1 FROM image_search s WHERE s.image_id = images.id
+                  AND strpos(s.names, lower($5::text COLLATE "C")) > 0) OR $5 IS NULL)
+  AND (EXISTS (SELECT 1 FROM image_search s WHERE s.image_id = images.id AND s.stack = $6::text)
+       OR $6::text IS NULL)
   AND (EXISTS (SELECT 1 FROM image_tags it JOIN tags t ON t.id = it.tag_id
-               WHERE it.image_id = images.id AND t.name = $6) OR $6 IS NULL)
+               WHERE it.image_id = images.id AND t.name = $7) OR $7 IS NULL)
 ORDER BY image, hostname
-LIMIT $7::bigint
+LIMIT $8::bigint
 `
 
 type ListImagesByImageParams struct {
@@ -170,6 +186,7 @@ type ListImagesByImageParams struct {
 	Hostname      *string
 	Provider      *string
 	Q             *string
+	Stack         *string
 	Tag           *string
 	PageSize      int64
 }
@@ -181,6 +198,7 @@ func (q *Queries) ListImagesByImage(ctx context.Context, arg ListImagesByImagePa
 		arg.Hostname,
 		arg.Provider,
 		arg.Q,
+		arg.Stack,
 		arg.Tag,
 		arg.PageSize,
 	)
@@ -229,11 +247,15 @@ SELECT id, hostname, image, digest, status, provider, hub_link, mime_type, platf
 WHERE (last_seen, id) < ($1::timestamptz, $2::bigint)
   AND (hostname = $3 OR $3 IS NULL)
   AND (provider = $4 OR $4 IS NULL)
-  AND (strpos(lower(image), lower($5::text COLLATE "C")) > 0 OR $5 IS NULL)
+  AND (strpos(lower(image), lower($5::text COLLATE "C")) > 0
+       OR EXISTS (SELECT 1 FROM image_search s WHERE s.image_id = images.id
+                  AND strpos(s.names, lower($5::text COLLATE "C")) > 0) OR $5 IS NULL)
+  AND (EXISTS (SELECT 1 FROM image_search s WHERE s.image_id = images.id AND s.stack = $6::text)
+       OR $6::text IS NULL)
   AND (EXISTS (SELECT 1 FROM image_tags it JOIN tags t ON t.id = it.tag_id
-               WHERE it.image_id = images.id AND t.name = $6) OR $6 IS NULL)
+               WHERE it.image_id = images.id AND t.name = $7) OR $7 IS NULL)
 ORDER BY last_seen DESC, id DESC
-LIMIT $7::bigint
+LIMIT $8::bigint
 `
 
 type ListImagesByLastSeenParams struct {
@@ -242,6 +264,7 @@ type ListImagesByLastSeenParams struct {
 	Hostname  *string
 	Provider  *string
 	Q         *string
+	Stack     *string
 	Tag       *string
 	PageSize  int64
 }
@@ -256,6 +279,7 @@ func (q *Queries) ListImagesByLastSeen(ctx context.Context, arg ListImagesByLast
 		arg.Hostname,
 		arg.Provider,
 		arg.Q,
+		arg.Stack,
 		arg.Tag,
 		arg.PageSize,
 	)
@@ -304,11 +328,15 @@ WHERE state = $1::text
   AND (first_seen, id) < ($2::timestamptz, $3::bigint)
   AND (hostname = $4 OR $4 IS NULL)
   AND (provider = $5 OR $5 IS NULL)
-  AND (strpos(lower(image), lower($6::text COLLATE "C")) > 0 OR $6 IS NULL)
+  AND (strpos(lower(image), lower($6::text COLLATE "C")) > 0
+       OR EXISTS (SELECT 1 FROM image_search s WHERE s.image_id = images.id
+                  AND strpos(s.names, lower($6::text COLLATE "C")) > 0) OR $6 IS NULL)
+  AND (EXISTS (SELECT 1 FROM image_search s WHERE s.image_id = images.id AND s.stack = $7::text)
+       OR $7::text IS NULL)
   AND (EXISTS (SELECT 1 FROM image_tags it JOIN tags t ON t.id = it.tag_id
-               WHERE it.image_id = images.id AND t.name = $7) OR $7 IS NULL)
+               WHERE it.image_id = images.id AND t.name = $8) OR $8 IS NULL)
 ORDER BY first_seen DESC, id DESC
-LIMIT $8::bigint
+LIMIT $9::bigint
 `
 
 type ListImagesInStateByFirstSeenParams struct {
@@ -318,6 +346,7 @@ type ListImagesInStateByFirstSeenParams struct {
 	Hostname  *string
 	Provider  *string
 	Q         *string
+	Stack     *string
 	Tag       *string
 	PageSize  int64
 }
@@ -330,6 +359,7 @@ func (q *Queries) ListImagesInStateByFirstSeen(ctx context.Context, arg ListImag
 		arg.Hostname,
 		arg.Provider,
 		arg.Q,
+		arg.Stack,
 		arg.Tag,
 		arg.PageSize,
 	)
@@ -378,11 +408,15 @@ WHERE state = $1::text
   AND (hostname, image) > ($2::text, $3::text)
   AND (hostname = $4 OR $4 IS NULL)
   AND (provider = $5 OR $5 IS NULL)
-  AND (strpos(lower(image), lower($6::text COLLATE "C")) > 0 OR $6 IS NULL)
+  AND (strpos(lower(image), lower($6::text COLLATE "C")) > 0
+       OR EXISTS (SELECT 1 FROM image_search s WHERE s.image_id = images.id
+                  AND strpos(s.names, lower($6::text COLLATE "C")) > 0) OR $6 IS NULL)
+  AND (EXISTS (SELECT 1 FROM image_search s WHERE s.image_id = images.id AND s.stack = $7::text)
+       OR $7::text IS NULL)
   AND (EXISTS (SELECT 1 FROM image_tags it JOIN tags t ON t.id = it.tag_id
-               WHERE it.image_id = images.id AND t.name = $7) OR $7 IS NULL)
+               WHERE it.image_id = images.id AND t.name = $8) OR $8 IS NULL)
 ORDER BY hostname, image
-LIMIT $8::bigint
+LIMIT $9::bigint
 `
 
 type ListImagesInStateByHostParams struct {
@@ -392,6 +426,7 @@ type ListImagesInStateByHostParams struct {
 	Hostname      *string
 	Provider      *string
 	Q             *string
+	Stack         *string
 	Tag           *string
 	PageSize      int64
 }
@@ -404,6 +439,7 @@ func (q *Queries) ListImagesInStateByHost(ctx context.Context, arg ListImagesInS
 		arg.Hostname,
 		arg.Provider,
 		arg.Q,
+		arg.Stack,
 		arg.Tag,
 		arg.PageSize,
 	)
@@ -452,11 +488,15 @@ WHERE state = $1::text
   AND (image, hostname) > ($2::text, $3::text)
   AND (hostname = $4 OR $4 IS NULL)
   AND (provider = $5 OR $5 IS NULL)
-  AND (strpos(lower(image), lower($6::text COLLATE "C")) > 0 OR $6 IS NULL)
+  AND (strpos(lower(image), lower($6::text COLLATE "C")) > 0
+       OR EXISTS (SELECT 1 FROM image_search s WHERE s.image_id = images.id
+                  AND strpos(s.names, lower($6::text COLLATE "C")) > 0) OR $6 IS NULL)
+  AND (EXISTS (SELECT 1 FROM image_search s WHERE s.image_id = images.id AND s.stack = $7::text)
+       OR $7::text IS NULL)
   AND (EXISTS (SELECT 1 FROM image_tags it JOIN tags t ON t.id = it.tag_id
-               WHERE it.image_id = images.id AND t.name = $7) OR $7 IS NULL)
+               WHERE it.image_id = images.id AND t.name = $8) OR $8 IS NULL)
 ORDER BY image, hostname
-LIMIT $8::bigint
+LIMIT $9::bigint
 `
 
 type ListImagesInStateByImageParams struct {
@@ -466,6 +506,7 @@ type ListImagesInStateByImageParams struct {
 	Hostname      *string
 	Provider      *string
 	Q             *string
+	Stack         *string
 	Tag           *string
 	PageSize      int64
 }
@@ -478,6 +519,7 @@ func (q *Queries) ListImagesInStateByImage(ctx context.Context, arg ListImagesIn
 		arg.Hostname,
 		arg.Provider,
 		arg.Q,
+		arg.Stack,
 		arg.Tag,
 		arg.PageSize,
 	)
@@ -526,11 +568,15 @@ WHERE state = $1::text
   AND (last_seen, id) < ($2::timestamptz, $3::bigint)
   AND (hostname = $4 OR $4 IS NULL)
   AND (provider = $5 OR $5 IS NULL)
-  AND (strpos(lower(image), lower($6::text COLLATE "C")) > 0 OR $6 IS NULL)
+  AND (strpos(lower(image), lower($6::text COLLATE "C")) > 0
+       OR EXISTS (SELECT 1 FROM image_search s WHERE s.image_id = images.id
+                  AND strpos(s.names, lower($6::text COLLATE "C")) > 0) OR $6 IS NULL)
+  AND (EXISTS (SELECT 1 FROM image_search s WHERE s.image_id = images.id AND s.stack = $7::text)
+       OR $7::text IS NULL)
   AND (EXISTS (SELECT 1 FROM image_tags it JOIN tags t ON t.id = it.tag_id
-               WHERE it.image_id = images.id AND t.name = $7) OR $7 IS NULL)
+               WHERE it.image_id = images.id AND t.name = $8) OR $8 IS NULL)
 ORDER BY last_seen DESC, id DESC
-LIMIT $8::bigint
+LIMIT $9::bigint
 `
 
 type ListImagesInStateByLastSeenParams struct {
@@ -540,6 +586,7 @@ type ListImagesInStateByLastSeenParams struct {
 	Hostname  *string
 	Provider  *string
 	Q         *string
+	Stack     *string
 	Tag       *string
 	PageSize  int64
 }
@@ -552,6 +599,7 @@ func (q *Queries) ListImagesInStateByLastSeen(ctx context.Context, arg ListImage
 		arg.Hostname,
 		arg.Provider,
 		arg.Q,
+		arg.Stack,
 		arg.Tag,
 		arg.PageSize,
 	)

@@ -27,9 +27,13 @@ SELECT id FROM images
 WHERE hostname = $1
   AND (state = $2 OR $2::text IS NULL)
   AND (provider = $3 OR $3::text IS NULL)
-  AND (strpos(lower(image), lower($4::text COLLATE "C")) > 0 OR $4::text IS NULL)
+  AND (strpos(lower(image), lower($4::text COLLATE "C")) > 0
+       OR EXISTS (SELECT 1 FROM image_search s WHERE s.image_id = images.id
+                  AND strpos(s.names, lower($4::text COLLATE "C")) > 0) OR $4::text IS NULL)
+  AND (EXISTS (SELECT 1 FROM image_search s WHERE s.image_id = images.id AND s.stack = $5::text)
+       OR $5::text IS NULL)
   AND (EXISTS (SELECT 1 FROM image_tags it JOIN tags t ON t.id = it.tag_id
-               WHERE it.image_id = images.id AND t.name = $5) OR $5::text IS NULL)
+               WHERE it.image_id = images.id AND t.name = $6) OR $6::text IS NULL)
 ORDER BY image
 FOR UPDATE
 `
@@ -39,6 +43,7 @@ type ImageIDsOfHostParams struct {
 	State    *string
 	Provider *string
 	Q        *string
+	Stack    *string
 	Tag      *string
 }
 
@@ -51,6 +56,7 @@ func (q *Queries) ImageIDsOfHost(ctx context.Context, arg ImageIDsOfHostParams) 
 		arg.State,
 		arg.Provider,
 		arg.Q,
+		arg.Stack,
 		arg.Tag,
 	)
 	if err != nil {

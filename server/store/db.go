@@ -111,25 +111,25 @@ func (d *db) ListImages(ctx context.Context, f ImageFilter, s Sort, p PageReques
 
 // listImages picks the query whose index serves this sort and filter (see list_images.sql).
 func (d *db) listImages(ctx context.Context, f ImageFilter, c cursor, limit int64) ([]sqlitedb.Image, error) {
-	host, provider, q, tag := f.host(), nilIfEmpty(f.Provider), nilIfEmpty(f.Query), nilIfEmpty(f.Tag)
+	host, provider, q, tag, stack := f.host(), nilIfEmpty(f.Provider), nilIfEmpty(f.Query), nilIfEmpty(f.Tag), nilIfEmpty(f.Stack)
 	state := string(f.State)
 	switch {
 	case c.Sort == SortLastSeen && state == "":
-		return d.read.ListImagesByLastSeen(ctx, sqlitedb.ListImagesByLastSeenParams{AfterTime: c.Time, AfterID: c.ID, Hostname: host, Provider: provider, Q: q, Tag: tag, PageSize: limit})
+		return d.read.ListImagesByLastSeen(ctx, sqlitedb.ListImagesByLastSeenParams{AfterTime: c.Time, AfterID: c.ID, Hostname: host, Provider: provider, Q: q, Tag: tag, Stack: stack, PageSize: limit})
 	case c.Sort == SortLastSeen:
-		return d.read.ListImagesInStateByLastSeen(ctx, sqlitedb.ListImagesInStateByLastSeenParams{State: state, AfterTime: c.Time, AfterID: c.ID, Hostname: host, Provider: provider, Q: q, Tag: tag, PageSize: limit})
+		return d.read.ListImagesInStateByLastSeen(ctx, sqlitedb.ListImagesInStateByLastSeenParams{State: state, AfterTime: c.Time, AfterID: c.ID, Hostname: host, Provider: provider, Q: q, Tag: tag, Stack: stack, PageSize: limit})
 	case c.Sort == SortFirstSeen && state == "":
-		return d.read.ListImagesByFirstSeen(ctx, sqlitedb.ListImagesByFirstSeenParams{AfterTime: c.Time, AfterID: c.ID, Hostname: host, Provider: provider, Q: q, Tag: tag, PageSize: limit})
+		return d.read.ListImagesByFirstSeen(ctx, sqlitedb.ListImagesByFirstSeenParams{AfterTime: c.Time, AfterID: c.ID, Hostname: host, Provider: provider, Q: q, Tag: tag, Stack: stack, PageSize: limit})
 	case c.Sort == SortFirstSeen:
-		return d.read.ListImagesInStateByFirstSeen(ctx, sqlitedb.ListImagesInStateByFirstSeenParams{State: state, AfterTime: c.Time, AfterID: c.ID, Hostname: host, Provider: provider, Q: q, Tag: tag, PageSize: limit})
+		return d.read.ListImagesInStateByFirstSeen(ctx, sqlitedb.ListImagesInStateByFirstSeenParams{State: state, AfterTime: c.Time, AfterID: c.ID, Hostname: host, Provider: provider, Q: q, Tag: tag, Stack: stack, PageSize: limit})
 	case c.Sort == SortImage && state == "":
-		return d.read.ListImagesByImage(ctx, sqlitedb.ListImagesByImageParams{AfterImage: c.Image, AfterHostname: c.Hostname, Hostname: host, Provider: provider, Q: q, Tag: tag, PageSize: limit})
+		return d.read.ListImagesByImage(ctx, sqlitedb.ListImagesByImageParams{AfterImage: c.Image, AfterHostname: c.Hostname, Hostname: host, Provider: provider, Q: q, Tag: tag, Stack: stack, PageSize: limit})
 	case c.Sort == SortImage:
-		return d.read.ListImagesInStateByImage(ctx, sqlitedb.ListImagesInStateByImageParams{State: state, AfterImage: c.Image, AfterHostname: c.Hostname, Hostname: host, Provider: provider, Q: q, Tag: tag, PageSize: limit})
+		return d.read.ListImagesInStateByImage(ctx, sqlitedb.ListImagesInStateByImageParams{State: state, AfterImage: c.Image, AfterHostname: c.Hostname, Hostname: host, Provider: provider, Q: q, Tag: tag, Stack: stack, PageSize: limit})
 	case state == "":
-		return d.read.ListImagesByHost(ctx, sqlitedb.ListImagesByHostParams{AfterHostname: c.Hostname, AfterImage: c.Image, Hostname: host, Provider: provider, Q: q, Tag: tag, PageSize: limit})
+		return d.read.ListImagesByHost(ctx, sqlitedb.ListImagesByHostParams{AfterHostname: c.Hostname, AfterImage: c.Image, Hostname: host, Provider: provider, Q: q, Tag: tag, Stack: stack, PageSize: limit})
 	default:
-		return d.read.ListImagesInStateByHost(ctx, sqlitedb.ListImagesInStateByHostParams{State: state, AfterHostname: c.Hostname, AfterImage: c.Image, Hostname: host, Provider: provider, Q: q, Tag: tag, PageSize: limit})
+		return d.read.ListImagesInStateByHost(ctx, sqlitedb.ListImagesInStateByHostParams{State: state, AfterHostname: c.Hostname, AfterImage: c.Image, Hostname: host, Provider: provider, Q: q, Tag: tag, Stack: stack, PageSize: limit})
 	}
 }
 

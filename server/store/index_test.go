@@ -77,6 +77,7 @@ var planParams = map[string]any{
 	"provider":       nil,
 	"q":              nil,
 	"tag":            nil,
+	"stack":          nil,
 	"state":          "open",
 	"page_size":      int64(51),
 	"image_id":       int64(1),
@@ -161,6 +162,9 @@ var planExempt = map[string]string{
 	// database's collation) cannot serve; both tables stay small.
 	"ExportSettings": "a few server-wide values",
 	"ExportSessions": "live sessions only: expired ones are deleted",
+	// :many only to return one result per notification; it writes, and finds each image row
+	// through ON CONFLICT on the (hostname, image) unique index.
+	"RecordBatch": "the ingest pipeline's write, not a list",
 }
 
 func (c planCase) param(name string) (any, bool) {

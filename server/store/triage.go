@@ -121,7 +121,7 @@ func (d *db) SetStatesWhere(ctx context.Context, f ImageFilter, t Transition, ac
 	err := d.writeTx(ctx, func(q queries) error {
 		ids, err := q.ImageIDsOfHost(ctx, sqlitedb.ImageIDsOfHostParams{
 			Hostname: f.Hostname, State: nilIfEmpty(string(f.State)), Provider: nilIfEmpty(f.Provider),
-			Q: nilIfEmpty(f.Query), Tag: nilIfEmpty(f.Tag),
+			Q: nilIfEmpty(f.Query), Tag: nilIfEmpty(f.Tag), Stack: nilIfEmpty(f.Stack),
 		})
 		if err != nil {
 			return err

@@ -132,6 +132,7 @@ func (f ImageFilter) validate() error {
 		{"provider", f.Provider, MaxFieldLen},
 		{"tag", f.Tag, MaxFieldLen},
 		{"q", f.Query, MaxFieldLen},
+		{"stack", f.Stack, MaxFieldLen},
 	} {
 		if err := checkText(c.name, c.value, c.max); err != nil {
 			return err

@@ -107,7 +107,10 @@ func matches(img store.Image, f store.ImageFilter) bool {
 	if f.Tag != "" && !slices.ContainsFunc(img.Tags, func(tg store.Tag) bool { return tg.Name == f.Tag }) {
 		return false
 	}
-	if f.Query != "" && !strings.Contains(strings.ToLower(img.Image), strings.ToLower(f.Query)) {
+	if f.Query != "" && !searchMatches(img, f.Query) {
+		return false
+	}
+	if f.Stack != "" && store.StackOf(img.Metadata) != f.Stack {
 		return false
 	}
 	return true

@@ -7,7 +7,11 @@ SELECT * FROM images
 WHERE (last_seen, id) < (sqlc.arg(after_time)::timestamptz, sqlc.arg(after_id)::bigint)
   AND (hostname = sqlc.narg(hostname) OR sqlc.narg(hostname) IS NULL)
   AND (provider = sqlc.narg(provider) OR sqlc.narg(provider) IS NULL)
-  AND (strpos(lower(image), lower(sqlc.narg(q)::text COLLATE "C")) > 0 OR sqlc.narg(q) IS NULL)
+  AND (strpos(lower(image), lower(sqlc.narg(q)::text COLLATE "C")) > 0
+       OR EXISTS (SELECT 1 FROM image_search s WHERE s.image_id = images.id
+                  AND strpos(s.names, lower(sqlc.narg(q)::text COLLATE "C")) > 0) OR sqlc.narg(q) IS NULL)
+  AND (EXISTS (SELECT 1 FROM image_search s WHERE s.image_id = images.id AND s.stack = sqlc.narg(stack)::text)
+       OR sqlc.narg(stack)::text IS NULL)
   AND (EXISTS (SELECT 1 FROM image_tags it JOIN tags t ON t.id = it.tag_id
                WHERE it.image_id = images.id AND t.name = sqlc.narg(tag)) OR sqlc.narg(tag) IS NULL)
 ORDER BY last_seen DESC, id DESC
@@ -18,7 +22,11 @@ SELECT * FROM images
 WHERE (first_seen, id) < (sqlc.arg(after_time)::timestamptz, sqlc.arg(after_id)::bigint)
   AND (hostname = sqlc.narg(hostname) OR sqlc.narg(hostname) IS NULL)
   AND (provider = sqlc.narg(provider) OR sqlc.narg(provider) IS NULL)
-  AND (strpos(lower(image), lower(sqlc.narg(q)::text COLLATE "C")) > 0 OR sqlc.narg(q) IS NULL)
+  AND (strpos(lower(image), lower(sqlc.narg(q)::text COLLATE "C")) > 0
+       OR EXISTS (SELECT 1 FROM image_search s WHERE s.image_id = images.id
+                  AND strpos(s.names, lower(sqlc.narg(q)::text COLLATE "C")) > 0) OR sqlc.narg(q) IS NULL)
+  AND (EXISTS (SELECT 1 FROM image_search s WHERE s.image_id = images.id AND s.stack = sqlc.narg(stack)::text)
+       OR sqlc.narg(stack)::text IS NULL)
   AND (EXISTS (SELECT 1 FROM image_tags it JOIN tags t ON t.id = it.tag_id
                WHERE it.image_id = images.id AND t.name = sqlc.narg(tag)) OR sqlc.narg(tag) IS NULL)
 ORDER BY first_seen DESC, id DESC
@@ -29,7 +37,11 @@ SELECT * FROM images
 WHERE (image, hostname) > (sqlc.arg(after_image)::text, sqlc.arg(after_hostname)::text)
   AND (hostname = sqlc.narg(hostname) OR sqlc.narg(hostname) IS NULL)
   AND (provider = sqlc.narg(provider) OR sqlc.narg(provider) IS NULL)
-  AND (strpos(lower(image), lower(sqlc.narg(q)::text COLLATE "C")) > 0 OR sqlc.narg(q) IS NULL)
+  AND (strpos(lower(image), lower(sqlc.narg(q)::text COLLATE "C")) > 0
+       OR EXISTS (SELECT 1 FROM image_search s WHERE s.image_id = images.id
+                  AND strpos(s.names, lower(sqlc.narg(q)::text COLLATE "C")) > 0) OR sqlc.narg(q) IS NULL)
+  AND (EXISTS (SELECT 1 FROM image_search s WHERE s.image_id = images.id AND s.stack = sqlc.narg(stack)::text)
+       OR sqlc.narg(stack)::text IS NULL)
   AND (EXISTS (SELECT 1 FROM image_tags it JOIN tags t ON t.id = it.tag_id
                WHERE it.image_id = images.id AND t.name = sqlc.narg(tag)) OR sqlc.narg(tag) IS NULL)
 ORDER BY image, hostname
@@ -40,7 +52,11 @@ SELECT * FROM images
 WHERE (hostname, image) > (sqlc.arg(after_hostname)::text, sqlc.arg(after_image)::text)
   AND (hostname = sqlc.narg(hostname) OR sqlc.narg(hostname) IS NULL)
   AND (provider = sqlc.narg(provider) OR sqlc.narg(provider) IS NULL)
-  AND (strpos(lower(image), lower(sqlc.narg(q)::text COLLATE "C")) > 0 OR sqlc.narg(q) IS NULL)
+  AND (strpos(lower(image), lower(sqlc.narg(q)::text COLLATE "C")) > 0
+       OR EXISTS (SELECT 1 FROM image_search s WHERE s.image_id = images.id
+                  AND strpos(s.names, lower(sqlc.narg(q)::text COLLATE "C")) > 0) OR sqlc.narg(q) IS NULL)
+  AND (EXISTS (SELECT 1 FROM image_search s WHERE s.image_id = images.id AND s.stack = sqlc.narg(stack)::text)
+       OR sqlc.narg(stack)::text IS NULL)
   AND (EXISTS (SELECT 1 FROM image_tags it JOIN tags t ON t.id = it.tag_id
                WHERE it.image_id = images.id AND t.name = sqlc.narg(tag)) OR sqlc.narg(tag) IS NULL)
 ORDER BY hostname, image
@@ -52,7 +68,11 @@ WHERE state = sqlc.arg(state)::text
   AND (last_seen, id) < (sqlc.arg(after_time)::timestamptz, sqlc.arg(after_id)::bigint)
   AND (hostname = sqlc.narg(hostname) OR sqlc.narg(hostname) IS NULL)
   AND (provider = sqlc.narg(provider) OR sqlc.narg(provider) IS NULL)
-  AND (strpos(lower(image), lower(sqlc.narg(q)::text COLLATE "C")) > 0 OR sqlc.narg(q) IS NULL)
+  AND (strpos(lower(image), lower(sqlc.narg(q)::text COLLATE "C")) > 0
+       OR EXISTS (SELECT 1 FROM image_search s WHERE s.image_id = images.id
+                  AND strpos(s.names, lower(sqlc.narg(q)::text COLLATE "C")) > 0) OR sqlc.narg(q) IS NULL)
+  AND (EXISTS (SELECT 1 FROM image_search s WHERE s.image_id = images.id AND s.stack = sqlc.narg(stack)::text)
+       OR sqlc.narg(stack)::text IS NULL)
   AND (EXISTS (SELECT 1 FROM image_tags it JOIN tags t ON t.id = it.tag_id
                WHERE it.image_id = images.id AND t.name = sqlc.narg(tag)) OR sqlc.narg(tag) IS NULL)
 ORDER BY last_seen DESC, id DESC
@@ -64,7 +84,11 @@ WHERE state = sqlc.arg(state)::text
   AND (first_seen, id) < (sqlc.arg(after_time)::timestamptz, sqlc.arg(after_id)::bigint)
   AND (hostname = sqlc.narg(hostname) OR sqlc.narg(hostname) IS NULL)
   AND (provider = sqlc.narg(provider) OR sqlc.narg(provider) IS NULL)
-  AND (strpos(lower(image), lower(sqlc.narg(q)::text COLLATE "C")) > 0 OR sqlc.narg(q) IS NULL)
+  AND (strpos(lower(image), lower(sqlc.narg(q)::text COLLATE "C")) > 0
+       OR EXISTS (SELECT 1 FROM image_search s WHERE s.image_id = images.id
+                  AND strpos(s.names, lower(sqlc.narg(q)::text COLLATE "C")) > 0) OR sqlc.narg(q) IS NULL)
+  AND (EXISTS (SELECT 1 FROM image_search s WHERE s.image_id = images.id AND s.stack = sqlc.narg(stack)::text)
+       OR sqlc.narg(stack)::text IS NULL)
   AND (EXISTS (SELECT 1 FROM image_tags it JOIN tags t ON t.id = it.tag_id
                WHERE it.image_id = images.id AND t.name = sqlc.narg(tag)) OR sqlc.narg(tag) IS NULL)
 ORDER BY first_seen DESC, id DESC
@@ -76,7 +100,11 @@ WHERE state = sqlc.arg(state)::text
   AND (image, hostname) > (sqlc.arg(after_image)::text, sqlc.arg(after_hostname)::text)
   AND (hostname = sqlc.narg(hostname) OR sqlc.narg(hostname) IS NULL)
   AND (provider = sqlc.narg(provider) OR sqlc.narg(provider) IS NULL)
-  AND (strpos(lower(image), lower(sqlc.narg(q)::text COLLATE "C")) > 0 OR sqlc.narg(q) IS NULL)
+  AND (strpos(lower(image), lower(sqlc.narg(q)::text COLLATE "C")) > 0
+       OR EXISTS (SELECT 1 FROM image_search s WHERE s.image_id = images.id
+                  AND strpos(s.names, lower(sqlc.narg(q)::text COLLATE "C")) > 0) OR sqlc.narg(q) IS NULL)
+  AND (EXISTS (SELECT 1 FROM image_search s WHERE s.image_id = images.id AND s.stack = sqlc.narg(stack)::text)
+       OR sqlc.narg(stack)::text IS NULL)
   AND (EXISTS (SELECT 1 FROM image_tags it JOIN tags t ON t.id = it.tag_id
                WHERE it.image_id = images.id AND t.name = sqlc.narg(tag)) OR sqlc.narg(tag) IS NULL)
 ORDER BY image, hostname
@@ -88,7 +116,11 @@ WHERE state = sqlc.arg(state)::text
   AND (hostname, image) > (sqlc.arg(after_hostname)::text, sqlc.arg(after_image)::text)
   AND (hostname = sqlc.narg(hostname) OR sqlc.narg(hostname) IS NULL)
   AND (provider = sqlc.narg(provider) OR sqlc.narg(provider) IS NULL)
-  AND (strpos(lower(image), lower(sqlc.narg(q)::text COLLATE "C")) > 0 OR sqlc.narg(q) IS NULL)
+  AND (strpos(lower(image), lower(sqlc.narg(q)::text COLLATE "C")) > 0
+       OR EXISTS (SELECT 1 FROM image_search s WHERE s.image_id = images.id
+                  AND strpos(s.names, lower(sqlc.narg(q)::text COLLATE "C")) > 0) OR sqlc.narg(q) IS NULL)
+  AND (EXISTS (SELECT 1 FROM image_search s WHERE s.image_id = images.id AND s.stack = sqlc.narg(stack)::text)
+       OR sqlc.narg(stack)::text IS NULL)
   AND (EXISTS (SELECT 1 FROM image_tags it JOIN tags t ON t.id = it.tag_id
                WHERE it.image_id = images.id AND t.name = sqlc.narg(tag)) OR sqlc.narg(tag) IS NULL)
 ORDER BY hostname, image

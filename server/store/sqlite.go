@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"runtime"
 	"slices"
-	"sync"
-	"time"
 
 	"diundashboard/gen/sqlitedb"
 	"diundashboard/server/store/migrate"
@@ -20,7 +18,7 @@ import (
 // SQLITE_BUSY retries; readers run beside it thanks to WAL.
 type SQLite struct {
 	*db
-	batches         *recordBatcher
+	ingest          *ingest
 	closeStatements func()
 	// writeInTx binds the writer's prepared queries to a transaction.
 	writeInTx func(*sql.Tx) queries
@@ -79,7 +77,7 @@ func newSQLite(ctx context.Context, databaseURL string) (*SQLite, error) {
 		_ = s.db.close()
 		return nil, err
 	}
-	s.batches = newRecordBatcher(s.writeDB, s.writeInTx)
+	s.ingest = newIngest(s.writeDB, s.writeBatch, ingestQueue)
 	return s, nil
 }
 
@@ -140,17 +138,23 @@ func (t Target) sqliteMigrator() (*migrate.Migrator, error) {
 	return migrate.NewSQLite(t.SQLiteDSN(false), t.Path, t.describe(), t.ensureSQLiteFile)
 }
 
-// Record joins the next group commit (see recordBatcher).
+// Record joins the next group commit (see ingest.go).
 func (s *SQLite) Record(ctx context.Context, n Notification) (RecordResult, error) {
 	if err := n.Validate(); err != nil {
 		return RecordResult{}, err
 	}
-	return s.batches.record(ctx, n)
+	return s.ingest.record(ctx, n)
 }
 
-// Close finishes the batch in progress, then closes both pools.
+// IngestQueueDepth is how many notifications wait for the writer.
+func (s *SQLite) IngestQueueDepth() int { return s.ingest.depth() }
+
+// SetIngestObserver makes o see every batch the writer commits.
+func (s *SQLite) SetIngestObserver(o IngestObserver) { s.ingest.setObserver(o) }
+
+// Close writes every notification already accepted, then closes both pools.
 func (s *SQLite) Close() error {
-	s.batches.close()
+	s.ingest.close()
 	s.closeStatements()
 	return s.db.close()
 }
@@ -159,142 +163,23 @@ func (s *SQLite) Close() error {
 // every id inserted, imported ones included.
 func (s *SQLite) AfterImport(context.Context) error { return nil }
 
-// recordBatcher is SQLite's group commit. Every transaction commit costs a WAL write (and an
-// fsync at checkpoints), so one goroutine takes every Record call that is waiting, writes them
-// all in one transaction — each in a savepoint, so one bad notification fails alone — and
-// answers each caller only after the commit: nobody hears "stored" before it is.
-type recordBatcher struct {
-	writeDB *sql.DB
-	// inTx binds the writer's prepared queries to the batch's transaction.
-	inTx     func(*sql.Tx) queries
-	requests chan *recordRequest
-	closing  chan struct{}
-	done     chan struct{}
-	once     sync.Once
-}
-
-type recordRequest struct {
-	ctx    context.Context
-	n      Notification
-	result RecordResult
-	err    error
-	done   chan struct{}
-}
-
-// maxBatch bounds one transaction so that a burst does not delay its first caller for long.
-const maxBatch = 256
-
-func newRecordBatcher(writeDB *sql.DB, inTx func(*sql.Tx) queries) *recordBatcher {
-	b := &recordBatcher{writeDB: writeDB, inTx: inTx, requests: make(chan *recordRequest), closing: make(chan struct{}), done: make(chan struct{})}
-	go b.run()
-	return b
-}
-
-func (b *recordBatcher) record(ctx context.Context, n Notification) (RecordResult, error) {
-	req := &recordRequest{ctx: ctx, n: n, done: make(chan struct{})}
-	select {
-	case b.requests <- req:
-	case <-b.closing:
-		return RecordResult{}, ErrClosed
-	case <-ctx.Done():
-		return RecordResult{}, ctx.Err()
-	}
-	// Once taken, the request is written whatever happens to ctx: the caller may give up
-	// waiting, but the notification is not lost.
-	<-req.done
-	return req.result, req.err
-}
-
-func (b *recordBatcher) run() {
-	defer close(b.done)
-	batch := make([]*recordRequest, 0, maxBatch)
-	for {
-		select {
-		case <-b.closing:
-			return
-		case req := <-b.requests:
-			batch = append(batch[:0], req)
-		}
-		// Let the handlers that are about to call record get there first: on a busy server a
-		// yield makes batches, and so commits, several times fewer (measured with loadgen).
-		runtime.Gosched()
-		// The channel is unbuffered: every caller blocked in record is waiting right now.
-	gather:
-		for len(batch) < maxBatch {
-			select {
-			case req := <-b.requests:
-				batch = append(batch, req)
-			default:
-				break gather
-			}
-		}
-		b.commit(batch)
-	}
-}
-
-func (b *recordBatcher) commit(batch []*recordRequest) {
-	defer func() {
-		for _, r := range batch {
-			close(r.done)
-		}
-	}()
-	// Not any caller's context: one caller leaving must not abort the others' writes.
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	tx, err := b.writeDB.BeginTx(ctx, nil)
-	if err != nil {
-		failAll(batch, err)
-		return
-	}
-	q := b.inTx(tx)
-	// A batch of one needs no savepoint: its failure rolls back the whole transaction.
-	alone := len(batch) == 1
-	written := 0
-	for _, r := range batch {
-		if err := r.ctx.Err(); err != nil {
-			r.err = err
-			continue
-		}
-		if !alone {
-			if _, err := tx.ExecContext(ctx, "SAVEPOINT record"); err != nil {
-				r.err = err
-				continue
-			}
-		}
-		r.result, r.err = recordIn(ctx, q, r.n)
-		if r.err == nil {
-			written++
-		} else if !alone {
-			_, _ = tx.ExecContext(ctx, "ROLLBACK TO record")
-		}
-		if !alone {
-			_, _ = tx.ExecContext(ctx, "RELEASE record")
+// writeBatch is SQLite's batch statement: each notification's upsert and event, in order,
+// with the writer's prepared queries. SQLite has no data-modifying CTE to do more per
+// statement, and needs none: the statements run in-process.
+func (s *SQLite) writeBatch(ctx context.Context, tx *sql.Tx, notes []Notification) ([]RecordResult, error) {
+	q := s.writeInTx(tx)
+	results := make([]RecordResult, len(notes))
+	for i, n := range notes {
+		var err error
+		if results[i], err = recordIn(ctx, q, n); err != nil {
+			return nil, err
 		}
 	}
-	if written == 0 {
-		_ = tx.Rollback()
-		return
-	}
-	if err := tx.Commit(); err != nil {
-		failAll(batch, err)
-	}
-}
-
-func failAll(batch []*recordRequest, err error) {
-	for _, r := range batch {
-		if r.err == nil {
-			r.result, r.err = RecordResult{}, err
-		}
-	}
-}
-
-func (b *recordBatcher) close() {
-	b.once.Do(func() { close(b.closing) })
-	<-b.done
+	return results, nil
 }
 
 // recordIn writes one notification with q, inside the batch's transaction: the current row,
-// then the event (PostgreSQL does both in one statement: RecordNotification).
+// then the event (PostgreSQL writes a whole batch in one statement: RecordBatch).
 func recordIn(ctx context.Context, q queries, n Notification) (RecordResult, error) {
 	ev := eventParams(n)
 	if n.IsCheck() {

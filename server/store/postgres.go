@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -18,7 +19,7 @@ import (
 // Postgres is the Store for PostgreSQL, through pgx's database/sql adapter.
 type Postgres struct {
 	*db
-	// pg runs the PostgreSQL-only queries (RecordNotification).
+	// pg runs the PostgreSQL-only queries.
 	pg *postgresdb.Queries
 	// cfg is what every connection of the pool is made with (postgresConfig).
 	cfg *pgx.ConnConfig
@@ -27,6 +28,8 @@ type Postgres struct {
 	databaseURL string
 	// maxIdle is how many connections the pool keeps idle (Listen retries as many).
 	maxIdle int
+	// ingest is the group commit every Record joins.
+	ingest *ingest
 }
 
 // NewPostgres connects to the PostgreSQL database that databaseURL (postgres:// or
@@ -70,6 +73,7 @@ func newPostgres(ctx context.Context, databaseURL string) (*Postgres, error) {
 		_ = pool.Close()
 		return nil, err
 	}
+	p.ingest = newIngest(pool, p.writeBatch, ingestQueue)
 	return p, nil
 }
 
@@ -127,42 +131,113 @@ func (p *Postgres) unreachable(err error) error {
 	return hideSecrets(fmt.Errorf("cannot reach PostgreSQL at %s: %v; check that the server is running and that DATABASE_URL names the right host, port, user and database", pgconnect.Address(p.cfg), err), p.databaseURL)
 }
 
-// Record writes the event and the current row in one statement (RecordNotification), which
-// PostgreSQL runs atomically: one round trip instead of four for a transaction. Concurrent
-// notifications for one image serialise on the row lock that INSERT … ON CONFLICT DO UPDATE
-// takes.
+// Record joins the next group commit (see ingest.go): concurrent notifications share one
+// statement (RecordBatch) and one COMMIT, so the pool holds one busy connection for them
+// instead of one each.
 func (p *Postgres) Record(ctx context.Context, n Notification) (RecordResult, error) {
 	if err := n.Validate(); err != nil {
 		return RecordResult{}, err
 	}
-	ev := eventParams(n)
-	if n.IsCheck() {
-		id, err := p.write.InsertEvent(ctx, ev)
-		return RecordResult{EventID: id, Check: true}, err
-	}
-	row, err := p.pg.RecordNotification(ctx, postgresdb.RecordNotificationParams{
-		Hostname:    ev.Hostname,
-		Image:       ev.Image,
-		Digest:      ev.Digest,
-		Status:      ev.Status,
-		Provider:    ev.Provider,
-		HubLink:     ev.HubLink,
-		MimeType:    ev.MimeType,
-		Platform:    ev.Platform,
-		Created:     ev.Created,
-		Metadata:    ev.Metadata,
-		SeenAt:      ev.ReceivedAt,
-		DiunVersion: ev.DiunVersion,
-		RawBody:     ev.RawBody,
-	})
-	if err != nil {
-		return RecordResult{}, err
-	}
-	return RecordResult{EventID: row.EventID, ImageID: row.ImageID, State: State(row.State)}, nil
+	return p.ingest.record(ctx, n)
 }
 
-// Close closes the pool.
-func (p *Postgres) Close() error { return p.readDB.Close() }
+// IngestQueueDepth is how many notifications wait for the writer.
+func (p *Postgres) IngestQueueDepth() int { return p.ingest.depth() }
+
+// SetIngestObserver makes o see every batch the writer commits.
+func (p *Postgres) SetIngestObserver(o IngestObserver) { p.ingest.setObserver(o) }
+
+// Close writes every notification already accepted, then closes the pool.
+func (p *Postgres) Close() error {
+	p.ingest.close()
+	return p.readDB.Close()
+}
+
+// pgBatchRow is one notification of RecordBatch's JSON parameter.
+type pgBatchRow struct {
+	Ord         int             `json:"ord"`
+	Hostname    string          `json:"hostname"`
+	Image       string          `json:"image"`
+	Digest      string          `json:"digest"`
+	Status      string          `json:"status"`
+	Provider    string          `json:"provider"`
+	HubLink     string          `json:"hub_link"`
+	MimeType    string          `json:"mime_type"`
+	Platform    string          `json:"platform"`
+	Created     *time.Time      `json:"created"`
+	Metadata    json.RawMessage `json:"metadata"`
+	SeenAt      time.Time       `json:"seen_at"`
+	DiunVersion string          `json:"diun_version"`
+	RawBody     string          `json:"raw_body"`
+	IsCheck     bool            `json:"is_check"`
+}
+
+// writeBatch is PostgreSQL's batch statement: RecordBatch, once per round of distinct
+// (hostname, image) pairs (pgRounds), all in the pipeline's transaction.
+func (p *Postgres) writeBatch(ctx context.Context, tx *sql.Tx, notes []Notification) ([]RecordResult, error) {
+	q := postgresdb.New(tx)
+	results := make([]RecordResult, len(notes))
+	for _, round := range pgRounds(notes) {
+		rows := make([]pgBatchRow, len(round))
+		for j, i := range round {
+			ev := eventParams(notes[i])
+			rows[j] = pgBatchRow{
+				Ord: i, Hostname: ev.Hostname, Image: ev.Image, Digest: ev.Digest, Status: ev.Status,
+				Provider: ev.Provider, HubLink: ev.HubLink, MimeType: ev.MimeType, Platform: ev.Platform,
+				Created: ev.Created, Metadata: json.RawMessage(ev.Metadata), SeenAt: ev.ReceivedAt,
+				DiunVersion: ev.DiunVersion, RawBody: ev.RawBody, IsCheck: notes[i].IsCheck(),
+			}
+		}
+		batch, err := json.Marshal(rows)
+		if err != nil {
+			return nil, err
+		}
+		got, err := q.RecordBatch(ctx, batch)
+		if err != nil {
+			return nil, err
+		}
+		if len(got) != len(round) {
+			return nil, fmt.Errorf("recording %d notifications returned %d results", len(round), len(got))
+		}
+		for _, r := range got {
+			res := RecordResult{EventID: r.EventID, Check: notes[r.Ord].IsCheck()}
+			if !res.Check {
+				if r.ImageID == nil || r.State == nil {
+					return nil, fmt.Errorf("notification %d of the batch has no image row", r.Ord)
+				}
+				res.ImageID, res.State = *r.ImageID, State(*r.State)
+			}
+			results[r.Ord] = res
+		}
+	}
+	return results, nil
+}
+
+// pgRounds splits a batch into rounds in which no (hostname, image) is updated twice, as one
+// INSERT … ON CONFLICT cannot touch a row twice: the k-th notification of a pair goes into
+// round k, so each pair's notifications are written in the order they came. Test
+// notifications change no image and all go into the first round. Almost every batch is one
+// round.
+func pgRounds(notes []Notification) [][]int {
+	rounds := [][]int{make([]int, 0, len(notes))}
+	var seen map[[2]string]int
+	for i, n := range notes {
+		k := 0
+		if !n.IsCheck() {
+			if seen == nil {
+				seen = make(map[[2]string]int, len(notes))
+			}
+			key := [2]string{n.Hostname, n.Image}
+			k = seen[key]
+			seen[key] = k + 1
+		}
+		if k == len(rounds) {
+			rounds = append(rounds, nil)
+		}
+		rounds[k] = append(rounds[k], i)
+	}
+	return rounds
+}
 
 // identityTables are the tables whose id PostgreSQL generates.
 var identityTables = []string{"images", "events", "tags", "state_changes", "api_tokens"}

@@ -1,14 +1,32 @@
--- name: RecordNotification :one
--- PostgreSQL only: UpsertImage and InsertEvent in one statement, so that recording a
--- notification is one atomic round trip instead of four (BEGIN, upsert, insert, COMMIT).
--- SQLite cannot put an INSERT in a WITH clause; it records through its group commit instead.
--- The upsert is UpsertImage's (images.sql), with the same rules for state and status.
-WITH upserted AS (
+-- name: RecordBatch :many
+-- PostgreSQL only: a whole group commit's notifications (the ingest pipeline, ingest.go) in one
+-- statement, so that a batch costs one round trip and, with its COMMIT, one WAL flush. SQLite
+-- cannot put an INSERT in a WITH clause; it runs UpsertImage and InsertEvent per notification.
+-- The batch is a JSON array of objects (one parameter, no array types), one per notification,
+-- with ord its position; times are RFC 3339 with microseconds, metadata an object or null. Its updates must name distinct (hostname, image) pairs: ON CONFLICT
+-- cannot change one row twice in a statement, so the store sends repeats in a later statement
+-- of the same transaction. Test notifications (is_check) only add an event, with no image.
+-- Event ids are drawn up front so that every notification, test ones included, gets its own
+-- back, in the input's order. The upsert is UpsertImage's (images.sql), with the same rules
+-- for state and status.
+WITH batch AS MATERIALIZED (
+    SELECT (e ->> 'ord')::integer AS ord, e ->> 'hostname' AS hostname, e ->> 'image' AS image,
+           e ->> 'digest' AS digest, e ->> 'status' AS status, e ->> 'provider' AS provider,
+           e ->> 'hub_link' AS hub_link, e ->> 'mime_type' AS mime_type, e ->> 'platform' AS platform,
+           (e ->> 'created')::timestamptz AS created, nullif(e -> 'metadata', 'null'::jsonb) AS metadata,
+           (e ->> 'seen_at')::timestamptz AS seen_at, e ->> 'diun_version' AS diun_version,
+           e ->> 'raw_body' AS raw_body, (e ->> 'is_check')::boolean AS is_check,
+           nextval(pg_get_serial_sequence('events', 'id')) AS event_id
+    FROM jsonb_array_elements(sqlc.arg(batch)::jsonb) AS e
+), upserted AS (
     INSERT INTO images (hostname, image, digest, status, provider, hub_link, mime_type, platform,
                         created, metadata, first_seen, last_seen, notifications, state, state_changed_at)
-    VALUES (sqlc.arg(hostname), sqlc.arg(image), sqlc.arg(digest), sqlc.arg(status), sqlc.arg(provider),
-            sqlc.arg(hub_link), sqlc.arg(mime_type), sqlc.arg(platform), sqlc.narg(created),
-            sqlc.narg(metadata), sqlc.arg(seen_at), sqlc.arg(seen_at), 1, 'open', sqlc.arg(seen_at))
+    SELECT hostname, image, digest, status, provider, hub_link, mime_type, platform, created,
+           metadata, seen_at, seen_at, 1, 'open', seen_at
+    FROM batch
+    WHERE NOT is_check
+    -- One order of row locks for every batch, so that two concurrent batches cannot deadlock.
+    ORDER BY hostname, image
     ON CONFLICT (hostname, image) DO UPDATE SET
         state            = CASE WHEN images.state = 'acknowledged' AND images.digest <> excluded.digest
                                 THEN 'open' ELSE images.state END,
@@ -25,16 +43,21 @@ WITH upserted AS (
         metadata         = excluded.metadata,
         last_seen        = excluded.last_seen,
         notifications    = images.notifications + 1
-    RETURNING id, state
+    RETURNING id, hostname, image, state
+), matched AS (
+    SELECT b.ord, b.hostname, b.image, b.digest, b.status, b.provider, b.hub_link, b.mime_type,
+           b.platform, b.created, b.metadata, b.seen_at, b.diun_version, b.raw_body, b.event_id,
+           u.id AS image_id, u.state
+    FROM batch b
+    LEFT JOIN upserted u ON NOT b.is_check AND u.hostname = b.hostname AND u.image = b.image
 ), inserted AS (
-    INSERT INTO events (image_id, received_at, diun_version, hostname, status, provider, image,
+    INSERT INTO events (id, image_id, received_at, diun_version, hostname, status, provider, image,
                         hub_link, mime_type, digest, created, platform, metadata, raw_body)
-    SELECT upserted.id, sqlc.arg(seen_at), sqlc.arg(diun_version)::text, sqlc.arg(hostname),
-           sqlc.arg(status), sqlc.arg(provider), sqlc.arg(image), sqlc.arg(hub_link),
-           sqlc.arg(mime_type), sqlc.arg(digest), sqlc.narg(created), sqlc.arg(platform),
-           sqlc.narg(metadata), sqlc.arg(raw_body)::text
-    FROM upserted
-    RETURNING id, image_id
+    SELECT event_id, image_id, seen_at, diun_version, hostname, status, provider, image,
+           hub_link, mime_type, digest, created, platform, metadata, raw_body
+    FROM matched
+    ORDER BY ord
 )
-SELECT inserted.id AS event_id, upserted.id AS image_id, upserted.state
-FROM inserted JOIN upserted ON upserted.id = inserted.image_id;
+SELECT m.ord::bigint AS ord, m.event_id::bigint AS event_id, m.image_id, m.state
+FROM matched m
+ORDER BY m.ord;

@@ -8,7 +8,10 @@
 // hears the changes made through any replica.
 package live
 
-import "sync"
+import (
+	"sync"
+	"sync/atomic"
+)
 
 // Kinds of events.
 const (
@@ -34,6 +37,9 @@ type Hub struct {
 	// forward, when set by a running Bridge, also takes every event published here; it
 	// must not block.
 	forward func(Event)
+	// version counts the events delivered here (published or from other replicas): see
+	// Version.
+	version atomic.Uint64
 }
 
 // NewHub returns an empty hub.
@@ -93,6 +99,9 @@ func (h *Hub) Publish(e Event) {
 
 // deliver sends e to this process's subscribers only.
 func (h *Hub) deliver(e Event) {
+	// Counted before the subscribers hear it, so that a page fetched because of e is never
+	// answered with the version from before e.
+	h.version.Add(1)
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for ch := range h.subs {
@@ -101,6 +110,17 @@ func (h *Hub) deliver(e Event) {
 		default: // a full buffer already holds a reason to refresh
 		}
 	}
+}
+
+// Version changes whenever an event is delivered to this hub: every change to the stored data
+// publishes one once it is committed. A page that read Version before reading the store and
+// sees it unchanged later would render the same data (see web's ETag), so it can answer "not
+// modified" without reading the store. A nil hub's version is always 0.
+func (h *Hub) Version() uint64 {
+	if h == nil {
+		return 0
+	}
+	return h.version.Load()
 }
 
 // Subscribers tells how many listeners there are, for tests and metrics.

@@ -11,6 +11,7 @@ import (
 
 	"diundashboard/server/auth"
 	"diundashboard/server/httpx"
+	"diundashboard/server/live"
 	"diundashboard/server/store"
 )
 
@@ -81,6 +82,15 @@ func (h *Handler) streamOwner(r *http.Request) string {
 	return p.Via + ":" + p.Name
 }
 
+// liveWindow is how often at most a stream tells a browser that something changed: during a
+// burst of notifications every event would otherwise make every open page fetch itself again.
+// The first event after a quiet window goes out at once; the ones within the window are merged
+// (live.Coalescer). A var so that the tests can change it; 0 sends every event at once.
+var liveWindow = time.Second
+
+// liveAfter starts a window; tests replace it with a clock they control.
+var liveAfter = time.After
+
 // credentialRecheck is how often an open stream checks that its credential still holds.
 var credentialRecheck = 5 * time.Second
 
@@ -145,6 +155,9 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 	// credential is checked again every credentialRecheck, events or not.
 	recheck := time.NewTicker(credentialRecheck)
 	defer recheck.Stop()
+	var merge live.Coalescer
+	var window <-chan time.Time // nil while no window is open
+	windowAfter, coalesce := liveAfter, liveWindow > 0
 	for {
 		var msg string
 		select {
@@ -154,8 +167,30 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 			if !ok { // the server is shutting down
 				return
 			}
-			b, _ := json.Marshal(e)
-			msg = fmt.Sprintf("event: %s\ndata: %s\n\n", e.Kind, b)
+			if !coalesce {
+				msg = sseEvent(e)
+				break
+			}
+			send, start := merge.Add(e)
+			if !send {
+				continue
+			}
+			if start {
+				window = windowAfter(liveWindow)
+			}
+			msg = sseEvent(e)
+		case <-window:
+			out, again := merge.Flush()
+			window = nil
+			if again {
+				window = windowAfter(liveWindow)
+			}
+			if len(out) == 0 {
+				continue
+			}
+			for _, e := range out {
+				msg += sseEvent(e)
+			}
 		case <-tick.C:
 			msg = ": ping\n\n"
 		case <-recheck.C:
@@ -168,4 +203,10 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+}
+
+// sseEvent is e as one Server-Sent Event, named by its kind (the page listens per kind).
+func sseEvent(e live.Event) string {
+	b, _ := json.Marshal(e)
+	return fmt.Sprintf("event: %s\ndata: %s\n\n", e.Kind, b)
 }

@@ -22,3 +22,19 @@ func SetCredentialRecheck(t testing.TB, d time.Duration) {
 	credentialRecheck = d
 	t.Cleanup(func() { credentialRecheck = old })
 }
+
+// SetLiveWindow sets how often at most a stream tells a browser of changes (0: every event at
+// once) until the test ends. Call it before the server starts.
+func SetLiveWindow(t testing.TB, d time.Duration) {
+	old := liveWindow
+	liveWindow = d
+	t.Cleanup(func() { liveWindow = old })
+}
+
+// SetLiveClock makes the streams started from now on open their merge windows with after
+// instead of time.After, until the test ends. Call it before the server starts.
+func SetLiveClock(t testing.TB, after func(time.Duration) <-chan time.Time) {
+	old := liveAfter
+	liveAfter = after
+	t.Cleanup(func() { liveAfter = old })
+}

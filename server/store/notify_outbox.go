@@ -83,8 +83,8 @@ type NotifyOutbox interface {
 	// ComposeQueued takes the oldest limit queued images (on PostgreSQL locked, so that other
 	// replicas skip them) and calls compose with them. When compose returns a message, it is
 	// written to the outbox once per target and the images given to compose leave the queue,
-	// in the same transaction; when it returns nil (not due yet, say) nothing changes. It
-	// reports whether a message was written.
+	// in the same transaction (a message with an empty Body only empties the queue); when it
+	// returns nil (not due yet, say) nothing changes. It reports whether the queue changed.
 	ComposeQueued(ctx context.Context, limit int, targets []OutboxTarget, now time.Time, compose func([]QueuedUpdate) (*OutboxMessage, error)) (bool, error)
 	// EnqueueOutbox writes msg once per target and returns how many rows it wrote (fewer
 	// when msg.Slot is already there for a target).
@@ -229,8 +229,12 @@ func (d *db) composeQueuedOnce(ctx context.Context, limit int, targets []OutboxT
 	if err != nil || msg == nil {
 		return false, err
 	}
-	if err := insertOutbox(ctx, q, *msg, targets, now); err != nil {
-		return false, err
+	// A message without a body (nothing left to say: acknowledged meanwhile) only takes the
+	// items off the queue.
+	if msg.Body != "" {
+		if err := insertOutbox(ctx, q, *msg, targets, now); err != nil {
+			return false, err
+		}
 	}
 	list, _ := json.Marshal(ids) // a slice of numbers always encodes
 	if _, err := q.DeleteNotifyQueued(ctx, string(list)); err != nil {

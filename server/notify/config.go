@@ -1,0 +1,277 @@
+// Package notify sends DiunDashboard's own notifications through shoutrrr
+// (github.com/nicholas-fedor/shoutrrr): one message per burst of images that became open
+// (NOTIFY_NEW), grouped by host, and a scheduled digest of everything still open
+// (NOTIFY_DIGEST). Database triggers queue the images in the transaction that opens them; the
+// Service composes queued images into outbox rows in one transaction and sends each row once,
+// with retries and exponential backoff (see server/store/notify_outbox.go).
+package notify
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/nicholas-fedor/shoutrrr"
+)
+
+// Config is the notification settings, parsed. The zero Config sends nothing.
+type Config struct {
+	// Targets are the destinations of NOTIFY_URLS, in the order given.
+	Targets []Target
+	// NewAfter is NOTIFY_NEW: how long after the first image of a burst became open the
+	// message about the burst goes; 0 is off.
+	NewAfter time.Duration
+	// Digest is NOTIFY_DIGEST; its zero value is off.
+	Digest Schedule
+	// Raw settings, as given, for the Notifications page.
+	NewSetting, DigestSetting string
+}
+
+// Enabled reports whether anything is to be sent.
+func (c Config) Enabled() bool { return len(c.Targets) > 0 }
+
+// Defaults of the settings.
+const (
+	DefaultNew    = "2m"
+	DefaultDigest = "off"
+)
+
+// ParseConfig reads NOTIFY_URLS, NOTIFY_NEW and NOTIFY_DIGEST. Every URL is checked by
+// shoutrrr; an error names the URL with its secrets masked.
+func ParseConfig(urls, newAfter, digest string) (Config, error) {
+	c := Config{NewSetting: strings.TrimSpace(newAfter), DigestSetting: strings.TrimSpace(digest)}
+	if c.NewSetting == "" {
+		c.NewSetting = DefaultNew
+	}
+	if c.DigestSetting == "" {
+		c.DigestSetting = DefaultDigest
+	}
+	targets, err := ParseTargets(urls)
+	if err != nil {
+		return Config{}, err
+	}
+	c.Targets = targets
+	if c.NewAfter, err = ParseNew(c.NewSetting); err != nil {
+		return Config{}, err
+	}
+	if c.Digest, err = ParseSchedule(c.DigestSetting); err != nil {
+		return Config{}, err
+	}
+	return c, nil
+}
+
+// ParseNew reads NOTIFY_NEW: "off", or a duration from 1s to 24h ("2m", "90s").
+func ParseNew(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	if strings.EqualFold(s, "off") {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d < time.Second || d > 24*time.Hour {
+		return 0, fmt.Errorf("NOTIFY_NEW %q is not off or a duration from 1s to 24h (such as 2m): how long to wait for the rest of Diun's burst before sending one message", s)
+	}
+	return d, nil
+}
+
+// Target is one destination of NOTIFY_URLS.
+type Target struct {
+	// URL is the shoutrrr URL as given: it holds secrets; never log or show it.
+	URL string
+	// Label is URL with its secrets masked, for logs and the Notifications page.
+	Label string
+	// Key identifies the target in the outbox: the hex SHA-256 of URL.
+	Key string
+	// secrets are the parts of URL that Label masks, to scrub from error texts.
+	secrets []string
+}
+
+// schemeStart finds where a URL starts inside a comma-separated list: a comma followed by a
+// scheme, so that the commas inside a URL (to=a@x,b@y; tags=a,b) stay in it.
+var schemeStart = regexp.MustCompile(`,\s*([a-zA-Z][a-zA-Z0-9+.-]*://)`)
+
+// ParseTargets splits NOTIFY_URLS (space or comma separated) and checks each URL with
+// shoutrrr. Duplicates are dropped.
+func ParseTargets(s string) ([]Target, error) {
+	var out []Target
+	for _, field := range strings.Fields(s) {
+		field = schemeStart.ReplaceAllString(field, " $1")
+		for _, raw := range strings.Fields(field) {
+			raw = strings.Trim(raw, ",")
+			if raw == "" {
+				continue
+			}
+			t := NewTarget(raw)
+			if slices.ContainsFunc(out, func(o Target) bool { return o.Key == t.Key }) {
+				continue
+			}
+			if _, err := shoutrrr.CreateSender(raw); err != nil {
+				return nil, fmt.Errorf("NOTIFY_URLS: %s is not a shoutrrr URL it can send to: %s; see https://shoutrrr.nickfedor.com/ for the URL of each service", t.Label, t.Scrub(err.Error()))
+			}
+			out = append(out, t)
+		}
+	}
+	return out, nil
+}
+
+// NewTarget describes raw without checking it.
+func NewTarget(raw string) Target {
+	sum := sha256.Sum256([]byte(raw))
+	label, secrets := mask(raw)
+	return Target{URL: raw, Label: label, Key: hex.EncodeToString(sum[:]), secrets: secrets}
+}
+
+// Scrub replaces every secret of the target's URL in s (an error text that may quote the URL).
+func (t Target) Scrub(s string) string {
+	for _, sec := range t.secrets {
+		if len(sec) >= 3 {
+			s = strings.ReplaceAll(s, sec, "***")
+			if esc := url.QueryEscape(sec); esc != sec {
+				s = strings.ReplaceAll(s, esc, "***")
+			}
+		}
+	}
+	return s
+}
+
+// secretKeys are the query keys whose values are masked: tokens, keys, passwords, and every
+// header a generic webhook sends (@Header=value).
+var secretKeys = []string{"token", "key", "pass", "secret", "auth", "sig", "cred", "apikey", "webhook", "hook"}
+
+// mask returns raw with its secrets replaced by "***": the password of user:password@, a user
+// without a password (Discord's and Telegram's tokens go there), long path segments that mix
+// letters and digits (Gotify's token, a webhook's id), and the values of secret-looking query
+// parameters. It returns what it masked.
+func mask(raw string) (string, []string) {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme == "" {
+		return "(a value that is not a URL)", []string{raw}
+	}
+	var secrets []string
+	if u.User != nil {
+		if p, ok := u.User.Password(); ok {
+			secrets = append(secrets, p)
+			u.User = url.UserPassword(u.User.Username(), "xxx")
+		} else if name := u.User.Username(); name != "" {
+			secrets = append(secrets, name)
+			u.User = url.User("xxx")
+		}
+	}
+	if u.Path != "" {
+		segs := strings.Split(u.Path, "/")
+		for i, seg := range segs {
+			if looksSecret(seg) {
+				secrets = append(secrets, seg)
+				segs[i] = "xxx"
+			}
+		}
+		u.Path = strings.Join(segs, "/")
+		u.RawPath = ""
+	}
+	if u.RawQuery != "" {
+		q := u.Query()
+		for k, vals := range q {
+			lk := strings.ToLower(k)
+			secret := strings.HasPrefix(k, "@")
+			for _, sk := range secretKeys {
+				secret = secret || strings.Contains(lk, sk)
+			}
+			if !secret {
+				continue
+			}
+			for i, v := range vals {
+				if v != "" {
+					secrets = append(secrets, v)
+					vals[i] = "xxx"
+				}
+			}
+			q[k] = vals
+		}
+		u.RawQuery = q.Encode()
+	}
+	// Longest first, so that a secret containing another is replaced whole.
+	slices.SortFunc(secrets, func(a, b string) int { return len(b) - len(a) })
+	return strings.ReplaceAll(u.String(), "xxx", "***"), secrets
+}
+
+// looksSecret tells a path segment that is probably a token: 12 characters or more, with
+// letters and digits.
+func looksSecret(seg string) bool {
+	if len(seg) < 12 {
+		return false
+	}
+	letters := strings.ContainsFunc(seg, func(r rune) bool { return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' })
+	digits := strings.ContainsFunc(seg, func(r rune) bool { return r >= '0' && r <= '9' })
+	return letters && digits
+}
+
+// Schedule is when the digest goes: every day, or one day of the week, at a time of day in
+// the server's time zone (TZ). The zero Schedule is off.
+type Schedule struct {
+	// Weekday is -1 for every day.
+	Weekday      time.Weekday
+	Hour, Minute int
+	on           bool
+}
+
+// On reports whether the schedule sends anything.
+func (s Schedule) On() bool { return s.on }
+
+var weekdays = map[string]time.Weekday{"sun": time.Sunday, "mon": time.Monday, "tue": time.Tuesday, "wed": time.Wednesday, "thu": time.Thursday, "fri": time.Friday, "sat": time.Saturday}
+
+// ParseSchedule reads NOTIFY_DIGEST: "off", "daily@08:00" or "weekly@mon@08:00".
+func ParseSchedule(s string) (Schedule, error) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	bad := fmt.Errorf("NOTIFY_DIGEST %q is not off, daily@HH:MM (daily@08:00) or weekly@DAY@HH:MM (weekly@mon@08:00, days sun…sat), in the time zone TZ", s)
+	if s == "off" || s == "" {
+		return Schedule{}, nil
+	}
+	parts := strings.Split(s, "@")
+	sch := Schedule{Weekday: -1, on: true}
+	var clock string
+	switch {
+	case len(parts) == 2 && parts[0] == "daily":
+		clock = parts[1]
+	case len(parts) == 3 && parts[0] == "weekly":
+		d, ok := weekdays[parts[1]]
+		if !ok {
+			return Schedule{}, bad
+		}
+		sch.Weekday, clock = d, parts[2]
+	default:
+		return Schedule{}, bad
+	}
+	hh, mm, ok := strings.Cut(clock, ":")
+	h, err1 := strconv.Atoi(hh)
+	m, err2 := strconv.Atoi(mm)
+	if !ok || err1 != nil || err2 != nil || h < 0 || h > 23 || m < 0 || m > 59 || len(mm) != 2 {
+		return Schedule{}, bad
+	}
+	sch.Hour, sch.Minute = h, m
+	return sch, nil
+}
+
+// Last returns the latest time of the schedule at or before now, in loc.
+func (s Schedule) Last(now time.Time, loc *time.Location) time.Time {
+	now = now.In(loc)
+	t := time.Date(now.Year(), now.Month(), now.Day(), s.Hour, s.Minute, 0, 0, loc)
+	for t.After(now) || (s.Weekday >= 0 && t.Weekday() != s.Weekday) {
+		t = time.Date(t.Year(), t.Month(), t.Day()-1, s.Hour, s.Minute, 0, 0, loc)
+	}
+	return t
+}
+
+// Next returns the first time of the schedule after now, in loc.
+func (s Schedule) Next(now time.Time, loc *time.Location) time.Time {
+	now = now.In(loc)
+	t := time.Date(now.Year(), now.Month(), now.Day(), s.Hour, s.Minute, 0, 0, loc)
+	for !t.After(now) || (s.Weekday >= 0 && t.Weekday() != s.Weekday) {
+		t = time.Date(t.Year(), t.Month(), t.Day()+1, s.Hour, s.Minute, 0, 0, loc)
+	}
+	return t
+}

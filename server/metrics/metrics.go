@@ -87,6 +87,8 @@ type Metrics struct {
 	changes       *prometheus.CounterVec
 	httpDuration  *prometheus.HistogramVec
 	storeDuration *prometheus.HistogramVec
+	ingestBatch   prometheus.Histogram
+	ingestCommit  prometheus.Histogram
 }
 
 // New builds the registry. st may be nil: the images gauges are then left out.
@@ -115,6 +117,16 @@ func New(st Summarizer, opts Options) *Metrics {
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
 		}, []string{"operation"}),
 	}
+	m.ingestBatch = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Namespace: Namespace, Name: "ingest_batch_size",
+		Help:    "Notifications written per group commit (one transaction, one commit) of the ingest pipeline.",
+		Buckets: []float64{1, 2, 4, 8, 16, 32, 64, 128, 256},
+	})
+	m.ingestCommit = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Namespace: Namespace, Name: "ingest_commit_duration_seconds",
+		Help:    "Duration of one group commit of the ingest pipeline, from BEGIN to the end of COMMIT.",
+		Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
+	})
 	for _, r := range WebhookResults {
 		m.webhook.WithLabelValues(r)
 	}
@@ -137,6 +149,14 @@ func New(st Summarizer, opts Options) *Metrics {
 			timeout = 5 * time.Second
 		}
 		m.reg.MustRegister(&imagesCollector{st: st, ttl: ttl, timeout: timeout, observe: m.ObserveStore})
+	}
+	// The ingest pipeline's instruments exist only with a store that has one.
+	if im, ok := st.(store.IngestMeter); ok {
+		m.reg.MustRegister(m.ingestBatch, m.ingestCommit, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Namespace: Namespace, Name: "ingest_queue_depth",
+			Help: "Notifications accepted and waiting for the ingest pipeline's writer; when the queue is full the webhook answers 503 with Retry-After.",
+		}, func() float64 { return float64(im.IngestQueueDepth()) }))
+		im.SetIngestObserver(m)
 	}
 	return m
 }
@@ -183,6 +203,16 @@ func (m *Metrics) ObserveStore(operation string, d time.Duration) {
 		return
 	}
 	m.storeDuration.WithLabelValues(operation).Observe(d.Seconds())
+}
+
+// ObserveIngestBatch records one group commit: how many notifications it wrote and how long
+// it took (store.IngestObserver).
+func (m *Metrics) ObserveIngestBatch(size int, commit time.Duration) {
+	if m == nil {
+		return
+	}
+	m.ingestBatch.Observe(float64(size))
+	m.ingestCommit.Observe(commit.Seconds())
 }
 
 // imagesCollector exports Store.Summary, read at most once per ttl however often Prometheus

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"diundashboard/server/auth"
@@ -43,8 +44,9 @@ type Options struct {
 
 // Handler serves POST and GET /webhook (Diun's default method is GET, with a body).
 type Handler struct {
-	opts     Options
-	failures *auth.Throttle
+	opts      Options
+	failures  *auth.Throttle
+	queueFull rareLog
 }
 
 // New returns the webhook's handler.
@@ -102,6 +104,13 @@ func (h *Handler) receive(w http.ResponseWriter, r *http.Request) (status int, c
 		if errors.Is(err, store.ErrInvalid) {
 			return fail(http.StatusUnprocessableEntity, "%s", err)
 		}
+		if errors.Is(err, store.ErrQueueFull) {
+			// Refused at once, before any work: an overload must not turn into requests that
+			// hang until they time out. Logged at most once a second, as it comes in floods.
+			h.queueFull.Warn(h.opts.Logger, "notifications arrive faster than the database writes them; refusing with 503 and Retry-After until the ingest queue drains (see diundashboard_ingest_queue_depth)")
+			w.Header().Set("Retry-After", "1")
+			return fail(http.StatusServiceUnavailable, "too many notifications are waiting to be written; this one was not stored: send it again in a second")
+		}
 		h.opts.Logger.ErrorContext(r.Context(), "cannot store a notification; Diun will not resend it", "hostname", n.Hostname, "image", n.Image, "digest", n.Digest, "err", err)
 		w.Header().Set("Retry-After", "5")
 		return fail(http.StatusServiceUnavailable, "the database is unavailable; the notification was not stored")
@@ -117,4 +126,16 @@ func (h *Handler) receive(w http.ResponseWriter, r *http.Request) (status int, c
 	}
 	httpx.WriteJSON(w, http.StatusOK, reply)
 	return http.StatusOK, res.Check
+}
+
+// rareLog logs one message at most once a second, however often it is asked to.
+type rareLog struct{ last atomic.Int64 }
+
+func (l *rareLog) Warn(logger *slog.Logger, msg string) {
+	now := time.Now().UnixNano()
+	last := l.last.Load()
+	if now-last < int64(time.Second) || !l.last.CompareAndSwap(last, now) {
+		return
+	}
+	logger.Warn(msg)
 }

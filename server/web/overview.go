@@ -197,6 +197,9 @@ func parseUIQuery(v url.Values) (query.Images, error) {
 }
 
 func (h *Handler) overview(w http.ResponseWriter, r *http.Request) {
+	if w = h.revalidate(w, r); w == nil { // unchanged since the browser's copy: 304 (etag.go)
+		return
+	}
 	v := r.URL.Query()
 	if clean, dropped := cleanView(v); dropped {
 		// A form sent without a script: its empty fields and defaults leave the address.

@@ -1,0 +1,562 @@
+// Package mqtt shows the dashboard in Home Assistant through an MQTT broker, with Home
+// Assistant's MQTT discovery: one device per Diun host, one update entity per image (its
+// Install acknowledges the image) with an Ignore button beside it, a sensor of open updates
+// per host and one over all of them, and an availability topic that the broker's last will
+// turns "offline" when the dashboard goes away.
+//
+// Everything it publishes is retained, and derived from the store: after any change the
+// live hub reports, the bridge reads every image and publishes what differs from what it
+// published last (a retained config with an empty payload removes a deleted image). On
+// every (re)connection it publishes everything again, which also covers a broker that lost
+// its retained messages. Commands from Home Assistant go through the triage service, like
+// any other change (audit trail, live event), as the actor "mqtt".
+//
+// Several replicas may run a bridge each on the same broker and prefixes: they publish the
+// same retained messages, and a command handled by two of them moves the image once (the
+// second finds it moved already).
+package mqtt
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"encoding/hex"
+	"errors"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	paho "github.com/eclipse/paho.mqtt.golang"
+
+	"diundashboard/server/live"
+	"diundashboard/server/store"
+)
+
+// Actor is who the audit trail says made the changes Home Assistant asks for.
+const Actor = "mqtt"
+
+// Source is what the bridge reads: the store.
+type Source interface {
+	ListImages(ctx context.Context, f store.ImageFilter, s store.Sort, p store.PageRequest) (store.ImagePage, error)
+	ListStateChanges(ctx context.Context, imageID int64, limit int) ([]store.StateChange, error)
+}
+
+// Changer applies Home Assistant's commands: the triage service.
+type Changer interface {
+	SetStates(ctx context.Context, ids []int64, t store.Transition, actor string) ([]store.StateChange, error)
+}
+
+// Options configure a Bridge.
+type Options struct {
+	Config Config
+	Store  Source
+	Triage Changer
+	// Hub reports every change; the bridge republishes after each.
+	Hub *live.Hub
+	// BaseURL, when set, links the devices to the dashboard.
+	BaseURL string
+	Version string
+	Logger  *slog.Logger
+	// TLS configures mqtts:// connections; nil uses the system's roots.
+	TLS *tls.Config
+	// ClientID is this replica's MQTT client id; "" makes a random one, so that replicas
+	// never push each other off the broker.
+	ClientID string
+	// StoreTimeout bounds the database work of one republish or command.
+	StoreTimeout time.Duration
+	// MaxRetryInterval bounds the wait between connection attempts (1 minute when 0).
+	MaxRetryInterval time.Duration
+	// ConnectTimeout bounds one connection attempt (10 seconds when 0): a broker that is
+	// going down may accept a connection and never answer it.
+	ConnectTimeout time.Duration
+}
+
+// Bridge keeps Home Assistant in step with the store. Run it once.
+type Bridge struct {
+	opts   Options
+	log    *slog.Logger
+	t      topics
+	build  builder
+	client paho.Client
+
+	// Signals from the client's goroutines to Run's loop; each holds at most one.
+	connected chan struct{} // a (re)connection: publish everything
+	wake      chan struct{} // something to look at: strays, Home Assistant's birth
+	commands  chan command
+	online    atomic.Bool
+	// session counts connections and losses: a publication of an earlier session is never
+	// confirmed (the broker forgets it with the clean session), so waiting for it is over.
+	session atomic.Int64
+
+	mu sync.Mutex
+	// strays are discovery topics of ours the broker replayed as retained: configs left
+	// from an earlier run, perhaps of images deleted since.
+	strays map[string]bool
+	// republishAll asks for every message again (Home Assistant restarted).
+	republishAll bool
+	// healStatus asks to set the status online again: another replica left and the broker
+	// published its last will, or it said goodbye, while this one still runs.
+	healStatus bool
+
+	// Owned by Run's goroutine.
+	published map[string]string // retained topic → payload, as last published
+	images    map[string]int64  // image base topic → image id
+	acked     map[int64]ackedDigest
+}
+
+// ackedDigest caches an open image's last acknowledged digest for as long as its state did
+// not change.
+type ackedDigest struct {
+	changedAt time.Time
+	digest    string
+}
+
+type command struct {
+	base, name string
+}
+
+// New prepares a bridge; Run connects it.
+func New(opts Options) *Bridge {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.StoreTimeout <= 0 {
+		opts.StoreTimeout = 30 * time.Second
+	}
+	if opts.MaxRetryInterval <= 0 {
+		opts.MaxRetryInterval = time.Minute
+	}
+	if opts.ConnectTimeout <= 0 {
+		opts.ConnectTimeout = 10 * time.Second
+	}
+	if opts.ClientID == "" {
+		var b [6]byte
+		_, _ = rand.Read(b[:])
+		opts.ClientID = "diundashboard-" + hex.EncodeToString(b[:])
+	}
+	t := newTopics(opts.Config.DiscoveryPrefix, opts.Config.TopicPrefix)
+	br := &Bridge{
+		opts: opts, log: opts.Logger.With("broker", opts.Config.Broker.String()), t: t,
+		build:     builder{t: t, baseURL: opts.BaseURL, version: opts.Version},
+		connected: make(chan struct{}, 1), wake: make(chan struct{}, 1), commands: make(chan command, 64),
+		strays: map[string]bool{}, published: map[string]string{}, images: map[string]int64{}, acked: map[int64]ackedDigest{},
+	}
+	co := paho.NewClientOptions().
+		AddBroker(opts.Config.Broker.serverURL()).
+		SetClientID(opts.ClientID).
+		SetUsername(opts.Config.Broker.Username).
+		SetPassword(opts.Config.Broker.Password).
+		SetCleanSession(true).
+		SetKeepAlive(30*time.Second).
+		SetConnectTimeout(opts.ConnectTimeout).
+		SetAutoReconnect(true).
+		SetMaxReconnectInterval(opts.MaxRetryInterval).
+		// A broken connection fires the will: every entity goes unavailable.
+		SetWill(t.status(), payloadOffline, 1, true).
+		SetOnConnectHandler(br.onConnect).
+		SetConnectionLostHandler(func(_ paho.Client, err error) {
+			br.online.Store(false)
+			br.session.Add(1)
+			br.log.Warn("lost the connection to the MQTT broker; reconnecting", "err", err)
+		})
+	if opts.Config.Broker.TLS {
+		cfg := opts.TLS
+		if cfg == nil {
+			cfg = &tls.Config{MinVersion: tls.VersionTLS12}
+		}
+		co.SetTLSConfig(cfg)
+	}
+	br.client = paho.NewClient(co)
+	return br
+}
+
+// Run connects to the broker (retrying with backoff) and keeps Home Assistant up to date
+// until ctx ends; then it marks the dashboard offline and disconnects.
+func (b *Bridge) Run(ctx context.Context) {
+	events, unsubscribe := b.opts.Hub.Subscribe()
+	defer unsubscribe()
+	go b.connect(ctx)
+	defer b.disconnect()
+
+	dirty, all := false, false
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case _, ok := <-events:
+			if !ok { // the hub closed: the server is shutting down
+				events = nil
+				continue
+			}
+			dirty = true
+			drain(events)
+		case <-b.connected:
+			dirty, all = true, true
+		case <-b.wake:
+			b.mu.Lock()
+			dirty = dirty || len(b.strays) > 0 || b.republishAll
+			all = all || b.republishAll
+			b.republishAll = false
+			heal := b.healStatus
+			b.healStatus = false
+			b.mu.Unlock()
+			if heal {
+				b.publishStatus(payloadOnline)
+			}
+		case c := <-b.commands:
+			b.command(ctx, c)
+		}
+		if dirty && b.online.Load() {
+			if err := b.sync(ctx, all); err != nil {
+				if ctx.Err() != nil {
+					return
+				}
+				b.log.Warn("cannot update Home Assistant over MQTT; trying again at the next change or reconnection", "err", err)
+				continue
+			}
+			dirty, all = false, false
+		}
+	}
+}
+
+// drain empties events: one republish covers them all.
+func drain(events <-chan live.Event) {
+	for {
+		select {
+		case _, ok := <-events:
+			if !ok {
+				return
+			}
+		default:
+			return
+		}
+	}
+}
+
+// connect makes the first connection, retrying with backoff; the client reconnects by itself
+// afterwards.
+func (b *Bridge) connect(ctx context.Context) {
+	delay := time.Second
+	for {
+		tok := b.client.Connect()
+		select {
+		case <-tok.Done():
+		case <-ctx.Done():
+			return
+		}
+		err := tok.Error()
+		if err == nil {
+			return
+		}
+		b.log.Warn("cannot connect to the MQTT broker (check MQTT_URL); retrying", "err", err, "retry_in", delay.String())
+		select {
+		case <-time.After(delay):
+		case <-ctx.Done():
+			return
+		}
+		delay = min(delay*2, b.opts.MaxRetryInterval)
+	}
+}
+
+// onConnect runs on every (re)connection, on the client's goroutine: subscribe, say online,
+// and have Run publish everything.
+func (b *Bridge) onConnect(c paho.Client) {
+	b.log.Info("connected to the MQTT broker", "discovery_prefix", b.t.discovery, "topic_prefix", b.t.base)
+	subs := map[string]byte{b.t.configFilter(): 1, b.t.haStatus(): 1, b.t.status(): 1}
+	for _, f := range b.t.commandFilters() {
+		subs[f] = 1
+	}
+	if tok := c.SubscribeMultiple(subs, b.receive); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+		b.log.Warn("cannot subscribe to Home Assistant's commands on the MQTT broker", "err", tokenError(tok))
+	}
+	b.session.Add(1)
+	b.online.Store(true)
+	b.publishStatus(payloadOnline)
+	signal(b.connected)
+}
+
+// receive is called on the client's goroutine for every message of a subscription: it only
+// hands the message to Run, never blocking the client.
+func (b *Bridge) receive(_ paho.Client, m paho.Message) {
+	topic, payload := m.Topic(), string(m.Payload())
+	switch {
+	case topic == b.t.haStatus():
+		if payload == payloadOnline {
+			// Home Assistant (re)started: it reads retained configs, but sending them again
+			// costs little and covers a broker that lost them.
+			b.mu.Lock()
+			b.republishAll = true
+			b.mu.Unlock()
+			signal(b.wake)
+		}
+	case topic == b.t.status():
+		if payload == payloadOffline && b.online.Load() {
+			b.mu.Lock()
+			b.healStatus = true
+			b.mu.Unlock()
+			signal(b.wake)
+		}
+	default:
+		if base, name, ok := b.t.parseCommand(topic); ok {
+			if m.Retained() {
+				// A command somebody published retained would be replayed on every
+				// reconnection, acknowledging digests nobody looked at: only live ones count.
+				b.log.Warn("ignored a retained command on the MQTT broker; clear it with an empty retained message", "topic", topic)
+				return
+			}
+			select {
+			case b.commands <- command{base: base, name: name}:
+			default:
+				b.log.Warn("too many commands from Home Assistant at once; one was dropped", "topic", topic)
+			}
+			return
+		}
+		// A retained config replayed on subscribing, made by an earlier run or another
+		// replica: the next sync keeps it if its image still exists and clears it if not.
+		// Live configs (not replays) are other replicas' business.
+		if m.Retained() && payload != "" {
+			b.mu.Lock()
+			b.strays[topic] = true
+			b.mu.Unlock()
+			signal(b.wake)
+		}
+	}
+}
+
+func signal(ch chan struct{}) {
+	select {
+	case ch <- struct{}{}:
+	default:
+	}
+}
+
+// sync publishes what changed since the last sync (everything when all), clears what is
+// gone, and clears the strays that belong to no image.
+func (b *Bridge) sync(ctx context.Context, all bool) error {
+	want, images, err := b.desired(ctx)
+	if err != nil {
+		return err
+	}
+	b.mu.Lock()
+	strays := b.strays
+	b.strays = map[string]bool{}
+	b.mu.Unlock()
+
+	var out []message
+	for topic, payload := range want {
+		if old, ok := b.published[topic]; all || !ok || old != payload {
+			out = append(out, message{topic, payload})
+		}
+	}
+	for topic := range b.published {
+		if _, ok := want[topic]; !ok {
+			out = append(out, message{topic: topic}) // an empty retained payload removes it
+		}
+	}
+	for topic := range strays {
+		if _, ok := want[topic]; !ok {
+			out = append(out, message{topic: topic})
+		}
+	}
+	failed := b.publish(out)
+	published := make(map[string]string, len(want))
+	for topic, payload := range want {
+		if !failed[topic] {
+			published[topic] = payload
+		}
+	}
+	// A removal that failed is remembered as published, so that the next sync tries again.
+	for topic, payload := range b.published {
+		if _, ok := want[topic]; !ok && failed[topic] {
+			published[topic] = payload
+		}
+	}
+	b.published, b.images = published, images
+	if len(failed) > 0 {
+		return errors.New("the broker did not confirm some publications")
+	}
+	if len(out) > 0 {
+		b.log.Debug("updated Home Assistant over MQTT", "messages", len(out))
+	}
+	return nil
+}
+
+// desired reads every image and builds the retained messages that describe them.
+func (b *Bridge) desired(ctx context.Context) (map[string]string, map[string]int64, error) {
+	ctx, cancel := context.WithTimeout(ctx, b.opts.StoreTimeout)
+	defer cancel()
+	want := map[string]string{}
+	add := func(m message) { want[m.topic] = m.payload }
+	images := map[string]int64{}
+	hosts := map[string]*counts{}
+	var total counts
+	seen := map[int64]bool{}
+	// By image and host: new and deleted images do not move the others between pages.
+	page := store.PageRequest{Limit: store.MaxPageSize}
+	for {
+		p, err := b.opts.Store.ListImages(ctx, store.ImageFilter{}, store.SortImage, page)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, img := range p.Images {
+			seen[img.ID] = true
+			acked, err := b.ackedDigest(ctx, img)
+			if err != nil {
+				return nil, nil, err
+			}
+			b.build.image(img, acked, add)
+			images[b.t.imageBase(img.Hostname, img.Image)] = img.ID
+			c := hosts[img.Hostname]
+			if c == nil {
+				c = &counts{}
+				hosts[img.Hostname] = c
+			}
+			c.add(img.State)
+			total.add(img.State)
+		}
+		if p.NextCursor == "" {
+			break
+		}
+		page.Cursor = p.NextCursor
+	}
+	for host, c := range hosts {
+		b.build.host(host, *c, add)
+	}
+	b.build.total(total, add)
+	for id := range b.acked {
+		if !seen[id] {
+			delete(b.acked, id)
+		}
+	}
+	return want, images, nil
+}
+
+func (c *counts) add(s store.State) {
+	switch s {
+	case store.StateOpen:
+		c.Open++
+	case store.StateAcknowledged:
+		c.Acknowledged++
+	case store.StateSnoozed:
+		c.Snoozed++
+	case store.StateIgnored:
+		c.Ignored++
+	}
+}
+
+// ackedDigest is the digest an open image was last acknowledged at, from its audit trail
+// ("" when it has none, or none that retention kept). Other states need none.
+func (b *Bridge) ackedDigest(ctx context.Context, img store.Image) (string, error) {
+	if img.State != store.StateOpen {
+		return "", nil
+	}
+	if c, ok := b.acked[img.ID]; ok && c.changedAt.Equal(img.StateChangedAt) {
+		return c.digest, nil
+	}
+	changes, err := b.opts.Store.ListStateChanges(ctx, img.ID, store.MaxPageSize)
+	if err != nil {
+		return "", err
+	}
+	digest := ""
+	for _, c := range changes { // newest first
+		if c.To == store.StateAcknowledged {
+			digest = c.Digest
+			break
+		}
+	}
+	b.acked[img.ID] = ackedDigest{changedAt: img.StateChangedAt, digest: digest}
+	return digest, nil
+}
+
+// publishBatch is how many publications wait for the broker's confirmation at once.
+const publishBatch = 256
+
+// publish sends msgs retained, at QoS 1, and returns the topics the broker did not confirm.
+func (b *Bridge) publish(msgs []message) map[string]bool {
+	failed := map[string]bool{}
+	for start := 0; start < len(msgs); start += publishBatch {
+		batch := msgs[start:min(start+publishBatch, len(msgs))]
+		session := b.session.Load()
+		toks := make([]paho.Token, len(batch))
+		for i, m := range batch {
+			toks[i] = b.client.Publish(m.topic, 1, true, m.payload)
+		}
+		// One deadline for the batch, and none once the connection changed.
+		deadline := time.Now().Add(10 * time.Second)
+		for i, tok := range toks {
+			if !b.confirmed(tok, session, deadline) {
+				failed[batch[i].topic] = true
+			}
+		}
+	}
+	return failed
+}
+
+// confirmed waits for tok until deadline, or until the connection it was sent on is gone.
+func (b *Bridge) confirmed(tok paho.Token, session int64, deadline time.Time) bool {
+	for {
+		if tok.WaitTimeout(50 * time.Millisecond) {
+			return tok.Error() == nil
+		}
+		if b.session.Load() != session || time.Now().After(deadline) {
+			return false
+		}
+	}
+}
+
+func (b *Bridge) publishStatus(payload string) {
+	tok := b.client.Publish(b.t.status(), 1, true, payload)
+	if !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+		b.log.Warn("cannot publish the availability topic", "payload", payload, "err", tokenError(tok))
+	}
+}
+
+// command applies Install (acknowledge) or Ignore to the image of c. An image this bridge
+// does not know yet (made on another replica a moment ago) is looked up again first.
+func (b *Bridge) command(ctx context.Context, c command) {
+	id, ok := b.images[c.base]
+	if !ok && b.online.Load() {
+		if err := b.sync(ctx, false); err != nil {
+			b.log.Warn("cannot read the images for a Home Assistant command", "err", err)
+			return
+		}
+		id, ok = b.images[c.base]
+	}
+	if !ok {
+		b.log.Info("Home Assistant sent a command for an image the dashboard does not have (deleted?)", "topic", c.base+"/"+c.name)
+		return
+	}
+	to := store.StateAcknowledged
+	if c.name == ignoreLevel {
+		to = store.StateIgnored
+	}
+	ctx, cancel := context.WithTimeout(ctx, b.opts.StoreTimeout)
+	defer cancel()
+	// Moving an image to the state it has already changes nothing, so a command that several
+	// replicas (or a repeated delivery) handle acts once.
+	moved, err := b.opts.Triage.SetStates(ctx, []int64{id}, store.Transition{State: to}, Actor)
+	if err != nil {
+		b.log.Warn("cannot apply a Home Assistant command", "command", c.name, "image_id", id, "err", err)
+		return
+	}
+	b.log.Info("applied a Home Assistant command", "command", c.name, "image_id", id, "changed", len(moved))
+}
+
+// disconnect says goodbye: a clean disconnect does not fire the will, so the status goes
+// offline first (another replica that is still connected sets it online again).
+func (b *Bridge) disconnect() {
+	if b.client.IsConnectionOpen() {
+		b.online.Store(false)
+		tok := b.client.Publish(b.t.status(), 1, true, payloadOffline)
+		tok.WaitTimeout(2 * time.Second)
+	}
+	b.client.Disconnect(500)
+}
+
+func tokenError(tok paho.Token) error {
+	if err := tok.Error(); err != nil {
+		return err
+	}
+	return errors.New("the broker did not answer in time")
+}

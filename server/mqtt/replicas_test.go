@@ -1,0 +1,134 @@
+package mqtt
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"math/big"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"diundashboard/server/store"
+)
+
+// Two dashboards on one broker (replicas of one database): an Install handled by both moves
+// the image once in effect, and when one stops, the other keeps the entities available.
+func TestBridgeReplicas(t *testing.T) { forEachStore(t, testBridgeReplicas) }
+
+func testBridgeReplicas(t *testing.T, st store.Store) {
+	ctx := context.Background()
+	e := newEnv(t, st)
+	id := e.record("h1", "docker.io/library/nginx:1.29-alpine", digestA)
+	stopA := e.startBridge("dd-a")
+	e.startBridge("dd-b")
+	_, cfg := e.configOf("update", "diundashboard_h1_nginx")
+	// Both are subscribed once both have said online; wait until each is on the broker.
+	eventually(t, func() string { return "both replicas connected" }, func() bool {
+		_, a := e.broker.srv.Clients.Get("dd-a")
+		_, b := e.broker.srv.Clients.Get("dd-b")
+		return a && b && strings.Contains(e.logs.String(), "updated Home Assistant")
+	})
+
+	publish(t, e.broker.client("ha"), cfg.CommandTopic, "install", false)
+	eventually(t, func() string { return "acknowledged" }, func() bool { return e.image(id).State == store.StateAcknowledged })
+	// Both replicas apply the command; whichever comes second finds nothing to move. (On
+	// PostgreSQL two transactions at the same moment may both write an audit row; the
+	// image is acknowledged once in effect.)
+	eventually(t, func() string { return "both replicas handled the command" }, func() bool {
+		return strings.Count(e.logs.String(), "applied a Home Assistant command") == 2
+	})
+	changes, err := st.ListStateChanges(ctx, id, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(changes) == 0 {
+		t.Fatal("no audit row")
+	}
+	for _, c := range changes {
+		if c.Actor != Actor || c.From != store.StateOpen || c.To != store.StateAcknowledged || c.Digest != digestA {
+			t.Errorf("audit row %+v", c)
+		}
+	}
+	if st.Dialect() == store.DialectSQLite && len(changes) != 1 {
+		t.Errorf("SQLite serialises the two: want one audit row, have %d", len(changes))
+	}
+
+	// A stops cleanly and says offline; B, still connected, says online again.
+	seen := e.watch("diundashboard/status")
+	stopA()
+	eventually(t, func() string { return "offline, then online again" }, func() bool {
+		return strings.HasSuffix(strings.Join(seen(), ","), "offline,online")
+	})
+	if p, _ := e.broker.retained("diundashboard/status"); p != "online" {
+		t.Errorf("status %q while B runs", p)
+	}
+}
+
+// mqtts:// with a password: the bridge verifies the broker's certificate and logs in; a
+// wrong password is reported without being shown.
+func TestBridgeTLSAndPassword(t *testing.T) {
+	st := storeFactories["sqlite"](t)
+	cert, roots := selfSigned(t)
+	e := newEnv(t, st)
+	e.broker.stop()
+	e.broker = startBroker(t, brokerOptions{user: "dash", password: "right-horse-battery", tls: &tls.Config{Certificates: []tls.Certificate{cert}}})
+	e.record("h1", "docker.io/library/nginx:1.29-alpine", digestA)
+	withURL := func(raw string) func(*Options) {
+		return func(o *Options) {
+			cfg, _, err := ParseConfig(raw, "", "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			o.Config = cfg
+			o.TLS = &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}
+		}
+	}
+
+	stop := e.startBridge("dd-wrong", withURL("mqtts://dash:wrong-staple-pony@"+e.broker.addr))
+	eventually(t, func() string { return "a log line about the refused connection: " + e.logs.String() }, func() bool {
+		return strings.Contains(e.logs.String(), "cannot connect to the MQTT broker")
+	})
+	stop()
+	if strings.Contains(e.logs.String(), "wrong-staple-pony") {
+		t.Errorf("the log shows the password:\n%s", e.logs)
+	}
+	if !strings.Contains(e.logs.String(), "mqtts://dash:***@127.0.0.1") {
+		t.Errorf("the log does not name the broker (password masked):\n%s", e.logs)
+	}
+
+	e.startBridge("dd-right", withURL("mqtts://dash:right-horse-battery@"+e.broker.addr))
+	e.configOf("update", "diundashboard_h1_nginx")
+	if strings.Contains(e.logs.String(), "right-horse-battery") {
+		t.Errorf("the log shows the password:\n%s", e.logs)
+	}
+}
+
+// selfSigned makes a certificate for 127.0.0.1 and the pool that trusts it.
+func selfSigned(t *testing.T) (tls.Certificate, *x509.CertPool) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "test broker"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}, KeyUsage: x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	parsed, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(parsed)
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, pool
+}

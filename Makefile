@@ -59,8 +59,9 @@ test-postgres: ## start (or install) PostgreSQL, then the tests with -tags postg
 
 # The postgres tag only adds the PostgreSQL tests to the untagged ones, so one tagged run is the
 # whole suite: running `test` first would run every SQLite test twice.
-test-all: ## the whole suite: SQLite, PostgreSQL and the browser tests (Chromium installed when missing)
+test-all: ## the whole suite: SQLite, PostgreSQL, the browser and email tests (Chromium installed, mailpit built when missing)
 	scripts/ensure-chromium.sh
+	scripts/ensure-mailpit.sh
 	$(MAKE) test-postgres
 
 # Reliability tests (internal/e2e, build tag e2e; postgres adds the PostgreSQL ones): the real

@@ -150,7 +150,7 @@ func composeDigest(sum store.Summary, oldest *store.Image, slot time.Time, now t
 // testMessage is what "Send a test" sends.
 func testMessage(actor string, now time.Time) store.OutboxMessage {
 	return store.OutboxMessage{Kind: store.OutboxTest, Title: "DiunDashboard test notification",
-		Body: "This is a test from DiunDashboard, sent by " + actor + " at " + now.Format(time.RFC1123) + ". Notifications reach you here.",
+		Body:  "This is a test from DiunDashboard, sent by " + actor + " at " + now.Format(time.RFC1123) + ". Notifications reach you here.",
 		Items: 0}
 }
 
@@ -162,4 +162,3 @@ func shortError(s string) string {
 	}
 	return s
 }
-

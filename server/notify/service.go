@@ -33,7 +33,7 @@ type Options struct {
 	// Location is the time zone of the digest's schedule (TZ); time.Local when nil.
 	Location *time.Location
 	// Now is the clock; time.Now when nil. Tests inject one.
-	Now func() time.Time
+	Now    func() time.Time
 	Logger *slog.Logger
 	// Retention (EVENT_RETENTION) is how long sent outbox rows are kept; 0 keeps them.
 	Retention time.Duration

@@ -24,6 +24,8 @@ type receiver struct {
 	got []received
 	// fail answers the next fail requests with HTTP 500.
 	fail int
+	// delay is how long each request takes.
+	delay time.Duration
 }
 
 type received struct {
@@ -34,6 +36,10 @@ func newReceiver(t *testing.T) *receiver {
 	r := &receiver{}
 	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		body, _ := io.ReadAll(req.Body)
+		r.mu.Lock()
+		delay := r.delay
+		r.mu.Unlock()
+		time.Sleep(delay)
 		r.mu.Lock()
 		defer r.mu.Unlock()
 		if r.fail > 0 {
@@ -67,6 +73,12 @@ func (r *receiver) messages() []received {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return append([]received(nil), r.got...)
+}
+
+func (r *receiver) setDelay(d time.Duration) {
+	r.mu.Lock()
+	r.delay = d
+	r.mu.Unlock()
 }
 
 func (r *receiver) failNext(n int) {

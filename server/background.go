@@ -13,9 +13,10 @@ import (
 // RunBackground runs the server's periodic jobs until ctx ends: snoozed images whose time has
 // come are reopened (through the triage service, so open pages hear of it), expired sessions
 // go, a webhook token rotated on another replica comes in; on PostgreSQL, live updates are
-// relayed to and from the other replicas.
+// relayed to and from the other replicas; with MQTT_URL, Home Assistant is kept up to date.
 func (s *Server) RunBackground(ctx context.Context) {
 	go s.runLiveBridge(ctx)
+	go s.runMQTT(ctx)
 	// A snooze ends within wakeEvery of its time (a cheap query on a partial index); the
 	// sweep's housekeeping can wait longer.
 	wake := time.NewTicker(wakeEvery)

@@ -5,6 +5,7 @@
 package server
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"diundashboard/server/httpx"
 	"diundashboard/server/live"
 	"diundashboard/server/metrics"
+	"diundashboard/server/mqtt"
 	"diundashboard/server/store"
 	"diundashboard/server/triage"
 	"diundashboard/server/web"
@@ -54,6 +56,9 @@ type Options struct {
 	MetricsToken string
 	// Now is the clock of the token throttles; time.Now when nil.
 	Now func() time.Time
+	// MQTT, when set (MQTT_URL), shows the images in Home Assistant through that broker;
+	// RunBackground runs the bridge (see server/mqtt).
+	MQTT *mqtt.Config
 }
 
 // Server is the HTTP handler of DiunDashboard.
@@ -124,6 +129,15 @@ func New(st store.Store, opts Options) *Server {
 	s.handler = s.logRequests(securityHeaders(s.checkHost(cop.Handler(limitReads(http.HandlerFunc(s.serve), maxConcurrentReads, readQueueWait)))))
 	s.setupMetrics()
 	return s
+}
+
+// runMQTT keeps Home Assistant in step with the store until ctx ends, when MQTT is configured.
+func (s *Server) runMQTT(ctx context.Context) {
+	if s.opts.MQTT == nil {
+		return
+	}
+	mqtt.New(mqtt.Options{Config: *s.opts.MQTT, Store: s.store, Triage: s.triage, Hub: s.hub, BaseURL: s.opts.BaseURL,
+		Version: s.opts.Version, Logger: s.log.With("component", "mqtt"), StoreTimeout: 6 * s.opts.StoreTimeout}).Run(ctx)
 }
 
 // ServeHTTP implements http.Handler.

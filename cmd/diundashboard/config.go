@@ -12,6 +12,7 @@ import (
 
 	"diundashboard/internal/textutil"
 	"diundashboard/server"
+	"diundashboard/server/mqtt"
 	"diundashboard/server/retention"
 	"diundashboard/server/store"
 )
@@ -39,6 +40,11 @@ type config struct {
 	// AllowedHosts is ALLOWED_HOSTS as given; allowedHosts is its parsed value.
 	AllowedHosts string
 	allowedHosts server.AllowedHosts
+	// MQTT_URL and its prefixes; mqtt is their parsed value, nil without MQTT_URL.
+	MQTTURL             string
+	MQTTDiscoveryPrefix string
+	MQTTTopicPrefix     string
+	mqtt                *mqtt.Config
 	// Flags of single commands (prune, copy, import): see commands.go.
 	cmd commandFlags
 }
@@ -65,6 +71,9 @@ func (c *config) settings() []setting {
 		{"BASE_URL", "base-url", "", "public URL of the dashboard (e.g. https://diun.example.com), for the webhook URL on the Connect page, and a host name the dashboard answers to; empty uses the browser's", &c.BaseURL},
 		{"ALLOWED_HOSTS", "allowed-hosts", "", "comma-separated host names (and *.example.com patterns) that browsers may reach the dashboard by, besides BASE_URL's host, localhost and IP addresses; others are answered 421 (protection against DNS rebinding)", &c.AllowedHosts},
 		{"EVENT_RETENTION", "event-retention", "365d", "how long events are kept: days (365 or 365d), a duration (8760h), or 0 to keep them forever", &c.EventRetention},
+		{"MQTT_URL", "mqtt-url", "", "MQTT broker to show the images in Home Assistant through (MQTT discovery): mqtt://user:password@host:1883 or mqtts://…; empty: off", &c.MQTTURL},
+		{"MQTT_DISCOVERY_PREFIX", "mqtt-discovery-prefix", mqtt.DefaultDiscoveryPrefix, "Home Assistant's MQTT discovery prefix", &c.MQTTDiscoveryPrefix},
+		{"MQTT_TOPIC_PREFIX", "mqtt-topic-prefix", mqtt.DefaultTopicPrefix, "prefix of the dashboard's own MQTT topics (states, commands, availability); one per dashboard sharing a broker", &c.MQTTTopicPrefix},
 		{"METRICS_TOKEN", "metrics-token", "", "token GET /metrics accepts (Authorization: Bearer) besides API tokens and signed-in users; /metrics is open to anyone only with AUTH_MODE=none and no METRICS_TOKEN", &c.MetricsToken},
 	}
 }
@@ -106,6 +115,13 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	c.Retention = retain
 	if err := c.checkHostsAndWebhookToken(); err != nil {
 		return c, err
+	}
+	mq, on, err := mqtt.ParseConfig(c.MQTTURL, c.MQTTDiscoveryPrefix, c.MQTTTopicPrefix)
+	if err != nil {
+		return c, err
+	}
+	if on {
+		c.mqtt = &mq
 	}
 	return c, nil
 }
@@ -153,6 +169,14 @@ func redactSetting(env, v string) string {
 		}
 	case "DATABASE_URL":
 		return store.Redact(v)
+	case "MQTT_URL":
+		if v == "" {
+			return v
+		}
+		if b, err := mqtt.ParseURL(v); err == nil {
+			return b.String()
+		}
+		return "(set)"
 	}
 	return v
 }

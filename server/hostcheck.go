@@ -12,6 +12,7 @@ import (
 	"golang.org/x/net/publicsuffix"
 
 	"diundashboard/internal/textutil"
+	"diundashboard/server/api"
 	"diundashboard/server/httpx"
 )
 
@@ -155,10 +156,11 @@ func (s *Server) AllowedHostNames() []string { return s.hosts.describe() }
 
 // checkHost answers 421 Misdirected Request to a request for a host name that is not the
 // dashboard's, unless the request needs no ambient authority: it carries a token (a rebinding
-// page has none), or it is the webhook (Diun's token is its only credential) or a health check.
+// page has none; the feed's ?token= is judged alone too), or it is the webhook (Diun's token
+// is its only credential) or a health check.
 func (s *Server) checkHost(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if s.hosts.allows(r.Host) || s.auth.ByTokenOnly(r) {
+		if s.hosts.allows(r.Host) || s.auth.ByTokenOnly(r) || api.HasFeedToken(r) {
 			next.ServeHTTP(w, r)
 			return
 		}

@@ -109,7 +109,8 @@ func New(st store.Store, opts Options) *Server {
 	rejected := webhook.NewRejections()
 	webhook.New(webhook.Options{Triage: s.triage, Token: s.token, Auth: s.auth, Metrics: opts.Metrics,
 		Logger: s.log, StoreTimeout: opts.StoreTimeout, Now: opts.Now}).RegisterRecording(s.mux, rejected)
-	api.New(api.Options{Store: st, Triage: s.triage, Auth: s.auth, Logger: s.log, StoreTimeout: opts.StoreTimeout}).Register(s.mux)
+	api.New(api.Options{Store: st, Triage: s.triage, Auth: s.auth, Logger: s.log, StoreTimeout: opts.StoreTimeout,
+		BaseURL: opts.BaseURL, Version: opts.Version}).Register(s.mux)
 	ui, err := web.New(web.Options{
 		Store: st, Triage: s.triage, Auth: s.auth, Hub: s.hub, Webhook: s.token, Logger: s.log,
 		StoreTimeout: opts.StoreTimeout, BaseURL: opts.BaseURL, Version: opts.Version, Rejected: rejected,

@@ -27,6 +27,10 @@ type Options struct {
 	Logger *slog.Logger
 	// StoreTimeout bounds the database work of one request.
 	StoreTimeout time.Duration
+	// BaseURL is the dashboard's public URL, for the feed's links; "" uses the request's.
+	BaseURL string
+	// Version is the feed's generator version.
+	Version string
 }
 
 // Handler serves the API.
@@ -36,6 +40,8 @@ type Handler struct {
 	auth    *auth.Authenticator
 	log     *slog.Logger
 	timeout time.Duration
+	baseURL string
+	version string
 }
 
 // New returns the API's handler.
@@ -43,7 +49,8 @@ func New(opts Options) *Handler {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	return &Handler{store: opts.Store, triage: opts.Triage, auth: opts.Auth, log: opts.Logger, timeout: opts.StoreTimeout}
+	return &Handler{store: opts.Store, triage: opts.Triage, auth: opts.Auth, log: opts.Logger, timeout: opts.StoreTimeout,
+		baseURL: opts.BaseURL, version: opts.Version}
 }
 
 // Register adds the API's routes to mux.
@@ -67,6 +74,8 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("DELETE /api/v1/tags/{id}", h.requireAuth(h.deleteTag))
 
 	mux.HandleFunc("GET /api/v1/summary", h.requireAuth(h.summary))
+	// The only route that also takes a (read) token as ?token=: see feed.go.
+	mux.HandleFunc("GET "+FeedPath, h.feedAuth(h.feed))
 }
 
 // requireAuth guards the API: a signed-in browser session (the UI's fetch calls), an API

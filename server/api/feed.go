@@ -251,7 +251,7 @@ func feedTitle(f store.ImageFilter) string {
 // filter parameters only, never the token.
 func feedFilters(v url.Values) url.Values {
 	out := url.Values{}
-	for _, name := range []string{"host", "state", "tag", "provider", "q", "limit"} {
+	for _, name := range []string{"host", "state", "tag", "provider", "stack", "q", "limit"} {
 		if s := v.Get(name); s != "" {
 			out.Set(name, s)
 		}

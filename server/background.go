@@ -16,6 +16,7 @@ import (
 // relayed to and from the other replicas; with MQTT_URL, Home Assistant is kept up to date.
 func (s *Server) RunBackground(ctx context.Context) {
 	go s.runLiveBridge(ctx)
+	go s.notify.Run(ctx)
 	go s.runMQTT(ctx)
 	// A snooze ends within wakeEvery of its time (a cheap query on a partial index); the
 	// sweep's housekeeping can wait longer.

@@ -16,6 +16,7 @@ import (
 	"diundashboard/server/live"
 	"diundashboard/server/metrics"
 	"diundashboard/server/mqtt"
+	"diundashboard/server/notify"
 	"diundashboard/server/store"
 	"diundashboard/server/triage"
 	"diundashboard/server/web"
@@ -59,6 +60,10 @@ type Options struct {
 	// MQTT, when set (MQTT_URL), shows the images in Home Assistant through that broker;
 	// RunBackground runs the bridge (see server/mqtt).
 	MQTT *mqtt.Config
+	// Notify is the notification settings (NOTIFY_URLS, NOTIFY_NEW, NOTIFY_DIGEST); the zero
+	// value sends nothing. NotifyRetention (EVENT_RETENTION) is how long sent ones are kept.
+	Notify          notify.Config
+	NotifyRetention time.Duration
 }
 
 // Server is the HTTP handler of DiunDashboard.
@@ -73,6 +78,9 @@ type Server struct {
 	triage  *triage.Service
 	token   *webhook.Token
 	hosts   hostPolicy
+	// notify sends notifications from RunBackground (with none configured, it only keeps
+	// the queue of opened images empty).
+	notify *notify.Service
 	// metricsFailures slows down clients that keep presenting wrong tokens to /metrics; the
 	// webhook counts its own, so that a browser refused on /metrics never holds up Diun on
 	// the same address.
@@ -103,6 +111,11 @@ func New(st store.Store, opts Options) *Server {
 		hosts:           newHostPolicy(opts.BaseURL, opts.AllowedHosts),
 		metricsFailures: auth.NewThrottle("/metrics", opts.Logger, opts.Now)}
 
+	s.notify = notify.New(st, opts.Notify, notify.Options{BaseURL: opts.BaseURL, Logger: s.log, Retention: opts.NotifyRetention})
+	if opts.Metrics != nil {
+		opts.Metrics.Registry().MustRegister(s.notify.Collectors()...)
+	}
+
 	s.mux.HandleFunc("GET /healthz", s.healthz)
 	s.mux.HandleFunc("GET /readyz", s.readyz)
 	// The UI's Connect page shows the last refused webhook request.
@@ -114,6 +127,7 @@ func New(st store.Store, opts Options) *Server {
 	ui, err := web.New(web.Options{
 		Store: st, Triage: s.triage, Auth: s.auth, Hub: s.hub, Webhook: s.token, Logger: s.log,
 		StoreTimeout: opts.StoreTimeout, BaseURL: opts.BaseURL, Version: opts.Version, Rejected: rejected,
+		Notify: s.notify,
 	})
 	if err != nil {
 		// The templates are embedded: failing to parse them is a bug in this build.
@@ -143,6 +157,9 @@ func (s *Server) runMQTT(ctx context.Context) {
 
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// Notify is the notification service, for tests.
+func (s *Server) Notify() *notify.Service { return s.notify }
 
 // Hub is the live-update hub, for tests and for serving several handlers from one process.
 func (s *Server) Hub() *live.Hub { return s.hub }

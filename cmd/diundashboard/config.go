@@ -13,6 +13,7 @@ import (
 	"diundashboard/internal/textutil"
 	"diundashboard/server"
 	"diundashboard/server/mqtt"
+	"diundashboard/server/notify"
 	"diundashboard/server/retention"
 	"diundashboard/server/store"
 )
@@ -45,6 +46,11 @@ type config struct {
 	MQTTDiscoveryPrefix string
 	MQTTTopicPrefix     string
 	mqtt                *mqtt.Config
+	// NOTIFY_URLS, NOTIFY_NEW and NOTIFY_DIGEST; notify is their parsed value.
+	NotifyURLs   string
+	NotifyNew    string
+	NotifyDigest string
+	notify       notify.Config
 	// Flags of single commands (prune, copy, import): see commands.go.
 	cmd commandFlags
 }
@@ -73,6 +79,9 @@ func (c *config) settings() []setting {
 		{"EVENT_RETENTION", "event-retention", "365d", "how long events are kept: days (365 or 365d), a duration (8760h), or 0 to keep them forever", &c.EventRetention},
 		{"MQTT_URL", "mqtt-url", "", "MQTT broker to show the images in Home Assistant through (MQTT discovery): mqtt://user:password@host:1883 or mqtts://…; empty: off", &c.MQTTURL},
 		{"MQTT_DISCOVERY_PREFIX", "mqtt-discovery-prefix", mqtt.DefaultDiscoveryPrefix, "Home Assistant's MQTT discovery prefix", &c.MQTTDiscoveryPrefix},
+		{"NOTIFY_URLS", "notify-urls", "", "shoutrrr URLs (space or comma separated) to send notifications to: ntfy://…, gotify://…, discord://…, smtp://…, generic+https://…; empty: off", &c.NotifyURLs},
+		{"NOTIFY_NEW", "notify-new", notify.DefaultNew, "when images become open, wait this long from the first for the rest of Diun's burst, then send one message grouped by host; off: none", &c.NotifyNew},
+		{"NOTIFY_DIGEST", "notify-digest", notify.DefaultDigest, "a summary of every open update: daily@08:00 or weekly@mon@08:00 (in TZ), or off", &c.NotifyDigest},
 		{"MQTT_TOPIC_PREFIX", "mqtt-topic-prefix", mqtt.DefaultTopicPrefix, "prefix of the dashboard's own MQTT topics (states, commands, availability); one per dashboard sharing a broker", &c.MQTTTopicPrefix},
 		{"METRICS_TOKEN", "metrics-token", "", "token GET /metrics accepts (Authorization: Bearer) besides API tokens and signed-in users; /metrics is open to anyone only with AUTH_MODE=none and no METRICS_TOKEN", &c.MetricsToken},
 	}
@@ -123,6 +132,12 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	if on {
 		c.mqtt = &mq
 	}
+	if c.notify, err = notify.ParseConfig(c.NotifyURLs, c.NotifyNew, c.NotifyDigest); err != nil {
+		return c, err
+	}
+	if err := notify.CheckTZ(getenv("TZ")); err != nil {
+		return c, err
+	}
 	return c, nil
 }
 
@@ -169,6 +184,8 @@ func redactSetting(env, v string) string {
 		}
 	case "DATABASE_URL":
 		return store.Redact(v)
+	case "NOTIFY_URLS":
+		return notify.MaskURLs(v)
 	case "MQTT_URL":
 		if v == "" {
 			return v

@@ -16,6 +16,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	// The digest runs in TZ; the container image (distroless) has no zoneinfo files.
+	_ "time/tzdata"
 
 	"github.com/nicholas-fedor/shoutrrr"
 )
@@ -66,6 +68,19 @@ func ParseConfig(urls, newAfter, digest string) (Config, error) {
 	return c, nil
 }
 
+// CheckTZ refuses a TZ that names no time zone: Go would quietly use UTC, and the digest would
+// come at the wrong hour.
+func CheckTZ(tz string) error {
+	tz = strings.TrimPrefix(strings.TrimSpace(tz), ":")
+	if tz == "" || strings.HasPrefix(tz, "/") { // a zoneinfo file's path: the C library's form
+		return nil
+	}
+	if _, err := time.LoadLocation(tz); err != nil {
+		return fmt.Errorf("TZ %q is not a time zone name such as Europe/Paris or UTC: NOTIFY_DIGEST's time would be wrong", tz)
+	}
+	return nil
+}
+
 // ParseNew reads NOTIFY_NEW: "off", or a duration from 1s to 24h ("2m", "90s").
 func ParseNew(s string) (time.Duration, error) {
 	s = strings.TrimSpace(s)
@@ -99,24 +114,40 @@ var schemeStart = regexp.MustCompile(`,\s*([a-zA-Z][a-zA-Z0-9+.-]*://)`)
 // shoutrrr. Duplicates are dropped.
 func ParseTargets(s string) ([]Target, error) {
 	var out []Target
+	for _, raw := range splitURLs(s) {
+		t := NewTarget(raw)
+		if slices.ContainsFunc(out, func(o Target) bool { return o.Key == t.Key }) {
+			continue
+		}
+		if _, err := shoutrrr.CreateSender(raw); err != nil {
+			return nil, fmt.Errorf("NOTIFY_URLS: %s is not a shoutrrr URL it can send to: %s; see https://shoutrrr.nickfedor.com/ for the URL of each service", t.Label, t.Scrub(err.Error()))
+		}
+		out = append(out, t)
+	}
+	return out, nil
+}
+
+// MaskURLs returns a NOTIFY_URLS value with every URL's secrets masked, for --help.
+func MaskURLs(s string) string {
+	var labels []string
+	for _, raw := range splitURLs(s) {
+		labels = append(labels, NewTarget(raw).Label)
+	}
+	return strings.Join(labels, " ")
+}
+
+// splitURLs splits NOTIFY_URLS at spaces and at commas that start another URL.
+func splitURLs(s string) []string {
+	var out []string
 	for _, field := range strings.Fields(s) {
 		field = schemeStart.ReplaceAllString(field, " $1")
 		for _, raw := range strings.Fields(field) {
-			raw = strings.Trim(raw, ",")
-			if raw == "" {
-				continue
+			if raw = strings.Trim(raw, ","); raw != "" {
+				out = append(out, raw)
 			}
-			t := NewTarget(raw)
-			if slices.ContainsFunc(out, func(o Target) bool { return o.Key == t.Key }) {
-				continue
-			}
-			if _, err := shoutrrr.CreateSender(raw); err != nil {
-				return nil, fmt.Errorf("NOTIFY_URLS: %s is not a shoutrrr URL it can send to: %s; see https://shoutrrr.nickfedor.com/ for the URL of each service", t.Label, t.Scrub(err.Error()))
-			}
-			out = append(out, t)
 		}
 	}
-	return out, nil
+	return out
 }
 
 // NewTarget describes raw without checking it.

@@ -14,7 +14,7 @@ import (
 
 // pageNames are the templates in templates/ that are whole pages; layout.html and
 // parts.html are shared by all of them.
-var pageNames = []string{"overview", "image", "connect", "login", "status", "confirm"}
+var pageNames = []string{"overview", "image", "connect", "login", "status", "confirm", "notifications"}
 
 func (h *Handler) parseTemplates() error {
 	base, err := template.New("layout.html").Funcs(h.funcs()).ParseFS(templateFS, "templates/layout.html", "templates/parts.html")

@@ -67,6 +67,8 @@ type Options struct {
 	// Rejected, when set, is the record of refused webhook requests: the Connect page shows
 	// the last one.
 	Rejected *webhook.Rejections
+	// Notify, when set, is shown on the Notifications page (notifications.go).
+	Notify Notifier
 }
 
 // Handler serves the UI.
@@ -136,6 +138,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /restore", h.requireScope(store.ScopeWrite, h.form(restoreFormLimit, h.restore)))
 	mux.HandleFunc("POST /tags", h.requireScope(store.ScopeWrite, h.form(actionFormLimit, h.createTag)))
 	mux.HandleFunc("GET /connect", h.requirePerson(h.connectPage))
+	h.registerNotifications(mux)
 	mux.HandleFunc("POST /connect/rotate", h.requirePerson(h.form(actionFormLimit, h.rotateToken)))
 	mux.HandleFunc("POST /tokens", h.requirePerson(h.form(actionFormLimit, h.createAPIToken)))
 	mux.HandleFunc("POST /tokens/{id}/revoke", h.requirePerson(h.form(actionFormLimit, h.revokeAPIToken)))

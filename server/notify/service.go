@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -345,11 +346,13 @@ type Status struct {
 	// LastFailure is the newest row whose last attempt failed, if any.
 	LastFailure *store.OutboxRow
 	HasBaseURL  bool
+	// Zone names the digest's time zone: TZ, or the zone's abbreviation.
+	Zone string
 }
 
 // Status reads the recent outbox.
 func (s *Service) Status(ctx context.Context, limit int) (Status, error) {
-	st := Status{Config: s.cfg, HasBaseURL: s.opts.BaseURL != ""}
+	st := Status{Config: s.cfg, HasBaseURL: s.opts.BaseURL != "", Zone: s.zoneName()}
 	if s.cfg.Digest.On() {
 		st.NextDigest = s.cfg.Digest.Next(s.opts.Now(), s.opts.Location)
 	}
@@ -366,6 +369,18 @@ func (s *Service) Status(ctx context.Context, limit int) (Status, error) {
 	}
 	st.Unsent, err = s.st.CountOutboxUnsent(ctx)
 	return st, err
+}
+
+// zoneName is the digest's time zone as people know it: Europe/Paris rather than "Local".
+func (s *Service) zoneName() string {
+	if name := s.opts.Location.String(); name != "Local" {
+		return name
+	}
+	if tz := strings.TrimPrefix(os.Getenv("TZ"), ":"); tz != "" {
+		return tz
+	}
+	abbr, _ := s.opts.Now().In(s.opts.Location).Zone()
+	return abbr
 }
 
 // shoutrrrSend sends with a router of its own per call: shoutrrr's routers are not meant to

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"time"
 
 	"diundashboard/server/notify"
 	"diundashboard/server/store"
@@ -25,8 +24,6 @@ type notificationsData struct {
 	Enabled bool
 	// NewOff, DigestOff: the setting is off.
 	NewOff, DigestOff bool
-	// Location names the time zone of the digest (TZ).
-	Location string
 }
 
 // registerNotifications mounts the Notifications page: people only, like Connect, since it
@@ -37,7 +34,7 @@ func (h *Handler) registerNotifications(mux *http.ServeMux) {
 }
 
 func (h *Handler) notificationsPage(w http.ResponseWriter, r *http.Request) {
-	d := notificationsData{Location: time.Local.String()}
+	var d notificationsData
 	if h.opts.Notify != nil {
 		ctx, cancel := h.storeContext(r)
 		defer cancel()

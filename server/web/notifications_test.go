@@ -1,0 +1,236 @@
+package web_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/chromedp"
+
+	"diundashboard/server"
+	"diundashboard/server/auth"
+	"diundashboard/server/notify"
+	"diundashboard/server/store"
+)
+
+// hook is a destination of notifications: a real HTTP endpoint (generic+http).
+type hook struct {
+	mu   sync.Mutex
+	got  []string
+	fail bool
+}
+
+func (h *hook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	b, _ := io.ReadAll(r.Body)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.fail {
+		http.Error(w, "hook is down", http.StatusBadGateway)
+		return
+	}
+	h.got = append(h.got, string(b))
+}
+
+func (h *hook) messages() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]string(nil), h.got...)
+}
+
+// hookSecret is in the destination's URL: it must never reach a page.
+const hookSecret = "s3cr3tHookToken0123456789"
+
+// newNotifyEnv is a server with NOTIFY_URLS (or none when urls is "") and built-in sign-in.
+func newNotifyEnv(t *testing.T, urls string) *env {
+	t.Helper()
+	ctx := context.Background()
+	databaseURL := databases["sqlite"](t)
+	if err := store.Migrate(ctx, databaseURL); err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(ctx, databaseURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	a, err := auth.New(modeConfig(auth.ModeBuiltin), st, quietLog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := notify.ParseConfig(urls, "2m", "daily@08:00")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := server.New(st, server.Options{WebhookToken: webhookToken, Auth: a, Version: "test", Logger: quietLog, Notify: cfg, BaseURL: "https://dash.example.org"})
+	ts := httptest.NewServer(srv)
+	t.Cleanup(func() {
+		srv.Hub().Close()
+		ts.CloseClientConnections()
+		ts.Close()
+	})
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	return &env{t: t, st: st, srv: srv, ts: ts, client: client}
+}
+
+func TestNotificationsPageSendsATest(t *testing.T) {
+	h := &hook{}
+	rcv := httptest.NewServer(h)
+	defer rcv.Close()
+	e := newNotifyEnv(t, "generic+"+rcv.URL+"/hooks/"+hookSecret)
+
+	// People only: a visitor is sent to sign in.
+	if res, _ := e.get("/notifications", nil); res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/login") {
+		t.Fatalf("GET /notifications signed out: %d %s", res.StatusCode, res.Header.Get("Location"))
+	}
+	e.login()
+	res, body := e.get("/notifications", nil)
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("GET /notifications: %d", res.StatusCode)
+	}
+	for _, want := range []string{"/hooks/***</code>", "Send a test", "2m after its first update", "daily@08:00", "messages link to each image"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the page does not show %q", want)
+		}
+	}
+	if strings.Contains(body, hookSecret) {
+		t.Fatal("the page shows the destination's secret")
+	}
+
+	// Another site's form is refused (cross-origin protection), and so is a script's token.
+	if res := e.post("/notifications/test", nil, map[string]string{"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.example"}); res.StatusCode != http.StatusForbidden {
+		t.Errorf("cross-site POST: %d; want 403", res.StatusCode)
+	}
+	tok, _, err := authNewToken(e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest(http.MethodPost, e.ts.URL+"/notifications/test", nil)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	if res, err := http.DefaultClient.Do(req); err != nil || res.StatusCode == http.StatusSeeOther || res.StatusCode < 400 {
+		t.Errorf("POST with an API token: %v %v; want a refusal (people only)", res.StatusCode, err)
+	}
+	if n, _ := e.st.CountOutboxUnsent(t.Context()); n != 0 {
+		t.Fatalf("refused requests queued %d messages", n)
+	}
+
+	// The person's test: Post/Redirect/Get back to the page with a notice.
+	res = e.post("/notifications/test", url.Values{}, nil)
+	if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/notifications?") {
+		t.Fatalf("POST /notifications/test: %d %s", res.StatusCode, res.Header.Get("Location"))
+	}
+	_, body = e.get(res.Header.Get("Location"), nil)
+	if !strings.Contains(body, "Test notification queued") || !strings.Contains(body, "waiting") {
+		t.Errorf("after the test: no notice or no waiting row")
+	}
+	if err := e.srv.Notify().Tick(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	got := h.messages()
+	if len(got) != 1 || !strings.Contains(got[0], "sent by "+testUser) {
+		t.Fatalf("the hook got %q", got)
+	}
+	_, body = e.get("/notifications", nil)
+	if !strings.Contains(body, "sent <time") {
+		t.Errorf("the page does not show the test as sent")
+	}
+
+	// A failure shows with its error, without the secret.
+	h.mu.Lock()
+	h.fail = true
+	h.mu.Unlock()
+	e.post("/notifications/test", url.Values{}, nil)
+	if err := e.srv.Notify().Tick(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	_, body = e.get("/notifications", nil)
+	if !strings.Contains(body, `id="notify-last-error"`) || !strings.Contains(body, "502") || strings.Contains(body, hookSecret) {
+		t.Errorf("the last failure is not shown, or shows the secret:\n%s", body)
+	}
+}
+
+// authNewToken makes a write API token.
+func authNewToken(e *env) (string, store.APIToken, error) {
+	a, err := auth.New(modeConfig(auth.ModeBuiltin), e.st, quietLog)
+	if err != nil {
+		return "", store.APIToken{}, err
+	}
+	return a.NewAPIToken(context.Background(), "script", store.ScopeWrite)
+}
+
+func TestNotificationsPageWhenOff(t *testing.T) {
+	e := newNotifyEnv(t, "")
+	e.login()
+	res, body := e.get("/notifications", nil)
+	if res.StatusCode != http.StatusOK || !strings.Contains(body, `id="notify-off"`) || strings.Contains(body, "Send a test") {
+		t.Fatalf("GET /notifications without NOTIFY_URLS: %d", res.StatusCode)
+	}
+	if res := e.post("/notifications/test", url.Values{}, nil); res.StatusCode != http.StatusConflict {
+		t.Errorf("Send a test without NOTIFY_URLS: %d; want 409", res.StatusCode)
+	}
+}
+
+// TestBrowserNotificationsPage presses Send a test in a real browser and writes screenshots
+// (light, dark, 360 px) for review.
+func TestBrowserNotificationsPage(t *testing.T) {
+	ctx := newBrowser(t)
+	h := &hook{fail: true}
+	rcv := httptest.NewServer(h)
+	defer rcv.Close()
+	e := newNotifyEnv(t, "ntfy://alice:"+hookSecret+"@ntfy.example.org/diun generic+"+rcv.URL+"/hooks/"+hookSecret)
+	e.login()
+	e.post("/notifications/test", url.Values{}, nil)
+	if err := e.srv.Notify().Tick(t.Context()); err != nil { // ntfy.example.org and the hook fail
+		t.Fatal(err)
+	}
+	h.mu.Lock()
+	h.fail = false
+	h.mu.Unlock()
+	signIn(t, ctx, e.ts.URL)
+	step(t, ctx, "press Send a test", 15*time.Second,
+		chromedp.Navigate(e.ts.URL+"/"),
+		chromedp.Click(`a[href="/notifications"]`),
+		chromedp.WaitVisible(chromedp.ID("notify-targets")),
+		chromedp.Click(`form[action="/notifications/test"] button`),
+		chromedp.WaitVisible(`#notice:not([hidden])`),
+	)
+	if notice := eval[string](t, ctx, `document.querySelector("#notice").textContent`); !strings.Contains(notice, "Test notification queued") {
+		t.Errorf("notice after Send a test: %q", notice)
+	}
+	if strings.Contains(eval[string](t, ctx, `document.body.innerHTML`), hookSecret) {
+		t.Error("the page shows a destination's secret")
+	}
+	if err := e.srv.Notify().Tick(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if len(h.messages()) != 1 {
+		t.Errorf("the hook got %d messages after Send a test; want 1", len(h.messages()))
+	}
+	for _, mode := range []struct {
+		suffix string
+		dark   bool
+		width  int64
+	}{{"light", false, 1280}, {"dark", true, 1280}, {"mobile", false, 360}} {
+		scheme := emulation.SetEmulatedMediaParams{}
+		if mode.dark {
+			scheme.Features = []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "dark"}}
+		}
+		if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, scheme); err != nil {
+			t.Fatal(err)
+		}
+		step(t, ctx, "viewport", 5*time.Second, chromedp.EmulateViewport(mode.width, 800),
+			chromedp.Navigate(e.ts.URL+"/notifications"), chromedp.WaitVisible(chromedp.ID("notify-recent")))
+		if sw, cw := eval[int](t, ctx, `document.documentElement.scrollWidth`), eval[int](t, ctx, `document.documentElement.clientWidth`); sw > cw {
+			t.Errorf("/notifications at %d px: scrollWidth %d > clientWidth %d", mode.width, sw, cw)
+		}
+		reviewShot(t, ctx, "notifications-"+mode.suffix+".png")
+	}
+}

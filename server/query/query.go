@@ -24,11 +24,11 @@ type Images struct {
 // MaxParamLen bounds free-text query parameters: nothing stored is longer.
 const MaxParamLen = store.MaxImageLen
 
-// ParseImages reads host, state (default open; "all" for every state), tag, provider, q,
+// ParseImages reads host, state (default open; "all" for every state), tag, provider, stack, q,
 // sort, limit and cursor, refusing values it does not know rather than guessing.
 func ParseImages(v url.Values) (Images, error) {
 	q := Images{Sort: store.SortLastSeen, Filter: store.ImageFilter{State: store.StateOpen}}
-	for _, name := range []string{"host", "tag", "provider", "q", "cursor"} {
+	for _, name := range []string{"host", "tag", "provider", "stack", "q", "cursor"} {
 		if len(v.Get(name)) > MaxParamLen {
 			return q, fmt.Errorf("%s is longer than %d bytes", name, MaxParamLen)
 		}
@@ -36,6 +36,7 @@ func ParseImages(v url.Values) (Images, error) {
 	q.Filter.Hostname = v.Get("host")
 	q.Filter.Tag = v.Get("tag")
 	q.Filter.Provider = v.Get("provider")
+	q.Filter.Stack = v.Get("stack")
 	q.Filter.Query = strings.TrimSpace(v.Get("q"))
 	switch state := v.Get("state"); state {
 	case "":

@@ -104,14 +104,14 @@ func (h *Handler) tooMany(w http.ResponseWriter, r *http.Request) {
 
 // hostFilter reads the view a host's actions act on from the form's URL: host (present even
 // when empty, for the images without a hostname), state ("" is open, "all" every state), and
-// the view's tag, text and provider filters, so that an action never reaches an image the
+// the view's tag, text, provider and stack filters, so that an action never reaches an image the
 // view does not show.
 func hostFilter(v url.Values) (store.ImageFilter, bool) {
 	if !v.Has("host") {
 		return store.ImageFilter{}, false
 	}
 	f := store.ImageFilter{Hostname: v.Get("host"), ExactHost: true, State: store.StateOpen,
-		Tag: v.Get("tag"), Query: v.Get("q"), Provider: v.Get("provider")}
+		Tag: v.Get("tag"), Query: v.Get("q"), Provider: v.Get("provider"), Stack: v.Get("stack")}
 	switch st := v.Get("state"); st {
 	case "all":
 		f.State = ""

@@ -52,6 +52,9 @@ type imageRow struct {
 	RunsAs        []string
 	AgeClass      string
 
+	// Context is the stack, namespace, container state and links the row shows.
+	Context rowContext
+
 	// Since is when the row became what it is, for app.js to mark the rows that changed since
 	// the person last looked (see Mark): when Diun first reported the image, or when a new
 	// digest reopened it.
@@ -69,7 +72,7 @@ func (h *Handler) row(img store.Image) imageRow {
 		Created: built, BuildUnset: img.Created != nil && built == nil,
 		FirstSeen: img.FirstSeen, LastSeen: img.LastSeen, Notifications: img.Notifications,
 		State: img.State, SnoozedUntil: img.SnoozedUntil, Tags: img.Tags,
-		RunsAs: runsAs(img.Metadata), AgeClass: ageClass(h.now(), img.Created),
+		RunsAs: runsAs(img.Metadata), Context: newRowContext(img), AgeClass: ageClass(h.now(), img.Created),
 		Since: img.FirstSeen, Mark: "new",
 	}
 	r.withMark(img)
@@ -110,6 +113,11 @@ type hostGroup struct {
 	// Elsewhere is how many of them are on other pages, when that is known.
 	Elsewhere int64
 	Filtered  bool
+
+	// ByStack marks a group of the stack grouping (grouping.go): Stack names it, and it has
+	// no host actions.
+	ByStack bool
+	Stack   string
 }
 
 // hostAction is one button of a host's actions.
@@ -133,7 +141,7 @@ func hostActions(s store.State) []hostAction {
 // hostActionURL is the /bulk URL of a host's actions in the view f.
 func hostActionURL(host string, f store.ImageFilter, stateArg string) string {
 	v := url.Values{"host": {host}, "state": {stateArg}}
-	for k, val := range map[string]string{"tag": f.Tag, "q": f.Query, "provider": f.Provider} {
+	for k, val := range map[string]string{"tag": f.Tag, "q": f.Query, "provider": f.Provider, "stack": f.Stack} {
 		if val != "" {
 			v.Set(k, val)
 		}
@@ -177,6 +185,11 @@ type overviewData struct {
 	Fresh bool
 	Filtered         bool
 	Query            string // the current query string, for bulk forms to come back to
+
+	// ByStack: the rows are grouped by stack (?group=stack), not by host. NoStackURL is the
+	// view without its stack filter.
+	ByStack    bool
+	NoStackURL string
 }
 
 var providers = []string{"docker", "swarm", "kubernetes", "nomad", "containerd", "file", "dockerfile"}
@@ -212,6 +225,11 @@ func (h *Handler) overview(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q, err := parseUIQuery(v)
+	if err != nil {
+		h.renderStatus(w, r, http.StatusBadRequest, "This view's address is not valid", err.Error()+". Start again from the overview.")
+		return
+	}
+	byStack, err := parseGrouping(v)
 	if err != nil {
 		h.renderStatus(w, r, http.StatusBadRequest, "This view's address is not valid", err.Error()+". Start again from the overview.")
 		return
@@ -253,9 +271,10 @@ func (h *Handler) overview(w http.ResponseWriter, r *http.Request) {
 		Filter: q.Filter, Sort: q.Sort, Tags: tags, States: store.States, Sorts: store.Sorts, Providers: providers,
 		Shown: len(page.Images), IsFirst: q.Page.Cursor == "", LastNotification: sum.LastNotification, LastCheck: sum.LastCheck,
 		Chart:    newChart(counts, since, days),
-		Filtered: q.Filter.Hostname != "" || q.Filter.Tag != "" || q.Filter.Provider != "" || q.Filter.Query != "",
+		Filtered: q.Filter.Hostname != "" || q.Filter.Tag != "" || q.Filter.Provider != "" || q.Filter.Query != "" || q.Filter.Stack != "",
 		Query:    r.URL.RawQuery,
 	}
+	d.ByStack, d.NoStackURL = byStack, viewWithout(v, "stack")
 	d.StateArg = string(q.Filter.State)
 	if d.StateArg == "" {
 		d.StateArg = "all"
@@ -287,6 +306,9 @@ func (h *Handler) overview(w http.ResponseWriter, r *http.Request) {
 	for i := range d.Groups {
 		d.Groups[i].setActions(q.Filter, onePage)
 	}
+	if d.ByStack {
+		d.Groups = groupByStack(d.Groups)
+	}
 	d.Pager = newPager(v, back, q.Page.Limit, len(page.Images), page.NextCursor, viewTotal(q.Filter, perHost, totals, d.GoneHost != ""))
 	d.ChartURL, d.StateURLs, d.ClearURL = viewURLs(v, days)
 	d.ChartOpen = v.Has("days")
@@ -300,7 +322,7 @@ func (h *Handler) overview(w http.ResponseWriter, r *http.Request) {
 // viewTotal is how many images the view f has on all pages, from the summary's counts, or -1
 // when they cannot tell (the view filters on tag, text or provider).
 func viewTotal(f store.ImageFilter, perHost map[string]store.StateCounts, totals store.StateCounts, gone bool) int64 {
-	if f.Tag != "" || f.Query != "" || f.Provider != "" {
+	if f.Tag != "" || f.Query != "" || f.Provider != "" || f.Stack != "" {
 		return -1
 	}
 	c := totals
@@ -344,7 +366,7 @@ func (g *hostGroup) setActions(f store.ImageFilter, onePage bool) {
 		}
 	}
 	switch {
-	case f.Tag == "" && f.Query == "" && f.Provider == "":
+	case f.Tag == "" && f.Query == "" && f.Provider == "" && f.Stack == "":
 		// The host's counts are the view's: the view filters on nothing else.
 		g.InView = stateCount(g.Counts, g.ActsOn)
 	case onePage:
@@ -356,7 +378,7 @@ func (g *hostGroup) setActions(f store.ImageFilter, onePage bool) {
 		g.Actions = nil
 	}
 	g.Elsewhere = max(0, g.InView-int64(g.Shown))
-	g.Filtered = f.Tag != "" || f.Query != "" || f.Provider != ""
+	g.Filtered = f.Tag != "" || f.Query != "" || f.Provider != "" || f.Stack != ""
 }
 
 func stateCount(c store.StateCounts, s store.State) int64 {

@@ -1,0 +1,166 @@
+package web
+
+import (
+	"net/url"
+	"regexp"
+	"strings"
+
+	"diundashboard/server/store"
+)
+
+// rowContext is what a row tells, beside what it runs as (runsAs), about where an image runs and where to read about its
+// update, derived from the notification alone: no network call, so that it costs nothing to
+// render for every row. Metadata and references come from Diun and the labels people set:
+// untrusted text, escaped by the templates, and only http(s) addresses ever become links.
+type rowContext struct {
+	// Stack is the compose project or swarm stack (labels diun.metadata.stack,
+	// com.docker.compose.project, com.docker.stack.namespace); Namespace the Kubernetes or
+	// Nomad namespace.
+	Stack, Namespace string
+	// Group is what the overview's stack filter matches and what grouping by stack groups on:
+	// store.StackOf, the stack or else the namespace, as the store's search table has it.
+	Group string
+	// Stopped is the container's state when it is not running ("exited", "restarting").
+	Stopped string
+	// Source is where the image's code or registry page is; Releases its release notes.
+	Source   link
+	Releases link
+}
+
+// link is an http(s) address and the word a row shows for it.
+type link struct {
+	URL, Label string
+}
+
+// containerStates are the Docker states worth a warning (ctn_state); "running" is not one,
+// and a value that is none of these is not shown (it is free text from a label).
+var containerStates = map[string]bool{"created": true, "paused": true, "restarting": true, "removing": true, "exited": true, "dead": true}
+
+// newRowContext derives the context of img. Kubernetes' pod_status is a dump of the whole pod
+// status: it is not shown here (the image page lists it with the rest of the metadata).
+func newRowContext(img store.Image) rowContext {
+	m := img.Metadata
+	c := rowContext{
+		Stack:     firstNonEmpty(m["stack"], m["com.docker.compose.project"], m["com.docker.stack.namespace"]),
+		Namespace: firstNonEmpty(m["pod_namespace"], m["job_namespace"]),
+		Group:     store.StackOf(m),
+	}
+	if s := strings.ToLower(m["ctn_state"]); containerStates[s] {
+		c.Stopped = s
+	} else if strings.EqualFold(m["job_status"], "dead") {
+		c.Stopped = "job dead"
+	}
+	c.Source, c.Releases = sourceLinks(img)
+	if c.Source.URL == strings.TrimSuffix(img.HubLink, "/") || c.Source.Label == "Docker Hub" && img.HubLink != "" {
+		// The row already links the registry page Diun gave: one registry link is enough.
+		c.Source = link{}
+	}
+	return c
+}
+
+// sourceLinks finds where an image comes from, first match wins: the OCI source label in the
+// metadata, Diun's hub_link when it points at GitHub or GitLab, then the conventions of the
+// registries (ghcr.io/OWNER/REPO is github.com/OWNER/REPO, lscr.io/linuxserver/NAME is
+// github.com/linuxserver/docker-NAME, docker.io images have a Docker Hub page). Release notes
+// are inferred for GitHub and GitLab projects only.
+func sourceLinks(img store.Image) (source, releases link) {
+	var u *url.URL
+	if s, ok := httpURL(img.Metadata["org.opencontainers.image.source"]); ok {
+		u = s
+	} else if h, ok := httpURL(img.HubLink); ok && codeHost(h.Host) {
+		u = h
+	}
+	if u == nil {
+		return registrySource(img.Image)
+	}
+	source = link{URL: u.String(), Label: "source"}
+	return source, releasesOf(u)
+}
+
+// codeHost reports whether host is GitHub or GitLab, whose project paths the links know.
+func codeHost(host string) bool {
+	h := strings.TrimPrefix(strings.ToLower(host), "www.")
+	return h == "github.com" || h == "gitlab.com"
+}
+
+// releasesOf is the release notes page of a GitHub or GitLab project URL, or nothing.
+func releasesOf(u *url.URL) link {
+	if !codeHost(u.Host) {
+		return link{}
+	}
+	parts := strings.Split(strings.Trim(u.Path, "/"), "/")
+	if len(parts) < 2 || !pathSegment.MatchString(parts[0]) || !pathSegment.MatchString(parts[1]) {
+		return link{}
+	}
+	owner, repo := parts[0], strings.TrimSuffix(parts[1], ".git")
+	host := strings.TrimPrefix(strings.ToLower(u.Host), "www.")
+	rel := "/releases"
+	if host == "gitlab.com" {
+		rel = "/-/releases"
+	}
+	return link{URL: "https://" + host + "/" + owner + "/" + repo + rel, Label: "release notes"}
+}
+
+// pathSegment is a name that may stand in a URL path as it is: registries and code hosts
+// allow no more in an owner or repository name.
+var pathSegment = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+
+// registrySource applies the registries' conventions to a reference.
+func registrySource(ref string) (source, releases link) {
+	name := ref
+	if i := strings.IndexByte(name, '@'); i >= 0 {
+		name = name[:i]
+	}
+	if i := strings.LastIndexByte(name, ':'); i > strings.LastIndexByte(name, '/') {
+		name = name[:i]
+	}
+	parts := strings.Split(name, "/")
+	// A first part without a dot, a colon or "localhost" is a Docker Hub path, not a registry.
+	if len(parts) == 1 || !strings.ContainsAny(parts[0], ".:") && parts[0] != "localhost" {
+		parts = append([]string{"docker.io"}, parts...)
+	}
+	for _, p := range parts[1:] {
+		if !pathSegment.MatchString(p) {
+			return link{}, link{}
+		}
+	}
+	registry, path := strings.ToLower(parts[0]), parts[1:]
+	dockerHub := registry == "docker.io" || registry == "index.docker.io" || registry == "registry-1.docker.io"
+	if dockerHub && len(path) == 1 {
+		path = []string{"library", path[0]} // "redis" is docker.io/library/redis
+	}
+	switch {
+	case registry == "ghcr.io" && len(path) >= 2:
+		u := &url.URL{Scheme: "https", Host: "github.com", Path: "/" + path[0] + "/" + path[1]}
+		return link{URL: u.String(), Label: "source"}, releasesOf(u)
+	case registry == "lscr.io" && len(path) == 2 && strings.EqualFold(path[0], "linuxserver"):
+		u := &url.URL{Scheme: "https", Host: "github.com", Path: "/linuxserver/docker-" + strings.ToLower(path[1])}
+		return link{URL: u.String(), Label: "source"}, releasesOf(u)
+	case dockerHub && len(path) == 2 && path[0] == "library":
+		return link{URL: "https://hub.docker.com/_/" + path[1], Label: "Docker Hub"}, link{}
+	case dockerHub && len(path) == 2:
+		return link{URL: "https://hub.docker.com/r/" + path[0] + "/" + path[1], Label: "Docker Hub"}, link{}
+	}
+	return link{}, link{}
+}
+
+// httpURL parses an absolute http(s) URL with a host and no user info (which would let
+// "https://github.com@evil.example" pass for GitHub); anything else is no link at all.
+func httpURL(raw string) (*url.URL, bool) {
+	raw = strings.TrimSpace(raw)
+	if raw == "" || len(raw) > 2048 {
+		return nil, false
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.User != nil || u.Host == "" || u.Opaque != "" {
+		return nil, false
+	}
+	if s := strings.ToLower(u.Scheme); s != "http" && s != "https" {
+		return nil, false
+	}
+	u.Scheme = strings.ToLower(u.Scheme)
+	if strings.HasSuffix(u.Path, ".git") && codeHost(u.Host) {
+		u.Path = strings.TrimSuffix(u.Path, ".git")
+	}
+	return u, true
+}

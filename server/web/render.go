@@ -14,7 +14,7 @@ import (
 
 // pageNames are the templates in templates/ that are whole pages; layout.html and
 // parts.html are shared by all of them.
-var pageNames = []string{"overview", "image", "connect", "login", "status", "confirm", "notifications"}
+var pageNames = []string{"overview", "image", "connect", "login", "status", "confirm", "tags", "notifications"}
 
 func (h *Handler) parseTemplates() error {
 	base, err := template.New("layout.html").Funcs(h.funcs()).ParseFS(templateFS, "templates/layout.html", "templates/parts.html")
@@ -35,7 +35,7 @@ func (h *Handler) parseTemplates() error {
 // page is what every page template gets: its own data in Data, and what the layout needs.
 type page struct {
 	Title string
-	// Nav marks the current section in the header: "overview" or "connect".
+	// Nav marks the current section in the header: "overview", "tags" or "connect".
 	Nav  string
 	User string
 	// CanLogout is true for a built-in sign-in session.

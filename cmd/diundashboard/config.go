@@ -135,8 +135,10 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	if c.notify, err = notify.ParseConfig(c.NotifyURLs, c.NotifyNew, c.NotifyDigest); err != nil {
 		return c, err
 	}
-	if err := notify.CheckTZ(getenv("TZ")); err != nil {
-		return c, err
+	if c.notify.Digest.On() {
+		if err := notify.CheckTZ(getenv("TZ")); err != nil {
+			return c, err
+		}
 	}
 	return c, nil
 }

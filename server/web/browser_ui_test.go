@@ -108,16 +108,17 @@ func TestBrowserKeepsWhatThePersonDoes(t *testing.T) {
 			chromedp.WaitVisible(chromedp.CSS("#live-status.on")),
 			chromedp.Click(chromedp.CSS(`#filters input[name="q"]`)),
 			chromedp.SendKeys(chromedp.CSS(`#filters input[name="q"]`), "jel"),
-			// A choice made but not applied yet.
-			chromedp.SetValue(chromedp.CSS(`#filters select[name="provider"]`), "kubernetes"),
+			// A choice made but not applied yet (SetValue sends no change event).
+			chromedp.SetValue(chromedp.CSS(`#filters select[name="provider"]`), "docker"),
 			chromedp.Focus(chromedp.CSS(`#filters input[name="q"]`)),
 		)
-		e.notify("aaa-new", "docker.io/acme/fresh:1", digestN(300), "")
+		// The search applies as it is typed: the new image is one it matches.
+		e.notify("aaa-new", "docker.io/acme/jelly-fresh:1", digestN(300), "")
 		step(t, ctx, "the notification arrives", 5*time.Second, chromedp.WaitVisible(chromedp.CSS(`details[data-host="aaa-new"]`)))
 		if v := eval[string](t, ctx, `document.querySelector('#filters input[name="q"]').value`); v != "jel" {
 			t.Errorf("the search field holds %q after a live refresh, want the %q being typed", v, "jel")
 		}
-		if v := eval[string](t, ctx, `document.querySelector('#filters select[name="provider"]').value`); v != "kubernetes" {
+		if v := eval[string](t, ctx, `document.querySelector('#filters select[name="provider"]').value`); v != "docker" {
 			t.Errorf("the provider chosen became %q after a live refresh", v)
 		}
 		if focused := eval[bool](t, ctx, `document.activeElement === document.querySelector('#filters input[name="q"]')`); !focused {

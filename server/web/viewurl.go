@@ -63,7 +63,7 @@ const maxBack = 200
 type pager struct {
 	// From and To number the rows shown (1-based); Total is how many the view has, or -1
 	// when only the last page knows (the view filters on more than state and host).
-	From, To, Total int64
+	From, To, Total  int64
 	PrevURL, NextURL string
 	// FirstURL leads back to the first page from the third page on.
 	FirstURL string

@@ -8,6 +8,8 @@
   const main = document.getElementById("main");
   const notice = document.getElementById("notice");
   let noticeTimer = 0;
+  // The stylesheet hides what only matters without a script (the filters' Apply button).
+  document.documentElement.classList.add("js");
 
   // --- times -------------------------------------------------------------------------
   // The server knows no browser's zone: it writes times in UTC, in <time datetime> elements
@@ -76,6 +78,8 @@
       const b = document.createElement("button");
       b.type = "button";
       b.textContent = "Undo";
+      b.className = "undo";
+      b.setAttribute("aria-keyshortcuts", "u");
       b.addEventListener("click", () => {
         const body = new URLSearchParams();
         for (const [k, v] of undo.fields) body.append(k, v);
@@ -89,12 +93,28 @@
     close.addEventListener("click", hideNotice);
     notice.append(close);
     notice.hidden = false;
-    noticeTimer = setTimeout(hideNotice, undo ? 10000 : 6000);
+    noticeLasts = undo ? 15000 : 6000;
+    noticeTimer = setTimeout(hideNotice, noticeLasts);
   }
 
   function hideNotice() {
+    clearTimeout(noticeTimer);
     notice.hidden = true;
   }
+
+  // A notice with an Undo stays while the pointer is on it or focus is in it (someone on
+  // their way to the button, or reading), and for its whole time again after.
+  let noticeLasts = 6000;
+  const holdNotice = () => clearTimeout(noticeTimer);
+  const releaseNotice = () => {
+    if (notice.hidden || notice.matches(":hover") || notice.contains(document.activeElement)) return;
+    clearTimeout(noticeTimer);
+    noticeTimer = setTimeout(hideNotice, noticeLasts);
+  };
+  notice.addEventListener("pointerenter", holdNotice);
+  notice.addEventListener("focusin", holdNotice);
+  notice.addEventListener("pointerleave", releaseNotice);
+  notice.addEventListener("focusout", () => setTimeout(releaseNotice, 0));
 
   // --- actions -----------------------------------------------------------------------
 
@@ -159,6 +179,11 @@
     const form = ev.target;
     const submitter = ev.submitter;
     const q = confirmText(form, submitter);
+    if (form.id === "filters") {
+      ev.preventDefault();
+      applyFilters(form, false);
+      return;
+    }
     if (form.method.toLowerCase() !== "post" || form.hasAttribute("data-plain")) {
       if (q && !confirm(q)) ev.preventDefault();
       return;
@@ -252,13 +277,15 @@
     // focus goes on to the row that takes its place, for the next action from the keyboard.
     const focusRow = document.activeElement && document.activeElement.closest && document.activeElement.closest("main li.img");
     const focusAt = focusRow ? [...main.querySelectorAll("li.img")].indexOf(focusRow) : -1;
+    const rowHadFocus = focusRow && document.activeElement === focusRow;
     main.style.minHeight = "";
     morphChildren(main, t.content);
     if (focusRow && !focusRow.isConnected) {
       const rows = main.querySelectorAll("li.img");
       const next = rows[Math.min(focusAt, rows.length - 1)];
       const button = next && next.querySelector(".acts button");
-      if (button) button.focus({ preventScroll: true });
+      if (rowHadFocus && next) focusRowEl(next);
+      else if (button) button.focus({ preventScroll: true });
     }
     if (a && a.el.isConnected) {
       const delta = a.el.getBoundingClientRect().top - a.top;
@@ -289,7 +316,8 @@
   // What the person changed is theirs: the server's copy does not reset which disclosures
   // (host groups, menus, the token) are open.
   function keptAttribute(el, name) {
-    return name === "open" && el.tagName === "DETAILS";
+    // A row that j/k focused keeps its tabindex: without it, it would lose focus.
+    return (name === "open" && el.tagName === "DETAILS") || (name === "tabindex" && el.matches("li.img"));
   }
 
   function syncAttributes(from, to) {
@@ -453,6 +481,248 @@
     if (b) copy(b);
   });
 
+  // --- filters -----------------------------------------------------------------------
+  // The filters apply as they change: a list when a value is chosen, the search after a
+  // pause in typing or on Enter. The address changes (cleanly: no empty field, no default)
+  // and main is refreshed in place, so the search field keeps its focus and caret.
+
+  const viewDefaults = { state: "open", sort: "host", limit: "200", days: "30" };
+  let filterTimer = 0;
+
+  function filterAddress(form) {
+    const q = new URLSearchParams();
+    for (const [k, v] of new FormData(form)) {
+      const val = String(v).trim();
+      if (val !== "" && viewDefaults[k] !== val && !q.has(k)) q.set(k, val);
+    }
+    // A page size chosen in the address stays; the page itself starts again.
+    const limit = new URLSearchParams(location.search).get("limit");
+    if (limit && !q.has("limit")) q.set("limit", limit);
+    const s = q.toString();
+    return "/" + (s ? "?" + s : "");
+  }
+
+  function applyFilters(form, replace) {
+    clearTimeout(filterTimer);
+    const to = filterAddress(form);
+    if (to === location.pathname + location.search) return;
+    if (replace) history.replaceState(null, "", to);
+    else history.pushState(null, "", to);
+    refresh();
+  }
+
+  document.addEventListener("change", (ev) => {
+    const form = ev.target.form;
+    if (form && form.id === "filters" && ev.target.tagName === "SELECT") applyFilters(form, false);
+  });
+  document.addEventListener("input", (ev) => {
+    const form = ev.target.form;
+    if (!form || form.id !== "filters" || ev.target.type !== "search") return;
+    clearTimeout(filterTimer);
+    // Typing replaces the history entry: one Back undoes the whole search, not a letter.
+    filterTimer = setTimeout(() => applyFilters(form, true), 400);
+  });
+  // Back and forward between views refresh main the same way.
+  window.addEventListener("popstate", () => refresh());
+
+  // --- selection ------------------------------------------------------------------------
+  // Each host group has a box that ticks all of its rows on this page; a shift-click ticks or
+  // unticks every row between the last box clicked and this one.
+
+  let lastTicked = null;
+
+  function rowBoxes(root) {
+    return [...root.querySelectorAll('li.img input[name="id"]')];
+  }
+
+  function syncSelectAll() {
+    for (const all of main.querySelectorAll("details.host input.select-all")) {
+      const boxes = rowBoxes(all.closest("details.host"));
+      const n = boxes.filter((b) => b.checked).length;
+      all.checked = n > 0 && n === boxes.length;
+      all.indeterminate = n > 0 && n < boxes.length;
+    }
+  }
+
+  document.addEventListener("click", (ev) => {
+    const box = ev.target;
+    if (!box.matches || !box.matches('input[type="checkbox"]') || !main.contains(box)) return;
+    if (box.matches("input.select-all")) {
+      for (const b of rowBoxes(box.closest("details.host"))) b.checked = box.checked;
+      lastTicked = null;
+      enhance();
+      return;
+    }
+    if (box.name !== "id") return;
+    if (ev.shiftKey && lastTicked && lastTicked.isConnected && lastTicked !== box) {
+      const all = rowBoxes(main);
+      const [a, b] = [all.indexOf(lastTicked), all.indexOf(box)].sort((x, y) => x - y);
+      if (a >= 0) for (const other of all.slice(a, b + 1)) other.checked = box.checked;
+    }
+    lastTicked = box;
+    enhance();
+  });
+
+  // --- what changed since I last looked --------------------------------------------------
+  // "Last looked" is this browser's: a time in localStorage, kept by the browser rather than
+  // the server because it is about this person on this device (two people signed in as
+  // admin look at different times), costs the server nothing, and needs no sign-in session
+  // (AUTH_MODE=none, proxies). The time of the page's previous visit marks the rows that
+  // became new since (the server gives each open row its time and reason: data-since,
+  // data-mark); it moves on when the page is left or hidden, so that the marks stay while
+  // the person works through them, and rows that arrive live are marked too.
+
+  const lookedKey = "dd-last-looked";
+  const lastLooked = Date.parse(localStorage.getItem(lookedKey) || "");
+
+  function markNew() {
+    if (isNaN(lastLooked)) return;
+    for (const row of main.querySelectorAll("li.img[data-since]")) {
+      const name = row.querySelector(".name");
+      let mark = row.querySelector(".name .mark");
+      if (Date.parse(row.dataset.since) <= lastLooked || !name) {
+        if (mark) mark.remove();
+        continue;
+      }
+      if (!mark) {
+        mark = document.createElement("span");
+        mark.className = "mark";
+        name.append(" ", mark);
+      }
+      mark.textContent = row.dataset.mark || "new";
+    }
+  }
+
+  function looked() {
+    if (document.querySelector("main li.img, main #setup")) localStorage.setItem(lookedKey, new Date().toISOString());
+  }
+  window.addEventListener("pagehide", looked);
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "hidden") looked();
+  });
+
+  // --- keyboard --------------------------------------------------------------------------
+  // j/k move between rows, a acknowledges and s snoozes the focused row for 7 days, x ticks it,
+  // ? lists the keys. Never while typing in a field, nor with a modifier (the browser's and
+  // the screen reader's own keys).
+
+  function focusRowEl(row) {
+    if (!row) return;
+    row.tabIndex = -1;
+    row.focus({ preventScroll: true });
+    row.scrollIntoView({ block: "nearest" });
+  }
+
+  function currentRow() {
+    const a = document.activeElement;
+    return a && a.closest ? a.closest("main li.img") : null;
+  }
+
+  function moveRow(by) {
+    const rows = [...main.querySelectorAll("details.host[open] li.img")];
+    if (!rows.length) return;
+    const at = rows.indexOf(currentRow());
+    focusRowEl(rows[at < 0 ? (by > 0 ? 0 : rows.length - 1) : Math.max(0, Math.min(rows.length - 1, at + by))]);
+  }
+
+  function rowAction(value) {
+    const row = currentRow();
+    const button = row && row.querySelector('.acts button[value="' + value + '"]');
+    if (!button) return;
+    button.form.requestSubmit(button);
+    // On to the next row at once: the next key acts there, whether or not this row leaves
+    // the view (it stays in the view of every state). The last row keeps focus; when it
+    // leaves, the refresh gives focus to the row before it.
+    focusRowEl(row);
+    moveRow(1);
+  }
+
+  const keys = [
+    ["j", "Next row"],
+    ["k", "Previous row"],
+    ["a", "Acknowledge the row"],
+    ["s", "Snooze the row for 7 days"],
+    ["x", "Tick the row (for the bulk actions)"],
+    ["u", "Undo the last action, while its notice shows"],
+    ["?", "Show these keys"],
+    ["Esc", "Close a menu or this list"],
+  ];
+
+  function showHelp() {
+    let dlg = document.getElementById("keys-help");
+    if (!dlg) {
+      dlg = document.createElement("dialog");
+      dlg.id = "keys-help";
+      dlg.className = "keys-help";
+      dlg.setAttribute("aria-labelledby", "keys-help-h");
+      const h = document.createElement("h2");
+      h.id = "keys-help-h";
+      h.textContent = "Keyboard shortcuts";
+      const dl = document.createElement("dl");
+      for (const [k, what] of keys) {
+        const dt = document.createElement("dt");
+        const kbd = document.createElement("kbd");
+        kbd.textContent = k;
+        dt.append(kbd);
+        const dd = document.createElement("dd");
+        dd.textContent = what;
+        dl.append(dt, dd);
+      }
+      const close = document.createElement("button");
+      close.type = "button";
+      close.textContent = "Close";
+      close.addEventListener("click", () => dlg.close());
+      dlg.append(h, dl, close);
+      document.body.append(dlg);
+    }
+    if (!dlg.open) dlg.showModal();
+  }
+
+  document.addEventListener("keydown", (ev) => {
+    if (ev.key === "Escape") {
+      // A menu closes and gives focus back to its button.
+      const menu = document.activeElement && document.activeElement.closest && document.activeElement.closest("details.menu[open]");
+      for (const m of document.querySelectorAll("details.menu[open]")) m.open = false;
+      if (menu) menu.querySelector("summary").focus();
+      return;
+    }
+    if (ev.ctrlKey || ev.metaKey || ev.altKey || ev.defaultPrevented) return;
+    const t = ev.target;
+    if (t.closest && t.closest("input, select, textarea, [contenteditable], dialog")) return;
+    if (!main.querySelector("li.img") && ev.key !== "?" && ev.key !== "u") return;
+    switch (ev.key) {
+      case "j": moveRow(1); break;
+      case "k": moveRow(-1); break;
+      case "a": rowAction("acknowledge"); break;
+      case "s": rowAction("snooze-7d"); break;
+      case "x": {
+        const box = currentRow() && currentRow().querySelector('input[name="id"]');
+        if (box) {
+          box.checked = !box.checked;
+          lastTicked = box;
+          enhance();
+        }
+        break;
+      }
+      case "u": {
+        const undo = !notice.hidden && notice.querySelector("button.undo");
+        if (!undo) return;
+        undo.click();
+        break;
+      }
+      case "?": showHelp(); break;
+      default: return;
+    }
+    ev.preventDefault();
+  });
+
+  // A menu closes when the click lands outside it, and only one is open at a time.
+  document.addEventListener("click", (ev) => {
+    for (const m of document.querySelectorAll("details.menu[open]")) {
+      if (!m.contains(ev.target)) m.open = false;
+    }
+  });
+
   // --- small enhancements ------------------------------------------------------------
 
   // enhance readies what the server rendered; it runs after each refresh, so it only sets
@@ -473,6 +743,12 @@
     }
     localizeTimes(main);
     labelZones(main);
+    // The select-all boxes need this script; the window's title counts the open updates.
+    for (const b of main.querySelectorAll("input.select-all[hidden]")) b.hidden = false;
+    syncSelectAll();
+    markNew();
+    const head = main.querySelector("[data-title]");
+    if (head && document.title !== head.dataset.title) document.title = head.dataset.title;
     // Keep the bulk bar's count in step with the ticked boxes.
     const count = document.getElementById("bulk-count");
     if (count) {
@@ -504,6 +780,7 @@
   if (params.has("notice")) {
     params.delete("notice");
     params.delete("ns");
+    params.delete("undo");
     const q = params.toString();
     history.replaceState(null, "", location.pathname + (q ? "?" + q : "") + location.hash);
   }
@@ -520,11 +797,13 @@
   narrow.addEventListener("change", fitFilters);
   fitFilters();
 
+  // The outcome of a plain form post (a page reached without this script's fetch): shown
+  // like any other, its Undo form (the server's, for pages without a script) as the button.
   if (!notice.hidden) {
-    const message = notice.textContent;
-    notice.textContent = "";
-    appendLocalized(notice, message);
-    noticeTimer = setTimeout(hideNotice, 8000);
+    const text = notice.querySelector(".notice-text");
+    const form = notice.querySelector("form.undo");
+    const undo = form && { action: form.getAttribute("action"), fields: [...new FormData(form)] };
+    showNotice(text ? text.textContent : notice.textContent, undo);
   }
   enhance();
   connectLive();

@@ -47,14 +47,15 @@ type IngestMeter interface {
 	SetIngestObserver(IngestObserver)
 }
 
-// batchWriter writes notes, in order, inside tx and returns one result per note. It is the
-// only part of ingest that differs between dialects.
-type batchWriter func(ctx context.Context, tx *sql.Tx, notes []Notification) ([]RecordResult, error)
+// batchWriter writes notes, in order, atomically, and returns one result per note. It is the
+// only part of ingest that differs between dialects. A failure that certainly stored nothing
+// (a statement the database refused, rolled back) is wrapped in *statementError, so that the
+// pipeline may split the batch and try again; any other failure may have committed.
+type batchWriter func(ctx context.Context, notes []Notification) ([]RecordResult, error)
 
 type ingest struct {
-	writeDB *sql.DB
-	write   batchWriter
-	queue   chan *recordRequest
+	write batchWriter
+	queue chan *recordRequest
 	// mu orders enqueues before close: record holds it shared while it sends, close holds it
 	// alone while it closes the queue, so nothing is sent on a closed channel.
 	mu       sync.RWMutex
@@ -71,9 +72,16 @@ type recordRequest struct {
 	done   chan struct{}
 }
 
-func newIngest(writeDB *sql.DB, write batchWriter, queue int) *ingest {
-	p := &ingest{writeDB: writeDB, write: write, queue: make(chan *recordRequest, queue), done: make(chan struct{})}
-	go p.run()
+// newIngest starts writers goroutines that take batches from one queue of the given size.
+// SQLite has one writer connection, so one; a PostgreSQL batch waits mostly on the network and
+// the WAL flush, so a second writer fills the next batch meanwhile.
+func newIngest(write batchWriter, queue, writers int) *ingest {
+	p := &ingest{write: write, queue: make(chan *recordRequest, queue), done: make(chan struct{})}
+	var wg sync.WaitGroup
+	for range max(1, writers) {
+		wg.Go(p.run)
+	}
+	go func() { wg.Wait(); close(p.done) }()
 	return p
 }
 
@@ -109,7 +117,6 @@ func (p *ingest) depth() int { return len(p.queue) }
 func (p *ingest) setObserver(o IngestObserver) { p.observer.Store(&o) }
 
 func (p *ingest) run() {
-	defer close(p.done)
 	batch := make([]*recordRequest, 0, maxBatch)
 	for req := range p.queue {
 		batch = append(batch[:0], req)
@@ -220,11 +227,17 @@ func (p *ingest) writeTx(ctx context.Context, reqs []*recordRequest) ([]RecordRe
 	for i, r := range reqs {
 		notes[i] = r.n
 	}
-	tx, err := p.writeDB.BeginTx(ctx, nil)
+	return p.write(ctx, notes)
+}
+
+// writeInTx runs write in one transaction of db: a batchWriter's usual frame. A failure of
+// write rolls back and is a *statementError; a failed COMMIT is not (its outcome is unknown).
+func writeInTx(ctx context.Context, db *sql.DB, write func(tx *sql.Tx) ([]RecordResult, error)) ([]RecordResult, error) {
+	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, err
 	}
-	results, err := p.write(ctx, tx, notes)
+	results, err := write(tx)
 	if err != nil {
 		_ = tx.Rollback()
 		return nil, &statementError{err}

@@ -78,6 +78,6 @@ func openSharedPoolSQLite(b *testing.B, path string) *SQLite {
 	if err := s.prepare(context.Background()); err != nil {
 		b.Fatal(err)
 	}
-	s.ingest = newIngest(s.writeDB, s.writeBatch, ingestQueue)
+	s.ingest = newIngest(s.writeBatch, ingestQueue, 1)
 	return s
 }

@@ -14,6 +14,7 @@ import (
 	"diundashboard/server/store/migrate"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // Postgres is the Store for PostgreSQL, through pgx's database/sql adapter.
@@ -73,7 +74,7 @@ func newPostgres(ctx context.Context, databaseURL string) (*Postgres, error) {
 		_ = pool.Close()
 		return nil, err
 	}
-	p.ingest = newIngest(pool, p.writeBatch, ingestQueue)
+	p.ingest = newIngest(p.writeBatch, ingestQueue, pgWriters)
 	return p, nil
 }
 
@@ -153,6 +154,10 @@ func (p *Postgres) Close() error {
 	return p.readDB.Close()
 }
 
+// pgWriters is how many batches PostgreSQL writes at once (see newIngest): two keep the
+// server busy while the other batch waits on its commit, and hold two connections of the pool.
+const pgWriters = 2
+
 // pgBatchRow is one notification of RecordBatch's JSON parameter.
 type pgBatchRow struct {
 	Ord         int             `json:"ord"`
@@ -173,44 +178,70 @@ type pgBatchRow struct {
 }
 
 // writeBatch is PostgreSQL's batch statement: RecordBatch, once per round of distinct
-// (hostname, image) pairs (pgRounds), all in the pipeline's transaction.
-func (p *Postgres) writeBatch(ctx context.Context, tx *sql.Tx, notes []Notification) ([]RecordResult, error) {
-	q := postgresdb.New(tx)
+// (hostname, image) pairs (pgRounds). A batch of one round — almost every batch — is one
+// statement in autocommit, which PostgreSQL runs atomically: one round trip instead of three
+// (BEGIN, the statement, COMMIT). Several rounds share one transaction.
+func (p *Postgres) writeBatch(ctx context.Context, notes []Notification) ([]RecordResult, error) {
+	rounds := pgRounds(notes)
 	results := make([]RecordResult, len(notes))
-	for _, round := range pgRounds(notes) {
-		rows := make([]pgBatchRow, len(round))
-		for j, i := range round {
-			ev := eventParams(notes[i])
-			rows[j] = pgBatchRow{
-				Ord: i, Hostname: ev.Hostname, Image: ev.Image, Digest: ev.Digest, Status: ev.Status,
-				Provider: ev.Provider, HubLink: ev.HubLink, MimeType: ev.MimeType, Platform: ev.Platform,
-				Created: ev.Created, Metadata: json.RawMessage(ev.Metadata), SeenAt: ev.ReceivedAt,
-				DiunVersion: ev.DiunVersion, RawBody: ev.RawBody, IsCheck: notes[i].IsCheck(),
-			}
+	if len(rounds) == 1 {
+		err := recordRound(ctx, postgresdb.New(p.writeDB), notes, rounds[0], results)
+		var pe *pgconn.PgError
+		if errors.As(err, &pe) {
+			// The server refused the statement: its implicit transaction rolled back.
+			return nil, &statementError{err}
 		}
-		batch, err := json.Marshal(rows)
 		if err != nil {
 			return nil, err
 		}
-		got, err := q.RecordBatch(ctx, batch)
-		if err != nil {
-			return nil, err
-		}
-		if len(got) != len(round) {
-			return nil, fmt.Errorf("recording %d notifications returned %d results", len(round), len(got))
-		}
-		for _, r := range got {
-			res := RecordResult{EventID: r.EventID, Check: notes[r.Ord].IsCheck()}
-			if !res.Check {
-				if r.ImageID == nil || r.State == nil {
-					return nil, fmt.Errorf("notification %d of the batch has no image row", r.Ord)
-				}
-				res.ImageID, res.State = *r.ImageID, State(*r.State)
+		return results, nil
+	}
+	return writeInTx(ctx, p.writeDB, func(tx *sql.Tx) ([]RecordResult, error) {
+		q := postgresdb.New(tx)
+		for _, round := range rounds {
+			if err := recordRound(ctx, q, notes, round, results); err != nil {
+				return nil, err
 			}
-			results[r.Ord] = res
+		}
+		return results, nil
+	})
+}
+
+// recordRound runs RecordBatch on the notes that round indexes and puts their results at
+// the same indexes of results.
+func recordRound(ctx context.Context, q *postgresdb.Queries, notes []Notification, round []int, results []RecordResult) error {
+	rows := make([]pgBatchRow, len(round))
+	for j, i := range round {
+		ev := eventParams(notes[i])
+		rows[j] = pgBatchRow{
+			Ord: i, Hostname: ev.Hostname, Image: ev.Image, Digest: ev.Digest, Status: ev.Status,
+			Provider: ev.Provider, HubLink: ev.HubLink, MimeType: ev.MimeType, Platform: ev.Platform,
+			Created: ev.Created, Metadata: json.RawMessage(ev.Metadata), SeenAt: ev.ReceivedAt,
+			DiunVersion: ev.DiunVersion, RawBody: ev.RawBody, IsCheck: notes[i].IsCheck(),
 		}
 	}
-	return results, nil
+	batch, err := json.Marshal(rows)
+	if err != nil {
+		return err
+	}
+	got, err := q.RecordBatch(ctx, batch)
+	if err != nil {
+		return err
+	}
+	if len(got) != len(round) {
+		return fmt.Errorf("recording %d notifications returned %d results", len(round), len(got))
+	}
+	for _, r := range got {
+		res := RecordResult{EventID: r.EventID, Check: notes[r.Ord].IsCheck()}
+		if !res.Check {
+			if r.ImageID == nil || r.State == nil {
+				return fmt.Errorf("notification %d of the batch has no image row", r.Ord)
+			}
+			res.ImageID, res.State = *r.ImageID, State(*r.State)
+		}
+		results[r.Ord] = res
+	}
+	return nil
 }
 
 // pgRounds splits a batch into rounds in which no (hostname, image) is updated twice, as one

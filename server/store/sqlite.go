@@ -77,7 +77,7 @@ func newSQLite(ctx context.Context, databaseURL string) (*SQLite, error) {
 		_ = s.db.close()
 		return nil, err
 	}
-	s.ingest = newIngest(s.writeDB, s.writeBatch, ingestQueue)
+	s.ingest = newIngest(s.writeBatch, ingestQueue, 1)
 	return s, nil
 }
 
@@ -166,16 +166,18 @@ func (s *SQLite) AfterImport(context.Context) error { return nil }
 // writeBatch is SQLite's batch statement: each notification's upsert and event, in order,
 // with the writer's prepared queries. SQLite has no data-modifying CTE to do more per
 // statement, and needs none: the statements run in-process.
-func (s *SQLite) writeBatch(ctx context.Context, tx *sql.Tx, notes []Notification) ([]RecordResult, error) {
-	q := s.writeInTx(tx)
-	results := make([]RecordResult, len(notes))
-	for i, n := range notes {
-		var err error
-		if results[i], err = recordIn(ctx, q, n); err != nil {
-			return nil, err
+func (s *SQLite) writeBatch(ctx context.Context, notes []Notification) ([]RecordResult, error) {
+	return writeInTx(ctx, s.writeDB, func(tx *sql.Tx) ([]RecordResult, error) {
+		q := s.writeInTx(tx)
+		results := make([]RecordResult, len(notes))
+		for i, n := range notes {
+			var err error
+			if results[i], err = recordIn(ctx, q, n); err != nil {
+				return nil, err
+			}
 		}
-	}
-	return results, nil
+		return results, nil
+	})
 }
 
 // recordIn writes one notification with q, inside the batch's transaction: the current row,

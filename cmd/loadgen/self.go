@@ -21,7 +21,8 @@ import (
 )
 
 // runSelf measures, one after the other on fresh databases of the same dialect: the store
-// alone, a handler that decodes JSON and stores nothing, and the real webhook.
+// alone, (SQLite) the reference writer, a handler that decodes JSON and stores nothing, and
+// the real webhook.
 func runSelf(ctx context.Context, o options) error {
 	fmt.Printf("loadgen -self: %d notifications over %d pairs, %d concurrent, %s, GOMAXPROCS %d\n",
 		o.n, o.pairs, o.concurrency, dialectName(o.databaseURL), runtime.GOMAXPROCS(0))
@@ -42,6 +43,21 @@ func runSelf(ctx context.Context, o options) error {
 	})
 	cleanup()
 	fmt.Println(storeRes.line("store.Record"))
+
+	// The yardstick (SQLite only): a bare writer of the same rows, batches of 8 and of 64.
+	var refRes result
+	if o.databaseURL == "" {
+		for _, size := range []int{8, 64} {
+			r, err := runReference(ctx, notes, size)
+			if err != nil {
+				return err
+			}
+			fmt.Println(r.line(fmt.Sprintf("reference, %d/tx", size)))
+			if size == 8 {
+				refRes = r
+			}
+		}
+	}
 
 	decodeOnly := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(http.MaxBytesReader(w, r.Body, webhook.MaxBody))
@@ -75,8 +91,12 @@ func runSelf(ctx context.Context, o options) error {
 	cleanup()
 	fmt.Println(hookRes.line("HTTP webhook"))
 
-	fmt.Printf("webhook / store.Record = %.2f; webhook / decode-only handler = %.2f\n",
+	fmt.Printf("webhook / store.Record = %.2f; webhook / decode-only handler = %.2f",
 		hookRes.rate()/storeRes.rate(), hookRes.rate()/nullRes.rate())
+	if refRes.n > 0 {
+		fmt.Printf("; webhook / reference (8/tx) = %.2f", hookRes.rate()/refRes.rate())
+	}
+	fmt.Println()
 	if len(hookRes.failures)+len(storeRes.failures) > 0 {
 		return fmt.Errorf("some notifications failed")
 	}

@@ -1,0 +1,100 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"diundashboard/gen/sqlitedb"
+	"diundashboard/internal/dbtype"
+	"diundashboard/server/store"
+)
+
+// runReference is the yardstick of SQLite ingest: the simplest fast writer of the same rows
+// on the same schema (triggers included), with nothing of the server around it — one
+// goroutine, one connection, the store's prepared upsert and event insert, batch
+// notifications per transaction. Each notification's latency is its batch's.
+func runReference(ctx context.Context, notes []store.Notification, batch int) (result, error) {
+	dir, err := os.MkdirTemp("", "loadgen-ref")
+	if err != nil {
+		return result{}, err
+	}
+	defer os.RemoveAll(dir)
+	dbURL := "sqlite:" + filepath.Join(dir, "ref.db")
+	if err := store.Migrate(ctx, dbURL); err != nil {
+		return result{}, err
+	}
+	t, err := store.ParseURL(dbURL)
+	if err != nil {
+		return result{}, err
+	}
+	db, err := sql.Open("sqlite", t.SQLiteDSN(false))
+	if err != nil {
+		return result{}, err
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	q, err := sqlitedb.Prepare(ctx, db)
+	if err != nil {
+		return result{}, err
+	}
+	defer q.Close()
+
+	res := result{failures: map[string]int{}, latencies: make([]time.Duration, 0, len(notes))}
+	start := time.Now()
+	for from := 0; from < len(notes); from += batch {
+		part := notes[from:min(from+batch, len(notes))]
+		t0 := time.Now()
+		if err := referenceBatch(ctx, db, q, part); err != nil {
+			res.failures[err.Error()] += len(part)
+			continue
+		}
+		d := time.Since(t0)
+		for range part {
+			res.latencies = append(res.latencies, d)
+		}
+	}
+	res.elapsed = time.Since(start)
+	res.n = len(res.latencies)
+	slices.Sort(res.latencies)
+	return res, nil
+}
+
+func referenceBatch(ctx context.Context, db *sql.DB, q *sqlitedb.Queries, notes []store.Notification) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = tx.Rollback() }()
+	qtx := q.WithTx(tx)
+	for _, n := range notes {
+		now := time.Now().UTC().Truncate(time.Microsecond)
+		var meta dbtype.JSON
+		if n.Metadata != nil {
+			if meta, err = json.Marshal(n.Metadata); err != nil {
+				return err
+			}
+		}
+		row, err := qtx.UpsertImage(ctx, sqlitedb.UpsertImageParams{
+			Hostname: n.Hostname, Image: n.Image, Digest: n.Digest, Status: n.Status, Provider: n.Provider,
+			HubLink: n.HubLink, MimeType: n.MimeType, Platform: n.Platform, Created: n.Created,
+			Metadata: meta, SeenAt: now,
+		})
+		if err != nil {
+			return fmt.Errorf("upsert: %w", err)
+		}
+		if _, err := qtx.InsertEvent(ctx, sqlitedb.InsertEventParams{
+			ImageID: &row.ID, ReceivedAt: now, DiunVersion: n.DiunVersion, Hostname: n.Hostname,
+			Status: n.Status, Provider: n.Provider, Image: n.Image, HubLink: n.HubLink, MimeType: n.MimeType,
+			Digest: n.Digest, Created: n.Created, Platform: n.Platform, Metadata: meta, RawBody: string(n.RawBody),
+		}); err != nil {
+			return fmt.Errorf("insert event: %w", err)
+		}
+	}
+	return tx.Commit()
+}

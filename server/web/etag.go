@@ -12,9 +12,10 @@ import (
 )
 
 // A live refresh of a page that would render what the browser already has should cost almost
-// nothing: during a burst of notifications every open overview fetches itself again. The page
-// carries an ETag built from what it is made of, and a request whose If-None-Match still matches
-// is answered 304 before the store is read.
+// nothing: during a burst of notifications every open overview fetches itself again. The
+// refresh's fragment (X-Fragment) carries an ETag built from what it is made of, and a request
+// whose If-None-Match still matches is answered 304 before the store is read; the browser's
+// fetch sends it by itself, since the answer is kept as no-cache.
 //
 // What a page is made of: the stored data, which the live hub's Version stands for (every
 // change publishes an event once it is committed, and the version is read before the store, so
@@ -51,6 +52,13 @@ func (h *Handler) pageTag(r *http.Request) string {
 // be rendered now, and returns nil: the handler is done. Otherwise it returns the writer to
 // render into, which tags a 200 answer and lets the browser keep it, to revalidate each time.
 func (h *Handler) revalidate(w http.ResponseWriter, r *http.Request) http.ResponseWriter {
+	if r.Header.Get("X-Fragment") == "" {
+		// A navigation keeps no-store: a page the browser may store goes into its back/forward
+		// cache with its live stream still open, and a few such pages used up the browser's six
+		// connections to the server (found by the browser tests: each navigation then waited
+		// seconds). The live refresh, which multiplies, asks for the fragment.
+		return w
+	}
 	tag := h.pageTag(r)
 	if etagMatches(r.Header.Get("If-None-Match"), tag) {
 		setRevalidation(w.Header(), tag)

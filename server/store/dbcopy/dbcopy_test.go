@@ -225,6 +225,29 @@ func sameData(t *testing.T, a, b testDB) {
 	if !reflect.DeepEqual(sa, sb) {
 		t.Errorf("Summary differs:\n%+v\n%+v", sa, sb)
 	}
+	// The chart's daily counts are not copied: the target's triggers keep them as the events
+	// are inserted. They must match the source's and add up to the target's events.
+	da, err := a.st.CountEventsPerDay(ctx, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := b.st.CountEventsPerDay(ctx, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(da, db) {
+		t.Errorf("daily counts differ:\n%+v\n%+v", da, db)
+	}
+	var counted, events int64
+	for _, d := range db {
+		counted += d.Events
+	}
+	if err := b.raw.QueryRow("SELECT count(*) FROM events WHERE image_id IS NOT NULL").Scan(&events); err != nil {
+		t.Fatal(err)
+	}
+	if counted != events || events == 0 {
+		t.Errorf("the target's daily counts add up to %d, its events about images are %d", counted, events)
+	}
 }
 
 // checkCopy copies from into to and checks the report, the data, and that new rows in the

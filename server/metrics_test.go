@@ -142,6 +142,13 @@ func TestMetrics(t *testing.T) {
 			wantValue(t, f, 1, "diundashboard_http_request_duration_seconds", "route", "POST /webhook", "code", "401")
 			wantValue(t, f, 2, "diundashboard_http_request_duration_seconds", "route", "GET /healthz", "code", "200")
 			wantValue(t, f, 3, "diundashboard_store_operation_duration_seconds", "operation", "record")
+			// The ingest pipeline: three notifications one after the other, three commits of one.
+			wantValue(t, f, 3, "diundashboard_ingest_batch_size")
+			wantValue(t, f, 3, "diundashboard_ingest_commit_duration_seconds")
+			wantValue(t, f, 0, "diundashboard_ingest_queue_depth")
+			if h := f["diundashboard_ingest_batch_size"].GetMetric()[0].GetHistogram(); h.GetSampleSum() != 3 {
+				t.Errorf("diundashboard_ingest_batch_size sums to %v notifications, want 3", h.GetSampleSum())
+			}
 			// The images gauges, read from the Store: one open update on each host, every
 			// other state at 0.
 			wantValue(t, f, 1, "diundashboard_images", "hostname", "vm", "state", "open")

@@ -152,6 +152,12 @@ func queued(t *testing.T, st store.Store) int {
 	return n
 }
 
+func (r *receiver) setDelay(d time.Duration) {
+	r.mu.Lock()
+	r.delay = d
+	r.mu.Unlock()
+}
+
 // waitFor polls cond until it holds; the test's own timeout bounds it.
 func waitFor(t *testing.T, cond func() bool) {
 	t.Helper()

@@ -75,12 +75,6 @@ func (r *receiver) messages() []received {
 	return append([]received(nil), r.got...)
 }
 
-func (r *receiver) setDelay(d time.Duration) {
-	r.mu.Lock()
-	r.delay = d
-	r.mu.Unlock()
-}
-
 func (r *receiver) failNext(n int) {
 	r.mu.Lock()
 	r.fail = n
@@ -378,5 +372,28 @@ func TestQueueDrainedWhenOff(t *testing.T) {
 	}
 	if err := svc.SendTest(t.Context(), "admin"); err != ErrNoTargets {
 		t.Fatalf("SendTest without targets: %v", err)
+	}
+}
+
+// Sent messages go with the retention (EVENT_RETENTION); unsent recent ones stay.
+func TestRetentionPrunesSent(t *testing.T) {
+	rcv := newReceiver(t)
+	st := openSQLite(t, filepath.Join(t.TempDir(), "dd.db"))
+	clk := &clock{t: start}
+	cfg := mustConfig(t, rcv.jsonURL(), "2m", "off")
+	svc := New(st, cfg, Options{Now: clk.Now, Logger: quietLogger(), Retention: 24 * time.Hour})
+	if err := svc.SendTest(t.Context(), "a"); err != nil {
+		t.Fatal(err)
+	}
+	tick(t, svc)
+	clk.Advance(25 * time.Hour)
+	rcv.failNext(1)
+	if err := svc.SendTest(t.Context(), "b"); err != nil {
+		t.Fatal(err)
+	}
+	tick(t, svc) // prunes the first (sent 25 h ago); the second fails and stays
+	rows, err := st.ListOutbox(t.Context(), 10)
+	if err != nil || len(rows) != 1 || rows[0].SentAt != nil || !strings.Contains(rows[0].Body, "sent by b") {
+		t.Fatalf("after pruning: %+v, %v", rows, err)
 	}
 }

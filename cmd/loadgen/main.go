@@ -78,6 +78,8 @@ func main() {
 	var err error
 	if *coldStart != "" {
 		err = runColdStart(context.Background(), *coldStart, o)
+	} else if *pagesSizes != "" {
+		err = runPages(context.Background(), o) // pages.go
 	} else if o.self {
 		err = runSelf(context.Background(), o)
 	} else {

@@ -131,8 +131,8 @@ var planCases = map[string]planCase{
 	"CountEventsBefore":            {sqliteIndexes: []string{"events_received_at"}, pgIndexes: []string{"events_received_at"}, keyset: true},
 	// The chart reads the daily counts that triggers keep (event_days), from its first day on.
 	"CountEventsPerDay": {sqliteIndexes: []string{"primary key"}, pgIndexes: []string{"event_days_pkey"}, ordered: true, keyset: true},
-	// Reads every image, necessarily: from an index that holds both columns, in their order.
-	"CountImages":   {sqliteIndexes: []string{"images_state_host"}, pgIndexes: []string{"images_state_host"}, ordered: true},
+	// The counts per host and state that triggers keep (image_counts), in its key's order.
+	"CountImages":   {sqliteIndexes: []string{"primary key"}, pgIndexes: []string{"image_counts_pkey"}, ordered: true},
 	"ListImageTags": {sqliteIndexes: []string{"sqlite_autoindex_image_tags_1"}, pgIndexes: []string{"image_tags_pkey"}},
 	"ListTags":      {sqliteIndexes: []string{"image_tags_tag"}, pgIndexes: []string{"image_tags_tag"}},
 	// Snoozed images are few: any index that starts with state reads only them.
@@ -145,6 +145,8 @@ var planCases = map[string]planCase{
 	"UntagImages":           {sqliteIndexes: []string{"sqlite_autoindex_image_tags_1", "image_tags_tag"}, pgIndexes: []string{"image_tags_pkey", "image_tags_tag"}, params: map[string]any{"tag_id": int64(1)}},
 	"ListStateChanges":      {sqliteIndexes: []string{"state_changes_image"}, pgIndexes: []string{"state_changes_image"}, ordered: true},
 	"DeleteExpiredSessions": {sqliteIndexes: []string{"sessions_expires_at"}, pgIndexes: []string{"sessions_expires_at"}, keyset: true},
+	// The notifications not sent yet (notify.sql), on the outbox's partial index of them.
+	"CountNotifyUnsent": {sqliteIndexes: []string{"notify_outbox_due"}, pgIndexes: []string{"notify_outbox_due"}},
 	// `diundashboard copy/export`: every row, in pages, in primary key order ("rowid" is
 	// SQLite's INTEGER PRIMARY KEY).
 	"ExportImages":       {sqliteIndexes: []string{"rowid"}, pgIndexes: []string{"images_pkey"}, ordered: true, keyset: true},
@@ -165,6 +167,12 @@ var planExempt = map[string]string{
 	// :many only to return one result per notification; it writes, and finds each image row
 	// through ON CONFLICT on the (hostname, image) unique index.
 	"RecordBatch": "the ingest pipeline's write, not a list",
+	// Reads the notification queue from its start and empties what it read, in the same
+	// transaction: the queue holds one burst of Diun's, never history.
+	"NotifyQueued": "the queue is emptied by each read",
+	// The Notifications page's newest rows: the primary key read backwards, stopped at the
+	// limit (SQLite calls it SCAN); the outbox keeps EVENT_RETENTION's worth.
+	"ListNotifyOutbox": "the newest rows along the primary key, up to a small limit",
 }
 
 func (c planCase) param(name string) (any, bool) {

@@ -18,7 +18,7 @@ GOTOOL := $(GO) tool -modfile=tools/go.mod
 SQLC   := bin/sqlc
 
 .PHONY: help generate check-generate build run test test-postgres test-all lint bench fuzz clean docker-build
-.PHONY: test-e2e test-load test-crash test-outage test-diskfull test-slow bench-report
+.PHONY: test-e2e test-load test-crash test-outage test-diskfull test-slow bench-report screenshots
 
 help: ## list the targets
 	@echo "DiunDashboard: make TARGET"
@@ -63,6 +63,13 @@ test-all: ## the whole suite: SQLite, PostgreSQL, the browser and email tests (C
 	scripts/ensure-chromium.sh
 	scripts/ensure-mailpit.sh
 	$(MAKE) test-postgres
+
+# The browser tests named TestBrowserScreenshots… (server/web): each page saved as
+# <page>-<light|dark|mobile|mobile-dark>.png. CI=1: a missing Chromium fails instead of skipping.
+screenshots: ## every page (overview full and empty, image, Connect, sign-in, tags) at 1280×800 and 360×740, light and dark, into artifacts/screenshots/
+	scripts/ensure-chromium.sh
+	CI=1 $(GO) test -count=1 -run '^TestBrowserScreenshots' ./server/web/
+	@echo "Saved to $${ARTIFACTS_DIR:-artifacts}/screenshots/: open each one and look at it."
 
 # Reliability tests (internal/e2e, build tag e2e; postgres adds the PostgreSQL ones): the real
 # binary or HTTP server under load and faults, over 127.0.0.1 only. About 2 minutes in all.

@@ -435,6 +435,17 @@ func TestBrowserScreenshotsOfEveryPage(t *testing.T) {
 	req.Header.Set("Authorization", `"Bearer not-the-token"`)
 	req.Header.Set("User-Agent", "diun/v4.33.0 go/1.25")
 	e.do(req)
+	// Tags: chips on the rows, and the tags page with a used and an unused one.
+	media, err := e.st.CreateTag(t.Context(), "media")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.st.TagImages(t.Context(), []int64{nginx, pinned}, media.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.st.CreateTag(t.Context(), "later"); err != nil {
+		t.Fatal(err)
+	}
 	signIn(t, ctx, e.ts.URL)
 	if _, err := chromedp.Call(ctx, emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{TimezoneID: "Europe/Berlin"}); err != nil {
 		t.Fatal(err)
@@ -447,20 +458,10 @@ func TestBrowserScreenshotsOfEveryPage(t *testing.T) {
 		{"image-nobuilddate", fmt.Sprintf("/images/%d", imageID(t, e, "nas", "docker.io/acme/reproducible:1.0")), "#tl-h"},
 		{"connect", "/connect", "#refused"},
 		{"connect-elsewhere", "/connect?diun=other", "#refused"},
+		{"tags", "/tags", "#tag-new"},
 	}
-	for _, mode := range []struct {
-		suffix string
-		dark   bool
-		width  int64
-	}{{"light", false, 1280}, {"dark", true, 1280}, {"mobile", false, 360}} {
-		scheme := emulation.SetEmulatedMediaParams{}
-		if mode.dark {
-			scheme.Features = []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "dark"}}
-		}
-		if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, scheme); err != nil {
-			t.Fatal(err)
-		}
-		step(t, ctx, "viewport", 5*time.Second, chromedp.EmulateViewport(mode.width, 800))
+	for _, mode := range screenshotModes { // screenshots_test.go: 1280×800 and 360×740, light and dark
+		useMode(t, ctx, mode)
 		for _, p := range pages {
 			step(t, ctx, p.name, 10*time.Second, chromedp.Navigate(e.ts.URL+p.path), chromedp.WaitVisible(chromedp.CSS(p.wait)), chromedp.Sleep(200*time.Millisecond))
 			if sw, cw := eval[int](t, ctx, `document.documentElement.scrollWidth`), eval[int](t, ctx, `document.documentElement.clientWidth`); sw > cw {

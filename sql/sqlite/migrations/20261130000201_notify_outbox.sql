@@ -5,7 +5,10 @@
 -- updated by a newer digest). A person's reopen and a snooze ending keep the digest and do
 -- not notify; snoozed and ignored images are not open and never notify; Diun's test image has
 -- no images row. queued_at is the notification's time (last_seen), so the burst's clock is
--- the one the webhook used.
+-- the one the webhook used. Rows restored by import or copy are queued too; the notifier drops
+-- queued rows older than a day, so a restore announces at most its last day.
+-- A later migration that rebuilds images (SQLite's create-copy-drop-rename) drops these
+-- triggers with the old table: it must create them again.
 CREATE TABLE notify_queue (
     id        INTEGER PRIMARY KEY AUTOINCREMENT,
     image_id  INTEGER   NOT NULL REFERENCES images (id) ON DELETE CASCADE,

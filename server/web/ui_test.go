@@ -131,15 +131,15 @@ func TestDigestPinnedReferences(t *testing.T) {
 	e.notify("h", "registry.lan:5000/acme/port", digestN(3), "")
 	_, body := e.get("/", nil)
 	for _, want := range []string{
-		`acme/pinned<span class="tag">@sha256:abababababab</span>`,
-		`ghcr.io/acme/both<span class="tag">:2.0@sha256:abababababab</span>`,
-		`registry.lan:5000/acme/port<span class="tag">:latest</span>`,
+		`acme/pinned</span><span class="tag">@sha256:abababababab</span>`,
+		`ghcr.io/acme/both</span><span class="tag">:2.0@sha256:abababababab</span>`,
+		`registry.lan:5000/acme/port</span><span class="tag">:latest</span>`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("the overview lacks %s", want)
 		}
 	}
-	if strings.Contains(body, "pinned<span class=\"tag\">:sha256") {
+	if strings.Contains(body, "pinned</span><span class=\"tag\">:sha256") {
 		t.Error("name@sha256:… is shown as name:sha256:…")
 	}
 	_, body = e.get("/images/"+idOf(t, e, "h", "ghcr.io/acme/both:2.0@"+pin), nil)

@@ -23,6 +23,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -103,6 +104,7 @@ type Bridge struct {
 	published map[string]string // retained topic → payload, as last published
 	images    map[string]int64  // image base topic → image id
 	acked     map[int64]ackedDigest
+	built     map[int64]builtImage
 }
 
 // ackedDigest caches an open image's last acknowledged digest for as long as its state did
@@ -141,6 +143,7 @@ func New(opts Options) *Bridge {
 		build:     builder{t: t, baseURL: opts.BaseURL, version: opts.Version},
 		connected: make(chan struct{}, 1), wake: make(chan struct{}, 1), commands: make(chan command, 64),
 		strays: map[string]bool{}, published: map[string]string{}, images: map[string]int64{}, acked: map[int64]ackedDigest{},
+		built: map[int64]builtImage{},
 	}
 	co := paho.NewClientOptions().
 		AddBroker(opts.Config.Broker.serverURL()).
@@ -184,13 +187,14 @@ func (b *Bridge) Run(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
-		case _, ok := <-events:
+		case ev, ok := <-events:
 			if !ok { // the hub closed: the server is shutting down
 				events = nil
 				continue
 			}
-			dirty = true
-			drain(events)
+			// Diun's test notification changes no image.
+			dirty = dirty || ev.Kind != live.KindCheck
+			dirty = drain(events) || dirty
 		case <-b.connected:
 			dirty, all = true, true
 		case <-b.wake:
@@ -220,16 +224,17 @@ func (b *Bridge) Run(ctx context.Context) {
 	}
 }
 
-// drain empties events: one republish covers them all.
-func drain(events <-chan live.Event) {
+// drain empties events, which one republish covers, and tells whether any changed images.
+func drain(events <-chan live.Event) (changed bool) {
 	for {
 		select {
-		case _, ok := <-events:
+		case ev, ok := <-events:
 			if !ok {
-				return
+				return changed
 			}
+			changed = changed || ev.Kind != live.KindCheck
 		default:
-			return
+			return changed
 		}
 	}
 }
@@ -405,7 +410,9 @@ func (b *Bridge) desired(ctx context.Context) (map[string]string, map[string]int
 			if err != nil {
 				return nil, nil, err
 			}
-			b.build.image(img, acked, add)
+			for _, m := range b.imageMessages(img, acked) {
+				add(m)
+			}
 			images[b.t.imageBase(img.Hostname, img.Image)] = img.ID
 			c := hosts[img.Hostname]
 			if c == nil {
@@ -429,7 +436,32 @@ func (b *Bridge) desired(ctx context.Context) (map[string]string, map[string]int
 			delete(b.acked, id)
 		}
 	}
+	for id := range b.built {
+		if !seen[id] {
+			delete(b.built, id)
+		}
+	}
 	return want, images, nil
+}
+
+// builtImage keeps the messages of one image for as long as what they show is unchanged:
+// after a change, most images are as they were, and building their JSON again is most of a
+// sync's work.
+type builtImage struct {
+	fingerprint string
+	msgs        []message
+}
+
+// imageMessages are the retained messages of img.
+func (b *Bridge) imageMessages(img store.Image, acked string) []message {
+	fp := strings.Join([]string{img.Hostname, img.Image, img.Digest, string(img.State), img.Status, img.Platform, img.HubLink, acked}, "\x00")
+	if c, ok := b.built[img.ID]; ok && c.fingerprint == fp {
+		return c.msgs
+	}
+	var msgs []message
+	b.build.image(img, acked, func(m message) { msgs = append(msgs, m) })
+	b.built[img.ID] = builtImage{fingerprint: fp, msgs: msgs}
+	return msgs
 }
 
 func (c *counts) add(s store.State) {

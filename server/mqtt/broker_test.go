@@ -16,7 +16,7 @@ import (
 
 // testBroker is a real MQTT broker (mochi-mqtt, embedded) on a loopback port.
 type testBroker struct {
-	t    *testing.T
+	t    testing.TB
 	srv  *mochi.Server
 	addr string
 	once sync.Once
@@ -29,7 +29,7 @@ type brokerOptions struct {
 	tls                  *tls.Config
 }
 
-func startBroker(t *testing.T, o brokerOptions) *testBroker {
+func startBroker(t testing.TB, o brokerOptions) *testBroker {
 	t.Helper()
 	srv := mochi.New(&mochi.Options{InlineClient: true, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	var err error
@@ -107,7 +107,7 @@ func publish(t *testing.T, c paho.Client, topic, payload string, retained bool) 
 
 // eventually polls cond until it holds, failing with what() after a generous time: the
 // bridge works asynchronously, and only a broken one takes that long.
-func eventually(t *testing.T, what func() string, cond func() bool) {
+func eventually(t testing.TB, what func() string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for !cond() {

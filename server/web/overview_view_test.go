@@ -143,9 +143,12 @@ func TestOverviewSetupCard(t *testing.T) {
 	if strings.Contains(body, "Nothing to do") || strings.Contains(body, "Connected —") {
 		t.Error("a fresh install says there is nothing to do, or that Diun is connected")
 	}
+	if strings.Contains(body, `id="filters"`) || strings.Contains(body, `id="chart"`) {
+		t.Error("a fresh install shows filters or a chart of nothing")
+	}
 	e.notify("vm", store.TestImage, digestN(1), "")
 	_, body = e.get("/", nil)
-	if !strings.Contains(body, "Connected — Diun's test notification arrived") || !strings.Contains(body, "waiting for the first update") {
+	if !strings.Contains(body, "Connected — Diun's test notification arrived") || !strings.Contains(body, "Waiting for the first update") {
 		t.Error("after the test notification the card does not say that Diun is connected")
 	}
 	e.notify("vm", "docker.io/acme/app:1", digestN(2), "")

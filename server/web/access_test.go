@@ -96,6 +96,10 @@ func TestSignInPageNamesPasswordReset(t *testing.T) {
 		if strings.Contains(page, "diundashboard reset-password") != generated {
 			t.Errorf("generated password %v: the sign-in page names reset-password: %v", generated, !generated)
 		}
+		// Where the password is: the log of the first start.
+		if strings.Contains(page, "docker compose logs dashboard") != generated {
+			t.Errorf("generated password %v: the sign-in page says where the log is: %v", generated, !generated)
+		}
 	}
 }
 

@@ -75,7 +75,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 
 	mux.HandleFunc("GET /api/v1/summary", h.requireAuth(h.summary))
 	// The only route that also takes a (read) token as ?token=: see feed.go.
-	mux.HandleFunc("GET "+FeedPath, h.feedAuth(h.feed))
+	mux.HandleFunc("GET /api/v1/feed.atom", h.feedAuth(h.feed))
 }
 
 // requireAuth guards the API: a signed-in browser session (the UI's fetch calls), an API

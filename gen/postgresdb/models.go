@@ -64,6 +64,12 @@ type Image struct {
 	SnoozedUntil   *time.Time
 }
 
+type ImageCount struct {
+	Hostname string
+	State    string
+	Images   int64
+}
+
 type ImageSearch struct {
 	ImageID int64
 	Stack   string

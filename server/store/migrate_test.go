@@ -16,8 +16,8 @@ const initialMigration = "20261125000001"
 // The versions a migrated database has, oldest first. SQLite has one of its own: the
 // AUTOINCREMENT rebuild, which PostgreSQL's identity columns do not need.
 var (
-	allPostgresMigrations = []string{initialMigration, "20261125000002", "20261128000001", "20261128000002", "20261129000002", "20261130000101", "20261130000201", "20261130000301"}
-	allSQLiteMigrations   = []string{initialMigration, "20261125000002", "20261128000001", "20261128000002", "20261129000001", "20261129000002", "20261130000101", "20261130000201", "20261130000301"}
+	allPostgresMigrations = []string{initialMigration, "20261125000002", "20261128000001", "20261128000002", "20261129000002", "20261130000101", "20261130000102", "20261130000201", "20261130000301"}
+	allSQLiteMigrations   = []string{initialMigration, "20261125000002", "20261128000001", "20261128000002", "20261129000001", "20261129000002", "20261130000101", "20261130000102", "20261130000201", "20261130000301"}
 )
 
 func TestMigrateSQLiteCreatesSchema(t *testing.T) {

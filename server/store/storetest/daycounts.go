@@ -105,3 +105,56 @@ func testDayCountsPrune(t *testing.T, s store.Store) {
 	record(t, s, note("h", "docker.io/library/a:1", 4, countDay.Add(30*time.Minute)))
 	wantDays(t, s, map[int]int64{0: 1, 1: 1, 2: 1})
 }
+
+// imageCountTests: the summary's counts per host and state are kept as images come, change
+// state and go (image_counts), not counted on each read.
+func imageCountTests() []test {
+	return []test{
+		{"RecordTriageDelete", testImageCounts},
+	}
+}
+
+// wantCounts checks Summary's counts against want, "host/state" → images.
+func wantCounts(t *testing.T, s store.Store, want map[string]int64) {
+	t.Helper()
+	sum, err := s.Summary(ctx(t))
+	if err != nil {
+		t.Fatalf("Summary: %v", err)
+	}
+	got := map[string]int64{}
+	for _, c := range sum.Counts {
+		got[c.Hostname+"/"+string(c.State)] = c.Images
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("Summary counts = %v, want %v", got, want)
+	}
+}
+
+func testImageCounts(t *testing.T, s store.Store) {
+	var ids []int64
+	for i := range 4 {
+		ids = append(ids, record(t, s, note("h1", fmt.Sprintf("docker.io/library/a%d:1", i), i, countDay)).ImageID)
+	}
+	b := record(t, s, note("h2", "docker.io/library/b:1", 1, countDay)).ImageID
+	record(t, s, checkNote(countDay))
+	// A second notification about the same image, same digest, changes no count.
+	record(t, s, note("h2", "docker.io/library/b:1", 1, countDay.Add(time.Hour)))
+	wantCounts(t, s, map[string]int64{"h1/open": 4, "h2/open": 1})
+
+	// A bulk action over two hosts, then one image alone.
+	if _, err := s.SetStates(ctx(t), []int64{ids[0], ids[1], b}, store.Transition{State: store.StateAcknowledged}, "test"); err != nil {
+		t.Fatal(err)
+	}
+	setState(t, s, ids[2], store.StateIgnored, nil)
+	wantCounts(t, s, map[string]int64{"h1/open": 1, "h1/acknowledged": 2, "h1/ignored": 1, "h2/acknowledged": 1})
+
+	// A newer digest reopens an acknowledged image.
+	record(t, s, note("h2", "docker.io/library/b:1", 2, countDay.Add(2*time.Hour)))
+	wantCounts(t, s, map[string]int64{"h1/open": 1, "h1/acknowledged": 2, "h1/ignored": 1, "h2/open": 1})
+
+	// Deleted images leave their counts; a host with none left is gone from the summary.
+	if _, err := s.DeleteImages(ctx(t), []int64{ids[0], b}); err != nil {
+		t.Fatal(err)
+	}
+	wantCounts(t, s, map[string]int64{"h1/open": 1, "h1/acknowledged": 1, "h1/ignored": 1})
+}

@@ -45,6 +45,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Tags", tagTests()},
 		{"Summary", summaryTests()},
 		{"DayCounts", dayCountTests()},
+		{"ImageCounts", imageCountTests()},
 		{"Prune", pruneTests()},
 		{"Settings", settingTests()},
 		{"Auth", authTests()},

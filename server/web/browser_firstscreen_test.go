@@ -192,7 +192,7 @@ func TestBrowserSelectionAndKeys(t *testing.T) {
 	}
 	// s snoozes the focused row for 7 days.
 	step(t, ctx, "focus and s", 10*time.Second, chromedp.Evaluate[chromedp.Void](`(() => { const r = document.getElementById("`+rows[1]+`"); r.tabIndex = -1; r.focus(); })()`), chromedp.KeyEvent("s"), chromedp.WaitNotPresent(chromedp.ID(rows[1])))
-	if img, _ := e.st.GetImage(t.Context(), id); img.State != store.StateSnoozed || img.SnoozedUntil == nil || img.SnoozedUntil.Sub(time.Now()) < 6*24*time.Hour {
+	if img, _ := e.st.GetImage(t.Context(), id); img.State != store.StateSnoozed || img.SnoozedUntil == nil || time.Until(*img.SnoozedUntil) < 6*24*time.Hour {
 		t.Errorf("s left %s %s until %v, want snoozed for 7 days", rows[1], img.State, img.SnoozedUntil)
 	}
 	// x ticks the focused row.
@@ -213,6 +213,7 @@ func TestBrowserSelectionAndKeys(t *testing.T) {
 	if txt := eval[string](t, ctx, `document.getElementById("keys-help").textContent`); !strings.Contains(txt, "Acknowledge") || !strings.Contains(txt, "Snooze") {
 		t.Errorf("the list of keys says %q", txt)
 	}
+	artifactShot(t, ctx, "overview-keys-help-light.png", chromedp.CaptureScreenshot())
 	step(t, ctx, "Escape", 5*time.Second, chromedp.KeyEvent(kb.Escape), chromedp.WaitNotVisible(chromedp.ID("keys-help")))
 	// A row's menu closes on Escape, and on a click elsewhere.
 	menu := `li.img details.menu`

@@ -182,9 +182,9 @@ type overviewData struct {
 	LastCheck *time.Time
 	// Fresh is a dashboard without any image yet: the page shows how to connect Diun, and
 	// that it is connected once a test notification arrived, instead of an empty list.
-	Fresh bool
-	Filtered         bool
-	Query            string // the current query string, for bulk forms to come back to
+	Fresh    bool
+	Filtered bool
+	Query    string // the current query string, for bulk forms to come back to
 
 	// ByStack: the rows are grouped by stack (?group=stack), not by host. NoStackURL is the
 	// view without its stack filter.

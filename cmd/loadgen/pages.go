@@ -42,6 +42,7 @@ var (
 	pagesSpan  = flag.Int("pages-span", 180, "with -pages: days the seeded events cover, the newest now")
 	pagesRuns  = flag.Int("pages-runs", 15, "with -pages: requests per page and size (the median is reported)")
 	pagesMD    = flag.String("pages-md", "", "with -pages: write the table into this Markdown file between <!-- pages:begin --> and <!-- pages:end -->")
+	pagesCopy  = flag.Int("pages-copy-events", 1000000, "with -pages and -database-url: time the copy SQLite → PostgreSQL for sizes of at most this many events (it copies every row, one batch at a time)")
 )
 
 // pageSize is one size to measure.
@@ -191,10 +192,14 @@ func measurePages(ctx context.Context, adminURL, pgAdmin string, sz pageSize) (p
 	}
 
 	// The copy reads the whole database: before the prune, so that it copies every event.
-	if adminURL == "" && pgAdmin != "" {
-		row.copyToPG, row.copyErr = copyToPostgres(ctx, st, pgAdmin)
-	} else if adminURL == "" {
+	switch {
+	case adminURL != "":
+	case pgAdmin == "":
 		row.skippedCopyBecause = "no -database-url"
+	case sz.events > *pagesCopy:
+		row.skippedCopyBecause = fmt.Sprintf("over -pages-copy-events %d", *pagesCopy)
+	default:
+		row.copyToPG, row.copyErr = copyToPostgres(ctx, st, pgAdmin)
 	}
 
 	// The oldest month of the history, as retention would prune it.
@@ -341,8 +346,31 @@ func (r pageRow) line() string {
 		ms(r.page1), ms(r.page100), ms(r.timeline), ms(r.prune), r.pruned, r.copyCell(), r.rssMiB, r.peakMiB)
 }
 
+// pagesProse says what each column costs as the history grows; the table below it measures it.
+const pagesProse = `## Pages at growing history
+
+What each page reads, and so how its cost grows (sql/*/queries; plans checked by
+server/store/index_test.go):
+
+- **Overview, /api/v1/summary, /metrics**: the counts per host and state come from
+  image_counts and the chart from event_days, which triggers on images and events keep in the
+  writing transaction (O(hosts × states), O(days)); the last notification and last check are
+  the ends of two indexes (O(1)); the list is one keyset page (O(page)). The tag list counts
+  each tag's images through image_tags_tag (O(tagged images)): the one term that still grows,
+  with the images, not with the events.
+- **List page 1 and page 100**, **image timeline**: keyset ranges of an index (O(page)): the
+  100th page costs what the first does.
+- **Prune a month**: O(events pruned), in transactions of 1,000; the triggers take each deleted
+  event off its day (per row on SQLite, once per statement on PostgreSQL).
+- **Copy SQLite → PostgreSQL**: O(rows), necessarily; the target's triggers rebuild the counts.
+- **RSS**: the process after the run (Go heap plus SQLite's page cache), and its peak, which
+  includes seeding in bulk in the same process.
+
+`
+
 func pagesTable(rows []pageRow) string {
 	var b strings.Builder
+	b.WriteString(pagesProse)
 	fmt.Fprintf(&b, "Pages at growing history (`loadgen -pages`, events over %d days, median of %d requests each, in-process, %s, load average %s):\n\n",
 		*pagesSpan, *pagesRuns, time.Now().UTC().Format("2006-01-02 15:04 UTC"), loadAverage())
 	b.WriteString("| store | images | events | seed | overview | 90-day chart | /api/v1/summary | /metrics | list page 1 | list page 100 | image timeline | prune a month | copy → PostgreSQL | RSS / peak |\n")

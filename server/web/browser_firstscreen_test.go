@@ -121,6 +121,17 @@ func TestBrowserFiltersApplyInPlace(t *testing.T) {
 	if loc := eval[string](t, ctx, `location.pathname + location.search`); loc != "/?q=home-assist&host=nas" {
 		t.Errorf("after choosing a host the address is %q, want /?q=home-assist&host=nas", loc)
 	}
+	// Enter applies at once, in place too.
+	step(t, ctx, "back to all", 10*time.Second, chromedp.Navigate(e.ts.URL+"/"), chromedp.WaitVisible(chromedp.CSS("#live-status.on")))
+	eval[bool](t, ctx, `window.samePage = true`)
+	step(t, ctx, "search and Enter", 10*time.Second,
+		chromedp.SendKeys(chromedp.ID("filter-q"), "immich"),
+		chromedp.KeyEvent("\r"),
+		chromedp.WaitNotPresent(chromedp.CSS(`details[data-host="k3s-main"]`)),
+	)
+	if loc := eval[string](t, ctx, `location.pathname + location.search`); loc != "/?q=immich" || !eval[bool](t, ctx, `window.samePage === true`) {
+		t.Errorf("Enter in the search led to %q (same page: %v), want /?q=immich in place", loc, eval[bool](t, ctx, `window.samePage === true`))
+	}
 	// Without a script the form sends every field; the server cleans the address.
 	step(t, ctx, "plain form", 10*time.Second, chromedp.Navigate(e.ts.URL+"/?q=&host=nas&tag=&provider=&sort=host"), chromedp.WaitVisible(chromedp.CSS(`details[data-host="nas"]`)))
 	if loc := eval[string](t, ctx, `location.pathname + location.search`); loc != "/?host=nas" {
@@ -168,6 +179,11 @@ func TestBrowserSelectionAndKeys(t *testing.T) {
 
 	// j/k move a visible focus between rows; a acknowledges the focused row and moves on.
 	rowID := `(document.activeElement.closest("li.img") || {}).id || document.activeElement.tagName`
+	// With a modifier a key is the browser's, not a shortcut.
+	step(t, ctx, "ctrl+j, alt+j", 5*time.Second, chromedp.KeyEvent("j", chromedp.KeyModifiers(chromedp.ModifierCtrl)), chromedp.KeyEvent("j", chromedp.KeyModifiers(chromedp.ModifierAlt)))
+	if got := eval[string](t, ctx, rowID); got != "BODY" {
+		t.Errorf("ctrl+j or alt+j moved focus to %s", got)
+	}
 	step(t, ctx, "j j k j", 5*time.Second, chromedp.KeyEvent("j"), chromedp.KeyEvent("j"), chromedp.KeyEvent("k"), chromedp.KeyEvent("j"))
 	rows := eval[[]string](t, ctx, `[...document.querySelectorAll("li.img")].map(r => r.id)`)
 	if got := eval[string](t, ctx, rowID); got != rows[1] {

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
@@ -309,5 +311,82 @@ func pollPage(t *testing.T, ctx context.Context, cond, what string) {
 	defer cancel()
 	if err := chromedp.Do(sctx, chromedp.Poll[chromedp.Void](cond)); err != nil {
 		t.Fatalf("waiting for %s: %v", what, err)
+	}
+}
+
+// TestBrowserUndoStaysWhileWanted: the notice of an action offers Undo for 15 s, and not
+// less while the pointer is on it or focus is in it. The page's clock is Chromium's virtual
+// time, advanced on demand: no test waits for the seconds themselves.
+func TestBrowserUndoStaysWhileWanted(t *testing.T) {
+	ctx := newBrowser(t)
+	e := newEnv(t, databases["sqlite"](t), auth.ModeBuiltin)
+	for i := range 3 {
+		e.notify("nas", fmt.Sprintf("docker.io/acme/app-%d:1", i), digestN(i+1), "")
+	}
+	signIn(t, ctx, e.ts.URL)
+	step(t, ctx, "overview", 10*time.Second, chromedp.EmulateViewport(1280, 800), chromedp.Navigate(e.ts.URL+"/"), chromedp.WaitVisible(chromedp.CSS("#live-status.on")))
+	// advance lets ms of the page's time pass at once.
+	advance := func(ms float64) {
+		t.Helper()
+		expired := make(chan struct{}, 1)
+		lctx, stop := context.WithCancel(ctx)
+		defer stop()
+		go func() {
+			for _, err := range chromedp.Events(lctx, emulation.VirtualTimeBudgetExpired) {
+				if err == nil {
+					expired <- struct{}{}
+				}
+				return
+			}
+		}()
+		if _, err := chromedp.Call(ctx, emulation.SetVirtualTimePolicy, emulation.SetVirtualTimePolicyParams{Policy: emulation.VirtualTimePolicyAdvance, Budget: &ms}); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case <-expired:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%.0f ms of virtual time did not pass", ms)
+		}
+	}
+	shown := func() bool { return eval[bool](t, ctx, `!document.getElementById("notice").hidden`) }
+	act := func() {
+		t.Helper()
+		step(t, ctx, "acknowledge", 10*time.Second, chromedp.Click(chromedp.CSS(`li.img .acts button.primary`)), chromedp.WaitVisible(chromedp.CSS("#notice button.undo")))
+	}
+
+	act()
+	advance(10000)
+	if !shown() {
+		t.Fatal("the Undo went before 10 s")
+	}
+	advance(6000)
+	if shown() {
+		t.Error("the notice stays after 16 s with nobody on it")
+	}
+
+	// The pointer on the notice holds it; leaving gives it its whole time again.
+	act()
+	box := eval[[]float64](t, ctx, `(() => { const b = document.getElementById("notice").getBoundingClientRect(); return [b.x + 5, b.y + b.height / 2] })()`)
+	step(t, ctx, "pointer on the notice", 5*time.Second, chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, box[0], box[1]))
+	advance(60000)
+	if !shown() {
+		t.Fatal("the notice went while the pointer was on it")
+	}
+	step(t, ctx, "pointer away", 5*time.Second, chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, 5, 400))
+	advance(10000)
+	if !shown() {
+		t.Error("the notice went less than 15 s after the pointer left it")
+	}
+	advance(6000)
+	if shown() {
+		t.Error("the notice stays 16 s after the pointer left it")
+	}
+
+	// Focus in the notice (from the keyboard) holds it too.
+	act()
+	step(t, ctx, "focus Undo", 5*time.Second, chromedp.Focus(chromedp.CSS("#notice button.undo")))
+	advance(60000)
+	if !shown() {
+		t.Error("the notice went while its Undo had focus")
 	}
 }

@@ -66,7 +66,8 @@ type Options struct {
 	ClientID string
 	// StoreTimeout bounds the database work of one republish or command.
 	StoreTimeout time.Duration
-	// MaxRetryInterval bounds the wait between connection attempts (1 minute when 0).
+	// MaxRetryInterval bounds the wait between connection attempts (1 minute when 0), and
+	// between attempts to update Home Assistant after the database failed.
 	MaxRetryInterval time.Duration
 	// ConnectTimeout bounds one connection attempt (10 seconds when 0): a broker that is
 	// going down may accept a connection and never answer it.
@@ -183,10 +184,15 @@ func (b *Bridge) Run(ctx context.Context) {
 	defer b.disconnect()
 
 	dirty, all := false, false
+	// retry fires a while after a sync failed (the database or the broker did not answer),
+	// so that Home Assistant catches up even if nothing else changes.
+	var retry <-chan time.Time
 	for {
 		select {
 		case <-ctx.Done():
 			return
+		case <-retry:
+			retry = nil
 		case ev, ok := <-events:
 			if !ok { // the hub closed: the server is shutting down
 				events = nil
@@ -216,13 +222,19 @@ func (b *Bridge) Run(ctx context.Context) {
 				if ctx.Err() != nil {
 					return
 				}
-				b.log.Warn("cannot update Home Assistant over MQTT; trying again at the next change or reconnection", "err", err)
+				wait := min(syncRetry, b.opts.MaxRetryInterval)
+				b.log.Warn("cannot update Home Assistant over MQTT; trying again", "err", err, "retry_in", wait.String())
+				retry = time.After(wait)
 				continue
 			}
-			dirty, all = false, false
+			dirty, all, retry = false, false, nil
 		}
 	}
 }
+
+// syncRetry is how long the bridge waits after a failed sync before it tries again (or
+// MaxRetryInterval, when shorter).
+const syncRetry = 10 * time.Second
 
 // drain empties events, which one republish covers, and tells whether any changed images.
 func drain(events <-chan live.Event) (changed bool) {

@@ -8,10 +8,12 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"errors"
 	"fmt"
 	"math/big"
 	"net"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -133,4 +135,37 @@ func selfSigned(t *testing.T) (tls.Certificate, *x509.CertPool) {
 	pool := x509.NewCertPool()
 	pool.AddCert(parsed)
 	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, pool
+}
+
+// failingStore is the real store with a switch that makes its listing fail, as a database
+// that stopped answering would.
+type failingStore struct {
+	Source
+	failing atomic.Bool
+}
+
+func (f *failingStore) ListImages(ctx context.Context, fl store.ImageFilter, s store.Sort, p store.PageRequest) (store.ImagePage, error) {
+	if f.failing.Load() {
+		return store.ImagePage{}, errors.New("database is down (injected by the test)")
+	}
+	return f.Source.ListImages(ctx, fl, s, p)
+}
+
+// When the database fails, the bridge tries again by itself: Home Assistant catches up
+// without waiting for another change.
+func TestBridgeRetriesAfterAStoreFailure(t *testing.T) {
+	st := storeFactories["sqlite"](t)
+	e := newEnv(t, st)
+	e.record("h1", "docker.io/library/nginx:1.29-alpine", digestA)
+	fs := &failingStore{Source: st}
+	fs.failing.Store(true)
+	e.startBridge("dd-retry", func(o *Options) { o.Store = fs })
+	eventually(t, func() string { return "a log line about the failure" }, func() bool {
+		return strings.Contains(e.logs.String(), "cannot update Home Assistant over MQTT")
+	})
+	if _, ok := e.broker.retained("diundashboard/summary"); ok {
+		t.Fatal("published although the store failed")
+	}
+	fs.failing.Store(false)
+	e.configOf("update", "diundashboard_h1_nginx")
 }

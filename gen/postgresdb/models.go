@@ -138,3 +138,8 @@ type Tag struct {
 	Name      string
 	CreatedAt time.Time
 }
+
+type TagCount struct {
+	TagID  int64
+	Images int64
+}

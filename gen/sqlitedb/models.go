@@ -143,3 +143,8 @@ type Tag struct {
 	Name      string
 	CreatedAt time.Time
 }
+
+type TagCount struct {
+	TagID  int64
+	Images int64
+}

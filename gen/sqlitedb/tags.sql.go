@@ -87,9 +87,9 @@ func (q *Queries) ListImageTags(ctx context.Context, ids string) ([]ListImageTag
 }
 
 const listTags = `-- name: ListTags :many
-SELECT t.id, t.name, t.created_at,
-       (SELECT count(*) FROM image_tags it WHERE it.tag_id = t.id) AS images
+SELECT t.id, t.name, t.created_at, CAST(coalesce(c.images, 0) AS INTEGER) AS images
 FROM tags t
+LEFT JOIN tag_counts c ON c.tag_id = t.id
 ORDER BY t.name
 `
 
@@ -100,7 +100,8 @@ type ListTagsRow struct {
 	Images    int64
 }
 
-// Every tag with how many images carry it.
+// Every tag with how many images carry it, from tag_counts, which triggers keep as tags are
+// put on and taken off (migration 20261130000103): one row per tag, however many images.
 func (q *Queries) ListTags(ctx context.Context) ([]ListTagsRow, error) {
 	rows, err := q.query(ctx, q.listTagsStmt, listTags)
 	if err != nil {

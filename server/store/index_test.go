@@ -132,7 +132,8 @@ var planCases = map[string]planCase{
 	// The chart reads the daily counts that triggers keep (event_days), from its first day on.
 	"CountEventsPerDay": {sqliteIndexes: []string{"primary key"}, pgIndexes: []string{"event_days_pkey"}, ordered: true, keyset: true},
 	"ListImageTags":     {sqliteIndexes: []string{"sqlite_autoindex_image_tags_1"}, pgIndexes: []string{"image_tags_pkey"}},
-	"ListTags":          {sqliteIndexes: []string{"image_tags_tag"}, pgIndexes: []string{"image_tags_tag"}},
+	// Tags by name, each with its count from tag_counts (kept by triggers), by key.
+	"ListTags": {sqliteIndexes: []string{"rowid"}, pgIndexes: []string{"tag_counts_pkey"}},
 	// Snoozed images are few: any index that starts with state reads only them.
 	"SnoozedDue": {sqliteIndexes: append([]string{"images_snoozed_until"}, stateIndexes...), pgIndexes: append([]string{"images_snoozed_until"}, stateIndexes...)},
 	// The images of one host (a host action), within the overview's filter.

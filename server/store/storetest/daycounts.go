@@ -111,6 +111,7 @@ func testDayCountsPrune(t *testing.T, s store.Store) {
 func imageCountTests() []test {
 	return []test{
 		{"RecordTriageDelete", testImageCounts},
+		{"Tags", testTagCounts},
 	}
 }
 
@@ -157,4 +158,52 @@ func testImageCounts(t *testing.T, s store.Store) {
 		t.Fatal(err)
 	}
 	wantCounts(t, s, map[string]int64{"h1/open": 1, "h1/acknowledged": 1, "h1/ignored": 1})
+}
+
+// testTagCounts: ListTags' image counts are kept as tags are put on and taken off, and as
+// images and tags are deleted.
+func testTagCounts(t *testing.T, s store.Store) {
+	var ids []int64
+	for i := range 4 {
+		ids = append(ids, record(t, s, note("h", fmt.Sprintf("docker.io/library/t%d:1", i), i, countDay)).ImageID)
+	}
+	red, blue := createTag(t, s, "red"), createTag(t, s, "blue")
+	if _, err := s.TagImages(ctx(t), ids, red.ID); err != nil {
+		t.Fatal(err)
+	}
+	// Tagging again what already carries the tag counts nothing twice.
+	if _, err := s.TagImages(ctx(t), ids[:2], red.ID); err != nil {
+		t.Fatal(err)
+	}
+	attach(t, s, ids[0], blue.ID)
+	wantTags := func(want map[string]int64) {
+		t.Helper()
+		tags, err := s.ListTags(ctx(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]int64{}
+		for _, tg := range tags {
+			got[tg.Name] = tg.Images
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("ListTags counts = %v, want %v", got, want)
+		}
+	}
+	wantTags(map[string]int64{"red": 4, "blue": 1})
+	if _, err := s.UntagImages(ctx(t), ids[1:2], red.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.DeleteImages(ctx(t), ids[:1]); err != nil {
+		t.Fatal(err)
+	}
+	wantTags(map[string]int64{"red": 2, "blue": 0})
+	if err := s.DeleteTag(ctx(t), red.ID); err != nil {
+		t.Fatal(err)
+	}
+	wantTags(map[string]int64{"blue": 0})
+	// A new tag starts at 0, and counts from there.
+	green := createTag(t, s, "green")
+	attach(t, s, ids[3], green.ID)
+	wantTags(map[string]int64{"blue": 0, "green": 1})
 }

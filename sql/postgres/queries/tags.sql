@@ -8,10 +8,11 @@ UPDATE tags SET name = sqlc.arg(name) WHERE id = sqlc.arg(id) RETURNING *;
 DELETE FROM tags WHERE id = sqlc.arg(id);
 
 -- name: ListTags :many
--- Every tag with how many images carry it.
-SELECT t.id, t.name, t.created_at,
-       (SELECT count(*) FROM image_tags it WHERE it.tag_id = t.id) AS images
+-- Every tag with how many images carry it, from tag_counts, which triggers keep as tags are
+-- put on and taken off (migration 20261130000103): one row per tag, however many images.
+SELECT t.id, t.name, t.created_at, CAST(coalesce(c.images, 0) AS BIGINT) AS images
 FROM tags t
+LEFT JOIN tag_counts c ON c.tag_id = t.id
 ORDER BY t.name;
 
 -- name: GetTag :one

@@ -606,6 +606,9 @@
   // ? lists the keys. Never while typing in a field, nor with a modifier (the browser's and
   // the screen reader's own keys).
 
+  // The disclosures that float over the page: a row's menu, the legend.
+  const popups = "details.menu[open], details.legend[open]";
+
   function focusRowEl(row) {
     if (!row) return;
     row.tabIndex = -1;
@@ -681,8 +684,8 @@
   document.addEventListener("keydown", (ev) => {
     if (ev.key === "Escape") {
       // A menu closes and gives focus back to its button.
-      const menu = document.activeElement && document.activeElement.closest && document.activeElement.closest("details.menu[open]");
-      for (const m of document.querySelectorAll("details.menu[open]")) m.open = false;
+      const menu = document.activeElement && document.activeElement.closest && document.activeElement.closest(popups);
+      for (const m of document.querySelectorAll(popups)) m.open = false;
       if (menu) menu.querySelector("summary").focus();
       return;
     }
@@ -716,9 +719,10 @@
     ev.preventDefault();
   });
 
-  // A menu closes when the click lands outside it, and only one is open at a time.
+  // A menu (or the legend) closes when the click lands outside it, and only one is open at a
+  // time.
   document.addEventListener("click", (ev) => {
-    for (const m of document.querySelectorAll("details.menu[open]")) {
+    for (const m of document.querySelectorAll(popups)) {
       if (!m.contains(ev.target)) m.open = false;
     }
   });

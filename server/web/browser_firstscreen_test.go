@@ -241,10 +241,19 @@ func TestBrowserSelectionAndKeys(t *testing.T) {
 		t.Errorf("Escape left the menu open (focus on %s)", eval[string](t, ctx, `document.activeElement.outerHTML.slice(0, 60)`))
 	}
 	step(t, ctx, "open it again", 5*time.Second, chromedp.Click(chromedp.CSS(menu+" > summary")), chromedp.WaitVisible(chromedp.CSS(menu+" .menu-body")))
-	step(t, ctx, "click elsewhere", 5*time.Second, chromedp.Click(chromedp.CSS(".host h2")))
+	step(t, ctx, "click elsewhere", 5*time.Second, chromedp.Click(chromedp.CSS("h1")))
 	if eval[bool](t, ctx, `document.querySelector("li.img details.menu").open`) {
 		t.Error("a click outside left the menu open")
 	}
+	// In the view of every state the row acted on stays: focus still goes on to the next.
+	step(t, ctx, "all states", 10*time.Second, chromedp.Navigate(e.ts.URL+"/?state=all"), chromedp.WaitVisible(chromedp.CSS("#live-status.on")))
+	rows = eval[[]string](t, ctx, `[...document.querySelectorAll("li.img")].map(r => r.id)`)
+	step(t, ctx, "acknowledge by Enter", 10*time.Second,
+		chromedp.Focus(chromedp.CSS(`#`+rows[0]+` .acts button.primary`)),
+		chromedp.KeyEvent("\r"),
+		chromedp.WaitVisible(chromedp.CSS(`#`+rows[0]+` .acts button[value="reopen"]`)),
+	)
+	pollPage(t, ctx, `(document.activeElement.closest("li.img") || {}).id === "`+rows[1]+`"`, "focus on the next row after acting in the view of every state")
 }
 
 // TestBrowserSinceILastLooked: rows that arrived or were reopened by a new digest since this

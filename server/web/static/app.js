@@ -118,7 +118,11 @@
 
   // --- actions -----------------------------------------------------------------------
 
-  async function send(action, body) {
+  // movedOnFrom is the row an action came from: once the page shows its outcome, focus goes
+  // on to the next row (when the row left the view, swap does that by itself).
+  let moveOnFrom = null;
+
+  async function send(action, body, row) {
     let res;
     try {
       res = await fetch(action, {
@@ -162,6 +166,7 @@
       return;
     }
     showNotice(data.message || "Done.", data.undo);
+    moveOnFrom = row || null;
     refresh();
   }
 
@@ -202,7 +207,7 @@
     // Close the menu the action came from.
     const menu = submitter && submitter.closest("details.menu");
     if (menu) menu.open = false;
-    send(action, body);
+    send(action, body, submitter && submitter.closest("main li.img"));
   });
 
   // --- refreshing the page's main element -------------------------------------------
@@ -286,6 +291,17 @@
       const button = next && next.querySelector(".acts button");
       if (rowHadFocus && next) focusRowEl(next);
       else if (button) button.focus({ preventScroll: true });
+    }
+    // The row acted on stays in the view (the view of every state): focus, when it is still in
+    // that row or was lost with its closed menu, goes on to the next row's first button.
+    const acted = moveOnFrom;
+    moveOnFrom = null;
+    const lost = document.activeElement === document.body || !document.activeElement;
+    if (acted && acted.isConnected && (acted.contains(document.activeElement) || lost)) {
+      const rows = [...main.querySelectorAll("li.img")];
+      const next = rows[rows.indexOf(acted) + 1];
+      const button = next && next.querySelector(".acts button");
+      if (button) button.focus({ preventScroll: true });
     }
     if (a && a.el.isConnected) {
       const delta = a.el.getBoundingClientRect().top - a.top;

@@ -28,10 +28,9 @@ WHERE hostname = $1
   AND (state = $2 OR $2::text IS NULL)
   AND (provider = $3 OR $3::text IS NULL)
   AND (strpos(lower(image), lower($4::text COLLATE "C")) > 0
-       OR EXISTS (SELECT 1 FROM image_search s WHERE s.image_id = images.id
-                  AND strpos(s.names, lower($4::text COLLATE "C")) > 0) OR $4::text IS NULL)
-  AND (EXISTS (SELECT 1 FROM image_search s WHERE s.image_id = images.id AND s.stack = $5::text)
-       OR $5::text IS NULL)
+       OR images.id IN (SELECT image_search.image_id FROM image_search WHERE strpos(image_search.names, lower($4::text COLLATE "C")) > 0)
+       OR $4::text IS NULL)
+  AND (images.id IN (SELECT image_search.image_id FROM image_search WHERE image_search.stack = $5::text) OR $5::text IS NULL)
   AND (EXISTS (SELECT 1 FROM image_tags it JOIN tags t ON t.id = it.tag_id
                WHERE it.image_id = images.id AND t.name = $6) OR $6::text IS NULL)
 ORDER BY image

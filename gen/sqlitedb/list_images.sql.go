@@ -16,10 +16,9 @@ WHERE (first_seen, id) < (?1, CAST(?2 AS INTEGER))
   AND (hostname = ?3 OR ?3 IS NULL)
   AND (provider = ?4 OR ?4 IS NULL)
   AND (instr(lower(image), lower(CAST(?5 AS TEXT))) > 0
-       OR EXISTS (SELECT 1 FROM image_search s WHERE s.image_id = images.id
-                  AND instr(s.names, lower(CAST(?5 AS TEXT))) > 0) OR ?5 IS NULL)
-  AND (EXISTS (SELECT 1 FROM image_search s WHERE s.image_id = images.id AND s.stack = ?6)
-       OR ?6 IS NULL)
+       OR images.id IN (SELECT image_search.image_id FROM image_search WHERE instr(image_search.names, lower(CAST(?5 AS TEXT))) > 0)
+       OR ?5 IS NULL)
+  AND (images.id IN (SELECT image_search.image_id FROM image_search WHERE image_search.stack = ?6) OR ?6 IS NULL)
   AND (EXISTS (SELECT 1 FROM image_tags it JOIN tags t ON t.id = it.tag_id
                WHERE it.image_id = images.id AND t.name = ?7) OR ?7 IS NULL)
 ORDER BY first_seen DESC, id DESC
@@ -93,10 +92,9 @@ WHERE (hostname, image) > (?1, ?2)
   AND (hostname = ?3 OR ?3 IS NULL)
   AND (provider = ?4 OR ?4 IS NULL)
   AND (instr(lower(image), lower(CAST(?5 AS TEXT))) > 0
-       OR EXISTS (SELECT 1 FROM image_search s WHERE s.image_id = images.id
-                  AND instr(s.names, lower(CAST(?5 AS TEXT))) > 0) OR ?5 IS NULL)
-  AND (EXISTS (SELECT 1 FROM image_search s WHERE s.image_id = images.id AND s.stack = ?6)
-       OR ?6 IS NULL)
+       OR images.id IN (SELECT image_search.image_id FROM image_search WHERE instr(image_search.names, lower(CAST(?5 AS TEXT))) > 0)
+       OR ?5 IS NULL)
+  AND (images.id IN (SELECT image_search.image_id FROM image_search WHERE image_search.stack = ?6) OR ?6 IS NULL)
   AND (EXISTS (SELECT 1 FROM image_tags it JOIN tags t ON t.id = it.tag_id
                WHERE it.image_id = images.id AND t.name = ?7) OR ?7 IS NULL)
 ORDER BY hostname, image
@@ -170,10 +168,9 @@ WHERE (image, hostname) > (?1, ?2)
   AND (hostname = ?3 OR ?3 IS NULL)
   AND (provider = ?4 OR ?4 IS NULL)
   AND (instr(lower(image), lower(CAST(?5 AS TEXT))) > 0
-       OR EXISTS (SELECT 1 FROM image_search s WHERE s.image_id = images.id
-                  AND instr(s.names, lower(CAST(?5 AS TEXT))) > 0) OR ?5 IS NULL)
-  AND (EXISTS (SELECT 1 FROM image_search s WHERE s.image_id = images.id AND s.stack = ?6)
-       OR ?6 IS NULL)
+       OR images.id IN (SELECT image_search.image_id FROM image_search WHERE instr(image_search.names, lower(CAST(?5 AS TEXT))) > 0)
+       OR ?5 IS NULL)
+  AND (images.id IN (SELECT image_search.image_id FROM image_search WHERE image_search.stack = ?6) OR ?6 IS NULL)
   AND (EXISTS (SELECT 1 FROM image_tags it JOIN tags t ON t.id = it.tag_id
                WHERE it.image_id = images.id AND t.name = ?7) OR ?7 IS NULL)
 ORDER BY image, hostname
@@ -248,10 +245,9 @@ WHERE (last_seen, id) < (?1, CAST(?2 AS INTEGER))
   AND (hostname = ?3 OR ?3 IS NULL)
   AND (provider = ?4 OR ?4 IS NULL)
   AND (instr(lower(image), lower(CAST(?5 AS TEXT))) > 0
-       OR EXISTS (SELECT 1 FROM image_search s WHERE s.image_id = images.id
-                  AND instr(s.names, lower(CAST(?5 AS TEXT))) > 0) OR ?5 IS NULL)
-  AND (EXISTS (SELECT 1 FROM image_search s WHERE s.image_id = images.id AND s.stack = ?6)
-       OR ?6 IS NULL)
+       OR images.id IN (SELECT image_search.image_id FROM image_search WHERE instr(image_search.names, lower(CAST(?5 AS TEXT))) > 0)
+       OR ?5 IS NULL)
+  AND (images.id IN (SELECT image_search.image_id FROM image_search WHERE image_search.stack = ?6) OR ?6 IS NULL)
   AND (EXISTS (SELECT 1 FROM image_tags it JOIN tags t ON t.id = it.tag_id
                WHERE it.image_id = images.id AND t.name = ?7) OR ?7 IS NULL)
 ORDER BY last_seen DESC, id DESC
@@ -329,10 +325,9 @@ WHERE state = ?1
   AND (hostname = ?4 OR ?4 IS NULL)
   AND (provider = ?5 OR ?5 IS NULL)
   AND (instr(lower(image), lower(CAST(?6 AS TEXT))) > 0
-       OR EXISTS (SELECT 1 FROM image_search s WHERE s.image_id = images.id
-                  AND instr(s.names, lower(CAST(?6 AS TEXT))) > 0) OR ?6 IS NULL)
-  AND (EXISTS (SELECT 1 FROM image_search s WHERE s.image_id = images.id AND s.stack = ?7)
-       OR ?7 IS NULL)
+       OR images.id IN (SELECT image_search.image_id FROM image_search WHERE instr(image_search.names, lower(CAST(?6 AS TEXT))) > 0)
+       OR ?6 IS NULL)
+  AND (images.id IN (SELECT image_search.image_id FROM image_search WHERE image_search.stack = ?7) OR ?7 IS NULL)
   AND (EXISTS (SELECT 1 FROM image_tags it JOIN tags t ON t.id = it.tag_id
                WHERE it.image_id = images.id AND t.name = ?8) OR ?8 IS NULL)
 ORDER BY first_seen DESC, id DESC
@@ -409,10 +404,9 @@ WHERE state = ?1
   AND (hostname = ?4 OR ?4 IS NULL)
   AND (provider = ?5 OR ?5 IS NULL)
   AND (instr(lower(image), lower(CAST(?6 AS TEXT))) > 0
-       OR EXISTS (SELECT 1 FROM image_search s WHERE s.image_id = images.id
-                  AND instr(s.names, lower(CAST(?6 AS TEXT))) > 0) OR ?6 IS NULL)
-  AND (EXISTS (SELECT 1 FROM image_search s WHERE s.image_id = images.id AND s.stack = ?7)
-       OR ?7 IS NULL)
+       OR images.id IN (SELECT image_search.image_id FROM image_search WHERE instr(image_search.names, lower(CAST(?6 AS TEXT))) > 0)
+       OR ?6 IS NULL)
+  AND (images.id IN (SELECT image_search.image_id FROM image_search WHERE image_search.stack = ?7) OR ?7 IS NULL)
   AND (EXISTS (SELECT 1 FROM image_tags it JOIN tags t ON t.id = it.tag_id
                WHERE it.image_id = images.id AND t.name = ?8) OR ?8 IS NULL)
 ORDER BY hostname, image
@@ -489,10 +483,9 @@ WHERE state = ?1
   AND (hostname = ?4 OR ?4 IS NULL)
   AND (provider = ?5 OR ?5 IS NULL)
   AND (instr(lower(image), lower(CAST(?6 AS TEXT))) > 0
-       OR EXISTS (SELECT 1 FROM image_search s WHERE s.image_id = images.id
-                  AND instr(s.names, lower(CAST(?6 AS TEXT))) > 0) OR ?6 IS NULL)
-  AND (EXISTS (SELECT 1 FROM image_search s WHERE s.image_id = images.id AND s.stack = ?7)
-       OR ?7 IS NULL)
+       OR images.id IN (SELECT image_search.image_id FROM image_search WHERE instr(image_search.names, lower(CAST(?6 AS TEXT))) > 0)
+       OR ?6 IS NULL)
+  AND (images.id IN (SELECT image_search.image_id FROM image_search WHERE image_search.stack = ?7) OR ?7 IS NULL)
   AND (EXISTS (SELECT 1 FROM image_tags it JOIN tags t ON t.id = it.tag_id
                WHERE it.image_id = images.id AND t.name = ?8) OR ?8 IS NULL)
 ORDER BY image, hostname
@@ -569,10 +562,9 @@ WHERE state = ?1
   AND (hostname = ?4 OR ?4 IS NULL)
   AND (provider = ?5 OR ?5 IS NULL)
   AND (instr(lower(image), lower(CAST(?6 AS TEXT))) > 0
-       OR EXISTS (SELECT 1 FROM image_search s WHERE s.image_id = images.id
-                  AND instr(s.names, lower(CAST(?6 AS TEXT))) > 0) OR ?6 IS NULL)
-  AND (EXISTS (SELECT 1 FROM image_search s WHERE s.image_id = images.id AND s.stack = ?7)
-       OR ?7 IS NULL)
+       OR images.id IN (SELECT image_search.image_id FROM image_search WHERE instr(image_search.names, lower(CAST(?6 AS TEXT))) > 0)
+       OR ?6 IS NULL)
+  AND (images.id IN (SELECT image_search.image_id FROM image_search WHERE image_search.stack = ?7) OR ?7 IS NULL)
   AND (EXISTS (SELECT 1 FROM image_tags it JOIN tags t ON t.id = it.tag_id
                WHERE it.image_id = images.id AND t.name = ?8) OR ?8 IS NULL)
 ORDER BY last_seen DESC, id DESC

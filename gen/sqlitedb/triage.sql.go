@@ -28,10 +28,9 @@ WHERE hostname = ?1
   AND (state = ?2 OR ?2 IS NULL)
   AND (provider = ?3 OR ?3 IS NULL)
   AND (instr(lower(image), lower(CAST(?4 AS TEXT))) > 0
-       OR EXISTS (SELECT 1 FROM image_search s WHERE s.image_id = images.id
-                  AND instr(s.names, lower(CAST(?4 AS TEXT))) > 0) OR ?4 IS NULL)
-  AND (EXISTS (SELECT 1 FROM image_search s WHERE s.image_id = images.id AND s.stack = ?5)
-       OR ?5 IS NULL)
+       OR images.id IN (SELECT image_search.image_id FROM image_search WHERE instr(image_search.names, lower(CAST(?4 AS TEXT))) > 0)
+       OR ?4 IS NULL)
+  AND (images.id IN (SELECT image_search.image_id FROM image_search WHERE image_search.stack = ?5) OR ?5 IS NULL)
   AND (EXISTS (SELECT 1 FROM image_tags it JOIN tags t ON t.id = it.tag_id
                WHERE it.image_id = images.id AND t.name = ?6) OR ?6 IS NULL)
 ORDER BY image

@@ -166,7 +166,7 @@ func checkPostgresPlan(t *testing.T, mode string, nodes []pgPlanNode, c planCase
 	for _, n := range nodes {
 		switch n.NodeType {
 		case "Seq Scan":
-			if n.RelationName != "tags" || !strings.HasPrefix(mode, "chosen") {
+			if (n.RelationName != "tags" || !strings.HasPrefix(mode, "chosen")) && !slices.Contains(substringScans, n.RelationName) {
 				t.Errorf("%s: sequential scan of %s", mode, n.RelationName)
 			}
 		case "Sort", "Incremental Sort":

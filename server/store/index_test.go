@@ -156,6 +156,12 @@ var planCases = map[string]planCase{
 	"ExportImageTags":    {sqliteIndexes: []string{"sqlite_autoindex_image_tags_1"}, pgIndexes: []string{"image_tags_pkey"}, ordered: true, keyset: true},
 }
 
+// substringScans are the tables a plan may read whole: the search's names (image_search,
+// one short row per image) have no index that a substring could use, so a search reads them
+// all, once per query (an IN subquery, not a lookup per row), beside the index that serves
+// the list's filter and order.
+var substringScans = []string{"image_search"}
+
 // planExempt lists the list queries that may scan, and why.
 var planExempt = map[string]string{
 	// Reads all of image_counts, which triggers keep: one row per host and state, however many
@@ -293,7 +299,7 @@ func checkSQLitePlan(t *testing.T, plan []string, c planCase) {
 		}
 		if m := sqliteScan.FindStringSubmatch(line); m != nil {
 			if !strings.Contains(m[2], "USING INDEX") && !strings.Contains(m[2], "USING COVERING INDEX") &&
-				!strings.Contains(m[2], "VIRTUAL TABLE") {
+				!strings.Contains(m[2], "VIRTUAL TABLE") && !slices.Contains(substringScans, m[1]) {
 				t.Errorf("full table scan: %q", line)
 			}
 		}

@@ -8,10 +8,9 @@ WHERE (last_seen, id) < (sqlc.arg(after_time)::timestamptz, sqlc.arg(after_id)::
   AND (hostname = sqlc.narg(hostname) OR sqlc.narg(hostname) IS NULL)
   AND (provider = sqlc.narg(provider) OR sqlc.narg(provider) IS NULL)
   AND (strpos(lower(image), lower(sqlc.narg(q)::text COLLATE "C")) > 0
-       OR EXISTS (SELECT 1 FROM image_search s WHERE s.image_id = images.id
-                  AND strpos(s.names, lower(sqlc.narg(q)::text COLLATE "C")) > 0) OR sqlc.narg(q) IS NULL)
-  AND (EXISTS (SELECT 1 FROM image_search s WHERE s.image_id = images.id AND s.stack = sqlc.narg(stack)::text)
-       OR sqlc.narg(stack)::text IS NULL)
+       OR images.id IN (SELECT image_search.image_id FROM image_search WHERE strpos(image_search.names, lower(sqlc.narg(q)::text COLLATE "C")) > 0)
+       OR sqlc.narg(q) IS NULL)
+  AND (images.id IN (SELECT image_search.image_id FROM image_search WHERE image_search.stack = sqlc.narg(stack)::text) OR sqlc.narg(stack)::text IS NULL)
   AND (EXISTS (SELECT 1 FROM image_tags it JOIN tags t ON t.id = it.tag_id
                WHERE it.image_id = images.id AND t.name = sqlc.narg(tag)) OR sqlc.narg(tag) IS NULL)
 ORDER BY last_seen DESC, id DESC
@@ -23,10 +22,9 @@ WHERE (first_seen, id) < (sqlc.arg(after_time)::timestamptz, sqlc.arg(after_id):
   AND (hostname = sqlc.narg(hostname) OR sqlc.narg(hostname) IS NULL)
   AND (provider = sqlc.narg(provider) OR sqlc.narg(provider) IS NULL)
   AND (strpos(lower(image), lower(sqlc.narg(q)::text COLLATE "C")) > 0
-       OR EXISTS (SELECT 1 FROM image_search s WHERE s.image_id = images.id
-                  AND strpos(s.names, lower(sqlc.narg(q)::text COLLATE "C")) > 0) OR sqlc.narg(q) IS NULL)
-  AND (EXISTS (SELECT 1 FROM image_search s WHERE s.image_id = images.id AND s.stack = sqlc.narg(stack)::text)
-       OR sqlc.narg(stack)::text IS NULL)
+       OR images.id IN (SELECT image_search.image_id FROM image_search WHERE strpos(image_search.names, lower(sqlc.narg(q)::text COLLATE "C")) > 0)
+       OR sqlc.narg(q) IS NULL)
+  AND (images.id IN (SELECT image_search.image_id FROM image_search WHERE image_search.stack = sqlc.narg(stack)::text) OR sqlc.narg(stack)::text IS NULL)
   AND (EXISTS (SELECT 1 FROM image_tags it JOIN tags t ON t.id = it.tag_id
                WHERE it.image_id = images.id AND t.name = sqlc.narg(tag)) OR sqlc.narg(tag) IS NULL)
 ORDER BY first_seen DESC, id DESC
@@ -38,10 +36,9 @@ WHERE (image, hostname) > (sqlc.arg(after_image)::text, sqlc.arg(after_hostname)
   AND (hostname = sqlc.narg(hostname) OR sqlc.narg(hostname) IS NULL)
   AND (provider = sqlc.narg(provider) OR sqlc.narg(provider) IS NULL)
   AND (strpos(lower(image), lower(sqlc.narg(q)::text COLLATE "C")) > 0
-       OR EXISTS (SELECT 1 FROM image_search s WHERE s.image_id = images.id
-                  AND strpos(s.names, lower(sqlc.narg(q)::text COLLATE "C")) > 0) OR sqlc.narg(q) IS NULL)
-  AND (EXISTS (SELECT 1 FROM image_search s WHERE s.image_id = images.id AND s.stack = sqlc.narg(stack)::text)
-       OR sqlc.narg(stack)::text IS NULL)
+       OR images.id IN (SELECT image_search.image_id FROM image_search WHERE strpos(image_search.names, lower(sqlc.narg(q)::text COLLATE "C")) > 0)
+       OR sqlc.narg(q) IS NULL)
+  AND (images.id IN (SELECT image_search.image_id FROM image_search WHERE image_search.stack = sqlc.narg(stack)::text) OR sqlc.narg(stack)::text IS NULL)
   AND (EXISTS (SELECT 1 FROM image_tags it JOIN tags t ON t.id = it.tag_id
                WHERE it.image_id = images.id AND t.name = sqlc.narg(tag)) OR sqlc.narg(tag) IS NULL)
 ORDER BY image, hostname
@@ -53,10 +50,9 @@ WHERE (hostname, image) > (sqlc.arg(after_hostname)::text, sqlc.arg(after_image)
   AND (hostname = sqlc.narg(hostname) OR sqlc.narg(hostname) IS NULL)
   AND (provider = sqlc.narg(provider) OR sqlc.narg(provider) IS NULL)
   AND (strpos(lower(image), lower(sqlc.narg(q)::text COLLATE "C")) > 0
-       OR EXISTS (SELECT 1 FROM image_search s WHERE s.image_id = images.id
-                  AND strpos(s.names, lower(sqlc.narg(q)::text COLLATE "C")) > 0) OR sqlc.narg(q) IS NULL)
-  AND (EXISTS (SELECT 1 FROM image_search s WHERE s.image_id = images.id AND s.stack = sqlc.narg(stack)::text)
-       OR sqlc.narg(stack)::text IS NULL)
+       OR images.id IN (SELECT image_search.image_id FROM image_search WHERE strpos(image_search.names, lower(sqlc.narg(q)::text COLLATE "C")) > 0)
+       OR sqlc.narg(q) IS NULL)
+  AND (images.id IN (SELECT image_search.image_id FROM image_search WHERE image_search.stack = sqlc.narg(stack)::text) OR sqlc.narg(stack)::text IS NULL)
   AND (EXISTS (SELECT 1 FROM image_tags it JOIN tags t ON t.id = it.tag_id
                WHERE it.image_id = images.id AND t.name = sqlc.narg(tag)) OR sqlc.narg(tag) IS NULL)
 ORDER BY hostname, image
@@ -69,10 +65,9 @@ WHERE state = sqlc.arg(state)::text
   AND (hostname = sqlc.narg(hostname) OR sqlc.narg(hostname) IS NULL)
   AND (provider = sqlc.narg(provider) OR sqlc.narg(provider) IS NULL)
   AND (strpos(lower(image), lower(sqlc.narg(q)::text COLLATE "C")) > 0
-       OR EXISTS (SELECT 1 FROM image_search s WHERE s.image_id = images.id
-                  AND strpos(s.names, lower(sqlc.narg(q)::text COLLATE "C")) > 0) OR sqlc.narg(q) IS NULL)
-  AND (EXISTS (SELECT 1 FROM image_search s WHERE s.image_id = images.id AND s.stack = sqlc.narg(stack)::text)
-       OR sqlc.narg(stack)::text IS NULL)
+       OR images.id IN (SELECT image_search.image_id FROM image_search WHERE strpos(image_search.names, lower(sqlc.narg(q)::text COLLATE "C")) > 0)
+       OR sqlc.narg(q) IS NULL)
+  AND (images.id IN (SELECT image_search.image_id FROM image_search WHERE image_search.stack = sqlc.narg(stack)::text) OR sqlc.narg(stack)::text IS NULL)
   AND (EXISTS (SELECT 1 FROM image_tags it JOIN tags t ON t.id = it.tag_id
                WHERE it.image_id = images.id AND t.name = sqlc.narg(tag)) OR sqlc.narg(tag) IS NULL)
 ORDER BY last_seen DESC, id DESC
@@ -85,10 +80,9 @@ WHERE state = sqlc.arg(state)::text
   AND (hostname = sqlc.narg(hostname) OR sqlc.narg(hostname) IS NULL)
   AND (provider = sqlc.narg(provider) OR sqlc.narg(provider) IS NULL)
   AND (strpos(lower(image), lower(sqlc.narg(q)::text COLLATE "C")) > 0
-       OR EXISTS (SELECT 1 FROM image_search s WHERE s.image_id = images.id
-                  AND strpos(s.names, lower(sqlc.narg(q)::text COLLATE "C")) > 0) OR sqlc.narg(q) IS NULL)
-  AND (EXISTS (SELECT 1 FROM image_search s WHERE s.image_id = images.id AND s.stack = sqlc.narg(stack)::text)
-       OR sqlc.narg(stack)::text IS NULL)
+       OR images.id IN (SELECT image_search.image_id FROM image_search WHERE strpos(image_search.names, lower(sqlc.narg(q)::text COLLATE "C")) > 0)
+       OR sqlc.narg(q) IS NULL)
+  AND (images.id IN (SELECT image_search.image_id FROM image_search WHERE image_search.stack = sqlc.narg(stack)::text) OR sqlc.narg(stack)::text IS NULL)
   AND (EXISTS (SELECT 1 FROM image_tags it JOIN tags t ON t.id = it.tag_id
                WHERE it.image_id = images.id AND t.name = sqlc.narg(tag)) OR sqlc.narg(tag) IS NULL)
 ORDER BY first_seen DESC, id DESC
@@ -101,10 +95,9 @@ WHERE state = sqlc.arg(state)::text
   AND (hostname = sqlc.narg(hostname) OR sqlc.narg(hostname) IS NULL)
   AND (provider = sqlc.narg(provider) OR sqlc.narg(provider) IS NULL)
   AND (strpos(lower(image), lower(sqlc.narg(q)::text COLLATE "C")) > 0
-       OR EXISTS (SELECT 1 FROM image_search s WHERE s.image_id = images.id
-                  AND strpos(s.names, lower(sqlc.narg(q)::text COLLATE "C")) > 0) OR sqlc.narg(q) IS NULL)
-  AND (EXISTS (SELECT 1 FROM image_search s WHERE s.image_id = images.id AND s.stack = sqlc.narg(stack)::text)
-       OR sqlc.narg(stack)::text IS NULL)
+       OR images.id IN (SELECT image_search.image_id FROM image_search WHERE strpos(image_search.names, lower(sqlc.narg(q)::text COLLATE "C")) > 0)
+       OR sqlc.narg(q) IS NULL)
+  AND (images.id IN (SELECT image_search.image_id FROM image_search WHERE image_search.stack = sqlc.narg(stack)::text) OR sqlc.narg(stack)::text IS NULL)
   AND (EXISTS (SELECT 1 FROM image_tags it JOIN tags t ON t.id = it.tag_id
                WHERE it.image_id = images.id AND t.name = sqlc.narg(tag)) OR sqlc.narg(tag) IS NULL)
 ORDER BY image, hostname
@@ -117,10 +110,9 @@ WHERE state = sqlc.arg(state)::text
   AND (hostname = sqlc.narg(hostname) OR sqlc.narg(hostname) IS NULL)
   AND (provider = sqlc.narg(provider) OR sqlc.narg(provider) IS NULL)
   AND (strpos(lower(image), lower(sqlc.narg(q)::text COLLATE "C")) > 0
-       OR EXISTS (SELECT 1 FROM image_search s WHERE s.image_id = images.id
-                  AND strpos(s.names, lower(sqlc.narg(q)::text COLLATE "C")) > 0) OR sqlc.narg(q) IS NULL)
-  AND (EXISTS (SELECT 1 FROM image_search s WHERE s.image_id = images.id AND s.stack = sqlc.narg(stack)::text)
-       OR sqlc.narg(stack)::text IS NULL)
+       OR images.id IN (SELECT image_search.image_id FROM image_search WHERE strpos(image_search.names, lower(sqlc.narg(q)::text COLLATE "C")) > 0)
+       OR sqlc.narg(q) IS NULL)
+  AND (images.id IN (SELECT image_search.image_id FROM image_search WHERE image_search.stack = sqlc.narg(stack)::text) OR sqlc.narg(stack)::text IS NULL)
   AND (EXISTS (SELECT 1 FROM image_tags it JOIN tags t ON t.id = it.tag_id
                WHERE it.image_id = images.id AND t.name = sqlc.narg(tag)) OR sqlc.narg(tag) IS NULL)
 ORDER BY hostname, image

@@ -29,10 +29,9 @@ WHERE hostname = sqlc.arg(hostname)
   AND (state = sqlc.narg(state) OR sqlc.narg(state)::text IS NULL)
   AND (provider = sqlc.narg(provider) OR sqlc.narg(provider)::text IS NULL)
   AND (strpos(lower(image), lower(sqlc.narg(q)::text COLLATE "C")) > 0
-       OR EXISTS (SELECT 1 FROM image_search s WHERE s.image_id = images.id
-                  AND strpos(s.names, lower(sqlc.narg(q)::text COLLATE "C")) > 0) OR sqlc.narg(q)::text IS NULL)
-  AND (EXISTS (SELECT 1 FROM image_search s WHERE s.image_id = images.id AND s.stack = sqlc.narg(stack)::text)
-       OR sqlc.narg(stack)::text IS NULL)
+       OR images.id IN (SELECT image_search.image_id FROM image_search WHERE strpos(image_search.names, lower(sqlc.narg(q)::text COLLATE "C")) > 0)
+       OR sqlc.narg(q)::text IS NULL)
+  AND (images.id IN (SELECT image_search.image_id FROM image_search WHERE image_search.stack = sqlc.narg(stack)::text) OR sqlc.narg(stack)::text IS NULL)
   AND (EXISTS (SELECT 1 FROM image_tags it JOIN tags t ON t.id = it.tag_id
                WHERE it.image_id = images.id AND t.name = sqlc.narg(tag)) OR sqlc.narg(tag)::text IS NULL)
 ORDER BY image

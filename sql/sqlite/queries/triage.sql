@@ -26,10 +26,9 @@ WHERE hostname = sqlc.arg(hostname)
   AND (state = sqlc.narg(state) OR sqlc.narg(state) IS NULL)
   AND (provider = sqlc.narg(provider) OR sqlc.narg(provider) IS NULL)
   AND (instr(lower(image), lower(CAST(sqlc.narg(q) AS TEXT))) > 0
-       OR EXISTS (SELECT 1 FROM image_search s WHERE s.image_id = images.id
-                  AND instr(s.names, lower(CAST(sqlc.narg(q) AS TEXT))) > 0) OR sqlc.narg(q) IS NULL)
-  AND (EXISTS (SELECT 1 FROM image_search s WHERE s.image_id = images.id AND s.stack = sqlc.narg(stack))
-       OR sqlc.narg(stack) IS NULL)
+       OR images.id IN (SELECT image_search.image_id FROM image_search WHERE instr(image_search.names, lower(CAST(sqlc.narg(q) AS TEXT))) > 0)
+       OR sqlc.narg(q) IS NULL)
+  AND (images.id IN (SELECT image_search.image_id FROM image_search WHERE image_search.stack = sqlc.narg(stack)) OR sqlc.narg(stack) IS NULL)
   AND (EXISTS (SELECT 1 FROM image_tags it JOIN tags t ON t.id = it.tag_id
                WHERE it.image_id = images.id AND t.name = sqlc.narg(tag)) OR sqlc.narg(tag) IS NULL)
 ORDER BY image;

@@ -197,5 +197,6 @@ cat <<MD
 MD
 } >"$OUT.tmp"
 mv "$OUT.tmp" "$OUT"
+"$tmp/loadgen" -pages "${PAGES_SIZES:-10000:1000000,100000:1000000,300000:1000000}" -pages-runs 9 -database-url "$PG_URL" -pages-md "$OUT" >/dev/null # section between <!-- pages:begin/end --> (cmd/loadgen/pages.go)
 echo "wrote $OUT" >&2
 sed -n '/^## Targets/,/^## Webhook/p' "$OUT" >&2

@@ -459,6 +459,7 @@ func TestBrowserScreenshotsOfEveryPage(t *testing.T) {
 		{"connect", "/connect", "#refused"},
 		{"connect-elsewhere", "/connect?diun=other", "#refused"},
 		{"tags", "/tags", "#tag-new"},
+		{"overview-by-stack", "/?group=stack&state=all", `details[id="stack-photos"]`},
 	}
 	for _, mode := range screenshotModes { // screenshots_test.go: 1280×800 and 360×740, light and dark
 		useMode(t, ctx, mode)

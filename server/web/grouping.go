@@ -44,7 +44,11 @@ func groupByStack(hosts []hostGroup) []hostGroup {
 			if !ok {
 				i = len(out)
 				index[stack] = i
-				out = append(out, hostGroup{ByStack: true, Stack: stack, Key: "stack-" + url.QueryEscape(stack)})
+				kind := "stack"
+				if row.Context.Stack == "" && row.Context.Namespace != "" {
+					kind = "namespace"
+				}
+				out = append(out, hostGroup{ByStack: true, Stack: stack, StackKind: kind, Key: "stack-" + url.QueryEscape(stack)})
 			}
 			out[i].Images = append(out[i].Images, row)
 		}

@@ -114,10 +114,12 @@ type hostGroup struct {
 	Elsewhere int64
 	Filtered  bool
 
-	// ByStack marks a group of the stack grouping (grouping.go): Stack names it, and it has
-	// no host actions.
-	ByStack bool
-	Stack   string
+	// ByStack marks a group of the stack grouping (grouping.go): Stack names it, StackKind
+	// says what it is ("stack", or "namespace" when it comes from one), and it has no host
+	// actions.
+	ByStack   bool
+	Stack     string
+	StackKind string
 }
 
 // hostAction is one button of a host's actions.

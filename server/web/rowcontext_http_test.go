@@ -74,7 +74,7 @@ func TestRowContextOnThePages(t *testing.T) {
 
 		// Grouped by stack: one group per stack, the images without one last, no host buttons.
 		_, body = e.get("/?group=stack&state=all", nil)
-		media, prod, shop := strings.Index(body, "<h2>stack media</h2>"), strings.Index(body, "<h2>stack prod</h2>"), strings.Index(body, "<h2>stack shop</h2>")
+		media, prod, shop := strings.Index(body, "<h2>stack media</h2>"), strings.Index(body, "<h2>namespace prod</h2>"), strings.Index(body, "<h2>stack shop</h2>")
 		if media < 0 || prod < media || shop < prod {
 			t.Errorf("grouped by stack: headings at %d, %d, %d; want media, prod, shop in order", media, prod, shop)
 		}

@@ -104,7 +104,7 @@ SELECT i, 'host-' || (i %% 50), 'registry.example/team-' || (i %% 100) || '/app-
        'https://hub.docker.com/r/team/app', 'application/vnd.oci.image.index.v1+json', 'linux/amd64', NULL,
        jsonb_build_object('ctn_names', 'app-' || i, 'ctn_state', 'running'),
        '%[2]s'::timestamptz - %[3]s - (%[1]d - i) * interval '1 second',
-       '%[2]s'::timestamptz - ((i * 7919) %% (extract(epoch FROM %[3]s)::bigint)) * interval '1 second',
+       '%[2]s'::timestamptz - ((i::bigint * 7919) %% (extract(epoch FROM %[3]s)::bigint)) * interval '1 second',
        %[4]d,
        CASE i %% 10 WHEN 0 THEN 'acknowledged' WHEN 1 THEN 'snoozed' WHEN 2 THEN 'ignored' ELSE 'open' END,
        '%[2]s'::timestamptz - %[3]s, CASE i %% 10 WHEN 1 THEN '%[2]s'::timestamptz + interval '10 days' END

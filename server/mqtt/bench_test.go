@@ -12,7 +12,7 @@ import (
 
 // BenchmarkSync measures what the bridge does after every change: read every image (SQLite),
 // build its messages and compare them with what it published ("unchanged": nothing to send);
-// and what it does after each (re)connection ("everything": all of it sent retained at QoS 1,
+// and what it does after each (re)connection ("everything": all of it sent retained,
 // over loopback, to the embedded broker, confirmed).
 func BenchmarkSync(b *testing.B) {
 	for _, n := range []int{100, 1000, 5000} {

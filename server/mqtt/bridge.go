@@ -211,7 +211,8 @@ func (b *Bridge) Run(ctx context.Context) {
 			heal := b.healStatus
 			b.healStatus = false
 			b.mu.Unlock()
-			if heal {
+			if heal && b.online.Load() {
+				b.log.Debug("the availability topic says offline while this dashboard is connected (another replica left): setting it online again")
 				b.publishStatus(payloadOnline)
 			}
 		case c := <-b.commands:
@@ -513,10 +514,16 @@ func (b *Bridge) ackedDigest(ctx context.Context, img store.Image) (string, erro
 	return digest, nil
 }
 
-// publishBatch is how many publications wait for the broker's confirmation at once.
+// publishQoS is the QoS of what the bridge publishes. 0 suffices: everything is sent again
+// after each reconnection, so nothing lost with a connection needs keeping; and the client
+// library then keeps no copy to resend on reconnecting, a path on which it races with itself
+// (seen by the race detector in paho.mqtt.golang v1.5.1).
+const publishQoS = 0
+
+// publishBatch is how many publications are sent before waiting for them.
 const publishBatch = 256
 
-// publish sends msgs retained, at QoS 1, and returns the topics the broker did not confirm.
+// publish sends msgs retained and returns the topics that could not be sent.
 func (b *Bridge) publish(msgs []message) map[string]bool {
 	failed := map[string]bool{}
 	for start := 0; start < len(msgs); start += publishBatch {
@@ -524,7 +531,7 @@ func (b *Bridge) publish(msgs []message) map[string]bool {
 		session := b.session.Load()
 		toks := make([]paho.Token, len(batch))
 		for i, m := range batch {
-			toks[i] = b.client.Publish(m.topic, 1, true, m.payload)
+			toks[i] = b.client.Publish(m.topic, publishQoS, true, m.payload)
 		}
 		// One deadline for the batch, and none once the connection changed.
 		deadline := time.Now().Add(10 * time.Second)
@@ -550,7 +557,7 @@ func (b *Bridge) confirmed(tok paho.Token, session int64, deadline time.Time) bo
 }
 
 func (b *Bridge) publishStatus(payload string) {
-	tok := b.client.Publish(b.t.status(), 1, true, payload)
+	tok := b.client.Publish(b.t.status(), publishQoS, true, payload)
 	if !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
 		b.log.Warn("cannot publish the availability topic", "payload", payload, "err", tokenError(tok))
 	}
@@ -592,6 +599,8 @@ func (b *Bridge) command(ctx context.Context, c command) {
 func (b *Bridge) disconnect() {
 	if b.client.IsConnectionOpen() {
 		b.online.Store(false)
+		// QoS 1 here: the broker's acknowledgement says it has the status before the
+		// connection closes.
 		tok := b.client.Publish(b.t.status(), 1, true, payloadOffline)
 		tok.WaitTimeout(2 * time.Second)
 	}

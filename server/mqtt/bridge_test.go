@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"regexp"
@@ -324,7 +323,9 @@ func testBridge(t *testing.T, st store.Store) {
 	ghost := "homeassistant/update/diundashboard/diundashboard_h9_gone_0badc0de/config"
 	ha = e.broker.client("home-assistant-2")
 	publish(t, ha, ghost, `{"name":"gone","unique_id":"diundashboard_h9_gone_0badc0de"}`, true)
-	e.startBridge("dd-two")
+	// This one goes through a proxy, whose connections the test can cut.
+	proxy := startProxy(t, e.broker.addr)
+	e.startBridge("dd-two", func(o *Options) { o.Config.Broker.Address = proxy.addr })
 	eventually(t, func() string { return "the ghost config cleared" }, func() bool {
 		_, g := e.broker.retained(ghost)
 		on, _ := e.broker.retained("diundashboard/status")
@@ -334,13 +335,14 @@ func testBridge(t *testing.T, st store.Store) {
 		t.Error("a live image's config was cleared with the ghost")
 	}
 
-	// A lost connection fires the will, then the bridge reconnects and is online again.
+	// A lost connection fires the will; the bridge reconnects once the network is back and
+	// is online again.
 	seen := e.watch("diundashboard/status")
-	cl, ok := e.broker.srv.Clients.Get("dd-two")
-	if !ok {
-		t.Fatal("the bridge's client is not on the broker")
-	}
-	cl.Stop(errors.New("network cut by the test"))
+	proxy.cut()
+	eventually(t, func() string { return fmt.Sprintf("offline (the will); saw %q", seen()) }, func() bool {
+		return slices.Contains(seen(), "offline")
+	})
+	proxy.restore()
 	eventually(t, func() string { return fmt.Sprintf("offline, then online; saw %q", seen()) }, func() bool {
 		return onlineAfterOffline(seen())
 	})

@@ -33,7 +33,8 @@ type Copier interface {
 	// the database refuses) changes nothing, not even the rows --force was to delete.
 	ImportTx(ctx context.Context, fn func(w RowWriter) error) error
 	// AfterImport makes the database's own counters follow the imported ids: PostgreSQL's
-	// identity sequences restart after the largest id (SQLite needs nothing).
+	// identity sequences restart after the largest id, and its counts, which the import
+	// deferred, are rebuilt (SQLite needs nothing).
 	AfterImport(ctx context.Context) error
 }
 
@@ -451,6 +452,9 @@ func (d *db) ImportTx(ctx context.Context, fn func(w RowWriter) error) error {
 		return err
 	}
 	defer func() { _ = tx.Rollback() }()
+	if err := d.deferCounts(ctx, tx); err != nil {
+		return err
+	}
 	if err := fn(txWriter{tx: tx, q: d.copyQueries(tx)}); err != nil {
 		return err
 	}

@@ -285,5 +285,6 @@ func (p *Postgres) AfterImport(ctx context.Context) error {
 			return fmt.Errorf("resetting the id sequence of %s: %w", table, err)
 		}
 	}
-	return nil
+	// The import deferred the counts (counts.go).
+	return p.recountAll(ctx)
 }

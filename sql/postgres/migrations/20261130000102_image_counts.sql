@@ -18,6 +18,12 @@ CREATE TABLE image_counts (
 
 CREATE FUNCTION image_counts_count() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    -- An import (server/store/copy.go) sets diundashboard.defer_counts for its transactions and
+    -- recounts once at the end (AfterImport): row by row in one long transaction, the same
+    -- count row would be rewritten once per row, each time past every version before it.
+    IF current_setting('diundashboard.defer_counts', true) = 'on' THEN
+        RETURN NULL;
+    END IF;
     IF TG_OP = 'INSERT' THEN
         INSERT INTO image_counts (hostname, state, images)
         SELECT hostname, state, count(*) FROM image_counts_new GROUP BY 1, 2 ORDER BY 1, 2

@@ -88,6 +88,17 @@ func TestBrowserTagsPage(t *testing.T) {
 	if n := eval[int](t, ctx, `document.querySelectorAll("li.img").length`); n != 1 {
 		t.Errorf("the stack photos shows %d rows, want its one image", n)
 	}
+
+	// Grouping by stack is a choice of the filters' row, applied as it changes.
+	step(t, ctx, "group by stack", 10*time.Second,
+		chromedp.Navigate(e.ts.URL+"/"),
+		chromedp.WaitVisible(chromedp.CSS(`#filters select[name="group"]`)),
+	)
+	eval[bool](t, ctx, `(() => { const s = document.querySelector('#filters select[name="group"]'); s.value = "stack"; s.dispatchEvent(new Event("change", { bubbles: true })); return true; })()`)
+	waitTrue(t, ctx, "the overview grouped by stack", `!!document.getElementById("stack-photos") && location.search.includes("group=stack")`)
+	if n := eval[int](t, ctx, `document.querySelectorAll(".host-acts").length`); n != 0 {
+		t.Errorf("grouped by stack, %d groups offer a host's buttons", n)
+	}
 }
 
 // waitTrue waits until the JavaScript expression is true, at most 10 seconds.

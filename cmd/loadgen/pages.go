@@ -353,18 +353,19 @@ What each page reads, and so how its cost grows (sql/*/queries; plans checked by
 server/store/index_test.go):
 
 - **Overview, /api/v1/summary, /metrics**: the counts per host and state come from
-  image_counts and the chart from event_days, which triggers on images and events keep in the
-  writing transaction (O(hosts × states), O(days)); the last notification and last check are
-  the ends of two indexes (O(1)); the list is one keyset page (O(page)). The tag list counts
-  each tag's images through image_tags_tag (O(tagged images)): the one term that still grows,
-  with the images, not with the events.
+  image_counts, the tag counts from tag_counts and the chart from event_days, which triggers on
+  images, image_tags and events keep in the writing transaction (O(hosts × states), O(tags),
+  O(days)); the last notification and the last check are the ends of two indexes (O(1)); the
+  list is one keyset page (O(page)). Nothing an overview reads grows with the events.
 - **List page 1 and page 100**, **image timeline**: keyset ranges of an index (O(page)): the
   100th page costs what the first does.
 - **Prune a month**: O(events pruned), in transactions of 1,000; the triggers take each deleted
   event off its day (per row on SQLite, once per statement on PostgreSQL).
-- **Copy SQLite → PostgreSQL**: O(rows), necessarily; the target's triggers rebuild the counts.
-- **RSS**: the process after the run (Go heap plus SQLite's page cache), and its peak, which
-  includes seeding in bulk in the same process.
+- **Copy SQLite → PostgreSQL**: O(rows), necessarily; on PostgreSQL the import defers the count
+  triggers and rebuilds the counts once at the end (AfterImport).
+- **A live refresh that changes nothing**: 304 before the store is read (the fragment's ETag).
+- **RSS**: the process after the run, and its peak, which includes seeding in bulk in the same
+  process (SQLite's page cache).
 
 `
 

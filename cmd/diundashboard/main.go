@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"os/signal"
 	"strings"
@@ -249,6 +250,12 @@ func announceToken(log *slog.Logger, stderr io.Writer, jsonLogs bool, listenAddr
 	endpoint := fmt.Sprintf("http://%s/webhook", net.JoinHostPort(host, port))
 	if baseURL != "" {
 		endpoint = strings.TrimRight(baseURL, "/") + "/webhook"
+	} else if loopbackHost(host) {
+		// The Connect page gives the same advice: in Diun's configuration a loopback
+		// address is Diun's own container, so this endpoint only works for a Diun on this
+		// machine outside any container.
+		log.Warn("the webhook endpoint below uses a loopback address, which a Diun in a container or on another machine cannot reach (there it means Diun's own container): use http://dashboard:"+port+"/webhook on the dashboard's compose network, or this machine's LAN address (e.g. http://192.168.1.10:"+port+"/webhook), and set BASE_URL to the dashboard's public URL so that the Connect page shows it",
+			"endpoint", endpoint)
 	}
 	if jsonLogs {
 		log.Info("generated a webhook token and stored it in the database; it is shown here this once (`diundashboard token` prints it again until Diun first sends it): give Diun these settings",
@@ -275,6 +282,16 @@ or set these environment variables on Diun:
   DIUN_NOTIF_WEBHOOK_HEADERS_AUTHORIZATION=Bearer %s
 
 `, endpoint, token, endpoint, token)
+}
+
+// loopbackHost tells whether host (from LISTEN_ADDR) is this machine to itself only.
+func loopbackHost(host string) bool {
+	host = strings.ToLower(strings.TrimSuffix(host, "."))
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.Unmap().IsLoopback()
 }
 
 // logHostCheck says which host names the dashboard answers requests without a token for, and

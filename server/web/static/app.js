@@ -122,7 +122,10 @@
   // on to the next row (when the row left the view, swap does that by itself).
   let moveOnFrom = null;
 
-  async function send(action, body, row) {
+  // form, when it has data-reset (a form that makes something new, like the tags page's),
+  // is emptied once the action succeeded: the refresh keeps whatever a field holds (it may be
+  // typing in progress), so the next name typed would be added to the last one.
+  async function send(action, body, row, form) {
     let res;
     try {
       res = await fetch(action, {
@@ -153,7 +156,7 @@
     if (data.confirm) {
       if (confirm(data.confirm)) {
         body.set("confirm", "yes");
-        send(action, body);
+        send(action, body, null, form);
       } else {
         showNotice("Nothing changed.");
       }
@@ -165,6 +168,7 @@
       location.href = data.location;
       return;
     }
+    if (form && form.isConnected && form.hasAttribute("data-reset")) form.reset();
     showNotice(data.message || "Done.", data.undo);
     moveOnFrom = row || null;
     refresh();
@@ -207,7 +211,7 @@
     // Close the menu the action came from.
     const menu = submitter && submitter.closest("details.menu");
     if (menu) menu.open = false;
-    send(action, body, submitter && submitter.closest("main li.img"));
+    send(action, body, submitter && submitter.closest("main li.img"), form);
   });
 
   // --- refreshing the page's main element -------------------------------------------

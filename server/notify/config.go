@@ -120,7 +120,9 @@ func ParseTargets(s string) ([]Target, error) {
 			continue
 		}
 		if _, err := shoutrrr.CreateSender(raw); err != nil {
-			return nil, fmt.Errorf("NOTIFY_URLS: %s is not a shoutrrr URL it can send to: %s; see https://shoutrrr.nickfedor.com/ for the URL of each service", t.Label, t.Scrub(err.Error()))
+			// shoutrrr's error quotes the URL as given (secrets included) and drops the
+			// reason: build the message from the service's own check, scrubbed.
+			return nil, fmt.Errorf("NOTIFY_URLS: %s is not a URL shoutrrr can send to: %s; see %s for the URL of this service", t.Label, t.Scrub(whyRefused(raw)), docsURL(raw))
 		}
 		out = append(out, t)
 	}
@@ -154,25 +156,76 @@ func splitURLs(s string) []string {
 func NewTarget(raw string) Target {
 	sum := sha256.Sum256([]byte(raw))
 	label, secrets := mask(raw)
-	return Target{URL: raw, Label: label, Key: hex.EncodeToString(sum[:]), secrets: secrets}
+	return Target{URL: raw, Label: label, Key: hex.EncodeToString(sum[:]), secrets: secretForms(secrets)}
 }
 
-// Scrub replaces every secret of the target's URL in s (an error text that may quote the URL).
+// Scrub replaces every secret of the target's URL in s (an error text that may quote the URL),
+// in every form it may take there: as given, decoded, and encoded again the ways a URL's parts
+// are (%20 or + for a space, upper or lower case hex).
 func (t Target) Scrub(s string) string {
-	for _, sec := range t.secrets {
-		if len(sec) >= 3 {
-			s = strings.ReplaceAll(s, sec, "***")
-			if esc := url.QueryEscape(sec); esc != sec {
-				s = strings.ReplaceAll(s, esc, "***")
-			}
-		}
+	s = strings.ReplaceAll(s, t.URL, t.Label)
+	for _, form := range t.secrets {
+		s = strings.ReplaceAll(s, form, "***")
 	}
 	return s
+}
+
+// secretForms are the texts a secret may appear as, longest first. Secrets shorter than 3
+// bytes are left out: replacing them everywhere would mangle the text, and the label never
+// shows them.
+func secretForms(secrets []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(f string) {
+		if len(f) >= 3 && !seen[f] {
+			seen[f] = true
+			out = append(out, f)
+		}
+	}
+	for _, sec := range secrets {
+		forms := []string{sec, url.QueryEscape(sec), url.PathEscape(sec), strings.ReplaceAll(url.QueryEscape(sec), "+", "%20"),
+			strings.TrimPrefix(url.UserPassword("u", sec).String(), "u:")}
+		if dec, err := url.PathUnescape(sec); err == nil {
+			forms = append(forms, dec)
+		}
+		if dec, err := url.QueryUnescape(sec); err == nil {
+			forms = append(forms, dec)
+		}
+		for _, f := range forms {
+			add(f)
+			add(lowerHex(f))
+		}
+	}
+	// Longest first, so that a form containing another is replaced whole.
+	slices.SortFunc(out, func(a, b string) int { return len(b) - len(a) })
+	return out
+}
+
+// lowerHex writes the percent escapes of s in lower case (%2f rather than %2F).
+func lowerHex(s string) string {
+	b := []byte(s)
+	for i := 0; i+2 < len(b); i++ {
+		if b[i] == '%' {
+			b[i+1], b[i+2] = lowerByte(b[i+1]), lowerByte(b[i+2])
+		}
+	}
+	return string(b)
+}
+
+func lowerByte(c byte) byte {
+	if c >= 'A' && c <= 'F' {
+		return c + 'a' - 'A'
+	}
+	return c
 }
 
 // secretKeys are the query keys whose values are masked: tokens, keys, passwords, and every
 // header a generic webhook sends (@Header=value).
 var secretKeys = []string{"token", "key", "pass", "secret", "auth", "sig", "cred", "apikey", "webhook", "hook"}
+
+// notSecret are values of secret-looking keys that name a choice rather than hold a secret:
+// smtp's auth=None|Plain|CRAMMD5|Unknown|OAuth2.
+var notSecret = map[string]bool{"none": true, "plain": true, "crammd5": true, "unknown": true, "oauth2": true}
 
 // mask returns raw with its secrets replaced by "***": the password of user:password@, a user
 // without a password (Discord's and Telegram's tokens go there), long path segments that mix
@@ -181,9 +234,16 @@ var secretKeys = []string{"token", "key", "pass", "secret", "auth", "sig", "cred
 func mask(raw string) (string, []string) {
 	u, err := url.Parse(raw)
 	if err != nil || u.Scheme == "" {
+		// Show what can be shown: the scheme, and the host after the userinfo.
+		if scheme, rest, ok := strings.Cut(raw, "://"); ok && !strings.ContainsAny(scheme, "/@") {
+			if at := strings.LastIndexByte(rest, '@'); at >= 0 {
+				return scheme + "://***@" + rest[at+1:], []string{raw, rest[:at]}
+			}
+		}
 		return "(a value that is not a URL)", []string{raw}
 	}
-	var secrets []string
+	// The secrets as written in raw too: its escapes may differ from any Go writes.
+	secrets := rawSecrets(raw, u)
 	if u.User != nil {
 		if p, ok := u.User.Password(); ok {
 			secrets = append(secrets, p)
@@ -216,7 +276,7 @@ func mask(raw string) (string, []string) {
 				continue
 			}
 			for i, v := range vals {
-				if v != "" {
+				if v != "" && !(lk == "auth" && notSecret[strings.ToLower(v)]) {
 					secrets = append(secrets, v)
 					vals[i] = "xxx"
 				}
@@ -225,9 +285,30 @@ func mask(raw string) (string, []string) {
 		}
 		u.RawQuery = q.Encode()
 	}
-	// Longest first, so that a secret containing another is replaced whole.
-	slices.SortFunc(secrets, func(a, b string) int { return len(b) - len(a) })
 	return strings.ReplaceAll(u.String(), "xxx", "***"), secrets
+}
+
+// rawSecrets are the user name or password of raw's user:password@, as written in raw.
+func rawSecrets(raw string, u *url.URL) []string {
+	if u.User == nil {
+		return nil
+	}
+	_, rest, ok := strings.Cut(raw, "://")
+	if !ok {
+		return nil
+	}
+	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+		rest = rest[:i]
+	}
+	at := strings.LastIndexByte(rest, '@')
+	if at < 0 {
+		return nil
+	}
+	user, pass, ok := strings.Cut(rest[:at], ":")
+	if ok {
+		return []string{pass}
+	}
+	return []string{user}
 }
 
 // looksSecret tells a path segment that is probably a token: 12 characters or more, with

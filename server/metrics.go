@@ -32,7 +32,7 @@ func (s *Server) setupMetrics() {
 // guardMetrics serves next to a scrape with METRICS_TOKEN, an API token or a signed-in person
 // (a session, a trusted proxy's user), and to anyone only with AUTH_MODE=none and no
 // METRICS_TOKEN: the metrics name every host and count its open updates. Clients that keep
-// failing are throttled like on the webhook.
+// failing are throttled like on the webhook: their failures, never their right credentials.
 func (s *Server) guardMetrics(next http.Handler) http.Handler {
 	// Both sides are hashed before the constant-time compare, so that neither the token nor
 	// its length shows in the timing.
@@ -44,11 +44,8 @@ func (s *Server) guardMetrics(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// The metrics name every host: no cache keeps a copy.
 		w.Header().Set("Cache-Control", "no-store")
-		client := s.auth.ClientIP(r)
-		if d := s.metricsFailures.Wait(client); d > 0 {
-			http.Error(w, auth.TooMany(w, d, "token"), http.StatusTooManyRequests)
-			return
-		}
+		// A right credential is always accepted, even from an address that keeps failing
+		// (Prometheus may share it with a guesser): only failures are throttled.
 		if tok, ok := auth.BearerToken(r); ok && matches(tok) {
 			next.ServeHTTP(w, r)
 			return
@@ -61,6 +58,11 @@ func (s *Server) guardMetrics(next http.Handler) http.Handler {
 			return
 		case ok && p.Allows(store.ScopeRead) && (p.Via != "none" || s.opts.MetricsToken == ""):
 			next.ServeHTTP(w, r)
+			return
+		}
+		client := s.auth.ClientIP(r)
+		if d := s.metricsFailures.Wait(client); d > 0 {
+			http.Error(w, auth.TooMany(w, d, "token"), http.StatusTooManyRequests)
 			return
 		}
 		s.metricsFailures.Failed(r, client)

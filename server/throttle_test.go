@@ -16,8 +16,8 @@ import (
 )
 
 // Guessing the webhook or metrics token: each client address may fail auth.TokenFailureBurst times,
-// then it is answered 429 with Retry-After, whatever it sends, until it has waited; one log
-// line says which client and why, never the token. Clients are told apart by X-Forwarded-For
+// then its failures are answered 429 with Retry-After until it has waited, while the right
+// token is still accepted; one log line says which client and why, never the token. Clients are told apart by X-Forwarded-For
 // from the trusted proxy 127.0.0.1, as behind a reverse proxy.
 
 const (
@@ -63,15 +63,19 @@ func TestWebhookThrottlesWrongTokens(t *testing.T) {
 			}
 			r := e.send(http.MethodGet, "/webhook?token="+wrongGuess(99), "", throttleBody(99), from(throttledClient)...)
 			wantRetryAfter(t, r, "one wrong token too many")
-			if msg := r.errorMessage(t); !strings.Contains(msg, "try again in") {
-				t.Errorf("the 429 does not say when to try again: %s", msg)
+			if msg := r.errorMessage(t); !strings.Contains(msg, "s more") || !strings.Contains(msg, "the right one is accepted") {
+				t.Errorf("the 429 does not say how long, and that the right token still works: %s", msg)
 			}
-			// The right token does not get through either: a throttled client that still got 200
-			// for the right guess would learn it as fast as ever.
-			wantRetryAfter(t, e.send(http.MethodPost, "/webhook", "", throttleBody(100), append(from(throttledClient), "Authorization", "Bearer "+testToken)...), "the right token from the throttled client")
 			if _, events := e.counts(); events != 0 {
 				t.Fatalf("%d events stored from a throttled or wrong client", events)
 			}
+			// The right token gets through: Diun may share the guesser's address, and a 24-character
+			// random token is not found by guessing, however fast.
+			if r := e.send(http.MethodPost, "/webhook", "", throttleBody(100), append(from(throttledClient), "Authorization", "Bearer "+testToken)...); r.Status != http.StatusOK {
+				t.Fatalf("the right token from the throttled client: %d, want 200: %s", r.Status, r.Body)
+			}
+			// ...and pays nothing back: the next wrong one is still refused with 429.
+			wantRetryAfter(t, e.send(http.MethodPost, "/webhook", "", throttleBody(99), append(from(throttledClient), "Authorization", "Bearer "+wrongGuess(98))...), "a wrong token after the right one")
 			// Another client is not held up, and has its own allowance.
 			if r := e.send(http.MethodPost, "/webhook", "", throttleBody(101), append(from(otherClient), "Authorization", "Bearer "+testToken)...); r.Status != http.StatusOK {
 				t.Errorf("another client with the right token: %d: %s", r.Status, r.Body)
@@ -96,10 +100,10 @@ func TestWebhookThrottlesWrongTokens(t *testing.T) {
 				t.Fatalf("the webhook token is in the log:\n%s", logs)
 			}
 
-			// Once the wait is over, the right token works again.
+			// Once the wait is over, a wrong token is answered 401 again.
 			later.Store(true)
-			if r := e.send(http.MethodPost, "/webhook", "", throttleBody(103), append(from(throttledClient), "Authorization", "Bearer "+testToken)...); r.Status != http.StatusOK {
-				t.Errorf("the right token after the wait: %d: %s", r.Status, r.Body)
+			if r := e.send(http.MethodPost, "/webhook", "", throttleBody(103), append(from(throttledClient), "Authorization", "Bearer "+wrongGuess(97))...); r.Status != http.StatusUnauthorized {
+				t.Errorf("a wrong token after the wait: %d, want 401: %s", r.Status, r.Body)
 			}
 		})
 	}
@@ -172,7 +176,10 @@ func TestMetricsThrottlesWrongTokens(t *testing.T) {
 				}
 			}
 			wantRetryAfter(t, e.send(http.MethodGet, "/metrics", "", nil, append(from(throttledClient), "Authorization", "Bearer "+wrongGuess(20))...), "one wrong token too many")
-			wantRetryAfter(t, e.send(http.MethodGet, "/metrics", "", nil, append(from(throttledClient), "Authorization", "Bearer "+hostMetricsTok)...), "METRICS_TOKEN from the throttled client")
+			if r := e.send(http.MethodGet, "/metrics", "", nil, append(from(throttledClient), "Authorization", "Bearer "+hostMetricsTok)...); r.Status != http.StatusOK {
+				t.Errorf("METRICS_TOKEN from the throttled client: %d, want 200: %s", r.Status, r.Body)
+			}
+			wantRetryAfter(t, e.send(http.MethodGet, "/metrics", "", nil, from(throttledClient)...), "no credential after the right one")
 			if r := e.send(http.MethodGet, "/metrics", "", nil, append(from(otherClient), "Authorization", "Bearer "+hostMetricsTok)...); r.Status != http.StatusOK {
 				t.Errorf("another client with METRICS_TOKEN: %d", r.Status)
 			}
@@ -186,6 +193,62 @@ func TestMetricsThrottlesWrongTokens(t *testing.T) {
 			if strings.Contains(logs, hostMetricsTok) || strings.Contains(logs, wrongGuess(20)) {
 				t.Fatalf("a token is in the log:\n%s", logs)
 			}
+		})
+	}
+}
+
+// TestRightTokensPassAThrottledAddress: the black-box finding. An address that sent 20 wrong
+// tokens (a guesser sharing Diun's NAT, or the same host) gets 429 for its next wrong one, and
+// 200 for every right credential: the webhook token (by header and by ?token=), METRICS_TOKEN
+// and an API token on /metrics, and an API token on the API. Diun's notification is stored.
+func TestRightTokensPassAThrottledAddress(t *testing.T) {
+	for _, name := range storeNames() {
+		t.Run(name, func(t *testing.T) {
+			e := newModeEnv(t, storeFactories[name](t), auth.ModeBuiltin, Options{MetricsToken: hostMetricsTok})
+			from := []string{"X-Forwarded-For", throttledClient}
+			bad := func(path string, i int) response {
+				method, body := http.MethodGet, []byte(nil)
+				if path == "/webhook" {
+					method, body = http.MethodPost, throttleBody(i)
+				}
+				return e.send(method, path, "", body, append(from, "Authorization", "Bearer "+wrongGuess(i))...)
+			}
+			for _, path := range []string{"/webhook", "/metrics"} {
+				for i := range 20 {
+					r := bad(path, i)
+					if i < auth.TokenFailureBurst && r.Status != http.StatusUnauthorized {
+						t.Fatalf("%s: wrong token %d: %d, want 401", path, i+1, r.Status)
+					}
+					if i >= auth.TokenFailureBurst {
+						wantRetryAfter(t, r, fmt.Sprintf("%s: wrong token %d", path, i+1))
+					}
+				}
+			}
+			rights := []struct {
+				what, method, path string
+				header             []string
+			}{
+				{"the webhook token", http.MethodPost, "/webhook", []string{"Authorization", "Bearer " + testToken}},
+				{"the webhook token in ?token=", http.MethodGet, "/webhook?token=" + testToken, nil},
+				{"METRICS_TOKEN", http.MethodGet, "/metrics", []string{"Authorization", "Bearer " + hostMetricsTok}},
+				{"an API token on /metrics", http.MethodGet, "/metrics", []string{"Authorization", "Bearer " + e.readToken}},
+				{"an API token on the API", http.MethodGet, "/api/v1/images", []string{"Authorization", "Bearer " + e.readToken}},
+			}
+			for i, right := range rights {
+				var body []byte
+				if strings.HasPrefix(right.path, "/webhook") {
+					body = throttleBody(500 + i)
+				}
+				if r := e.send(right.method, right.path, "", body, append(append([]string(nil), from...), right.header...)...); r.Status != http.StatusOK {
+					t.Errorf("%s from the throttled address: %d, want 200: %s", right.what, r.Status, r.Body)
+				}
+			}
+			if _, events := e.counts(); events != 2 {
+				t.Errorf("%d events stored; want Diun's 2", events)
+			}
+			// The failures are still refused after the right ones.
+			wantRetryAfter(t, bad("/webhook", 90), "a wrong webhook token after the right ones")
+			wantRetryAfter(t, bad("/metrics", 91), "a wrong metrics token after the right ones")
 		})
 	}
 }

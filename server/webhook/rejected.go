@@ -98,7 +98,7 @@ func (h *Handler) RegisterRecording(mux *http.ServeMux, rs *Rejections) {
 		case http.StatusUnauthorized:
 			rej.Hint = tokenHint(r)
 		case http.StatusTooManyRequests:
-			rej.Hint = "Too many wrong tokens came from this address, so it is refused for a while whatever it sends: give Diun the right token, then wait a minute."
+			rej.Hint = "Too many wrong or missing tokens came from this address, so its wrong ones are refused with 429 for a while; the right token is accepted at any time: give Diun the token shown on this page."
 		}
 		rs.record(rej)
 	})

@@ -140,3 +140,31 @@ func TestAuthChoiceIsNotMasked(t *testing.T) {
 		t.Errorf("label %q shows a secret auth value", tg.Label)
 	}
 }
+
+// TestSendErrorOfAnUnreachableWebhookHidesItsToken: Go's HTTP client quotes the URL it could
+// not reach, query (and its token) included, re-encoded its own way.
+func TestSendErrorOfAnUnreachableWebhookHidesItsToken(t *testing.T) {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	addr := strings.TrimPrefix(srv.URL, "http://")
+	srv.Close() // nothing listens there any more
+	for _, c := range secretCases {
+		t.Run(c.name, func(t *testing.T) {
+			raw := "generic+http://" + addr + "/hook?token=" + c.written + "&disabletls=yes"
+			tg := NewTarget(raw)
+			s := New(nil, Config{Targets: []Target{tg}}, Options{Logger: quietLogger()})
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			err := s.shoutrrrSend(ctx, tg, "t", "b")
+			if err == nil {
+				t.Fatal("a send to a closed port succeeded")
+			}
+			shown := shortError(tg.Scrub(err.Error()))
+			if l := leaks(shown, c.written, c.decoded); len(l) > 0 {
+				t.Errorf("send error shows the token as %q: %s", l, shown)
+			}
+			if l := leaks(tg.Label, c.written, c.decoded); len(l) > 0 {
+				t.Errorf("label %q shows the token as %q", tg.Label, l)
+			}
+		})
+	}
+}

@@ -108,3 +108,61 @@ func TestBrowserImagePageOneZone(t *testing.T) {
 		t.Errorf("the image page still shows a time in UTC:\n%s", text)
 	}
 }
+
+// TestBrowserConnectSnippetsMasked: the snippets show the token masked until "Show the token"
+// is opened, with app.js and without it (the details element and the stylesheet do it); the
+// copy buttons copy the settings with the real token (issue 11, finding 15).
+func TestBrowserConnectSnippetsMasked(t *testing.T) {
+	ctx := newBrowser(t)
+	e := newEnv(t, databases["sqlite"](t), auth.ModeBuiltin)
+	signIn(t, ctx, e.ts.URL)
+	shows := func(id string) string {
+		return eval[string](t, ctx, `document.getElementById(`+fmt.Sprintf("%q", id)+`).innerText`)
+	}
+	check := func(how string) {
+		t.Helper()
+		if s := shows("snippet-env"); strings.Contains(s, webhookToken) || !strings.Contains(s, "Bearer ••••") {
+			t.Errorf("%s: before the token is shown, the env file reads\n%s", how, s)
+		}
+		step(t, ctx, how+": show the token", 5*time.Second, chromedp.Click(chromedp.CSS(`details.secret summary`)))
+		for _, id := range []string{"webhook-token", "snippet-env", "snippet-yml"} {
+			if s := shows(id); !strings.Contains(s, webhookToken) || strings.Contains(s, "••••") {
+				t.Errorf("%s: with the token shown, %s reads\n%s", how, id, s)
+			}
+		}
+		step(t, ctx, how+": hide the token", 5*time.Second, chromedp.Click(chromedp.CSS(`details.secret summary`)))
+		if s := shows("snippet-yml"); strings.Contains(s, webhookToken) {
+			t.Errorf("%s: the token hidden again, diun.yml reads\n%s", how, s)
+		}
+	}
+
+	step(t, ctx, "connect page", 10*time.Second,
+		chromedp.Navigate(e.ts.URL+"/connect"),
+		chromedp.WaitVisible(chromedp.CSS(`button.copy[data-copy="snippet-env"]`)),
+	)
+	check("with app.js")
+	// Copying takes the settings with the token, and leaves the token masked.
+	eval[bool](t, ctx, `Object.defineProperty(navigator, "clipboard", {value: {writeText: async (s) => { window.copied = s; }}}), true`)
+	step(t, ctx, "copy the env file", 5*time.Second,
+		chromedp.Click(chromedp.CSS(`button.copy[data-copy="snippet-env"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#notice")),
+	)
+	if got := eval[string](t, ctx, `window.copied || ""`); !strings.Contains(got, "DIUN_NOTIF_WEBHOOK_HEADERS_AUTHORIZATION=Bearer "+webhookToken+"\n") || strings.Contains(got, "••••") {
+		t.Errorf("the copy button copied\n%s\nwant the env file with the token", got)
+	}
+	if s := shows("snippet-env"); strings.Contains(s, webhookToken) {
+		t.Errorf("copying showed the token in the page:\n%s", s)
+	}
+
+	if _, err := chromedp.Call(ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true}); err != nil {
+		t.Fatal(err)
+	}
+	step(t, ctx, "connect page without scripts", 10*time.Second,
+		chromedp.Navigate(e.ts.URL+"/connect"),
+		chromedp.WaitVisible(chromedp.CSS(`details.secret summary`)),
+	)
+	if eval[bool](t, ctx, `document.documentElement.classList.contains("js")`) {
+		t.Fatal("app.js ran: the page is not without scripts")
+	}
+	check("without app.js")
+}

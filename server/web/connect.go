@@ -34,6 +34,9 @@ type connectData struct {
 	Via      string
 	Endpoint string
 	Snippets snippets
+	// Masked are the snippets with the token masked, shown until "Show the token" is open
+	// (when there is a token to show).
+	Masked snippets
 	// Token is the webhook token while it may be shown, else "".
 	Token      string
 	Configured bool
@@ -97,6 +100,9 @@ func (h *Handler) renderConnect(w http.ResponseWriter, r *http.Request, fl flash
 		d.AcceptedSince = sum.LastNotification != nil && sum.LastNotification.After(rej.At)
 	}
 	d.Snippets = newSnippets(d.Endpoint, cmp.Or(d.Token, "YOUR_WEBHOOK_TOKEN"))
+	if d.Token != "" {
+		d.Masked = newSnippets(d.Endpoint, tokenMask)
+	}
 	p := h.newPage(r, title("Connect Diun"), "connect", d)
 	p.Live = fl.token == "" // a refresh would lose the token shown once
 	h.render(w, r, http.StatusOK, "connect", p)
@@ -142,6 +148,9 @@ func isLoopback(host string) bool {
 	ip, err := netip.ParseAddr(host)
 	return err == nil && ip.Unmap().IsLoopback()
 }
+
+// tokenMask stands for the webhook token in the snippets until the token is shown.
+const tokenMask = "••••••••••••••••"
 
 // snippets are Diun's webhook settings in each form a person pastes them: diun.yml, a
 // compose file's environment map, an env file, and docker run flags. Each works pasted as it

@@ -320,14 +320,27 @@ func newEnvWithBaseURL(t *testing.T, baseURL string) *env {
 	return &env{t: t, st: st, srv: srv, ts: ts, client: client}
 }
 
-// snippet is the text of the <pre id=id> of a page, unescaped.
+// snippet is the full text (the token unmasked) of the <pre id=id> of a page, unescaped.
 func snippet(t *testing.T, body, id string) string {
 	t.Helper()
-	i := strings.Index(body, `<pre class="snippet" id="`+id+`"><code>`)
+	return snippetPart(t, body, id, "full")
+}
+
+// snippetPart is the text of the <code class=part> in the <pre id=id> of a page, unescaped.
+func snippetPart(t *testing.T, body, id, part string) string {
+	t.Helper()
+	i := strings.Index(body, `<pre class="snippet" id="`+id+`">`)
 	if i < 0 {
 		t.Fatalf("no snippet %s", id)
 	}
-	rest := body[i+len(`<pre class="snippet" id="`+id+`"><code>`):]
+	pre := body[i:]
+	pre = pre[:strings.Index(pre, "</pre>")]
+	j := strings.Index(pre, `<code class="`+part+`"`)
+	if j < 0 {
+		t.Fatalf("the snippet %s has no %s text", id, part)
+	}
+	rest := pre[j:]
+	rest = rest[strings.IndexByte(rest, '>')+1:]
 	return html.UnescapeString(rest[:strings.Index(rest, "</code>")])
 }
 

@@ -470,18 +470,24 @@
     const el = document.getElementById(button.dataset.copy);
     if (!el) return;
     const what = button.dataset.what || "the text";
+    // A snippet shows the token masked: what is copied is its full text, which the selection
+    // below can only take once the token is shown.
+    const full = el.querySelector("code.full");
+    const src = full || el;
     const secret = el.closest("details");
     if (secret) secret.open = true;
     if (navigator.clipboard && window.isSecureContext) {
       try {
-        await navigator.clipboard.writeText(el.textContent);
+        await navigator.clipboard.writeText(src.textContent);
         showNotice("Copied " + what + ".");
         return;
       } catch (e) {
         /* refused (permissions): fall back to the selection */
       }
     }
-    selectText(el);
+    const shown = full && full.hidden && document.querySelector("details.secret");
+    if (shown) shown.open = true;
+    selectText(src);
     let copied = false;
     try {
       copied = document.execCommand("copy");

@@ -52,7 +52,7 @@ func TestEveryChangePublishesOneLiveEvent(t *testing.T) {
 			status             int
 		}{
 			{"webhook, a new digest", "POST", "/webhook?token=" + testToken, []byte(`{"hostname":"host-0","image":"docker.io/team/app-00:1.0","digest":"sha256:` + strings.Repeat("ee", 32) + `"}`), nil, 200},
-			{"webhook, Diun's test", "POST", "/webhook?token=" + testToken, []byte(`{"hostname":"vm","image":"` + store.TestImage + `","digest":"sha256:ab"}`), nil, 200},
+			{"webhook, Diun's test", "POST", "/webhook?token=" + testToken, []byte(`{"hostname":"vm","image":"` + store.TestImage + `","digest":"sha256:ab00000000000000000000000000000000000000000000000000000000000000"}`), nil, 200},
 			{"API acknowledge", "POST", "/api/v1/images/" + id(0) + "/acknowledge", nil, env.authorize(), 200},
 			{"API reopen", "POST", "/api/v1/images/" + id(0) + "/reopen", nil, env.authorize(), 200},
 			{"API ignore", "POST", "/api/v1/images/" + id(0) + "/ignore", nil, env.authorize(), 200},

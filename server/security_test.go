@@ -259,7 +259,7 @@ func TestEveryStateChangingRouteRefusesUnauthenticatedAndCrossOrigin(t *testing.
 
 func TestTokensAreNeverLogged(t *testing.T) {
 	env := newSecurityEnv(t)
-	good := `{"hostname":"vm","image":"docker.io/library/nginx:1.29","digest":"sha256:0123abcd","status":"new"}`
+	good := `{"hostname":"vm","image":"docker.io/library/nginx:1.29","digest":"sha256:0123abcd00000000000000000000000000000000000000000000000000000000","status":"new"}`
 	wrong := "wrong-token-that-must-not-be-logged-42"
 	// Right and wrong tokens in the header and the query, on the webhook, the API and the UI.
 	env.wantStatus(env.request(http.MethodGet, "/webhook?token="+testToken, []byte(good)), http.StatusOK)
@@ -371,7 +371,7 @@ func TestErrorsLeakNoSQLWhenTheDatabaseFails(t *testing.T) {
 			t.Fatal(err)
 		}
 		_ = env.store.Close()
-		good := `{"hostname":"vm","image":"docker.io/library/nginx:1.29","digest":"sha256:4567","status":"update"}`
+		good := `{"hostname":"vm","image":"docker.io/library/nginx:1.29","digest":"sha256:4567000000000000000000000000000000000000000000000000000000000000","status":"update"}`
 		requests := []struct{ method, path, body string }{
 			{"POST", "/webhook?token=" + testToken, good},
 			{"GET", "/readyz", ""},

@@ -170,7 +170,7 @@ func TestWebhookRefusesWithoutTheToken(t *testing.T) {
 
 func TestWebhookRefusesBadInputAndStoresNothing(t *testing.T) {
 	valid := map[string]any{}
-	good := `{"diun_version":"v4.33.0","hostname":"vm","status":"update","provider":"docker","image":"docker.io/library/nginx:1.29","hub_link":"","mime_type":"x","digest":"sha256:abcdef0123","created":null,"platform":"linux/amd64","metadata":null}`
+	good := `{"diun_version":"v4.33.0","hostname":"vm","status":"update","provider":"docker","image":"docker.io/library/nginx:1.29","hub_link":"","mime_type":"x","digest":"sha256:abcdef0123000000000000000000000000000000000000000000000000000000","created":null,"platform":"linux/amd64","metadata":null}`
 	if err := json.Unmarshal([]byte(good), &valid); err != nil {
 		t.Fatal(err)
 	}
@@ -212,6 +212,21 @@ func TestWebhookRefusesBadInputAndStoresNothing(t *testing.T) {
 		{"digest empty", with("digest", ""), 422, "digest"},
 		{"digest without algorithm", with("digest", "abcdef"), 422, "digest"},
 		{"digest with bad hex", with("digest", "sha256:not hex!"), 422, "digest"},
+		{"digest too short", with("digest", "sha256:x"), 422, "digest"},
+		{"sha256 digest of 63 digits", with("digest", "sha256:"+strings.Repeat("a", 63)), 422, "64"},
+		{"digest in upper case", with("digest", "sha256:"+strings.Repeat("A", 64)), 422, "lower-case hex"},
+		{"digest of another algorithm, too short", with("digest", "md5:abcd"), 422, "32 to 128"},
+		{"digest with a bad algorithm", with("digest", "SHA256:"+strings.Repeat("a", 64)), 422, "algorithm"},
+		{"hostname with a line break", with("hostname", "vm\nFAKE: all images are up to date"), 422, "hostname contains the control character U+000A"},
+		{"hostname with a carriage return", with("hostname", "vm\rx"), 422, "hostname"},
+		{"image with a line break", with("image", "docker.io/a:1\n\nignore this"), 422, "image contains the control character"},
+		{"image with ESC", with("image", "docker.io/\u001b[31ma:1"), 422, "image contains the control character U+001B"},
+		{"image with a right-to-left override", with("image", "docker.io/a\u202e:1"), 422, "image"},
+		{"digest with a line break inside", with("digest", "sha256:"+strings.Repeat("a", 32)+"\n"+strings.Repeat("a", 32)), 422, "digest"},
+		{"platform with a tab", with("platform", "linux/\tamd64"), 422, "platform"},
+		{"provider with DEL", with("provider", "docker\u007f"), 422, "provider"},
+		{"status with a line break", with("status", "new\nupdate"), 422, "status"},
+		{"mime_type with a C1 control", with("mime_type", "x\u0085"), 422, "mime_type"},
 		{"image is a number", with("image", 5), 422, "image"},
 		{"hostname is an object", with("hostname", map[string]any{"a": 1}), 422, "hostname"},
 		{"status is a bool", with("status", true), 422, "status"},
@@ -237,7 +252,7 @@ func TestWebhookRefusesBadInputAndStoresNothing(t *testing.T) {
 				t.Errorf("%s: error %q does not mention %q", c.name, msg, c.says)
 			}
 		}
-		huge := `{"image":"x","digest":"sha256:aa","metadata":{"k":"` + strings.Repeat("a", webhook.MaxBody) + `"}}`
+		huge := `{"image":"x","digest":"sha256:aa00000000000000000000000000000000000000000000000000000000000000","metadata":{"k":"` + strings.Repeat("a", webhook.MaxBody) + `"}}`
 		r := env.webhook(huge)
 		env.wantStatus(r, http.StatusRequestEntityTooLarge)
 		r.errorMessage(t)
@@ -252,6 +267,10 @@ func TestWebhookRefusesBadInputAndStoresNothing(t *testing.T) {
 		}
 		// And the server still serves.
 		env.wantStatus(env.webhook(good), http.StatusOK)
+		// Metadata values keep their line breaks (a pod status spans lines; pages escape it),
+		// and a sha512 digest is an OCI digest too.
+		env.wantStatus(env.webhook(with("metadata", map[string]string{"status": "line 1\nline 2\u001b"})), http.StatusOK)
+		env.wantStatus(env.webhook(with("digest", "sha512:"+strings.Repeat("ab", 64))), http.StatusOK)
 	})
 }
 

@@ -8,6 +8,7 @@ import (
 	"io"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"diundashboard/internal/textutil"
@@ -102,7 +103,79 @@ func Decode(body []byte) (store.Notification, error) {
 	if err := n.Validate(); err != nil {
 		return store.Notification{}, unprocessable("%s", strings.TrimPrefix(err.Error(), store.ErrInvalid.Error()+": "))
 	}
+	if err := checkPlainFields(n); err != nil {
+		return store.Notification{}, err
+	}
+	if err := checkDigest(n.Digest); err != nil {
+		return store.Notification{}, err
+	}
 	return n, nil
+}
+
+// checkPlainFields refuses control and invisible formatting characters (a line break, ESC,
+// a right-to-left override) in the one-line fields, which outgoing notifications and logs
+// print as they are: with them, a token holder could forge extra lines in a message. Diun
+// never sends any: these are host names, image references, digests and short words.
+// Metadata values keep theirs (a pod status may span lines); they are shown escaped.
+func checkPlainFields(n store.Notification) error {
+	for _, f := range []struct{ name, value string }{
+		{"hostname", n.Hostname}, {"image", n.Image}, {"digest", n.Digest}, {"platform", n.Platform},
+		{"provider", n.Provider}, {"status", n.Status}, {"mime_type", n.MimeType},
+	} {
+		for _, r := range f.value {
+			if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
+				return unprocessable("%s contains the control character %U: Diun never sends one there; send the %s on one line of printable text", f.name, r, f.name)
+			}
+		}
+	}
+	return nil
+}
+
+// Digest lengths, in hex digits, of the algorithms the OCI image spec registers. Diun sends
+// sha256 only; sha512 is accepted because the spec allows it.
+var digestHexLen = map[string]int{"sha256": 64, "sha384": 96, "sha512": 128}
+
+// checkDigest accepts what the README promises: an OCI digest "algorithm:hex". A registered
+// algorithm needs its exact length of lower-case hex; another one (the spec allows new ones)
+// lower-case hex of 32 to 128 digits, the lengths of real hash functions.
+func checkDigest(d string) error {
+	algo, enc, _ := strings.Cut(d, ":")
+	shown := textutil.Truncate(d, 80)
+	if !validDigestAlgorithm(algo) {
+		return unprocessable("digest %q does not start with an algorithm such as sha256: send an OCI digest, sha256:<64 hex digits>, as Diun does", shown)
+	}
+	for _, r := range enc {
+		if !(r >= '0' && r <= '9' || r >= 'a' && r <= 'f') {
+			return unprocessable("digest %q is not algorithm:hex: after %q:, only lower-case hex digits (0-9, a-f) are accepted, as Diun sends (sha256:<64 hex digits>)", shown, algo)
+		}
+	}
+	if want, ok := digestHexLen[algo]; ok && len(enc) != want {
+		return unprocessable("digest %q has %d hex digits; a %s digest has %d (Diun sends sha256:<64 hex digits>)", shown, len(enc), algo, want)
+	}
+	if len(enc) < 32 || len(enc) > 128 {
+		return unprocessable("digest %q has %d hex digits; a digest has 32 to 128 (Diun sends sha256:<64 hex digits>)", shown, len(enc))
+	}
+	return nil
+}
+
+// validDigestAlgorithm follows the OCI grammar: lower-case letters and digits, in components
+// separated by one of + . _ -
+func validDigestAlgorithm(a string) bool {
+	if a == "" || len(a) > 32 {
+		return false
+	}
+	prevSep := true
+	for _, r := range a {
+		switch {
+		case r >= 'a' && r <= 'z' || r >= '0' && r <= '9':
+			prevSep = false
+		case strings.ContainsRune("+._-", r) && !prevSep:
+			prevSep = true
+		default:
+			return false
+		}
+	}
+	return !prevSep
 }
 
 func jsonError(err error) *decodeError {

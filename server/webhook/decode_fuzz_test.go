@@ -18,7 +18,7 @@ func FuzzDecode(f *testing.F) {
 		}
 		f.Add(b)
 	}
-	for _, s := range []string{``, `{}`, `[]`, `null`, `{"image":"a","digest":"sha256:00"}`, `{"image":"a","digest":"x"}`, `{"metadata":{"a":1}}`, `{"created":"2020-01-01T00:00:00Z","image":"i","digest":"s:1"}`} {
+	for _, s := range []string{``, `{}`, `[]`, `null`, `{"image":"a","digest":"sha256:00"}`, `{"image":"a","digest":"x"}`, `{"image":"a\nb","hostname":"h\u001b","digest":"sha256:0000000000000000000000000000000000000000000000000000000000000000"}`, `{"metadata":{"a":1}}`, `{"created":"2020-01-01T00:00:00Z","image":"i","digest":"s:1"}`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
@@ -35,6 +35,9 @@ func FuzzDecode(f *testing.F) {
 		}
 		if n.Image == "" || n.Digest == "" {
 			t.Fatalf("decoded without image or digest: %+v", n)
+		}
+		if checkPlainFields(n) != nil || checkDigest(n.Digest) != nil {
+			t.Fatalf("decoded a control character or a digest that is not algorithm:hex: %+v", n)
 		}
 	})
 }

@@ -10,14 +10,16 @@ import (
 	"diundashboard/server/store"
 )
 
-// MaxListed is how many images one message lists; the rest are counted ("and 12 more"), so
-// that a message stays within what chat services take (Telegram and ntfy: 4096 bytes).
+// MaxListed is how many images one message lists at most, however large a message the
+// services take; the rest are counted ("and 12 more"). Smaller limits (limits.go) list fewer.
 const MaxListed = 50
 
 // composeNew writes the message about queued images: only those still open (acknowledged,
 // snoozed or ignored meanwhile are left out), each image once, grouped by host. A message
 // with an empty Body (nothing left open) takes the items off the queue and sends nothing.
-func composeNew(items []store.QueuedUpdate, now time.Time, baseURL string) *store.OutboxMessage {
+// Title and body together take at most limit bytes: the images that do not fit are counted
+// at the end, with a link to the overview's open updates.
+func composeNew(items []store.QueuedUpdate, now time.Time, baseURL string, limit int) *store.OutboxMessage {
 	seen := map[int64]bool{}
 	var open []store.QueuedUpdate
 	// The newest queue entry of an image says most about it: walk from the end.
@@ -43,37 +45,54 @@ func composeNew(items []store.QueuedUpdate, now time.Time, baseURL string) *stor
 			hosts++
 		}
 	}
+	title := fmt.Sprintf("%s on %s", textutil.Plural(int64(len(open)), "new update"), textutil.Plural(int64(hosts), "host"))
+	room := bodyLimit(limit, title)
+	more := func(rest int) string {
+		s := fmt.Sprintf("\nand %d more", rest)
+		if baseURL != "" {
+			s += ": " + baseURL + "/?state=open"
+		}
+		return s
+	}
+	// Room kept for the last line while images are left; it says at most len(open) more.
+	reserve := len(more(len(open)))
 	var b strings.Builder
 	listed := 0
 	for i, it := range open {
 		if listed == MaxListed {
 			break
 		}
+		var block strings.Builder
 		if i == 0 || it.Hostname != open[i-1].Hostname {
 			if i > 0 {
-				b.WriteString("\n")
+				block.WriteString("\n")
 			}
-			fmt.Fprintf(&b, "%s (%s)\n", hostName(it.Hostname), textutil.Plural(int64(countHost(open, it.Hostname)), "update"))
+			fmt.Fprintf(&block, "%s (%s)\n", hostName(it.Hostname), textutil.Plural(int64(countHost(open, it.Hostname)), "update"))
 		}
-		fmt.Fprintf(&b, "- %s: %s", it.Image, kindOf(it.Status))
+		fmt.Fprintf(&block, "- %s: %s", it.Image, kindOf(it.Status))
 		if it.Created != nil {
-			fmt.Fprintf(&b, ", built %s", age(now.Sub(*it.Created)))
+			fmt.Fprintf(&block, ", built %s", age(now.Sub(*it.Created)))
 		}
-		b.WriteString("\n")
+		block.WriteString("\n")
 		if baseURL != "" {
-			fmt.Fprintf(&b, "  %s/images/%d\n", baseURL, it.ImageID)
+			fmt.Fprintf(&block, "  %s/images/%d\n", baseURL, it.ImageID)
 		}
+		need := b.Len() + block.Len()
+		if i < len(open)-1 {
+			need += reserve
+		}
+		// The body loses its last line break: one byte of slack.
+		if need-1 > room {
+			break
+		}
+		b.WriteString(block.String())
 		listed++
 	}
 	if rest := len(open) - listed; rest > 0 {
-		fmt.Fprintf(&b, "\nand %d more", rest)
-		if baseURL != "" {
-			fmt.Fprintf(&b, ": %s/?state=open", baseURL)
-		}
-		b.WriteString("\n")
+		b.WriteString(more(rest))
 	}
-	title := fmt.Sprintf("%s on %s", textutil.Plural(int64(len(open)), "new update"), textutil.Plural(int64(hosts), "host"))
-	return &store.OutboxMessage{Kind: store.OutboxNew, Title: title, Body: strings.TrimRight(b.String(), "\n"), Items: len(open)}
+	body := fitBody(strings.Trim(b.String(), "\n"), room)
+	return &store.OutboxMessage{Kind: store.OutboxNew, Title: title, Body: body, Items: len(open)}
 }
 
 func countHost(items []store.QueuedUpdate, host string) int {
@@ -117,34 +136,54 @@ func age(d time.Duration) string {
 }
 
 // composeDigest writes the summary of everything open: the count per host and the update
-// that has waited longest. Nothing open: no digest (nil).
-func composeDigest(sum store.Summary, oldest *store.Image, slot time.Time, now time.Time, baseURL string) *store.OutboxMessage {
+// that has waited longest, in at most limit bytes (hosts that do not fit are counted). Nothing
+// open: no digest (nil).
+func composeDigest(sum store.Summary, oldest *store.Image, slot time.Time, now time.Time, baseURL string, limit int) *store.OutboxMessage {
 	hosts, totals := sum.ByHost()
 	if totals.Open == 0 {
 		return nil
 	}
-	var b strings.Builder
-	openHosts := 0
+	var open []store.HostCounts
 	for _, h := range hosts {
-		if h.Open == 0 {
-			continue
+		if h.Open > 0 {
+			open = append(open, h)
 		}
-		openHosts++
-		fmt.Fprintf(&b, "%s: %d open\n", hostName(h.Hostname), h.Open)
 	}
+	title := fmt.Sprintf("Diun digest: %s on %s", textutil.Plural(totals.Open, "open update"), textutil.Plural(int64(len(open)), "host"))
+	var tail strings.Builder
 	if oldest != nil {
-		fmt.Fprintf(&b, "\nWaiting longest: %s on %s, since %s", oldest.Image, hostName(oldest.Hostname), age(now.Sub(oldest.StateChangedAt)))
+		fmt.Fprintf(&tail, "\nWaiting longest: %s on %s, since %s", oldest.Image, hostName(oldest.Hostname), age(now.Sub(oldest.StateChangedAt)))
 		if baseURL != "" {
-			fmt.Fprintf(&b, "\n  %s/images/%d", baseURL, oldest.ID)
+			fmt.Fprintf(&tail, "\n  %s/images/%d", baseURL, oldest.ID)
 		}
-		b.WriteString("\n")
+		tail.WriteString("\n")
 	}
 	if baseURL != "" {
-		fmt.Fprintf(&b, "\nAll open updates: %s/?state=open\n", baseURL)
+		fmt.Fprintf(&tail, "\nAll open updates: %s/?state=open\n", baseURL)
 	}
-	title := fmt.Sprintf("Diun digest: %s on %s", textutil.Plural(totals.Open, "open update"), textutil.Plural(int64(openHosts), "host"))
+	room := bodyLimit(limit, title)
+	moreHosts := func(n int) string { return "and " + textutil.Plural(int64(n), "more host") + "\n" }
+	reserve := tail.Len() + len(moreHosts(len(open)))
+	var b strings.Builder
+	listed := 0
+	for i, h := range open {
+		line := fmt.Sprintf("%s: %d open\n", hostName(h.Hostname), h.Open)
+		need := b.Len() + len(line) + tail.Len()
+		if i < len(open)-1 {
+			need = b.Len() + len(line) + reserve
+		}
+		if need > room {
+			break
+		}
+		b.WriteString(line)
+		listed++
+	}
+	if rest := len(open) - listed; rest > 0 {
+		b.WriteString(moreHosts(rest))
+	}
+	b.WriteString(tail.String())
 	return &store.OutboxMessage{Kind: store.OutboxDigest, Slot: "digest " + slot.Format(time.RFC3339), Title: title,
-		Body: strings.TrimRight(b.String(), "\n"), Items: int(totals.Open)}
+		Body: fitBody(strings.Trim(b.String(), "\n"), room), Items: int(totals.Open)}
 }
 
 // testMessage is what "Send a test" sends.

@@ -193,7 +193,7 @@ func (s *Service) composeNew(ctx context.Context, now time.Time) error {
 			if !first.IsZero() && now.Sub(first) < s.cfg.NewAfter {
 				return nil, nil // the burst is still arriving
 			}
-			return composeNew(items, now, s.opts.BaseURL), nil
+			return composeNew(items, now, s.opts.BaseURL, s.cfg.MessageLimit()), nil
 		})
 		if err != nil || !changed {
 			return err
@@ -231,7 +231,7 @@ func (s *Service) composeDigest(ctx context.Context, now time.Time) error {
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
-	if msg := composeDigest(sum, oldest, slot, now, s.opts.BaseURL); msg != nil {
+	if msg := composeDigest(sum, oldest, slot, now, s.opts.BaseURL, s.cfg.MessageLimit()); msg != nil {
 		// The slot is unique in the outbox: another replica's digest of it makes this a no-op.
 		if _, err := s.st.EnqueueOutbox(ctx, *msg, s.outboxTargets(), now); err != nil {
 			return err
@@ -398,7 +398,9 @@ func (s *Service) shoutrrrSend(ctx context.Context, t Target, title, body string
 	params := types.Params{}
 	params.SetTitle(title)
 	var errs []error
-	for _, e := range r.Send(body, &params) {
+	// Composed for the smallest limit of all targets already; this guards the rest (a test
+	// message, a digest) against a service's hard limit.
+	for _, e := range r.Send(fitBody(body, bodyLimit(t.Limit(), title)), &params) {
 		if e != nil {
 			errs = append(errs, e)
 		}

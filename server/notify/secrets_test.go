@@ -3,6 +3,7 @@ package notify
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -166,5 +167,21 @@ func TestSendErrorOfAnUnreachableWebhookHidesItsToken(t *testing.T) {
 				t.Errorf("label %q shows the token as %q", tg.Label, l)
 			}
 		})
+	}
+}
+
+// TestStartLogSaysWhereMasked: one line at start says notifications are on and to where,
+// without the secrets.
+func TestStartLogSaysWhereMasked(t *testing.T) {
+	var buf strings.Builder
+	cfg := mustConfig(t, "ntfy://me:SECa%20bXX@ntfy.example.org/diun", "2m", "off")
+	s := New(nil, cfg, Options{Logger: slog.New(slog.NewTextHandler(&buf, nil))})
+	s.logStart()
+	out := buf.String()
+	if !strings.Contains(out, "notifications are on") || !strings.Contains(out, "ntfy://me:***@ntfy.example.org/diun") {
+		t.Errorf("start log %q should say notifications are on and to where", out)
+	}
+	if l := leaks(out, "SECa%20bXX", "SECa bXX"); len(l) > 0 {
+		t.Errorf("start log shows the password as %q: %s", l, out)
 	}
 }

@@ -132,6 +132,7 @@ func (s *Service) Config() Config { return s.cfg }
 
 // Run works until ctx ends: every Poll, and at once after SendTest.
 func (s *Service) Run(ctx context.Context) {
+	s.logStart()
 	t := time.NewTicker(s.opts.Poll)
 	defer t.Stop()
 	for {
@@ -165,6 +166,20 @@ func (s *Service) Tick(ctx context.Context) error {
 		s.unsent.Set(float64(n))
 	}
 	return nil
+}
+
+// logStart says once whether notifications are on, and to where (secrets masked).
+func (s *Service) logStart() {
+	if !s.cfg.Enabled() {
+		s.log.Debug("notifications are off: NOTIFY_URLS is empty")
+		return
+	}
+	labels := make([]string, len(s.cfg.Targets))
+	for i, t := range s.cfg.Targets {
+		labels[i] = t.Label
+	}
+	s.log.Info("notifications are on", "to", strings.Join(labels, " "), "new", s.cfg.NewSetting, "digest", s.cfg.DigestSetting,
+		"links", s.opts.BaseURL != "", "max_bytes", s.cfg.MessageLimit())
 }
 
 // staleAfter is how old a queued image may be and still be announced: older ones come from

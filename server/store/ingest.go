@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"hash/fnv"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -55,9 +56,14 @@ type batchWriter func(ctx context.Context, notes []Notification) ([]RecordResult
 
 type ingest struct {
 	write batchWriter
-	queue chan *recordRequest
+	// queues has one queue per writer. A notification goes to the queue that its (hostname,
+	// image) hashes to, so that one image's notifications are written by one writer, in the
+	// order they arrived: with two writers sharing one queue, two notifications of an image
+	// could commit in the reverse order of their events, leaving the current row on an older
+	// digest than its newest event (the conformance suite's OverlappingRecords caught it).
+	queues []chan *recordRequest
 	// mu orders enqueues before close: record holds it shared while it sends, close holds it
-	// alone while it closes the queue, so nothing is sent on a closed channel.
+	// alone while it closes the queues, so nothing is sent on a closed channel.
 	mu       sync.RWMutex
 	closed   bool
 	done     chan struct{}
@@ -72,14 +78,18 @@ type recordRequest struct {
 	done   chan struct{}
 }
 
-// newIngest starts writers goroutines that take batches from one queue of the given size.
-// SQLite has one writer connection, so one; a PostgreSQL batch waits mostly on the network and
-// the WAL flush, so a second writer fills the next batch meanwhile.
+// newIngest starts writers goroutines, each taking batches from its own queue; the queues
+// hold queue notifications in all. SQLite has one writer connection, so one; a PostgreSQL
+// batch waits mostly on the network and the WAL flush, so a second writer fills the next
+// batch meanwhile.
 func newIngest(write batchWriter, queue, writers int) *ingest {
-	p := &ingest{write: write, queue: make(chan *recordRequest, queue), done: make(chan struct{})}
+	writers = max(1, writers)
+	p := &ingest{write: write, done: make(chan struct{})}
 	var wg sync.WaitGroup
-	for range max(1, writers) {
-		wg.Go(p.run)
+	for range writers {
+		q := make(chan *recordRequest, max(1, queue/writers))
+		p.queues = append(p.queues, q)
+		wg.Go(func() { p.run(q) })
 	}
 	go func() { wg.Wait(); close(p.done) }()
 	return p
@@ -97,7 +107,7 @@ func (p *ingest) record(ctx context.Context, n Notification) (RecordResult, erro
 		return RecordResult{}, ErrClosed
 	}
 	select {
-	case p.queue <- req:
+	case p.queueOf(n) <- req:
 		p.mu.RUnlock()
 	default:
 		p.mu.RUnlock()
@@ -111,14 +121,32 @@ func (p *ingest) record(ctx context.Context, n Notification) (RecordResult, erro
 	}
 }
 
-// depth is how many notifications wait for the writer.
-func (p *ingest) depth() int { return len(p.queue) }
+// queueOf is the queue of n's (hostname, image).
+func (p *ingest) queueOf(n Notification) chan *recordRequest {
+	if len(p.queues) == 1 {
+		return p.queues[0]
+	}
+	h := fnv.New32a()
+	h.Write([]byte(n.Hostname))
+	h.Write([]byte{0})
+	h.Write([]byte(n.Image))
+	return p.queues[h.Sum32()%uint32(len(p.queues))]
+}
+
+// depth is how many notifications wait for the writers.
+func (p *ingest) depth() int {
+	n := 0
+	for _, q := range p.queues {
+		n += len(q)
+	}
+	return n
+}
 
 func (p *ingest) setObserver(o IngestObserver) { p.observer.Store(&o) }
 
-func (p *ingest) run() {
+func (p *ingest) run(queue chan *recordRequest) {
 	batch := make([]*recordRequest, 0, maxBatch)
-	for req := range p.queue {
+	for req := range queue {
 		batch = append(batch[:0], req)
 		// Let the handlers that are about to call record get there first: on a busy server a
 		// yield makes batches, and so commits, several times fewer (measured with loadgen).
@@ -126,7 +154,7 @@ func (p *ingest) run() {
 	gather:
 		for len(batch) < maxBatch {
 			select {
-			case req, ok := <-p.queue:
+			case req, ok := <-queue:
 				if !ok {
 					break gather
 				}
@@ -278,7 +306,9 @@ func (p *ingest) close() {
 	p.mu.Lock()
 	if !p.closed {
 		p.closed = true
-		close(p.queue)
+		for _, q := range p.queues {
+			close(q)
+		}
 	}
 	p.mu.Unlock()
 	<-p.done

@@ -191,6 +191,9 @@ func TestAuthSettingsAtStart(t *testing.T) {
 		{name: "truncated argon2id", env: map[string]string{"AUTH_USERNAME": "alice", "AUTH_PASSWORD_HASH": "$argon2id$v=19$m=19456,t=2,p=1$abc"}, wantErr: "not a valid argon2id hash"},
 		{name: "proxy without proxies", env: map[string]string{"AUTH_MODE": "proxy"}, wantErr: "TRUSTED_PROXIES"},
 		{name: "bad trusted proxy", env: map[string]string{"AUTH_MODE": "proxy", "TRUSTED_PROXIES": "10.0.0.1,gateway"}, wantErr: `"gateway"`},
+		{name: "trusted proxies: two halves of the Internet", env: map[string]string{"AUTH_MODE": "proxy", "TRUSTED_PROXIES": "0.0.0.0/1,128.0.0.0/1"}, wantErr: `"0.0.0.0/1" is a network of public addresses broader than /8`},
+		{name: "trusted proxies: every IPv4-mapped address", env: map[string]string{"AUTH_MODE": "proxy", "TRUSTED_PROXIES": "::ffff:0:0/96"}, wantErr: `"::ffff:0:0/96" would trust every address`},
+		{name: "trusted proxies: the private ranges", env: map[string]string{"AUTH_MODE": "proxy", "TRUSTED_PROXIES": "10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7"}, mode: auth.ModeProxy},
 		{name: "unknown mode", env: map[string]string{"AUTH_MODE": "open"}, wantErr: `AUTH_MODE "open"`},
 		{name: "bad cookie setting", env: map[string]string{"AUTH_MODE": "none", "COOKIE_SECURE": "yes"}, wantErr: "COOKIE_SECURE"},
 	} {

@@ -103,9 +103,13 @@ func ParseTrustedProxies(raw string) ([]netip.Prefix, error) {
 	var out []netip.Prefix
 	for _, f := range strings.FieldsFunc(raw, func(r rune) bool { return r == ',' || r == ' ' }) {
 		if p, err := netip.ParsePrefix(f); err == nil {
+			p = unmapPrefix(p)
 			// Trusting every address lets any client name itself in the proxy's header.
 			if p.Bits() == 0 {
 				return nil, fmt.Errorf("TRUSTED_PROXIES: %q would trust every address, so any client could sign in as anyone through the proxy's header; name the proxy's address or network, such as 172.18.0.0/16", f)
+			}
+			if err := checkProxyPrefix(f, p); err != nil {
+				return nil, err
 			}
 			out = append(out, p.Masked())
 			continue
@@ -117,6 +121,46 @@ func ParseTrustedProxies(raw string) ([]netip.Prefix, error) {
 		out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
 	}
 	return out, nil
+}
+
+// Broadest TRUSTED_PROXIES networks accepted outside private address space: a proxy lives
+// on a host or a network, and a wider prefix (0.0.0.0/1 and 128.0.0.0/1 together trust the
+// whole Internet) would let any client name itself in the proxy's user header.
+const (
+	maxProxyPrefixV4 = 8
+	maxProxyPrefixV6 = 32
+)
+
+// privateNetworks are the ranges no outside client comes from, trusted at any width:
+// IPv6 unique local (fc00::/7) and link-local addresses. The IPv4 ones (10/8, 172.16/12,
+// 192.168/16, 127/8) are no wider than /8 and pass the width check as they are.
+var privateNetworks = []netip.Prefix{netip.MustParsePrefix("fc00::/7"), netip.MustParsePrefix("fe80::/10")}
+
+// unmapPrefix turns an IPv4-mapped IPv6 network (::ffff:10.0.0.0/104) into the IPv4 network
+// it means, which is how client addresses are compared (they are unmapped too).
+func unmapPrefix(p netip.Prefix) netip.Prefix {
+	if a := p.Addr(); a.Is4In6() && p.Bits() >= 96 {
+		return netip.PrefixFrom(a.Unmap(), p.Bits()-96)
+	}
+	return p
+}
+
+// checkProxyPrefix refuses a network broader than /8 (IPv4) or /32 (IPv6) that is not
+// private address space; raw is the value as written, for the message.
+func checkProxyPrefix(raw string, p netip.Prefix) error {
+	limit := maxProxyPrefixV6
+	if p.Addr().Is4() {
+		limit = maxProxyPrefixV4
+	}
+	if p.Bits() >= limit {
+		return nil
+	}
+	for _, private := range privateNetworks {
+		if private.Bits() <= p.Bits() && private.Contains(p.Addr()) {
+			return nil
+		}
+	}
+	return fmt.Errorf("TRUSTED_PROXIES: %q is a network of public addresses broader than /%d, so clients far beyond your proxy could sign in as anyone through the proxy's header; name the proxy's address or its network, such as 172.18.0.0/16 (private ranges such as 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 and fc00::/7 are accepted)", raw, limit)
 }
 
 // Validate checks that the configuration of the chosen mode is complete.

@@ -276,8 +276,44 @@ func TestTrustedProxiesRefuseEveryAddress(t *testing.T) {
 			t.Errorf("TRUSTED_PROXIES=%q: %v; want a refusal", raw, err)
 		}
 	}
-	if p, err := ParseTrustedProxies("0.0.0.0/1, 172.16.0.0/12"); err != nil || len(p) != 2 {
+	if p, err := ParseTrustedProxies("10.0.0.2, 172.16.0.0/12"); err != nil || len(p) != 2 {
 		t.Errorf("narrower networks: %v, %v", p, err)
+	}
+}
+
+// Found by a black-box test: only a literal /0 was refused, so two halves of the Internet, one
+// half, or every IPv4-mapped address started, and then anyone could send Remote-User: admin.
+// Networks broader than /8 (IPv4) or /32 (IPv6) are refused unless private; the error names
+// the value.
+func TestTrustedProxiesRefuseBroadPublicNetworks(t *testing.T) {
+	for _, c := range []struct{ raw, names string }{
+		{"0.0.0.0/1,128.0.0.0/1", "0.0.0.0/1"},
+		{"10.0.0.0/8, 128.0.0.0/1", "128.0.0.0/1"},
+		{"0.0.0.0/1", "0.0.0.0/1"},
+		{"::ffff:0:0/96", "::ffff:0:0/96"},
+		{"::ffff:0.0.0.0/97", "::ffff:0.0.0.0/97"},
+		{"8.0.0.0/7", "8.0.0.0/7"},
+		{"2000::/3", "2000::/3"},
+		{"2001:db8::/31", "2001:db8::/31"},
+		{"::/1", "::/1"},
+	} {
+		_, err := ParseTrustedProxies(c.raw)
+		if err == nil || !strings.Contains(err.Error(), `"`+c.names+`"`) || !(strings.Contains(err.Error(), "broader than") || strings.Contains(err.Error(), "every address")) {
+			t.Errorf("TRUSTED_PROXIES=%q: %v; want a refusal naming %q", c.raw, err, c.names)
+		}
+	}
+	for _, raw := range []string{"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "127.0.0.0/8", "100.64.0.0/10", "fc00::/7", "fd00::/8", "fe80::/10", "2001:db8::/32", "11.0.0.0/8", "::1", "::ffff:10.0.0.0/104"} {
+		if p, err := ParseTrustedProxies(raw); err != nil || len(p) != 1 {
+			t.Errorf("TRUSTED_PROXIES=%q: %v, %v; want it accepted", raw, p, err)
+		}
+	}
+	// An IPv4-mapped network means its IPv4 network, the form client addresses are compared in.
+	a := newAuth(t, Config{Mode: ModeProxy, ProxyHeader: "Remote-User", TrustedProxies: mustProxies(t, "::ffff:10.0.0.0/104")}, openStore(t), nil)
+	r := httptest.NewRequest(http.MethodGet, "/", nil)
+	r.RemoteAddr = "10.1.2.3:4000"
+	r.Header.Set("Remote-User", "alice")
+	if p, ok, _ := a.Identify(r); !ok || p.Name != "alice" {
+		t.Errorf("a proxy in ::ffff:10.0.0.0/104: %+v, %v; want alice", p, ok)
 	}
 }
 

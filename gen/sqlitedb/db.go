@@ -33,6 +33,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.countImagesStmt, err = db.PrepareContext(ctx, countImages); err != nil {
 		return nil, fmt.Errorf("error preparing query CountImages: %w", err)
 	}
+	if q.countImagesMatchingStmt, err = db.PrepareContext(ctx, countImagesMatching); err != nil {
+		return nil, fmt.Errorf("error preparing query CountImagesMatching: %w", err)
+	}
 	if q.countNotifyUnsentStmt, err = db.PrepareContext(ctx, countNotifyUnsent); err != nil {
 		return nil, fmt.Errorf("error preparing query CountNotifyUnsent: %w", err)
 	}
@@ -264,6 +267,11 @@ func (q *Queries) Close() error {
 	if q.countImagesStmt != nil {
 		if cerr := q.countImagesStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing countImagesStmt: %w", cerr)
+		}
+	}
+	if q.countImagesMatchingStmt != nil {
+		if cerr := q.countImagesMatchingStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing countImagesMatchingStmt: %w", cerr)
 		}
 	}
 	if q.countNotifyUnsentStmt != nil {
@@ -663,6 +671,7 @@ type Queries struct {
 	countEventsBeforeStmt            *sql.Stmt
 	countEventsPerDayStmt            *sql.Stmt
 	countImagesStmt                  *sql.Stmt
+	countImagesMatchingStmt          *sql.Stmt
 	countNotifyUnsentStmt            *sql.Stmt
 	createAPITokenStmt               *sql.Stmt
 	createSessionStmt                *sql.Stmt
@@ -743,6 +752,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		countEventsBeforeStmt:            q.countEventsBeforeStmt,
 		countEventsPerDayStmt:            q.countEventsPerDayStmt,
 		countImagesStmt:                  q.countImagesStmt,
+		countImagesMatchingStmt:          q.countImagesMatchingStmt,
 		countNotifyUnsentStmt:            q.countNotifyUnsentStmt,
 		createAPITokenStmt:               q.createAPITokenStmt,
 		createSessionStmt:                q.createSessionStmt,

@@ -20,6 +20,7 @@ type queries interface {
 	ListEvents(ctx context.Context, arg sqlitedb.ListEventsParams) ([]sqlitedb.Event, error)
 	PruneEvents(ctx context.Context, arg sqlitedb.PruneEventsParams) (int64, error)
 	CountImages(ctx context.Context) ([]sqlitedb.CountImagesRow, error)
+	CountImagesMatching(ctx context.Context, arg sqlitedb.CountImagesMatchingParams) ([]sqlitedb.CountImagesMatchingRow, error)
 	GetImage(ctx context.Context, id int64) (sqlitedb.Image, error)
 	UpsertImage(ctx context.Context, arg sqlitedb.UpsertImageParams) (sqlitedb.UpsertImageRow, error)
 	ListImagesByFirstSeen(ctx context.Context, arg sqlitedb.ListImagesByFirstSeenParams) ([]sqlitedb.Image, error)

@@ -37,6 +37,10 @@ type Store interface {
 
 	// Summary counts images per host and state and tells when the last notifications arrived.
 	Summary(ctx context.Context) (Summary, error)
+	// CountImagesMatching counts the images that f matches per host and state, ignoring
+	// f.State (the counts cover every state of the view); hosts and states without images
+	// are left out. It reads the images themselves: Summary is the cheap count of everything.
+	CountImagesMatching(ctx context.Context, f ImageFilter) ([]HostCount, error)
 
 	// PruneEvents deletes events received before cutoff, and triage changes made before it, in
 	// batches, keeping current rows.

@@ -46,6 +46,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Summary", summaryTests()},
 		{"DayCounts", dayCountTests()},
 		{"ImageCounts", imageCountTests()},
+		{"CountImagesMatching", countMatchingTests()},
 		{"Prune", pruneTests()},
 		{"Settings", settingTests()},
 		{"Auth", authTests()},

@@ -1,0 +1,17 @@
+-- name: CountImagesMatching :many
+-- One row per host and state of the images a filtered view matches, for the overview's tabs,
+-- host headings and pager in a view filtered on more than host and state (an unfiltered view
+-- reads image_counts instead). The filters are ListImages' (list_images.sql), without the
+-- state: the tabs count every state of the view. A host filter is served by the indexes on
+-- hostname; the text, stack and tag filters read image_search and image_tags once per query.
+SELECT state, hostname, count(*) AS images
+FROM images
+WHERE (hostname = sqlc.narg(hostname) OR sqlc.narg(hostname) IS NULL)
+  AND (provider = sqlc.narg(provider) OR sqlc.narg(provider) IS NULL)
+  AND (strpos(lower(image), lower(sqlc.narg(q)::text COLLATE "C")) > 0
+       OR images.id IN (SELECT image_search.image_id FROM image_search WHERE strpos(image_search.names, lower(sqlc.narg(q)::text COLLATE "C")) > 0)
+       OR sqlc.narg(q) IS NULL)
+  AND (images.id IN (SELECT image_search.image_id FROM image_search WHERE image_search.stack = sqlc.narg(stack)::text) OR sqlc.narg(stack)::text IS NULL)
+  AND (images.id IN (SELECT it.image_id FROM image_tags it JOIN tags t ON t.id = it.tag_id WHERE t.name = sqlc.narg(tag)) OR sqlc.narg(tag) IS NULL)
+GROUP BY state, hostname
+ORDER BY state, hostname;

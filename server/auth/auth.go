@@ -28,7 +28,9 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+	"unicode"
 
+	"diundashboard/internal/textutil"
 	"diundashboard/server/store"
 )
 
@@ -261,6 +263,9 @@ type Authenticator struct {
 	queueWait time.Duration
 	// verifyPassword is VerifyPassword; tests watch what it is asked.
 	verifyPassword func(hash, password string) bool
+	// badProxyNameLogged is set once a refused proxy user name has been logged: a
+	// misconfigured proxy would otherwise log it on every request.
+	badProxyNameLogged atomic.Bool
 }
 
 // credential is the one builtin user, with the fingerprint its sessions carry.
@@ -345,9 +350,32 @@ func (a *Authenticator) Identify(r *http.Request) (p Principal, ok bool, err err
 		if name == "" {
 			return Principal{}, false, nil
 		}
+		if why := badProxyUserName(name); why != "" {
+			if a.badProxyNameLogged.CompareAndSwap(false, true) {
+				a.log.WarnContext(r.Context(), "the proxy's user header names no single user: nobody is signed in (logged once)",
+					"header", a.cfg.ProxyHeader, "why", why, "value", fmt.Sprintf("%q", textutil.Truncate(name, 80)))
+			}
+			return Principal{}, false, nil
+		}
 		return Principal{Name: name, Via: "proxy"}, true, nil
 	}
 	return a.identifySession(r)
+}
+
+// badProxyUserName tells why name, from the proxy's user header, is no user name, or "".
+// A comma means a list ("admin, bob": a proxy or client joined two values, and which one the
+// proxy vouches for is unknown); a control or formatting character is no part of a name and
+// would forge lines in logs and the audit trail.
+func badProxyUserName(name string) string {
+	for _, r := range name {
+		switch {
+		case r == ',':
+			return "it holds a comma, as a list of names does"
+		case unicode.IsControl(r) || unicode.Is(unicode.Cf, r):
+			return fmt.Sprintf("it holds the control character %U", r)
+		}
+	}
+	return ""
 }
 
 // ByTokenOnly tells whether Identify judges r by its bearer token alone, with no session,

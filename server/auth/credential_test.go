@@ -1,9 +1,11 @@
 package auth
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -352,5 +354,39 @@ func TestResetGeneratedPasswordCountsAtOnce(t *testing.T) {
 	}
 	if err := a.Login(httptest.NewRecorder(), request("192.0.2.20:1"), testUser, "the new password"); err != nil {
 		t.Errorf("the new password right after a reset: %v", err)
+	}
+}
+
+// Found by a black-box test: "Remote-User: admin, bob" signed in a user literally named
+// "admin, bob". A comma (a list of names) or a control character is no user name: nobody is
+// signed in, and the log says why once, however often it comes.
+func TestProxyUserNameWithCommaOrControlIsRefused(t *testing.T) {
+	var logs bytes.Buffer
+	a, err := New(Config{Mode: ModeProxy, ProxyHeader: "Remote-User", TrustedProxies: mustProxies(t, "10.0.0.0/8")}, openStore(t), slog.New(slog.NewTextHandler(&logs, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	identify := func(name string) (Principal, bool) {
+		r := httptest.NewRequest(http.MethodGet, "/", nil)
+		r.RemoteAddr = "10.0.0.2:4000"
+		r.Header.Set("Remote-User", name)
+		p, ok, err := a.Identify(r)
+		if err != nil {
+			t.Fatalf("%q: %v", name, err)
+		}
+		return p, ok
+	}
+	for _, name := range []string{"admin, bob", "admin,bob", "admin\x1b[2J", "admin\u202e", "admin\x7f", "ad\u0085min", "ad\nmin"} {
+		if p, ok := identify(name); ok {
+			t.Errorf("Remote-User %q signed in %+v; want nobody", name, p)
+		}
+	}
+	if n := strings.Count(logs.String(), "names no single user"); n != 1 || !strings.Contains(logs.String(), "comma") {
+		t.Errorf("%d log lines; want one saying why (a comma):\n%s", n, logs.String())
+	}
+	for _, name := range []string{"alice", "Alice Smith", "jean-luc.o'neil@example.com", "zoë"} {
+		if p, ok := identify(name); !ok || p.Name != name {
+			t.Errorf("Remote-User %q: %+v, %v; want signed in as it", name, p, ok)
+		}
 	}
 }

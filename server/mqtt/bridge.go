@@ -29,7 +29,9 @@ import (
 	"time"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
+	"github.com/eclipse/paho.mqtt.golang/packets"
 
+	"diundashboard/internal/textutil"
 	"diundashboard/server/live"
 	"diundashboard/server/store"
 )
@@ -178,6 +180,7 @@ func New(opts Options) *Bridge {
 // Run connects to the broker (retrying with backoff) and keeps Home Assistant up to date
 // until ctx ends; then it marks the dashboard offline and disconnects.
 func (b *Bridge) Run(ctx context.Context) {
+	b.log.Info("Home Assistant over MQTT is on; connecting to the broker", "discovery_prefix", b.t.discovery, "topic_prefix", b.t.base)
 	events, unsubscribe := b.opts.Hub.Subscribe()
 	defer unsubscribe()
 	go b.connect(ctx)
@@ -267,7 +270,11 @@ func (b *Bridge) connect(ctx context.Context) {
 		if err == nil {
 			return
 		}
-		b.log.Warn("cannot connect to the MQTT broker (check MQTT_URL); retrying", "err", err, "retry_in", delay.String())
+		if refusedCredentials(err) {
+			b.log.Warn("cannot connect to the MQTT broker: the broker refused this user name or password (MQTT_URL); retrying", "err", err, "retry_in", delay.String())
+		} else {
+			b.log.Warn("cannot connect to the MQTT broker (check MQTT_URL); retrying", "err", err, "retry_in", delay.String())
+		}
 		select {
 		case <-time.After(delay):
 		case <-ctx.Done():
@@ -282,7 +289,7 @@ func (b *Bridge) connect(ctx context.Context) {
 func (b *Bridge) onConnect(c paho.Client) {
 	b.log.Info("connected to the MQTT broker", "discovery_prefix", b.t.discovery, "topic_prefix", b.t.base)
 	subs := map[string]byte{b.t.configFilter(): 1, b.t.haStatus(): 1, b.t.status(): 1}
-	for _, f := range b.t.commandFilters() {
+	for _, f := range append(b.t.commandFilters(), b.t.retainedFilters()...) {
 		subs[f] = 1
 	}
 	if tok := c.SubscribeMultiple(subs, b.receive); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
@@ -323,6 +330,13 @@ func (b *Bridge) receive(_ paho.Client, m paho.Message) {
 				b.log.Warn("ignored a retained command on the MQTT broker; clear it with an empty retained message", "topic", topic)
 				return
 			}
+			// Only the payloads the discovery configs advertise act: anything else on a
+			// command topic (a typo in an automation, a test message) changes nothing.
+			if want := commandPayload(name); payload != want {
+				b.log.Warn("ignored a command on the MQTT broker whose payload is not the one advertised", "topic", topic,
+					"payload", textutil.Truncate(payload, 40), "want", want)
+				return
+			}
 			select {
 			case b.commands <- command{base: base, name: name}:
 			default:
@@ -330,9 +344,10 @@ func (b *Bridge) receive(_ paho.Client, m paho.Message) {
 			}
 			return
 		}
-		// A retained config replayed on subscribing, made by an earlier run or another
-		// replica: the next sync keeps it if its image still exists and clears it if not.
-		// Live configs (not replays) are other replicas' business.
+		// A retained config, image state or host count replayed on subscribing, made by an
+		// earlier run or another replica: the next sync keeps it if its image (or host)
+		// still exists and clears it if not. Live ones (not replays) are other replicas'
+		// business.
 		if m.Retained() && payload != "" {
 			b.mu.Lock()
 			b.strays[topic] = true
@@ -340,6 +355,15 @@ func (b *Bridge) receive(_ paho.Client, m paho.Message) {
 			signal(b.wake)
 		}
 	}
+}
+
+// commandPayload is the payload that the discovery config of a command advertises:
+// payload_install of the update entity, payload_press of the Ignore button.
+func commandPayload(name string) string {
+	if name == ignoreLevel {
+		return payloadIgnore
+	}
+	return payloadInstall
 }
 
 func signal(ch chan struct{}) {
@@ -556,11 +580,27 @@ func (b *Bridge) confirmed(tok paho.Token, session int64, deadline time.Time) bo
 	}
 }
 
+// publishStatus sets the availability topic. A broker that just restarted may take a while
+// to confirm: the bridge then says so, and says again when the publication went through, so
+// that the log does not end on a warning while Home Assistant shows the dashboard online.
 func (b *Bridge) publishStatus(payload string) {
 	tok := b.client.Publish(b.t.status(), publishQoS, true, payload)
-	if !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
-		b.log.Warn("cannot publish the availability topic", "payload", payload, "err", tokenError(tok))
+	if tok.WaitTimeout(5 * time.Second) {
+		if err := tok.Error(); err != nil {
+			b.log.Warn("cannot publish the availability topic", "payload", payload, "err", err)
+		}
+		return
 	}
+	b.log.Warn("the broker is slow to take the availability topic; still waiting", "payload", payload)
+	go func() {
+		if !tok.WaitTimeout(time.Minute) {
+			b.log.Warn("cannot publish the availability topic: the broker did not answer within a minute; it is sent again on reconnecting", "payload", payload)
+		} else if err := tok.Error(); err != nil {
+			b.log.Warn("cannot publish the availability topic", "payload", payload, "err", err)
+		} else {
+			b.log.Info("published the availability topic after all", "payload", payload)
+		}
+	}()
 }
 
 // command applies Install (acknowledge) or Ignore to the image of c. An image this bridge
@@ -605,6 +645,12 @@ func (b *Bridge) disconnect() {
 		tok.WaitTimeout(2 * time.Second)
 	}
 	b.client.Disconnect(500)
+}
+
+// refusedCredentials tells a connection the broker refused for its user name or password
+// (CONNACK 4 or 5) from a broker that is down or unreachable.
+func refusedCredentials(err error) bool {
+	return errors.Is(err, packets.ErrorRefusedBadUsernameOrPassword) || errors.Is(err, packets.ErrorRefusedNotAuthorised)
 }
 
 func tokenError(tok paho.Token) error {

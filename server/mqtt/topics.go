@@ -137,6 +137,13 @@ func (t topics) config(component, objectID string) string {
 // to find configurations left behind by images deleted while it was away.
 func (t topics) configFilter() string { return t.discovery + "/+/" + t.node + "/+/config" }
 
+// retainedFilters match the retained topics of this bridge outside discovery: the state of
+// each image and the counts of each host. The bridge subscribes to them to find those left
+// behind by images (or hosts) deleted while it was away.
+func (t topics) retainedFilters() []string {
+	return []string{t.base + "/+/+/state", t.base + "/+/summary"}
+}
+
 // haStatus is Home Assistant's birth and last-will topic.
 func (t topics) haStatus() string { return t.discovery + "/status" }
 

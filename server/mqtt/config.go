@@ -31,7 +31,7 @@ type Broker struct {
 // ParseURL reads MQTT_URL: mqtt://[user[:password]@]host[:port] or mqtts://… . Its errors
 // never repeat the password.
 func ParseURL(raw string) (Broker, error) {
-	shown := textutil.Truncate(store.MaskSecrets(strings.TrimSpace(raw)), 200)
+	shown := textutil.Truncate(maskURL(strings.TrimSpace(raw)), 200)
 	bad := func(why string) error {
 		return fmt.Errorf("MQTT_URL %q %s; write it as mqtt://user:password@host:1883 or mqtts://user:password@host:8883", shown, why)
 	}
@@ -70,6 +70,19 @@ func ParseURL(raw string) (Broker, error) {
 		b.Password, _ = u.User.Password()
 	}
 	return b, nil
+}
+
+// maskURL shows raw with its password as "***", the one mask of the dashboard's logs, whatever
+// its scheme; a value that does not parse is masked wherever it looks like a password.
+func maskURL(raw string) string {
+	if u, err := url.Parse(raw); err == nil && u.User != nil {
+		if _, ok := u.User.Password(); ok {
+			u.User = url.UserPassword(u.User.Username(), "xxx")
+			return strings.Replace(u.String(), ":xxx@", ":***@", 1)
+		}
+		return raw
+	}
+	return strings.ReplaceAll(store.MaskSecrets(raw), "xxxxx", "***")
 }
 
 // String shows the broker as logs may: the scheme, the user and the address, never the

@@ -47,6 +47,10 @@ func TestParseURL(t *testing.T) {
 		if strings.Contains(err.Error(), "hunter22") {
 			t.Errorf("%q: the error shows the password: %v", raw, err)
 		}
+		// One mask everywhere, whatever the scheme: "***", as notifications and logs show.
+		if strings.Contains(raw, "hunter22") && (!strings.Contains(err.Error(), "user:***@") || strings.Contains(err.Error(), "xxxxx")) {
+			t.Errorf("%q: the error should mask the password as user:***@: %v", raw, err)
+		}
 	}
 }
 

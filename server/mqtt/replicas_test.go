@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"math/big"
 	"net"
+	"regexp"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -105,6 +106,12 @@ func TestBridgeTLSAndPassword(t *testing.T) {
 		return strings.Contains(e.logs.String(), "cannot connect to the MQTT broker")
 	})
 	stop()
+	if !strings.Contains(e.logs.String(), "the broker refused this user name or password (MQTT_URL)") {
+		t.Errorf("the log does not say the credentials were refused:\n%s", e.logs)
+	}
+	if !regexp.MustCompile(`msg="Home Assistant over MQTT is on; connecting to the broker" broker=mqtts://dash:\*\*\*@127\.0\.0\.1:\d+ discovery_prefix=homeassistant topic_prefix=diundashboard`).MatchString(e.logs.String()) {
+		t.Errorf("no start-up line names the broker and the prefixes:\n%s", e.logs)
+	}
 	if strings.Contains(e.logs.String(), "wrong-staple-pony") {
 		t.Errorf("the log shows the password:\n%s", e.logs)
 	}

@@ -108,7 +108,12 @@ func newHostPolicy(baseURL string, extra AllowedHosts) hostPolicy {
 // allows tells whether a request's Host header (with or without a port) names this dashboard.
 func (p hostPolicy) allows(hostport string) bool {
 	host := hostport
-	if h, _, err := net.SplitHostPort(hostport); err == nil {
+	if h, port, err := net.SplitHostPort(hostport); err == nil {
+		// "127.0.0.1:18471.evil.com" or "localhost:evil" name no port of ours: without this,
+		// the name before the colon would be judged alone.
+		if !validPort(port) {
+			return false
+		}
 		host = h
 	} else if strings.HasPrefix(host, "[") && strings.HasSuffix(host, "]") {
 		host = host[1 : len(host)-1]
@@ -135,6 +140,22 @@ func (p hostPolicy) allows(hostport string) bool {
 		}
 	}
 	return false
+}
+
+// validPort accepts the port of a Host header: empty (RFC 3986 allows "host:") or decimal
+// digits up to 65535.
+func validPort(port string) bool {
+	if len(port) > 5 {
+		return false
+	}
+	n := 0
+	for _, r := range port {
+		if r < '0' || r > '9' {
+			return false
+		}
+		n = n*10 + int(r-'0')
+	}
+	return n <= 65535
 }
 
 // describe lists what the policy accepts, for the start-up log.

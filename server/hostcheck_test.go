@@ -363,3 +363,23 @@ func hostSnapshot(e *modeEnv) string {
 	b.WriteString(" webhook=" + e.srv.token.Token())
 	return b.String()
 }
+
+// TestHostCheckRefusesJunkPorts: found by a black-box test. "127.0.0.1:18471.evil.com" and
+// "localhost:evil" were judged by the name before the colon alone; a port, when present, must
+// be decimal digits up to 65535, or the Host names no address of ours.
+func TestHostCheckRefusesJunkPorts(t *testing.T) {
+	e := newModeEnv(t, storeFactories["sqlite"](t), auth.ModeNone, Options{BaseURL: "https://dash.example.org/"})
+	for _, host := range []string{
+		"127.0.0.1:18471.evil.com", "localhost:evil", "localhost:65536", "localhost:123456", "localhost:80a",
+		"[::1]:x", "[::1]:8080.evil.com", "dash.example.org:443.evil.com", "localhost:-1", "localhost:+80",
+	} {
+		if r := e.send(http.MethodGet, "/api/v1/summary", host, nil); r.Status != http.StatusMisdirectedRequest {
+			t.Errorf("Host %q: %d, want 421: %.200s", host, r.Status, r.Body)
+		}
+	}
+	for _, host := range []string{"localhost:65535", "localhost:1", "127.0.0.1:08080", "[::1]:0", "dash.example.org:443"} {
+		if r := e.send(http.MethodGet, "/api/v1/summary", host, nil); r.Status != http.StatusOK {
+			t.Errorf("Host %q: %d, want 200: %.200s", host, r.Status, r.Body)
+		}
+	}
+}

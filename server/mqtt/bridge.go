@@ -74,6 +74,9 @@ type Options struct {
 	// ConnectTimeout bounds one connection attempt (10 seconds when 0): a broker that is
 	// going down may accept a connection and never answer it.
 	ConnectTimeout time.Duration
+	// StatusWait is how long the availability publish may take before the bridge says the
+	// broker is slow (5 seconds when 0).
+	StatusWait time.Duration
 }
 
 // Bridge keeps Home Assistant in step with the store. Run it once.
@@ -134,6 +137,9 @@ func New(opts Options) *Bridge {
 	}
 	if opts.ConnectTimeout <= 0 {
 		opts.ConnectTimeout = 10 * time.Second
+	}
+	if opts.StatusWait <= 0 {
+		opts.StatusWait = 5 * time.Second
 	}
 	if opts.ClientID == "" {
 		var b [6]byte
@@ -585,7 +591,7 @@ func (b *Bridge) confirmed(tok paho.Token, session int64, deadline time.Time) bo
 // that the log does not end on a warning while Home Assistant shows the dashboard online.
 func (b *Bridge) publishStatus(payload string) {
 	tok := b.client.Publish(b.t.status(), publishQoS, true, payload)
-	if tok.WaitTimeout(5 * time.Second) {
+	if tok.WaitTimeout(b.opts.StatusWait) {
 		if err := tok.Error(); err != nil {
 			b.log.Warn("cannot publish the availability topic", "payload", payload, "err", err)
 		}

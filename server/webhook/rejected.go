@@ -3,6 +3,7 @@ package webhook
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -18,7 +19,9 @@ type Rejection struct {
 	At time.Time
 	// From is the client's address (behind trusted proxies, the one they name).
 	From string
-	// Agent is the client's User-Agent ("diun/v4.33.0 …"), cut short.
+	// Agent shows the client's User-Agent ("diun/v4.33.0 …"), cut to maxAgent bytes, quoted
+	// and labelled as the client's own claim: before its token is checked, anyone may send
+	// anything there.
 	Agent  string
 	Status int
 	// Reason is the error the client was answered.
@@ -85,7 +88,7 @@ func (h *Handler) RegisterRecording(mux *http.ServeMux, rs *Rejections) {
 		}
 		_ = json.Unmarshal(cw.body.Bytes(), &body)
 		rej := Rejection{At: time.Now(), Status: cw.status, Reason: textutil.Truncate(body.Error, 300),
-			Agent: textutil.Truncate(r.UserAgent(), 100), From: "unknown"}
+			Agent: agentLabel(r.UserAgent()), From: "unknown"}
 		if h.opts.Now != nil {
 			rej.At = h.opts.Now()
 		}
@@ -104,6 +107,17 @@ func (h *Handler) RegisterRecording(mux *http.ServeMux, rs *Rejections) {
 	})
 	mux.Handle("POST /webhook", rec)
 	mux.Handle("GET /webhook", rec)
+}
+
+// maxAgent bounds the User-Agent the Connect page shows: Diun's is about 30 bytes.
+const maxAgent = 120
+
+// agentLabel is how the Connect page shows a refused client's User-Agent, or "" for none.
+func agentLabel(ua string) string {
+	if ua == "" {
+		return ""
+	}
+	return fmt.Sprintf("User-Agent sent by the client: %q", textutil.Truncate(ua, maxAgent))
 }
 
 // tokenHint guesses why the token of r was refused, from how it was sent.

@@ -45,7 +45,7 @@ func statusLabel(s string) string {
 	return s
 }
 
-// relTime says how long ago t was, the way a person would.
+// relTime says how long ago t was, or how long until it comes, the way a person would.
 func relTime(now, t time.Time) string {
 	d := now.Sub(t)
 	future := d < 0
@@ -54,6 +54,9 @@ func relTime(now, t time.Time) string {
 	}
 	var s string
 	switch {
+	case future && d < time.Minute:
+		// A retry due in seconds is not "just now": seconds begun, so that it never says 0.
+		s = plural(int64((d+time.Second-1)/time.Second), "second")
 	case d < time.Minute:
 		return "just now"
 	case d < time.Hour:

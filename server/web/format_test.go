@@ -39,6 +39,31 @@ func TestRelDays(t *testing.T) {
 	}
 }
 
+// relTime reads past times as "… ago" and future ones as "in …", seconds included: a retry
+// due in 8 seconds is not "just now".
+func TestRelTime(t *testing.T) {
+	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		in   time.Duration
+		want string
+	}{
+		{0, "just now"},
+		{-30 * time.Second, "just now"},
+		{8 * time.Second, "in 8 seconds"},
+		{7500 * time.Millisecond, "in 8 seconds"},
+		{time.Millisecond, "in 1 second"},
+		{59 * time.Second, "in 59 seconds"},
+		{90 * time.Second, "in 1 minute"},
+		{-5 * time.Minute, "5 minutes ago"},
+		{3 * time.Hour, "in 3 hours"},
+		{-3 * 24 * time.Hour, "3 days ago"},
+	} {
+		if got := relTime(now, now.Add(tc.in)); got != tc.want {
+			t.Errorf("relTime(%+v) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
 func TestBuildDate(t *testing.T) {
 	for _, s := range []string{"1970-01-01T00:00:00Z", "0001-01-01T00:00:00Z", "1980-01-01T00:00:00Z"} {
 		ts, _ := time.Parse(time.RFC3339, s)

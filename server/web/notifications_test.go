@@ -7,6 +7,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -154,6 +155,10 @@ func TestNotificationsPageSendsATest(t *testing.T) {
 	_, body = e.get("/notifications", nil)
 	if !strings.Contains(body, `id="notify-last-error"`) || !strings.Contains(body, "502") || strings.Contains(body, hookSecret) {
 		t.Errorf("the last failure is not shown, or shows the secret:\n%s", body)
+	}
+	// The retry is due in about 10 seconds: the page says so, not "just now".
+	if !regexp.MustCompile(`Next attempt <time [^>]*>in \d+ seconds?</time>`).MatchString(body) {
+		t.Errorf("the next attempt does not read \"in N seconds\":\n%s", body)
 	}
 }
 

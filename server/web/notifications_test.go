@@ -239,3 +239,34 @@ func TestBrowserNotificationsPage(t *testing.T) {
 		reviewShot(t, ctx, "notifications-"+mode.suffix+".png")
 	}
 }
+
+// The page shows each destination masked, whatever the encoding of its secret, its errors
+// scrubbed, and choices such as smtp's auth=None as they are.
+func TestNotificationsPageMasksEveryEncoding(t *testing.T) {
+	refuse := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, pass, _ := r.BasicAuth()
+		http.Error(w, "denied "+pass+" "+url.QueryEscape(pass)+" "+url.PathEscape(pass), http.StatusUnauthorized)
+	}))
+	defer refuse.Close()
+	host := strings.TrimPrefix(refuse.URL, "http://")
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closedHost := strings.TrimPrefix(closed.URL, "http://")
+	closed.Close() // the mail server is down: its send fails at once
+	e := newNotifyEnv(t, "ntfy://me:SECa%20bXX@"+host+"/diun?scheme=http smtp://mailer:m41lPa55%2Fx@"+closedHost+"/?auth=None&from=a@example.org&to=b@example.org")
+	e.login()
+	e.post("/notifications/test", url.Values{}, nil)
+	if err := e.srv.Notify().Tick(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	_, body := e.get("/notifications", nil)
+	for _, leak := range []string{"SECa%20bXX", "SECa bXX", "SECa+bXX", "SECa&#43;bXX", "m41lPa55", "m41lPa55%2Fx", "m41lPa55/x"} {
+		if strings.Contains(body, leak) {
+			t.Errorf("the page shows %q", leak)
+		}
+	}
+	for _, want := range []string{"ntfy://me:***@" + host + "/diun", "auth=None", "smtp://mailer:***@"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the page does not show %q", want)
+		}
+	}
+}

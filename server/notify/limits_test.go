@@ -16,8 +16,8 @@ import (
 	"diundashboard/server/store"
 )
 
-// queued makes n open images on hosts host0…, with names of about nameLen bytes.
-func queued(n, hosts, nameLen int) []store.QueuedUpdate {
+// openUpdates makes n open images on hosts host0…, with names of about nameLen bytes.
+func openUpdates(n, hosts, nameLen int) []store.QueuedUpdate {
 	created := start.Add(-72 * time.Hour)
 	var out []store.QueuedUpdate
 	for i := range n {
@@ -68,7 +68,7 @@ func TestMessagesFitEachServicesLimit(t *testing.T) {
 			for _, base := range []string{"", "https://dash.example.org", longBase} {
 				for _, nameLen := range []int{30, 300, 5000} {
 					name := fmt.Sprintf("%s/%d images/base %d/name %d", service, n, len(base), nameLen)
-					msg := composeNew(queued(n, 3, nameLen), start, base, limit)
+					msg := composeNew(openUpdates(n, 3, nameLen), start, base, limit)
 					t.Run(name, func(t *testing.T) { checkFits(t, msg, limit, n, base) })
 				}
 			}

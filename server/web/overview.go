@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -106,8 +107,8 @@ type hostGroup struct {
 	// of every state, where acting on all would also reopen the ignored.
 	ActsOn store.State
 	// Shown is how many of the images the buttons act on this page shows; InView is how many
-	// the view has on all pages, or -1 when only a count at the time of the action tells (the
-	// view is filtered and has more than one page). When they differ the server asks first.
+	// the view has on all pages (the view's counts, filtered or not). When they differ the
+	// server asks first.
 	Shown  int
 	InView int64
 	// Elsewhere is how many of them are on other pages, when that is known.
@@ -282,7 +283,6 @@ func (h *Handler) overview(w http.ResponseWriter, r *http.Request) {
 		d.StateArg = "all"
 	}
 	hosts, totals := sum.ByHost()
-	d.Totals = totals
 	perHost := map[string]store.StateCounts{}
 	for _, c := range hosts {
 		perHost[c.Hostname] = c.StateCounts
@@ -294,46 +294,80 @@ func (h *Handler) overview(w http.ResponseWriter, r *http.Request) {
 	if _, known := perHost[q.Filter.Hostname]; !known && q.Filter.Hostname != "" {
 		d.GoneHost = q.Filter.Hostname
 	}
+	// The tabs, the host headings and the pager count the view, not every image.
+	view, err := h.viewCounts(ctx, q.Filter, perHost, totals)
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	d.Totals = view.totals
 	index := map[string]int{}
 	for _, img := range page.Images {
 		i, ok := index[img.Hostname]
 		if !ok {
 			i = len(d.Groups)
 			index[img.Hostname] = i
-			d.Groups = append(d.Groups, hostGroup{Host: img.Hostname, Key: "host-" + url.QueryEscape(img.Hostname), Counts: perHost[img.Hostname]})
+			d.Groups = append(d.Groups, hostGroup{Host: img.Hostname, Key: "host-" + url.QueryEscape(img.Hostname), Counts: view.perHost[img.Hostname]})
 		}
 		d.Groups[i].Images = append(d.Groups[i].Images, h.row(img))
 	}
-	onePage := page.NextCursor == "" && d.IsFirst
 	for i := range d.Groups {
-		d.Groups[i].setActions(q.Filter, onePage)
+		d.Groups[i].setActions(q.Filter)
 	}
 	if d.ByStack {
 		d.Groups = groupByStack(d.Groups)
 	}
-	d.Pager = newPager(v, back, q.Page.Limit, len(page.Images), page.NextCursor, viewTotal(q.Filter, perHost, totals, d.GoneHost != ""))
+	d.Pager = newPager(v, back, q.Page.Limit, len(page.Images), page.NextCursor, viewTotal(q.Filter, view.totals))
 	d.ChartURL, d.StateURLs, d.ClearURL = viewURLs(v, days)
 	d.ChartOpen = v.Has("days")
 	d.Fresh = totals == (store.StateCounts{}) && sum.LastNotification == nil
 
+	// The window's title counts every open update, whatever the view: it is what waits.
 	p := h.newPage(r, countedTitle(totals.Open), "overview", d)
 	p.Live = true
 	h.render(w, r, http.StatusOK, "overview", p)
 }
 
-// viewTotal is how many images the view f has on all pages, from the summary's counts, or -1
-// when they cannot tell (the view filters on tag, text or provider).
-func viewTotal(f store.ImageFilter, perHost map[string]store.StateCounts, totals store.StateCounts, gone bool) int64 {
-	if f.Tag != "" || f.Query != "" || f.Provider != "" || f.Stack != "" {
-		return -1
+// viewCounted is what the view holds per host and state, and over all its hosts.
+type viewCounted struct {
+	perHost map[string]store.StateCounts
+	totals  store.StateCounts
+}
+
+// viewCounts counts the view f per host and state (every state: they are the tabs). A view
+// filtered on host and state alone reads the counts that triggers keep (the summary's,
+// perHost and totals); one filtered on tag, text, provider or stack counts its images.
+func (h *Handler) viewCounts(ctx context.Context, f store.ImageFilter, perHost map[string]store.StateCounts, totals store.StateCounts) (viewCounted, error) {
+	if !filtersRows(f) {
+		if f.Hostname == "" && !f.ExactHost {
+			return viewCounted{perHost: perHost, totals: totals}, nil
+		}
+		c := perHost[f.Hostname]
+		return viewCounted{perHost: map[string]store.StateCounts{f.Hostname: c}, totals: c}, nil
 	}
-	c := totals
-	if gone {
-		return 0
+	rows, err := h.store.CountImagesMatching(ctx, f)
+	if err != nil {
+		return viewCounted{}, err
 	}
-	if f.Hostname != "" {
-		c = perHost[f.Hostname]
+	v := viewCounted{perHost: map[string]store.StateCounts{}}
+	for _, c := range rows {
+		hc := v.perHost[c.Hostname]
+		hc.Add(c.State, c.Images)
+		v.perHost[c.Hostname] = hc
+		v.totals.Add(c.State, c.Images)
 	}
+	return v, nil
+}
+
+// filtersRows tells whether f filters on more than host and state: on what the maintained
+// counts (image_counts) do not count by.
+func filtersRows(f store.ImageFilter) bool {
+	return f.Tag != "" || f.Query != "" || f.Provider != "" || f.Stack != ""
+}
+
+// viewTotal is how many images the view f has on all pages: the view's counts in its state,
+// or in every state.
+func viewTotal(f store.ImageFilter, c store.StateCounts) int64 {
 	if f.State == "" {
 		return c.Open + c.Acknowledged + c.Snoozed + c.Ignored
 	}
@@ -350,7 +384,7 @@ func countedTitle(open int64) string {
 }
 
 // setActions picks the group's actions for the view f and counts what they act on.
-func (g *hostGroup) setActions(f store.ImageFilter, onePage bool) {
+func (g *hostGroup) setActions(f store.ImageFilter) {
 	g.ActsOn = f.State
 	if g.ActsOn == "" {
 		g.ActsOn = store.StateOpen
@@ -367,20 +401,13 @@ func (g *hostGroup) setActions(f store.ImageFilter, onePage bool) {
 			g.Shown++
 		}
 	}
-	switch {
-	case f.Tag == "" && f.Query == "" && f.Provider == "" && f.Stack == "":
-		// The host's counts are the view's: the view filters on nothing else.
-		g.InView = stateCount(g.Counts, g.ActsOn)
-	case onePage:
-		g.InView = int64(g.Shown)
-	default:
-		g.InView = -1
-	}
+	// The group's counts are the view's (viewCounts), filtered or not.
+	g.InView = stateCount(g.Counts, g.ActsOn)
 	if g.InView == 0 {
 		g.Actions = nil
 	}
 	g.Elsewhere = max(0, g.InView-int64(g.Shown))
-	g.Filtered = f.Tag != "" || f.Query != "" || f.Provider != "" || f.Stack != ""
+	g.Filtered = filtersRows(f)
 }
 
 func stateCount(c store.StateCounts, s store.State) int64 {

@@ -165,7 +165,7 @@ type overviewData struct {
 	GoneHost string
 	Tags     []store.Tag
 	States   []store.State
-	Sorts    []store.Sort
+	Sorts    []sortOption
 	// Providers Diun has; the filter offers them all.
 	Providers []string
 	Pager     pager
@@ -271,7 +271,7 @@ func (h *Handler) overview(w http.ResponseWriter, r *http.Request) {
 	}
 
 	d := overviewData{
-		Filter: q.Filter, Sort: q.Sort, Tags: tags, States: store.States, Sorts: store.Sorts, Providers: providers,
+		Filter: q.Filter, Sort: q.Sort, Tags: tags, States: store.States, Sorts: sortOptions(byStack), Providers: providers,
 		Shown: len(page.Images), IsFirst: q.Page.Cursor == "", LastNotification: sum.LastNotification, LastCheck: sum.LastCheck,
 		Chart:    newChart(counts, since, days),
 		Filtered: q.Filter.Hostname != "" || q.Filter.Tag != "" || q.Filter.Provider != "" || q.Filter.Query != "" || q.Filter.Stack != "",

@@ -125,6 +125,9 @@ func TestBrowserConnectSnippetsMasked(t *testing.T) {
 			t.Errorf("%s: before the token is shown, the env file reads\n%s", how, s)
 		}
 		step(t, ctx, how+": show the token", 5*time.Second, chromedp.Click(chromedp.CSS(`details.secret summary`)))
+		if how == "with app.js" {
+			fullScreenshot(t, ctx, "connect-token-shown-light.png")
+		}
 		for _, id := range []string{"webhook-token", "snippet-env", "snippet-yml"} {
 			if s := shows(id); !strings.Contains(s, webhookToken) || strings.Contains(s, "••••") {
 				t.Errorf("%s: with the token shown, %s reads\n%s", how, id, s)
@@ -140,6 +143,7 @@ func TestBrowserConnectSnippetsMasked(t *testing.T) {
 		chromedp.Navigate(e.ts.URL+"/connect"),
 		chromedp.WaitVisible(chromedp.CSS(`button.copy[data-copy="snippet-env"]`)),
 	)
+	fullScreenshot(t, ctx, "connect-token-masked-light.png")
 	check("with app.js")
 	// Copying takes the settings with the token, and leaves the token masked.
 	eval[bool](t, ctx, `Object.defineProperty(navigator, "clipboard", {value: {writeText: async (s) => { window.copied = s; }}}), true`)

@@ -13,6 +13,7 @@
 package auth
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -25,6 +26,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -122,7 +124,47 @@ func ParseTrustedProxies(raw string) ([]netip.Prefix, error) {
 		}
 		out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
 	}
+	// Many narrow networks can add up to a broad one (1.0.0.0/8, 2.0.0.0/8, …).
+	if n := publicIPv4Addresses(out); n > 1<<(32-maxProxyPrefixV4) {
+		return nil, fmt.Errorf("TRUSTED_PROXIES: %q covers %d public IPv4 addresses together, more than a /%d, so clients far beyond your proxy could sign in as anyone through the proxy's header; name the proxy's address or its network", textutil.Truncate(raw, 200), n, maxProxyPrefixV4)
+	}
 	return out, nil
+}
+
+// privateIPv4 are the IPv4 ranges no outside client comes from (RFC 1918, loopback,
+// link-local, shared address space).
+var privateIPv4 = []netip.Prefix{
+	netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("172.16.0.0/12"), netip.MustParsePrefix("192.168.0.0/16"),
+	netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("169.254.0.0/16"), netip.MustParsePrefix("100.64.0.0/10"),
+}
+
+// publicIPv4Addresses counts the IPv4 addresses the prefixes cover together, each counted
+// once, leaving out networks inside private ranges.
+func publicIPv4Addresses(prefixes []netip.Prefix) uint64 {
+	type span struct{ lo, hi uint64 }
+	var spans []span
+	for _, p := range prefixes {
+		if !p.Addr().Is4() || slices.ContainsFunc(privateIPv4, func(priv netip.Prefix) bool { return priv.Bits() <= p.Bits() && priv.Contains(p.Addr()) }) {
+			continue
+		}
+		b := p.Masked().Addr().As4()
+		lo := uint64(b[0])<<24 | uint64(b[1])<<16 | uint64(b[2])<<8 | uint64(b[3])
+		spans = append(spans, span{lo, lo + 1<<(32-p.Bits()) - 1})
+	}
+	slices.SortFunc(spans, func(a, b span) int { return cmp.Compare(a.lo, b.lo) })
+	var total, end uint64
+	started := false
+	for _, sp := range spans {
+		switch {
+		case !started || sp.lo > end:
+			total += sp.hi - sp.lo + 1
+			end, started = sp.hi, true
+		case sp.hi > end:
+			total += sp.hi - end
+			end = sp.hi
+		}
+	}
+	return total
 }
 
 // Broadest TRUSTED_PROXIES networks accepted outside private address space: a proxy lives

@@ -309,6 +309,16 @@ func TestTrustedProxiesRefuseBroadPublicNetworks(t *testing.T) {
 			t.Errorf("TRUSTED_PROXIES=%q: %v, %v; want it accepted", raw, p, err)
 		}
 	}
+	// Narrow networks that add up to more than a /8 of public addresses are refused together;
+	// overlaps and private ranges do not count.
+	if _, err := ParseTrustedProxies("11.0.0.0/8, 12.0.0.0/9"); err == nil || !strings.Contains(err.Error(), "public IPv4 addresses together") {
+		t.Errorf("a /8 and a /9 of public addresses: %v; want a refusal", err)
+	}
+	for _, raw := range []string{"11.0.0.0/8, 11.0.0.0/9, 11.1.2.3", "11.0.0.0/8, 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 127.0.0.0/8", "203.0.113.0/24, 198.51.100.0/24"} {
+		if _, err := ParseTrustedProxies(raw); err != nil {
+			t.Errorf("TRUSTED_PROXIES=%q: %v; want it accepted", raw, err)
+		}
+	}
 	// An IPv4-mapped network means its IPv4 network, the form client addresses are compared in.
 	a := newAuth(t, Config{Mode: ModeProxy, ProxyHeader: "Remote-User", TrustedProxies: mustProxies(t, "::ffff:10.0.0.0/104")}, openStore(t), nil)
 	r := httptest.NewRequest(http.MethodGet, "/", nil)

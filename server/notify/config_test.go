@@ -17,11 +17,11 @@ func TestParseTargetsSplitsAndMasks(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{
-		"ntfy://alice:***@ntfy.example.org/updates?priority=4&tags=a%2Cb",
-		"gotify://gotify.example.org/***?disabletls=yes",
+		"ntfy://alice:***@ntfy.example.org/***?priority=4&tags=a%2Cb",
+		"gotify://gotify.example.org/Ab***?disabletls=yes",
 		"discord://***@123456789012345678",
 		"smtp://mailer:***@smtp.example.org:587/?from=dash%40example.org&to=a%40example.org%2Cb%40example.org",
-		"generic+https://hooks.example.org/in/***?%40Authorization=***&x=1",
+		"generic+https://hooks.example.org/in/9f***?%40Authorization=***&x=***",
 	}
 	if len(targets) != len(want) {
 		t.Fatalf("%d targets; want %d: %+v", len(targets), len(want), targets)

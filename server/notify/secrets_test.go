@@ -54,7 +54,7 @@ func TestStartUpErrorNeverShowsThePassword(t *testing.T) {
 				// Not a URL (Go refuses raw non-ASCII in the userinfo): TestStartUpErrorSaysWhatIsWrong.
 				return
 			}
-			if !strings.Contains(msg, "ntfy://me:***@ntfy.example.org/diun") || !strings.Contains(msg, `"priority"`) {
+			if !strings.Contains(msg, "ntfy://me:***@ntfy.example.org/***") || !strings.Contains(msg, `"priority"`) {
 				t.Errorf("error %q should name the URL masked and the parameter priority", msg)
 			}
 		})
@@ -70,7 +70,7 @@ func TestStartUpErrorSaysWhatIsWrong(t *testing.T) {
 		"smtp://user:pw@host:587/?from=a@b.c&to=x@y.z&auth=No": {`"auth"`, "None Plain"},
 		"nosuch://host/x":                                      {`no service "nosuch"`, "services/overview/"},
 		"telegram://123456789:AAbbCCddEEffGGhh@telegram":       {"channels"},
-		"ntfy://me:SECaé€bXX@ntfy.example.org/diun":            {"percent-encode", "ntfy://***@ntfy.example.org/diun"},
+		"ntfy://me:SECaé€bXX@ntfy.example.org/diun":            {"percent-encode", "ntfy://***@ntfy.example.org/***"},
 	} {
 		_, err := ParseTargets(raw)
 		if err == nil {
@@ -178,7 +178,7 @@ func TestStartLogSaysWhereMasked(t *testing.T) {
 	s := New(nil, cfg, Options{Logger: slog.New(slog.NewTextHandler(&buf, nil))})
 	s.logStart()
 	out := buf.String()
-	if !strings.Contains(out, "notifications are on") || !strings.Contains(out, "ntfy://me:***@ntfy.example.org/diun") {
+	if !strings.Contains(out, "notifications are on") || !strings.Contains(out, "ntfy://me:***@ntfy.example.org/***") {
 		t.Errorf("start log %q should say notifications are on and to where", out)
 	}
 	if l := leaks(out, "SECa%20bXX", "SECa bXX"); len(l) > 0 {

@@ -377,6 +377,9 @@ func (s *Service) Status(ctx context.Context, limit int) (Status, error) {
 	}
 	st.Recent = rows
 	for i := range rows {
+		s.relabel(&rows[i])
+	}
+	for i := range rows {
 		if rows[i].LastError != "" {
 			st.LastFailure = &rows[i]
 			break
@@ -384,6 +387,21 @@ func (s *Service) Status(ctx context.Context, limit int) (Status, error) {
 	}
 	st.Unsent, err = s.st.CountOutboxUnsent(ctx)
 	return st, err
+}
+
+// relabel masks a row's destination and error as this version masks them: a row written
+// before a service's secrets were known to be secret (a gotify token, an ntfy topic) keeps
+// them in its label and error.
+func (s *Service) relabel(row *store.OutboxRow) {
+	for _, t := range s.cfg.Targets {
+		if t.Key == row.Target {
+			row.TargetLabel, row.LastError = t.Label, t.Scrub(row.LastError)
+			return
+		}
+	}
+	// A destination no longer in NOTIFY_URLS: its old label is all there is to mask by.
+	old := NewTarget(row.TargetLabel)
+	row.TargetLabel, row.LastError = old.Label, old.Scrub(row.LastError)
 }
 
 // zoneName is the digest's time zone as people know it: Europe/Paris rather than "Local".

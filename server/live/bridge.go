@@ -98,7 +98,10 @@ func (b *Bridge) enqueue(e Event) {
 	}
 }
 
-// send drains the queue into Notify, one event at a time.
+// send drains the queue into Notify. What queued up while the last NOTIFY was in flight is
+// merged, one event per kind (ImageID 0 when they name different images, as the pages'
+// Coalescer does), so a burst of a thousand notifications costs a few NOTIFYs, not a thousand
+// statements on the database the burst is being written to: every receiver only refetches.
 func (b *Bridge) send(ctx context.Context) {
 	failing := false
 	for {
@@ -108,22 +111,51 @@ func (b *Bridge) send(ctx context.Context) {
 			return
 		case e = <-b.queue:
 		}
-		payload, _ := json.Marshal(wireEvent{Kind: e.Kind, ImageID: e.ImageID, Origin: b.origin})
-		nctx, cancel := context.WithTimeout(ctx, b.notifyTimeout)
-		err := b.tr.Notify(nctx, string(payload))
-		cancel()
-		switch {
-		case err != nil && ctx.Err() != nil:
-			return
-		case err != nil:
-			b.dropped.Add(1)
-			if !failing {
-				failing = true
-				b.log.Warn("cannot send live updates to the other replicas; pages served by them refresh late until the database answers again", "err", err)
+		for _, e := range merge(e, b.queue) {
+			payload, _ := json.Marshal(wireEvent{Kind: e.Kind, ImageID: e.ImageID, Origin: b.origin})
+			nctx, cancel := context.WithTimeout(ctx, b.notifyTimeout)
+			err := b.tr.Notify(nctx, string(payload))
+			cancel()
+			switch {
+			case err != nil && ctx.Err() != nil:
+				return
+			case err != nil:
+				b.dropped.Add(1)
+				if !failing {
+					failing = true
+					b.log.Warn("cannot send live updates to the other replicas; pages served by them refresh late until the database answers again", "err", err)
+				}
+			case failing:
+				failing = false
+				b.log.Info("sending live updates to the other replicas again", "dropped_so_far", b.dropped.Load())
 			}
-		case failing:
-			failing = false
-			b.log.Info("sending live updates to the other replicas again", "dropped_so_far", b.dropped.Load())
+		}
+	}
+}
+
+// merge returns first and every event waiting in queue, one per kind in the order the kinds
+// came (ImageID 0 where they name different images); it does not wait for more.
+func merge(first Event, queue <-chan Event) []Event {
+	out := []Event{first}
+	for {
+		var e Event
+		select {
+		case e = <-queue:
+		default:
+			return out
+		}
+		merged := false
+		for i := range out {
+			if out[i].Kind == e.Kind {
+				if out[i].ImageID != e.ImageID {
+					out[i].ImageID = 0
+				}
+				merged = true
+				break
+			}
+		}
+		if !merged {
+			out = append(out, e)
 		}
 	}
 }

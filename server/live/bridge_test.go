@@ -309,3 +309,75 @@ func TestBridgeStopsForwardingWhenItStops(t *testing.T) {
 	}
 	h.Publish(Event{Kind: KindChange}) // must not block or panic
 }
+
+// gate is a Transport whose Notify waits until released, counting the payloads it was given.
+type gate struct {
+	mu       sync.Mutex
+	payloads []string
+	entered  chan struct{}
+	release  chan struct{}
+}
+
+func (g *gate) Notify(ctx context.Context, payload string) error {
+	g.mu.Lock()
+	g.payloads = append(g.payloads, payload)
+	first := len(g.payloads) == 1
+	g.mu.Unlock()
+	if first {
+		close(g.entered)
+		select {
+		case <-g.release:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+func (g *gate) Listen(ctx context.Context, ready func(), _ func(string)) error {
+	ready()
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+func (g *gate) sent() []string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return append([]string(nil), g.payloads...)
+}
+
+// A burst published while a NOTIFY is in flight goes out as one NOTIFY per kind, not one per
+// event: the database that is writing the burst is not also asked for a statement per event.
+func TestBridgeMergesABurstPerKind(t *testing.T) {
+	g := &gate{entered: make(chan struct{}), release: make(chan struct{})}
+	h := NewHub()
+	startBridge(t, h, g, discard())
+	waitFor(t, "the bridge to take over forwarding", func() bool {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		return h.forward != nil
+	})
+	h.Publish(Event{Kind: KindNotification, ImageID: 1})
+	<-g.entered // the first NOTIFY is in flight; the rest of the burst queues behind it
+	for i := range 100 {
+		h.Publish(Event{Kind: KindNotification, ImageID: int64(i + 2)})
+	}
+	h.Publish(Event{Kind: KindCheck})
+	h.Publish(Event{Kind: KindNotification, ImageID: 7})
+	close(g.release)
+	waitFor(t, "the merged burst", func() bool { return len(g.sent()) >= 3 })
+	quietFor := time.Now().Add(50 * time.Millisecond)
+	for time.Now().Before(quietFor) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	got := g.sent()
+	if len(got) != 3 {
+		t.Fatalf("%d NOTIFYs for a burst of 103 events, want 3 (the first, then one per kind): %q", len(got), got)
+	}
+	if !strings.Contains(got[1], `"kind":"`+KindNotification+`"`) || strings.Contains(got[1], "image_id") {
+		t.Errorf("merged notifications = %s, want kind %s without an image id (several images)", got[1], KindNotification)
+	}
+	if !strings.Contains(got[2], `"kind":"`+KindCheck+`"`) {
+		t.Errorf("second merged event = %s, want kind %s", got[2], KindCheck)
+	}
+}

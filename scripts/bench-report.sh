@@ -9,6 +9,9 @@
 #     default, which takes a few minutes: MEM_N=100000 for a quicker look);
 #   - cold start to ready on a fresh database (cmd/loadgen -coldstart).
 # Takes about 10 to 15 minutes. BENCH_N sets the notifications per ingest run (default 10000).
+# Then the pages at growing history (cmd/loadgen -pages, PAGES_SIZES as images:events pairs),
+# which seeds millions of rows and takes 20 minutes or more: PAGES_SIZES=none keeps the pages
+# section already in BENCHMARKS.md (it names its own run) and measures the rest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v go >/dev/null || export PATH=/usr/local/go/bin:$PATH
@@ -252,7 +255,19 @@ cat <<MD
 </details>
 MD
 } >"$OUT.tmp"
+# The pages section, between its markers, is written by loadgen -pages; keep the old one until
+# then (or for good, with PAGES_SIZES=none).
+if [[ -f "$OUT" ]]; then
+	sed -n '/^<!-- pages:begin -->$/,/^<!-- pages:end -->$/p' "$OUT" >"$tmp/pages.md"
+	if [[ -s "$tmp/pages.md" ]]; then
+		{ echo; cat "$tmp/pages.md"; } >>"$OUT.tmp"
+	fi
+fi
 mv "$OUT.tmp" "$OUT"
-"$tmp/loadgen" -pages "${PAGES_SIZES:-10000:1000000,100000:1000000,300000:1000000}" -pages-runs 9 -database-url "$PG_URL" -pages-md "$OUT" >/dev/null # section between <!-- pages:begin/end --> (cmd/loadgen/pages.go)
+PAGES_SIZES=${PAGES_SIZES:-10000:1000000,100000:1000000,300000:1000000}
+if [[ $PAGES_SIZES != none ]]; then
+	echo "pages: $PAGES_SIZES" >&2
+	"$tmp/loadgen" -pages "$PAGES_SIZES" -pages-runs 9 -database-url "$PG_URL" -pages-md "$OUT" >/dev/null # section between <!-- pages:begin/end --> (cmd/loadgen/pages.go)
+fi
 echo "wrote $OUT" >&2
 sed -n '/^## Targets/,/^## Webhook/p' "$OUT" >&2

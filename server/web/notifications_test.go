@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -52,6 +53,12 @@ const hookSecret = "s3cr3tHookToken0123456789"
 // newNotifyEnv is a server with NOTIFY_URLS (or none when urls is "") and built-in sign-in.
 func newNotifyEnv(t *testing.T, urls string) *env {
 	t.Helper()
+	return newNotifyEnvWith(t, urls, auth.ModeBuiltin, quietLog)
+}
+
+// newNotifyEnvWith is newNotifyEnv with an auth mode, and the server's log going to log.
+func newNotifyEnvWith(t *testing.T, urls string, mode auth.Mode, log *slog.Logger) *env {
+	t.Helper()
 	ctx := context.Background()
 	databaseURL := databases["sqlite"](t)
 	if err := store.Migrate(ctx, databaseURL); err != nil {
@@ -62,7 +69,7 @@ func newNotifyEnv(t *testing.T, urls string) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	a, err := auth.New(modeConfig(auth.ModeBuiltin), st, quietLog)
+	a, err := auth.New(modeConfig(mode), st, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +77,7 @@ func newNotifyEnv(t *testing.T, urls string) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := server.New(st, server.Options{WebhookToken: webhookToken, Auth: a, Version: "test", Logger: quietLog, Notify: cfg, BaseURL: "https://dash.example.org"})
+	srv := server.New(st, server.Options{WebhookToken: webhookToken, Auth: a, Version: "test", Logger: log, Notify: cfg, BaseURL: "https://dash.example.org"})
 	ts := httptest.NewServer(srv)
 	t.Cleanup(func() {
 		srv.Hub().Close()
@@ -97,7 +104,7 @@ func TestNotificationsPageSendsATest(t *testing.T) {
 	if res.StatusCode != http.StatusOK {
 		t.Fatalf("GET /notifications: %d", res.StatusCode)
 	}
-	for _, want := range []string{"/hooks/***</code>", "Send a test", "2m after its first update", "daily@08:00", "messages link to each image"} {
+	for _, want := range []string{"/hooks/s3***</code>", "Send a test", "2m after its first update", "daily@08:00", "messages link to each image"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("the page does not show %q", want)
 		}
@@ -264,9 +271,59 @@ func TestNotificationsPageMasksEveryEncoding(t *testing.T) {
 			t.Errorf("the page shows %q", leak)
 		}
 	}
-	for _, want := range []string{"ntfy://me:***@" + host + "/diun", "auth=None", "smtp://mailer:***@"} {
+	for _, want := range []string{"ntfy://me:***@" + host + "/***", "auth=None", "smtp://mailer:***@"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("the page does not show %q", want)
+		}
+	}
+}
+
+// lockedBuffer is the server's log, written by its worker while the test reads it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+// TestNotificationsPageHidesTokensInThePath is the security report's case: a gotify token and
+// an ntfy topic (whoever knows it reads the messages) in the path, no sign-in (AUTH_MODE=none),
+// a test sent to a closed port. Neither the page nor the log may show them, in any form.
+func TestNotificationsPageHidesTokensInThePath(t *testing.T) {
+	var log lockedBuffer
+	const token, topic = "AbCdEfGhIjKlMnO", "my-secret-diun-topic"
+	e := newNotifyEnvWith(t, "gotify://127.0.0.1:1/"+token+"?disabletls=yes ntfy://127.0.0.1:1/"+topic+"?scheme=http",
+		auth.ModeNone, slog.New(slog.NewTextHandler(&log, nil)))
+	if res := e.post("/notifications/test", url.Values{}, nil); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("POST /notifications/test: %d", res.StatusCode)
+	}
+	if err := e.srv.Notify().Tick(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	_, body := e.get("/notifications", nil)
+	for _, want := range []string{"gotify://127.0.0.1:1/Ab***?disabletls=yes", "ntfy://127.0.0.1:1/my***?scheme=http", `id="notify-last-error"`, "connection refused"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the page does not show %q", want)
+		}
+	}
+	if !strings.Contains(log.String(), "delivery failed") {
+		t.Errorf("the log does not say the delivery failed:\n%s", log.String())
+	}
+	for where, text := range map[string]string{"page": body, "log": log.String()} {
+		for _, secret := range []string{token, topic, url.PathEscape(topic), strings.ToLower(token)} {
+			if strings.Contains(text, secret) {
+				t.Errorf("the %s shows %q", where, secret)
+			}
 		}
 	}
 }

@@ -36,6 +36,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.countImagesMatchingStmt, err = db.PrepareContext(ctx, countImagesMatching); err != nil {
 		return nil, fmt.Errorf("error preparing query CountImagesMatching: %w", err)
 	}
+	if q.countImagesMatchingOnHostStmt, err = db.PrepareContext(ctx, countImagesMatchingOnHost); err != nil {
+		return nil, fmt.Errorf("error preparing query CountImagesMatchingOnHost: %w", err)
+	}
 	if q.countNotifyUnsentStmt, err = db.PrepareContext(ctx, countNotifyUnsent); err != nil {
 		return nil, fmt.Errorf("error preparing query CountNotifyUnsent: %w", err)
 	}
@@ -272,6 +275,11 @@ func (q *Queries) Close() error {
 	if q.countImagesMatchingStmt != nil {
 		if cerr := q.countImagesMatchingStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing countImagesMatchingStmt: %w", cerr)
+		}
+	}
+	if q.countImagesMatchingOnHostStmt != nil {
+		if cerr := q.countImagesMatchingOnHostStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing countImagesMatchingOnHostStmt: %w", cerr)
 		}
 	}
 	if q.countNotifyUnsentStmt != nil {
@@ -672,6 +680,7 @@ type Queries struct {
 	countEventsPerDayStmt            *sql.Stmt
 	countImagesStmt                  *sql.Stmt
 	countImagesMatchingStmt          *sql.Stmt
+	countImagesMatchingOnHostStmt    *sql.Stmt
 	countNotifyUnsentStmt            *sql.Stmt
 	createAPITokenStmt               *sql.Stmt
 	createSessionStmt                *sql.Stmt
@@ -753,6 +762,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		countEventsPerDayStmt:            q.countEventsPerDayStmt,
 		countImagesStmt:                  q.countImagesStmt,
 		countImagesMatchingStmt:          q.countImagesMatchingStmt,
+		countImagesMatchingOnHostStmt:    q.countImagesMatchingOnHostStmt,
 		countNotifyUnsentStmt:            q.countNotifyUnsentStmt,
 		createAPITokenStmt:               q.createAPITokenStmt,
 		createSessionStmt:                q.createSessionStmt,

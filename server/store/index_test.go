@@ -138,6 +138,9 @@ var planCases = map[string]planCase{
 	"SnoozedDue": {sqliteIndexes: append([]string{"images_snoozed_until"}, stateIndexes...), pgIndexes: append([]string{"images_snoozed_until"}, stateIndexes...)},
 	// The images of one host (a host action), within the overview's filter.
 	"ImageIDsOfHost": {sqliteIndexes: []string{"sqlite_autoindex_images_1", "images_state_host"}, pgIndexes: []string{"images_hostname_image_key", "images_state_host"}, params: map[string]any{"hostname": "h"}},
+	// A filtered view's counts (the overview's tabs) in one host: that host's rows by the
+	// hostname index (CountImagesMatching, across hosts, is in planExempt).
+	"CountImagesMatchingOnHost": {sqliteIndexes: []string{"sqlite_autoindex_images_1", "images_state_host"}, pgIndexes: []string{"images_hostname_image_key", "images_state_host"}, params: map[string]any{"hostname": "h"}},
 	// The images named by id, each found by its primary key.
 	"RecordStateChanges":    {sqliteIndexes: []string{"rowid"}, pgIndexes: []string{"images_pkey"}, params: map[string]any{"changed_at": time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), "actor": "admin", "to_state": "acknowledged", "to_until": nil}},
 	"TagImages":             {sqliteIndexes: []string{"rowid"}, pgIndexes: []string{"images_pkey"}, params: map[string]any{"tag_id": int64(1)}},
@@ -167,6 +170,10 @@ var planExempt = map[string]string{
 	// Reads all of image_counts, which triggers keep: one row per host and state, however many
 	// images there are.
 	"CountImages":   "one row per host and state (image_counts)",
+	// A filtered view's counts across hosts (the overview's tabs, with a tag, text, provider
+	// or stack filter and no host): every image is read once, as the filtered list's pages
+	// read them all together; the view without those filters reads image_counts.
+	"CountImagesMatching": "a filtered view across hosts is counted over every image once",
 	"ListAPITokens": "a handful of tokens, created by hand",
 	// PostgreSQL orders these text keys with COLLATE "C", which the primary key's index (in the
 	// database's collation) cannot serve; both tables stay small.

@@ -21,6 +21,7 @@ type queries interface {
 	PruneEvents(ctx context.Context, arg sqlitedb.PruneEventsParams) (int64, error)
 	CountImages(ctx context.Context) ([]sqlitedb.CountImagesRow, error)
 	CountImagesMatching(ctx context.Context, arg sqlitedb.CountImagesMatchingParams) ([]sqlitedb.CountImagesMatchingRow, error)
+	CountImagesMatchingOnHost(ctx context.Context, arg sqlitedb.CountImagesMatchingOnHostParams) (sqlitedb.CountImagesMatchingOnHostRow, error)
 	GetImage(ctx context.Context, id int64) (sqlitedb.Image, error)
 	UpsertImage(ctx context.Context, arg sqlitedb.UpsertImageParams) (sqlitedb.UpsertImageRow, error)
 	ListImagesByFirstSeen(ctx context.Context, arg sqlitedb.ListImagesByFirstSeenParams) ([]sqlitedb.Image, error)

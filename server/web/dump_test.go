@@ -74,7 +74,7 @@ func TestPagesPrintNoGoValues(t *testing.T) {
 			{"/", http.StatusOK, []string{"nginx"}},
 			{"/?state=all&sort=image&limit=2", http.StatusOK, []string{`rel="next"`}},
 			{"/?host=beta&state=all&days=90", http.StatusOK, []string{"service cache"}},
-			{"/?state=snoozed", http.StatusOK, []string{"snoozed <time", "for 7 more days"}},
+			{"/?state=snoozed", http.StatusOK, []string{"snoozed until <time", "data-day"}},
 			{"/images/" + nginx, http.StatusOK, []string{`<code>` + ref + `</code>`, `title="` + ref + `"`, "ctn_status", "Up 2 hours (healthy)", "2 notifications", "prod"}},
 			{"/images/" + app, http.StatusOK, []string{"snoozed", "prod"}},
 			{"/images/" + job, http.StatusOK, []string{"job batch, task worker"}},

@@ -155,7 +155,7 @@ func runsAs(m map[string]string) []string {
 		return nil
 	}
 	var out []string
-	if v := m["ctn_names"]; v != "" { // docker
+	if v := containerNames(m["ctn_names"]); v != "" { // docker
 		out = append(out, "container "+v)
 	}
 	if pod := m["pod_name"]; pod != "" { // kubernetes

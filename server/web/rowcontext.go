@@ -164,3 +164,16 @@ func httpURL(raw string) (*url.URL, bool) {
 	}
 	return u, true
 }
+
+// containerNames is Docker's ctn_names as a person reads it: the API's names carry a leading
+// slash and Diun joins them with bare commas ("/nginx-proxy,/nginx-proxy-2"), shown as
+// "nginx-proxy, nginx-proxy-2".
+func containerNames(v string) string {
+	var names []string
+	for _, n := range strings.Split(v, ",") {
+		if n = strings.TrimPrefix(strings.TrimSpace(n), "/"); n != "" {
+			names = append(names, n)
+		}
+	}
+	return strings.Join(names, ", ")
+}

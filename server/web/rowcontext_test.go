@@ -40,6 +40,11 @@ func TestRowContextGroupsAndNames(t *testing.T) {
 		{name: "restarting, in capitals",
 			meta: map[string]string{"ctn_names": "x", "ctn_state": "Restarting"},
 			runs: []string{"container x"}, stopped: "restarting"},
+		{name: "docker's names: leading slashes dropped, a space after each comma",
+			meta: map[string]string{"ctn_names": "/nginx-proxy,/nginx-proxy-2"},
+			runs: []string{"container nginx-proxy, nginx-proxy-2"}},
+		{name: "names that are only slashes and commas say nothing",
+			meta: map[string]string{"ctn_names": "/, /"}},
 		{name: "an unknown state is free text: not shown",
 			meta: map[string]string{"ctn_state": "<b>on fire</b>"}},
 	}

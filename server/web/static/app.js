@@ -21,6 +21,9 @@
     hour: "2-digit", minute: "2-digit", timeZoneName: "short",
   });
 
+  // A day someone planned (a snooze's end): "Fri 5 Dec" in the browser's zone and language.
+  const dayFormat = new Intl.DateTimeFormat(undefined, { weekday: "short", day: "numeric", month: "short" });
+
   function utcText(d) {
     return d.toISOString().slice(0, 16).replace("T", " ") + " UTC";
   }
@@ -34,6 +37,9 @@
       if (el.hasAttribute("data-abs")) {
         el.textContent = localFormat.format(d);
         el.title = utcText(d);
+      } else if (el.hasAttribute("data-day")) {
+        el.textContent = dayFormat.format(d);
+        el.title = localFormat.format(d) + " (" + utcText(d) + ")";
       } else {
         el.title = localFormat.format(d) + " (" + utcText(d) + ")";
       }
@@ -613,9 +619,13 @@
       if (!mark) {
         mark = document.createElement("span");
         mark.className = "mark";
-        name.append(" ", mark);
+        // Beside the badge, so that it stays in sight with the chips and links after it.
+        const badge = name.querySelector(".badge");
+        if (badge) badge.after(" ", mark);
+        else name.append(" ", mark);
       }
       mark.textContent = row.dataset.mark || "new";
+      mark.title = mark.textContent; // a narrow row ends it with an ellipsis
     }
   }
 
@@ -782,8 +792,25 @@
     // Keep the bulk bar's count in step with the ticked boxes.
     const count = document.getElementById("bulk-count");
     if (count) {
-      const n = main.querySelectorAll('input[name="id"]:checked').length;
-      count.textContent = n ? n + " selected:" : "Selected images:";
+      const ticked = [...main.querySelectorAll('input[name="id"]:checked')];
+      count.textContent = ticked.length ? ticked.length + " selected:" : "Selected images:";
+      offerBulkActions(ticked);
+    }
+  }
+
+  // offerBulkActions shows only the bulk actions that change at least one ticked row: Reopen
+  // when one is not open, Acknowledge when one is not acknowledged, Ignore when one is not
+  // ignored (snoozing, tagging and deleting always change something). Without this script
+  // the bar offers them all, and the server says what it changed.
+  function offerBulkActions(ticked) {
+    const bar = document.getElementById("bulk");
+    if (!bar) return;
+    // An open row carries no data-state (it carries data-since instead).
+    const states = new Set(ticked.map((box) => (box.closest("li.img") || {dataset: {}}).dataset.state || "open"));
+    const changes = { reopen: "open", acknowledge: "acknowledged", ignore: "ignored" };
+    for (const [action, state] of Object.entries(changes)) {
+      const b = bar.querySelector('button[value="' + action + '"]');
+      if (b) b.hidden = ticked.length > 0 && [...states].every((s) => s === state);
     }
   }
 

@@ -52,7 +52,7 @@ func TestNotifySettingsRefusedClearly(t *testing.T) {
 		}
 		return ""
 	}, &help)
-	if !strings.Contains(help.String(), "ntfy://alice:***@ntfy.example.org/diun") || strings.Contains(help.String(), "hunter2hunter2") {
+	if !strings.Contains(help.String(), "ntfy://alice:***@ntfy.example.org/***") || strings.Contains(help.String(), "hunter2hunter2") {
 		t.Errorf("--help does not mask NOTIFY_URLS:\n%s", help.String())
 	}
 }

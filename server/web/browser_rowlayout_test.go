@@ -160,6 +160,9 @@ func TestBrowserRowLayout(t *testing.T) {
 
 	// A snooze says its end as a day in the browser's zone (UTC+14 here).
 	snooze := eval[[]string](t, ctx, `(() => { const el = document.querySelector("li.img[data-state=snoozed] time[data-day]"); return [el.parentElement.textContent, new Intl.DateTimeFormat(undefined, {weekday: "short", day: "numeric", month: "short", timeZone: "Pacific/Kiritimati"}).format(new Date(el.dateTime))]; })()`)
+	if !eval[bool](t, ctx, `(() => { const el = document.querySelector("li.img[data-state=snoozed] time[data-day]").parentElement, b = el.getBoundingClientRect(), m = el.parentElement.getBoundingClientRect(); return b.width > 0 && b.top < m.bottom && b.right <= m.right + 0.5; })()`) {
+		t.Error("at 1280 px the snoozed row does not show until when")
+	}
 	if snooze[0] != "snoozed until "+snooze[1] {
 		t.Errorf("the snoozed row says %q, want %q", snooze[0], "snoozed until "+snooze[1])
 	}
@@ -175,6 +178,16 @@ func TestBrowserRowLayout(t *testing.T) {
 	}
 	if off := eval[[]string](t, ctx, `[...document.querySelectorAll(".tab")].filter(a => a.getBoundingClientRect().right > document.documentElement.clientWidth).map(a => a.textContent)`); len(off) > 0 {
 		t.Errorf("at 360 px the tabs %q run off the screen", off)
+	}
+	step(t, ctx, "the all view on a phone", 10*time.Second, chromedp.Navigate(e.ts.URL+"/?state=all"), chromedp.WaitVisible(chromedp.CSS("#live-status.on")))
+	if off := eval[[]string](t, ctx, `[...document.querySelectorAll(".tab")].filter(a => a.getBoundingClientRect().right > document.documentElement.clientWidth).map(a => a.textContent)`); len(off) > 0 {
+		t.Errorf("at 360 px in the all view the tabs %q run off the screen", off)
+	}
+	if !eval[bool](t, ctx, `(() => { const el = document.querySelector("li.img[data-state=snoozed] time[data-day]").parentElement, b = el.getBoundingClientRect(), m = el.parentElement.getBoundingClientRect(); return b.width > 0 && b.top < m.bottom && b.right <= m.right + 0.5; })()`) {
+		t.Error("at 360 px the snoozed row does not show until when")
+	}
+	if p := eval[[]string](t, ctx, rowProblems+"(false)"); len(p) > 0 {
+		t.Errorf("the all view at 360×740:\n%s", strings.Join(p, "\n"))
 	}
 	step(t, ctx, "tick on a phone", 5*time.Second, chromedp.Click(chromedp.CSS(`li.img input[name="id"]`)))
 	if h := eval[float64](t, ctx, `document.getElementById("bulk").getBoundingClientRect().height`); h > 80 {

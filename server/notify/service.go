@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/nicholas-fedor/shoutrrr"
+	"github.com/nicholas-fedor/shoutrrr/pkg/format"
 	"github.com/nicholas-fedor/shoutrrr/pkg/router"
 	"github.com/nicholas-fedor/shoutrrr/pkg/types"
 	"github.com/prometheus/client_golang/prometheus"
@@ -416,6 +418,23 @@ func (s *Service) zoneName() string {
 	return abbr
 }
 
+// takesTitle reports whether the service of rawURL has a title setting. Most have; one that
+// has not refuses a title parameter ("not a valid config key: title") and sends nothing.
+// When the service's settings cannot be read, it answers true, as every send did before.
+func takesTitle(r *router.ServiceRouter, rawURL string) (takes bool) {
+	defer func() {
+		if recover() != nil { // format.GetServiceConfig panics on a service without a Config
+			takes = true
+		}
+	}()
+	svc, err := r.Locate(rawURL)
+	if err != nil {
+		return true
+	}
+	// The keys that a send's params may set, as the service's own check reads them.
+	return slices.Contains(format.GetConfigQueryResolver(format.GetServiceConfig(svc)).QueryFields(), "title")
+}
+
 // shoutrrrSend sends with a router of its own per call: shoutrrr's routers are not meant to
 // be shared between goroutines, and a send is rare.
 func (s *Service) shoutrrrSend(ctx context.Context, t Target, title, body string) error {
@@ -429,7 +448,13 @@ func (s *Service) shoutrrrSend(ctx context.Context, t Target, title, body string
 		r.Timeout = router.DefaultTimeout
 	}
 	params := types.Params{}
-	params.SetTitle(title)
+	if takesTitle(r, t.URL) {
+		params.SetTitle(title)
+	} else {
+		// A service without a title setting (PagerDuty) refuses the parameter and sends
+		// nothing: the title leads the body instead.
+		body = title + "\n\n" + body
+	}
 	var errs []error
 	// Composed for the smallest limit of all targets already; this guards the rest (a test
 	// message, a digest) against a service's hard limit.

@@ -73,7 +73,7 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		status = http.StatusTooManyRequests
 		secs := int(math.Ceil(rl.RetryAfter.Seconds()))
 		w.Header().Set("Retry-After", fmt.Sprint(secs))
-		d.Error = fmt.Sprintf("Too many attempts from your address. Wait %d seconds, then try again.", secs)
+		d.Error = fmt.Sprintf("Too many attempts from your address. Wait %d seconds, then try again: until then even the right password is refused, so that nobody can guess it by trying fast.", secs)
 	case errors.Is(err, auth.ErrBusy):
 		// Many sign-ins at once, from many addresses: a crowd guessing, or a very busy moment.
 		status = http.StatusServiceUnavailable

@@ -169,12 +169,12 @@ var substringScans = []string{"image_search"}
 var planExempt = map[string]string{
 	// Reads all of image_counts, which triggers keep: one row per host and state, however many
 	// images there are.
-	"CountImages":   "one row per host and state (image_counts)",
+	"CountImages": "one row per host and state (image_counts)",
 	// A filtered view's counts across hosts (the overview's tabs, with a tag, text, provider
 	// or stack filter and no host): every image is read once, as the filtered list's pages
 	// read them all together; the view without those filters reads image_counts.
 	"CountImagesMatching": "a filtered view across hosts is counted over every image once",
-	"ListAPITokens": "a handful of tokens, created by hand",
+	"ListAPITokens":       "a handful of tokens, created by hand",
 	// PostgreSQL orders these text keys with COLLATE "C", which the primary key's index (in the
 	// database's collation) cannot serve; both tables stay small.
 	"ExportSettings": "a few server-wide values",

@@ -134,28 +134,15 @@ func (b *Bridge) send(ctx context.Context) {
 }
 
 // merge returns first and every event waiting in queue, one per kind in the order the kinds
-// came (ImageID 0 where they name different images); it does not wait for more.
+// came (mergeKind); it does not wait for more.
 func merge(first Event, queue <-chan Event) []Event {
 	out := []Event{first}
 	for {
-		var e Event
 		select {
-		case e = <-queue:
+		case e := <-queue:
+			out = mergeKind(out, e)
 		default:
 			return out
-		}
-		merged := false
-		for i := range out {
-			if out[i].Kind == e.Kind {
-				if out[i].ImageID != e.ImageID {
-					out[i].ImageID = 0
-				}
-				merged = true
-				break
-			}
-		}
-		if !merged {
-			out = append(out, e)
 		}
 	}
 }

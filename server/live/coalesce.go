@@ -18,17 +18,23 @@ func (c *Coalescer) Add(e Event) (send, startWindow bool) {
 		c.open = true
 		return true, true
 	}
-	for i, p := range c.pending {
+	c.pending = mergeKind(c.pending, e)
+	return false, false
+}
+
+// mergeKind adds e to events, which hold at most one event per kind: an event of a kind
+// already there merges into it, and two events about different images are an event about
+// several (ImageID 0). The stream's Coalescer and the replica Bridge merge this way.
+func mergeKind(events []Event, e Event) []Event {
+	for i, p := range events {
 		if p.Kind == e.Kind {
-			// Two events about different images are an event about several: ImageID 0.
 			if p.ImageID != e.ImageID {
-				c.pending[i].ImageID = 0
+				events[i].ImageID = 0
 			}
-			return false, false
+			return events
 		}
 	}
-	c.pending = append(c.pending, e)
-	return false, false
+	return append(events, e)
 }
 
 // Flush ends the window: it returns the merged events to send now. When there are any, a new

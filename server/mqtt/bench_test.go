@@ -26,7 +26,7 @@ func BenchmarkSync(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
-		cfg, _, err := ParseConfig("mqtt://"+e.broker.addr, "", "")
+		cfg, _, err := ParseConfig(Settings{URL: "mqtt://" + e.broker.addr})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -57,7 +57,7 @@ func testBridgeReplicas(t *testing.T, st store.Store) {
 		t.Fatal("no audit row")
 	}
 	for _, c := range changes {
-		if c.Actor != Actor || c.From != store.StateOpen || c.To != store.StateAcknowledged || c.Digest != digestA {
+		if c.Actor != ActorPrefix+cfg.CommandTopic || c.From != store.StateOpen || c.To != store.StateAcknowledged || c.Digest != digestA {
 			t.Errorf("audit row %+v", c)
 		}
 	}
@@ -92,7 +92,7 @@ func TestBridgeTLSAndPassword(t *testing.T) {
 	e.record("h1", "docker.io/library/nginx:1.29-alpine", digestA)
 	withURL := func(raw string) func(*Options) {
 		return func(o *Options) {
-			cfg, _, err := ParseConfig(raw, "", "")
+			cfg, _, err := ParseConfig(Settings{URL: raw})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -9,7 +9,7 @@
 // published last (a retained config with an empty payload removes a deleted image). On
 // every (re)connection it publishes everything again, once, which also covers a broker that
 // lost its retained messages; Home Assistant's birth message does too, at most once per
-// birthQuiet. Commands from Home Assistant go through the triage service, like any other
+// Options.BirthQuiet. Commands from Home Assistant go through the triage service, like any other
 // change (audit trail, live event), as the actor "mqtt:<command topic>" (see commands.go).
 //
 // Several replicas may run a bridge each on the same broker and prefixes: they publish the
@@ -43,10 +43,10 @@ import (
 // the command topic follows, so that the trail says which image's topic was used.
 const ActorPrefix = "mqtt:"
 
-// birthQuiet is the least time between two full publications for Home Assistant's birth
-// messages: the configs are retained, so a birth needs none, and anyone on the broker can
-// send one (each full publication is every config and state).
-const birthQuiet = 5 * time.Minute
+// defaultBirthQuiet is the least time between two full publications for Home Assistant's
+// birth messages: the configs are retained, so a birth needs none, and anyone on the broker
+// can send one (each full publication is every config and state).
+const defaultBirthQuiet = 5 * time.Minute
 
 // Commands are applied at most commandRate a second after a burst of commandBurst.
 const (
@@ -95,6 +95,9 @@ type Options struct {
 	// CommandLimit bounds how fast commands are applied (commandRate a second after a burst
 	// of commandBurst when nil).
 	CommandLimit *rate.Limiter
+	// BirthQuiet is the least time from a full publication to one for a birth message of
+	// Home Assistant (defaultBirthQuiet when 0).
+	BirthQuiet time.Duration
 }
 
 // Bridge keeps Home Assistant in step with the store. Run it once.
@@ -169,6 +172,9 @@ func New(opts Options) *Bridge {
 		var b [6]byte
 		_, _ = rand.Read(b[:])
 		opts.ClientID = "diundashboard-" + hex.EncodeToString(b[:])
+	}
+	if opts.BirthQuiet <= 0 {
+		opts.BirthQuiet = defaultBirthQuiet
 	}
 	if opts.CommandLimit == nil {
 		opts.CommandLimit = rate.NewLimiter(commandRate, commandBurst)
@@ -251,7 +257,7 @@ func (b *Bridge) Run(ctx context.Context) {
 			b.mu.Lock()
 			dirty = dirty || len(b.strays) > 0
 			if b.birth {
-				if time.Since(b.lastFull) < birthQuiet {
+				if time.Since(b.lastFull) < b.opts.BirthQuiet {
 					b.log.Debug("Home Assistant's birth message came soon after everything was published; the retained configs serve it", "birth_topic", b.t.birth)
 				} else {
 					dirty, all = true, true

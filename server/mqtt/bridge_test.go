@@ -135,6 +135,7 @@ type haConfig struct {
 	CommandTopic      string `json:"command_topic"`
 	PayloadInstall    string `json:"payload_install"`
 	PayloadPress      string `json:"payload_press"`
+	EntityPicture     string `json:"entity_picture"`
 	AvailabilityTopic string `json:"availability_topic"`
 	ValueTemplate     string `json:"value_template"`
 	Device            struct {
@@ -223,7 +224,8 @@ func testBridge(t *testing.T, st store.Store) {
 	if nginxCfg.DefaultEntityID != "update."+nginxCfg.UniqueID || nginxCfg.Name != "nginx:1.29-alpine" ||
 		nginxCfg.PayloadInstall != "install" || nginxCfg.AvailabilityTopic != "diundashboard/status" ||
 		nginxCfg.Device.Name != "Diun h1" || len(nginxCfg.Device.Identifiers) != 1 || nginxCfg.Origin.Name != "DiunDashboard" ||
-		nginxCfg.Device.ConfigurationURL != "https://dash.example.org/?host=h1" {
+		nginxCfg.Device.ConfigurationURL != "https://dash.example.org/?host=h1" ||
+		nginxCfg.EntityPicture != "https://dash.example.org/static/icon.svg" {
 		t.Errorf("update config: %+v", nginxCfg)
 	}
 	if !strings.HasPrefix(nginxCfg.StateTopic, "diundashboard/h1_") || !strings.HasSuffix(nginxCfg.StateTopic, "/state") ||
@@ -233,7 +235,8 @@ func testBridge(t *testing.T, st store.Store) {
 	eventually(t, func() string { return "nginx's state" }, func() bool { return e.state(nginxCfg.StateTopic).LatestVersion != "" })
 	s := e.state(nginxCfg.StateTopic)
 	if s.InstalledVersion != Unacknowledged || s.LatestVersion != "sha256:216e3ae7de4c" ||
-		s.Title != "docker.io/library/nginx:1.29-alpine" || s.ReleaseURL != "https://hub.docker.com/_/nginx" || !strings.Contains(s.ReleaseSummary, "on h1") {
+		s.Title != "docker.io/library/nginx:1.29-alpine" || s.ReleaseURL != "https://hub.docker.com/_/nginx" || !strings.Contains(s.ReleaseSummary, "on h1") ||
+		!strings.HasPrefix(s.ReleaseSummary, "Install only acknowledges it in DiunDashboard: it updates nothing on the host.") {
 		t.Errorf("state of an open image never acknowledged: %+v", s)
 	}
 	_, redisIgnore := e.configOf("button", "diundashboard_h1_redis_7_")

@@ -258,7 +258,10 @@ func (b *Bridge) Run(ctx context.Context) {
 			dirty = dirty || len(b.strays) > 0
 			if b.birth {
 				if time.Since(b.lastFull) < b.opts.BirthQuiet {
-					b.log.Debug("Home Assistant's birth message came soon after everything was published; the retained configs serve it", "birth_topic", b.t.birth)
+					if ok, held := b.logLimit.allow("birth"); ok {
+						b.log.Debug("Home Assistant's birth message came soon after everything was published; the retained configs serve it",
+							"birth_topic", b.t.birth, "similar_not_logged", held)
+					}
 				} else {
 					dirty, all = true, true
 				}
@@ -377,7 +380,9 @@ func (b *Bridge) receive(_ paho.Client, m paho.Message) {
 			signal(b.wake)
 		}
 	case topic == b.t.status():
-		if payload == payloadOffline && b.online.Load() {
+		// A retained offline replayed on subscribing is an earlier run's goodbye, which the
+		// online that follows the subscription replaces.
+		if payload == payloadOffline && !m.Retained() && b.online.Load() {
 			b.mu.Lock()
 			b.healStatus = true
 			b.mu.Unlock()

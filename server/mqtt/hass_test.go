@@ -73,6 +73,9 @@ func TestBridgeBirthMessage(t *testing.T) {
 		if len(got) > 0 {
 			t.Errorf("50 births within the quiet time made the bridge publish %v", got)
 		}
+		if n := strings.Count(e.logs.String(), "birth message came soon"); n > 1 {
+			t.Errorf("50 births made %d log lines", n)
+		}
 	})
 }
 

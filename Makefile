@@ -59,9 +59,10 @@ test-postgres: ## start (or install) PostgreSQL, then the tests with -tags postg
 
 # The postgres tag only adds the PostgreSQL tests to the untagged ones, so one tagged run is the
 # whole suite: running `test` first would run every SQLite test twice.
-test-all: ## the whole suite: SQLite, PostgreSQL, the browser and email tests (Chromium installed, mailpit built when missing)
+test-all: ## the whole suite: SQLite, PostgreSQL, the browser, email and broker tests (Chromium and mosquitto installed, mailpit built when missing)
 	scripts/ensure-chromium.sh
 	scripts/ensure-mailpit.sh
+	scripts/ensure-mosquitto.sh
 	$(MAKE) test-postgres
 
 # The browser tests named TestBrowserScreenshots… (server/web): each page saved as

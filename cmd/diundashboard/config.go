@@ -45,6 +45,8 @@ type config struct {
 	MQTTURL             string
 	MQTTDiscoveryPrefix string
 	MQTTTopicPrefix     string
+	MQTTBirthTopic      string
+	MQTTCommands        string
 	mqtt                *mqtt.Config
 	// NOTIFY_URLS, NOTIFY_NEW and NOTIFY_DIGEST; notify is their parsed value.
 	NotifyURLs   string
@@ -83,6 +85,8 @@ func (c *config) settings() []setting {
 		{"NOTIFY_NEW", "notify-new", notify.DefaultNew, "when images become open, wait this long from the first for the rest of Diun's burst, then send one message grouped by host; off: none", &c.NotifyNew},
 		{"NOTIFY_DIGEST", "notify-digest", notify.DefaultDigest, "a summary of every open update: daily@08:00 or weekly@mon@08:00 (in TZ), or off", &c.NotifyDigest},
 		{"MQTT_TOPIC_PREFIX", "mqtt-topic-prefix", mqtt.DefaultTopicPrefix, "prefix of the dashboard's own MQTT topics (states, commands, availability); one per dashboard sharing a broker", &c.MQTTTopicPrefix},
+		{"MQTT_BIRTH_TOPIC", "mqtt-birth-topic", mqtt.DefaultBirthTopic, "topic of Home Assistant's birth message (MQTT integration, Configure), after which the dashboard publishes everything again", &c.MQTTBirthTopic},
+		{"MQTT_COMMANDS", "mqtt-commands", "on", "on: Home Assistant's Install acknowledges an image and an Ignore button ignores it; off: read-only entities, no command topics", &c.MQTTCommands},
 		{"METRICS_TOKEN", "metrics-token", "", "token GET /metrics accepts (Authorization: Bearer) besides API tokens and signed-in users; /metrics is open to anyone only with AUTH_MODE=none and no METRICS_TOKEN", &c.MetricsToken},
 	}
 }
@@ -125,7 +129,8 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	if err := c.checkHostsAndWebhookToken(); err != nil {
 		return c, err
 	}
-	mq, on, err := mqtt.ParseConfig(c.MQTTURL, c.MQTTDiscoveryPrefix, c.MQTTTopicPrefix)
+	mq, on, err := mqtt.ParseConfig(mqtt.Settings{URL: c.MQTTURL, DiscoveryPrefix: c.MQTTDiscoveryPrefix,
+		TopicPrefix: c.MQTTTopicPrefix, BirthTopic: c.MQTTBirthTopic, Commands: c.MQTTCommands})
 	if err != nil {
 		return c, err
 	}

@@ -44,3 +44,25 @@ func TestMQTTSettings(t *testing.T) {
 		t.Errorf("a wildcard in the discovery prefix: %v", err)
 	}
 }
+
+// MQTT_COMMANDS=off makes the entities read-only; MQTT_BIRTH_TOPIC stays
+// homeassistant/status whatever the discovery prefix; bad values stop the start, named.
+func TestMQTTCommandsAndBirthSettings(t *testing.T) {
+	parse := func(env map[string]string) (config, error) {
+		env["MQTT_URL"] = "mqtt://broker.lan"
+		return parseConfig("diundashboard serve", nil, func(k string) string { return env[k] }, &bytes.Buffer{})
+	}
+	cfg, err := parse(map[string]string{"MQTT_DISCOVERY_PREFIX": "ha"})
+	if err != nil || cfg.mqtt.ReadOnly || cfg.mqtt.BirthTopic != "homeassistant/status" {
+		t.Fatalf("defaults: %+v, %v", cfg.mqtt, err)
+	}
+	cfg, err = parse(map[string]string{"MQTT_COMMANDS": "off", "MQTT_BIRTH_TOPIC": "hass/status"})
+	if err != nil || !cfg.mqtt.ReadOnly || cfg.mqtt.BirthTopic != "hass/status" {
+		t.Fatalf("MQTT_COMMANDS=off, MQTT_BIRTH_TOPIC=hass/status: %+v, %v", cfg.mqtt, err)
+	}
+	for env, want := range map[string]string{"MQTT_COMMANDS": "yes please", "MQTT_BIRTH_TOPIC": "homeassistant/+"} {
+		if _, err := parse(map[string]string{env: want}); err == nil || !strings.Contains(err.Error(), env) {
+			t.Errorf("%s=%q: %v", env, want, err)
+		}
+	}
+}

@@ -1,15 +1,16 @@
 // Package mqtt shows the dashboard in Home Assistant through an MQTT broker, with Home
 // Assistant's MQTT discovery: one device per Diun host, one update entity per image (its
-// Install acknowledges the image) with an Ignore button beside it, a sensor of open updates
-// per host and one over all of them, and an availability topic that the broker's last will
-// turns "offline" when the dashboard goes away.
+// Install acknowledges the image) with an Ignore button beside it, or neither with
+// MQTT_COMMANDS=off, a sensor of open updates per host and one over all of them, and an
+// availability topic that the broker's last will turns "offline" when the dashboard goes away.
 //
 // Everything it publishes is retained, and derived from the store: after any change the
 // live hub reports, the bridge reads every image and publishes what differs from what it
 // published last (a retained config with an empty payload removes a deleted image). On
-// every (re)connection it publishes everything again, which also covers a broker that lost
-// its retained messages. Commands from Home Assistant go through the triage service, like
-// any other change (audit trail, live event), as the actor "mqtt".
+// every (re)connection it publishes everything again, once, which also covers a broker that
+// lost its retained messages; Home Assistant's birth message does too, at most once per
+// Options.BirthQuiet. Commands from Home Assistant go through the triage service, like any other
+// change (audit trail, live event), as the actor "mqtt:<command topic>" (see commands.go).
 //
 // Several replicas may run a bridge each on the same broker and prefixes: they publish the
 // same retained messages, and a command handled by two of them moves the image once (the
@@ -23,6 +24,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -30,14 +32,27 @@ import (
 
 	paho "github.com/eclipse/paho.mqtt.golang"
 	"github.com/eclipse/paho.mqtt.golang/packets"
+	"golang.org/x/time/rate"
 
 	"diundashboard/internal/textutil"
 	"diundashboard/server/live"
 	"diundashboard/server/store"
 )
 
-// Actor is who the audit trail says made the changes Home Assistant asks for.
-const Actor = "mqtt"
+// ActorPrefix starts the actor of the changes Home Assistant asks for in the audit trail;
+// the command topic follows, so that the trail says which image's topic was used.
+const ActorPrefix = "mqtt:"
+
+// defaultBirthQuiet is the least time between two full publications for Home Assistant's
+// birth messages: the configs are retained, so a birth needs none, and anyone on the broker
+// can send one (each full publication is every config and state).
+const defaultBirthQuiet = 5 * time.Minute
+
+// Commands are applied at most commandRate a second after a burst of commandBurst.
+const (
+	commandRate  = 1
+	commandBurst = 30
+)
 
 // Source is what the bridge reads: the store.
 type Source interface {
@@ -77,6 +92,12 @@ type Options struct {
 	// StatusWait is how long the availability publish may take before the bridge says the
 	// broker is slow (5 seconds when 0).
 	StatusWait time.Duration
+	// CommandLimit bounds how fast commands are applied (commandRate a second after a burst
+	// of commandBurst when nil).
+	CommandLimit *rate.Limiter
+	// BirthQuiet is the least time from a full publication to one for a birth message of
+	// Home Assistant (defaultBirthQuiet when 0).
+	BirthQuiet time.Duration
 }
 
 // Bridge keeps Home Assistant in step with the store. Run it once.
@@ -90,8 +111,13 @@ type Bridge struct {
 	// Signals from the client's goroutines to Run's loop; each holds at most one.
 	connected chan struct{} // a (re)connection: publish everything
 	wake      chan struct{} // something to look at: strays, Home Assistant's birth
-	commands  chan command
-	online    atomic.Bool
+	cmdReady  chan struct{} // a command is queued
+	queue     *commandQueue
+	// known is images as of the last read, for the client's goroutine to tell commands for
+	// unknown images without a database read.
+	known    atomic.Pointer[map[string]knownImage]
+	logLimit logLimit
+	online   atomic.Bool
 	// session counts connections and losses: a publication of an earlier session is never
 	// confirmed (the broker forgets it with the clean session), so waiting for it is over.
 	session atomic.Int64
@@ -100,17 +126,22 @@ type Bridge struct {
 	// strays are discovery topics of ours the broker replayed as retained: configs left
 	// from an earlier run, perhaps of images deleted since.
 	strays map[string]bool
-	// republishAll asks for every message again (Home Assistant restarted).
-	republishAll bool
+	// birth says Home Assistant (re)started.
+	birth bool
 	// healStatus asks to set the status online again: another replica left and the broker
 	// published its last will, or it said goodbye, while this one still runs.
 	healStatus bool
 
 	// Owned by Run's goroutine.
-	published map[string]string // retained topic → payload, as last published
-	images    map[string]int64  // image base topic → image id
+	published map[string]string     // retained topic → payload, as last published
+	images    map[string]knownImage // image base topic → image
 	acked     map[int64]ackedDigest
 	built     map[int64]builtImage
+	// fullSession is the connection whose full publication is done; lastFull its time.
+	fullSession int64
+	lastFull    time.Time
+	lastRead    time.Time // when the last read of every image began
+	limiter     *rate.Limiter
 }
 
 // ackedDigest caches an open image's last acknowledged digest for as long as its state did
@@ -118,10 +149,6 @@ type Bridge struct {
 type ackedDigest struct {
 	changedAt time.Time
 	digest    string
-}
-
-type command struct {
-	base, name string
 }
 
 // New prepares a bridge; Run connects it.
@@ -146,13 +173,19 @@ func New(opts Options) *Bridge {
 		_, _ = rand.Read(b[:])
 		opts.ClientID = "diundashboard-" + hex.EncodeToString(b[:])
 	}
-	t := newTopics(opts.Config.DiscoveryPrefix, opts.Config.TopicPrefix)
+	if opts.BirthQuiet <= 0 {
+		opts.BirthQuiet = defaultBirthQuiet
+	}
+	if opts.CommandLimit == nil {
+		opts.CommandLimit = rate.NewLimiter(commandRate, commandBurst)
+	}
+	t := newTopics(opts.Config)
 	br := &Bridge{
 		opts: opts, log: opts.Logger.With("broker", opts.Config.Broker.String()), t: t,
-		build:     builder{t: t, baseURL: opts.BaseURL, version: opts.Version},
-		connected: make(chan struct{}, 1), wake: make(chan struct{}, 1), commands: make(chan command, 64),
-		strays: map[string]bool{}, published: map[string]string{}, images: map[string]int64{}, acked: map[int64]ackedDigest{},
-		built: map[int64]builtImage{},
+		build:     builder{t: t, baseURL: opts.BaseURL, version: opts.Version, readOnly: opts.Config.ReadOnly},
+		connected: make(chan struct{}, 1), wake: make(chan struct{}, 1), cmdReady: make(chan struct{}, 1), queue: newCommandQueue(),
+		strays: map[string]bool{}, published: map[string]string{}, images: map[string]knownImage{}, acked: map[int64]ackedDigest{},
+		built: map[int64]builtImage{}, limiter: opts.CommandLimit,
 	}
 	co := paho.NewClientOptions().
 		AddBroker(opts.Config.Broker.serverURL()).
@@ -186,7 +219,8 @@ func New(opts Options) *Bridge {
 // Run connects to the broker (retrying with backoff) and keeps Home Assistant up to date
 // until ctx ends; then it marks the dashboard offline and disconnects.
 func (b *Bridge) Run(ctx context.Context) {
-	b.log.Info("Home Assistant over MQTT is on; connecting to the broker", "discovery_prefix", b.t.discovery, "topic_prefix", b.t.base)
+	b.log.Info("Home Assistant over MQTT is on; connecting to the broker", "discovery_prefix", b.t.discovery, "topic_prefix", b.t.base,
+		"birth_topic", b.t.birth, "commands", !b.opts.Config.ReadOnly)
 	events, unsubscribe := b.opts.Hub.Subscribe()
 	defer unsubscribe()
 	go b.connect(ctx)
@@ -196,12 +230,18 @@ func (b *Bridge) Run(ctx context.Context) {
 	// retry fires a while after a sync failed (the database or the broker did not answer),
 	// so that Home Assistant catches up even if nothing else changes.
 	var retry <-chan time.Time
+	// nextCommand fires when queued commands may go on (the rate limit, or the next read
+	// for unknown images).
+	var nextCommand <-chan time.Time
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-retry:
 			retry = nil
+		case <-nextCommand:
+			nextCommand = nil
+		case <-b.cmdReady:
 		case ev, ok := <-events:
 			if !ok { // the hub closed: the server is shutting down
 				events = nil
@@ -211,12 +251,22 @@ func (b *Bridge) Run(ctx context.Context) {
 			dirty = dirty || ev.Kind != live.KindCheck
 			dirty = drain(events) || dirty
 		case <-b.connected:
-			dirty, all = true, true
+			// A new connection: the sync publishes everything, once (see fullSession).
+			dirty = true
 		case <-b.wake:
 			b.mu.Lock()
-			dirty = dirty || len(b.strays) > 0 || b.republishAll
-			all = all || b.republishAll
-			b.republishAll = false
+			dirty = dirty || len(b.strays) > 0
+			if b.birth {
+				if time.Since(b.lastFull) < b.opts.BirthQuiet {
+					if ok, held := b.logLimit.allow("birth"); ok {
+						b.log.Debug("Home Assistant's birth message came soon after everything was published; the retained configs serve it",
+							"birth_topic", b.t.birth, "similar_not_logged", held)
+					}
+				} else {
+					dirty, all = true, true
+				}
+			}
+			b.birth = false
 			heal := b.healStatus
 			b.healStatus = false
 			b.mu.Unlock()
@@ -224,8 +274,11 @@ func (b *Bridge) Run(ctx context.Context) {
 				b.log.Debug("the availability topic says offline while this dashboard is connected (another replica left): setting it online again")
 				b.publishStatus(payloadOnline)
 			}
-		case c := <-b.commands:
-			b.command(ctx, c)
+		}
+		if nextCommand == nil {
+			if wait := b.runCommands(ctx); wait > 0 {
+				nextCommand = time.After(wait)
+			}
 		}
 		if dirty && b.online.Load() {
 			if err := b.sync(ctx, all); err != nil {
@@ -294,9 +347,14 @@ func (b *Bridge) connect(ctx context.Context) {
 // and have Run publish everything.
 func (b *Bridge) onConnect(c paho.Client) {
 	b.log.Info("connected to the MQTT broker", "discovery_prefix", b.t.discovery, "topic_prefix", b.t.base)
-	subs := map[string]byte{b.t.configFilter(): 1, b.t.haStatus(): 1, b.t.status(): 1}
-	for _, f := range append(b.t.commandFilters(), b.t.retainedFilters()...) {
+	subs := map[string]byte{b.t.configFilter(): 1, b.t.birth: 1, b.t.status(): 1}
+	for _, f := range b.t.retainedFilters() {
 		subs[f] = 1
+	}
+	if !b.opts.Config.ReadOnly {
+		for _, f := range b.t.commandFilters() {
+			subs[f] = 1
+		}
 	}
 	if tok := c.SubscribeMultiple(subs, b.receive); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
 		b.log.Warn("cannot subscribe to Home Assistant's commands on the MQTT broker", "err", tokenError(tok))
@@ -312,17 +370,19 @@ func (b *Bridge) onConnect(c paho.Client) {
 func (b *Bridge) receive(_ paho.Client, m paho.Message) {
 	topic, payload := m.Topic(), string(m.Payload())
 	switch {
-	case topic == b.t.haStatus():
-		if payload == payloadOnline {
-			// Home Assistant (re)started: it reads retained configs, but sending them again
-			// costs little and covers a broker that lost them.
+	case topic == b.t.birth:
+		// Home Assistant (re)started: it reads the retained configs, but sending them again
+		// covers a broker that lost them. A retained birth is a replay of an old one.
+		if payload == payloadOnline && !m.Retained() {
 			b.mu.Lock()
-			b.republishAll = true
+			b.birth = true
 			b.mu.Unlock()
 			signal(b.wake)
 		}
 	case topic == b.t.status():
-		if payload == payloadOffline && b.online.Load() {
+		// A retained offline replayed on subscribing is an earlier run's goodbye, which the
+		// online that follows the subscription replaces.
+		if payload == payloadOffline && !m.Retained() && b.online.Load() {
 			b.mu.Lock()
 			b.healStatus = true
 			b.mu.Unlock()
@@ -330,23 +390,8 @@ func (b *Bridge) receive(_ paho.Client, m paho.Message) {
 		}
 	default:
 		if base, name, ok := b.t.parseCommand(topic); ok {
-			if m.Retained() {
-				// A command somebody published retained would be replayed on every
-				// reconnection, acknowledging digests nobody looked at: only live ones count.
-				b.log.Warn("ignored a retained command on the MQTT broker; clear it with an empty retained message", "topic", topic)
-				return
-			}
-			// Only the payloads the discovery configs advertise act: anything else on a
-			// command topic (a typo in an automation, a test message) changes nothing.
-			if want := commandPayload(name); payload != want {
-				b.log.Warn("ignored a command on the MQTT broker whose payload is not the one advertised", "topic", topic,
-					"payload", textutil.Truncate(payload, 40), "want", want)
-				return
-			}
-			select {
-			case b.commands <- command{base: base, name: name}:
-			default:
-				b.log.Warn("too many commands from Home Assistant at once; one was dropped", "topic", topic)
+			if !b.opts.Config.ReadOnly {
+				b.receiveCommand(command{base: base, name: name}, payload, m.Retained())
 			}
 			return
 		}
@@ -360,6 +405,76 @@ func (b *Bridge) receive(_ paho.Client, m paho.Message) {
 			b.mu.Unlock()
 			signal(b.wake)
 		}
+	}
+}
+
+// receiveCommand queues a command, on the client's goroutine: no database work, whatever
+// arrives (see commands.go).
+func (b *Bridge) receiveCommand(c command, payload string, retained bool) {
+	topic := textutil.Truncate(c.topic(), maxLoggedTopic)
+	if retained {
+		// A command somebody published retained acted when it was sent (a broker forwards
+		// it to subscribers as a live message); its replay on every later connection would
+		// acknowledge digests nobody looked at.
+		if ok, held := b.logLimit.allow("retained"); ok {
+			b.log.Warn("ignored the replay of a retained command on the MQTT broker; clear it with an empty retained message", "topic", topic, "similar_not_logged", held)
+		}
+		return
+	}
+	// Only the payloads the discovery configs advertise act: anything else on a command
+	// topic (a typo in an automation, a test message) changes nothing.
+	if want := commandPayload(c.name); payload != want {
+		if ok, held := b.logLimit.allow("payload"); ok {
+			b.log.Warn("ignored a command on the MQTT broker whose payload is not the one advertised", "topic", topic,
+				"payload", textutil.Truncate(payload, 40), "want", want, "similar_not_logged", held)
+		}
+		return
+	}
+	known := b.known.Load()
+	if known == nil {
+		known = &map[string]knownImage{}
+	}
+	if img, ok := (*known)[c.base]; ok {
+		if img.state == c.target() {
+			return // changes nothing, and costs nothing
+		}
+		b.queue.push(c)
+	} else if !b.queue.pushUnknown(c, time.Now()) {
+		if ok, held := b.logLimit.allow("unknown-full"); ok {
+			b.log.Warn("too many commands on the MQTT broker for images the dashboard does not know; dropped", "topic", topic, "similar_not_logged", held)
+		}
+		return
+	}
+	signal(b.cmdReady)
+}
+
+// runCommands applies queued commands as far as the rate limit lets it, and reads the
+// images again for commands whose image it does not know (at most every unknownRefresh). It
+// returns when to look again (0: nothing waits).
+func (b *Bridge) runCommands(ctx context.Context) (wait time.Duration) {
+	if b.queue.hasUnknown() && b.online.Load() {
+		if since := time.Since(b.lastRead); since < unknownRefresh {
+			wait = unknownRefresh - since
+		} else if err := b.sync(ctx, false); err != nil {
+			b.log.Warn("cannot read the images for a Home Assistant command", "err", err)
+			wait = unknownRefresh
+		}
+	}
+	for {
+		c, ok := b.queue.peek()
+		if !ok {
+			return wait
+		}
+		r := b.limiter.Reserve()
+		if d := r.Delay(); d > 0 {
+			r.Cancel()
+			if wait == 0 || d < wait {
+				wait = d
+			}
+			return wait
+		}
+		b.queue.pop()
+		b.command(ctx, c)
 	}
 }
 
@@ -382,9 +497,18 @@ func signal(ch chan struct{}) {
 // sync publishes what changed since the last sync (everything when all), clears what is
 // gone, and clears the strays that belong to no image.
 func (b *Bridge) sync(ctx context.Context, all bool) error {
+	// The first sync of each connection publishes everything, the later ones what changed.
+	session := b.session.Load()
+	all = all || b.fullSession != session
+	readAt := time.Now()
 	want, images, err := b.desired(ctx)
 	if err != nil {
 		return err
+	}
+	b.lastRead = readAt
+	b.known.Store(&images)
+	if dropped := b.queue.resolve(images, readAt); dropped > 0 {
+		b.log.Info("Home Assistant sent commands for images the dashboard does not have (deleted?); dropped", "commands", dropped)
 	}
 	b.mu.Lock()
 	strays := b.strays
@@ -407,6 +531,18 @@ func (b *Bridge) sync(ctx context.Context, all bool) error {
 			out = append(out, message{topic: topic})
 		}
 	}
+	// Configs go first, in a fixed order: Home Assistant then drops an entity before its
+	// state is cleared (an empty state of a live entity is an error in its log), and
+	// subscribes to a new entity's state before it arrives.
+	slices.SortFunc(out, func(x, y message) int {
+		if cx, cy := b.t.isConfig(x.topic), b.t.isConfig(y.topic); cx != cy {
+			if cx {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(x.topic, y.topic)
+	})
 	failed := b.publish(out)
 	published := make(map[string]string, len(want))
 	for topic, payload := range want {
@@ -424,6 +560,9 @@ func (b *Bridge) sync(ctx context.Context, all bool) error {
 	if len(failed) > 0 {
 		return errors.New("the broker did not confirm some publications")
 	}
+	if all {
+		b.fullSession, b.lastFull = session, time.Now()
+	}
 	if len(out) > 0 {
 		b.log.Debug("updated Home Assistant over MQTT", "messages", len(out))
 	}
@@ -431,12 +570,12 @@ func (b *Bridge) sync(ctx context.Context, all bool) error {
 }
 
 // desired reads every image and builds the retained messages that describe them.
-func (b *Bridge) desired(ctx context.Context) (map[string]string, map[string]int64, error) {
+func (b *Bridge) desired(ctx context.Context) (map[string]string, map[string]knownImage, error) {
 	ctx, cancel := context.WithTimeout(ctx, b.opts.StoreTimeout)
 	defer cancel()
 	want := map[string]string{}
 	add := func(m message) { want[m.topic] = m.payload }
-	images := map[string]int64{}
+	images := map[string]knownImage{}
 	hosts := map[string]*counts{}
 	var total counts
 	seen := map[int64]bool{}
@@ -456,7 +595,7 @@ func (b *Bridge) desired(ctx context.Context) (map[string]string, map[string]int
 			for _, m := range b.imageMessages(img, acked) {
 				add(m)
 			}
-			images[b.t.imageBase(img.Hostname, img.Image)] = img.ID
+			images[b.t.imageBase(img.Hostname, img.Image)] = knownImage{id: img.ID, state: img.State}
 			c := hosts[img.Hostname]
 			if c == nil {
 				c = &counts{}
@@ -609,35 +748,23 @@ func (b *Bridge) publishStatus(payload string) {
 	}()
 }
 
-// command applies Install (acknowledge) or Ignore to the image of c. An image this bridge
-// does not know yet (made on another replica a moment ago) is looked up again first.
+// command applies Install (acknowledge) or Ignore to the image of c, on behalf of its topic.
 func (b *Bridge) command(ctx context.Context, c command) {
-	id, ok := b.images[c.base]
-	if !ok && b.online.Load() {
-		if err := b.sync(ctx, false); err != nil {
-			b.log.Warn("cannot read the images for a Home Assistant command", "err", err)
-			return
-		}
-		id, ok = b.images[c.base]
-	}
+	img, ok := b.images[c.base]
 	if !ok {
-		b.log.Info("Home Assistant sent a command for an image the dashboard does not have (deleted?)", "topic", c.base+"/"+c.name)
+		b.log.Info("Home Assistant sent a command for an image the dashboard does not have (deleted?)", "topic", textutil.Truncate(c.topic(), maxLoggedTopic))
 		return
-	}
-	to := store.StateAcknowledged
-	if c.name == ignoreLevel {
-		to = store.StateIgnored
 	}
 	ctx, cancel := context.WithTimeout(ctx, b.opts.StoreTimeout)
 	defer cancel()
 	// Moving an image to the state it has already changes nothing, so a command that several
 	// replicas (or a repeated delivery) handle acts once.
-	moved, err := b.opts.Triage.SetStates(ctx, []int64{id}, store.Transition{State: to}, Actor)
+	moved, err := b.opts.Triage.SetStates(ctx, []int64{img.id}, store.Transition{State: c.target()}, ActorPrefix+c.topic())
 	if err != nil {
-		b.log.Warn("cannot apply a Home Assistant command", "command", c.name, "image_id", id, "err", err)
+		b.log.Warn("cannot apply a Home Assistant command", "topic", c.topic(), "image_id", img.id, "err", err)
 		return
 	}
-	b.log.Info("applied a Home Assistant command", "command", c.name, "image_id", id, "changed", len(moved))
+	b.log.Info("applied a Home Assistant command", "topic", c.topic(), "image_id", img.id, "changed", len(moved))
 }
 
 // disconnect says goodbye: a clean disconnect does not fire the will, so the status goes

@@ -74,7 +74,7 @@ func newEnv(t testing.TB, st store.Store) *env {
 // startBridge runs a bridge to e's broker until the returned stop is called (or the test
 // ends).
 func (e *env) startBridge(clientID string, edit ...func(*Options)) (stop func()) {
-	cfg, _, err := ParseConfig("mqtt://"+e.broker.addr, "", "")
+	cfg, _, err := ParseConfig(Settings{URL: "mqtt://" + e.broker.addr})
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -135,6 +135,7 @@ type haConfig struct {
 	CommandTopic      string `json:"command_topic"`
 	PayloadInstall    string `json:"payload_install"`
 	PayloadPress      string `json:"payload_press"`
+	EntityPicture     string `json:"entity_picture"`
 	AvailabilityTopic string `json:"availability_topic"`
 	ValueTemplate     string `json:"value_template"`
 	Device            struct {
@@ -177,7 +178,7 @@ func (e *env) configOf(component, prefix string) (topic string, c haConfig) {
 func (e *env) watch(topic string) func() []string {
 	var mu sync.Mutex
 	var seen []string
-	c := e.broker.client("watcher-" + hash8(topic, time.Now().String()))
+	c := e.broker.client("watcher-" + idHash(topic, time.Now().String()))
 	if tok := c.Subscribe(topic, 1, func(_ paho.Client, m paho.Message) {
 		mu.Lock()
 		defer mu.Unlock()
@@ -217,13 +218,14 @@ func testBridge(t *testing.T, st store.Store) {
 
 	// Discovery: one update entity per image, under the host's device, retained.
 	nginxConfigTopic, nginxCfg := e.configOf("update", "diundashboard_h1_nginx_1_29_alpine_")
-	if !regexp.MustCompile(`^homeassistant/update/diundashboard/diundashboard_h1_nginx_1_29_alpine_[0-9a-f]{8}/config$`).MatchString(nginxConfigTopic) {
+	if !regexp.MustCompile(`^homeassistant/update/diundashboard/diundashboard_h1_nginx_1_29_alpine_[0-9a-f]{20}/config$`).MatchString(nginxConfigTopic) {
 		t.Errorf("config topic %q", nginxConfigTopic)
 	}
 	if nginxCfg.DefaultEntityID != "update."+nginxCfg.UniqueID || nginxCfg.Name != "nginx:1.29-alpine" ||
 		nginxCfg.PayloadInstall != "install" || nginxCfg.AvailabilityTopic != "diundashboard/status" ||
 		nginxCfg.Device.Name != "Diun h1" || len(nginxCfg.Device.Identifiers) != 1 || nginxCfg.Origin.Name != "DiunDashboard" ||
-		nginxCfg.Device.ConfigurationURL != "https://dash.example.org/?host=h1" {
+		nginxCfg.Device.ConfigurationURL != "https://dash.example.org/?host=h1" ||
+		nginxCfg.EntityPicture != "https://dash.example.org/static/icon.svg" {
 		t.Errorf("update config: %+v", nginxCfg)
 	}
 	if !strings.HasPrefix(nginxCfg.StateTopic, "diundashboard/h1_") || !strings.HasSuffix(nginxCfg.StateTopic, "/state") ||
@@ -233,7 +235,8 @@ func testBridge(t *testing.T, st store.Store) {
 	eventually(t, func() string { return "nginx's state" }, func() bool { return e.state(nginxCfg.StateTopic).LatestVersion != "" })
 	s := e.state(nginxCfg.StateTopic)
 	if s.InstalledVersion != Unacknowledged || s.LatestVersion != "sha256:216e3ae7de4c" ||
-		s.Title != "docker.io/library/nginx:1.29-alpine" || s.ReleaseURL != "https://hub.docker.com/_/nginx" || !strings.Contains(s.ReleaseSummary, "on h1") {
+		s.Title != "docker.io/library/nginx:1.29-alpine" || s.ReleaseURL != "https://hub.docker.com/_/nginx" || !strings.Contains(s.ReleaseSummary, "on h1") ||
+		!strings.HasPrefix(s.ReleaseSummary, "Install only acknowledges it in DiunDashboard: it updates nothing on the host.") {
 		t.Errorf("state of an open image never acknowledged: %+v", s)
 	}
 	_, redisIgnore := e.configOf("button", "diundashboard_h1_redis_7_")
@@ -266,7 +269,7 @@ func testBridge(t *testing.T, st store.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(changes) != 1 || changes[0].Actor != Actor || changes[0].Digest != digestA || changes[0].From != store.StateOpen {
+	if len(changes) != 1 || changes[0].Actor != ActorPrefix+nginxCfg.CommandTopic || changes[0].Digest != digestA || changes[0].From != store.StateOpen {
 		t.Errorf("audit trail after install: %+v", changes)
 	}
 	eventually(t, func() string { return fmt.Sprintf("nginx up to date: %+v", e.state(nginxCfg.StateTopic)) }, func() bool {
@@ -285,7 +288,7 @@ func testBridge(t *testing.T, st store.Store) {
 	// The Ignore button ignores.
 	publish(t, ha, redisIgnore.CommandTopic, "ignore", false)
 	eventually(t, func() string { return "redis ignored" }, func() bool { return e.image(redis).State == store.StateIgnored })
-	if changes, _ := st.ListStateChanges(ctx, redis, 10); len(changes) != 1 || changes[0].Actor != Actor || changes[0].To != store.StateIgnored {
+	if changes, _ := st.ListStateChanges(ctx, redis, 10); len(changes) != 1 || changes[0].Actor != ActorPrefix+redisIgnore.CommandTopic || changes[0].To != store.StateIgnored {
 		t.Errorf("audit trail after ignore: %+v", changes)
 	}
 

@@ -12,10 +12,12 @@ import (
 	"diundashboard/server/store"
 )
 
-// Defaults of MQTT_DISCOVERY_PREFIX and MQTT_TOPIC_PREFIX.
+// Defaults of MQTT_DISCOVERY_PREFIX, MQTT_TOPIC_PREFIX and MQTT_BIRTH_TOPIC. Home Assistant
+// sends its birth message on homeassistant/status whatever its discovery prefix.
 const (
 	DefaultDiscoveryPrefix = "homeassistant"
 	DefaultTopicPrefix     = "diundashboard"
+	DefaultBirthTopic      = "homeassistant/status"
 )
 
 // Broker is a parsed MQTT_URL: where to connect and as whom.
@@ -138,22 +140,55 @@ type Config struct {
 	Broker          Broker
 	DiscoveryPrefix string
 	TopicPrefix     string
+	// BirthTopic is where Home Assistant says "online" when it starts (DefaultBirthTopic
+	// when "").
+	BirthTopic string
+	// ReadOnly (MQTT_COMMANDS=off) publishes entities without commands: no Install, no
+	// Ignore button, and no subscription to command topics.
+	ReadOnly bool
 }
 
-// ParseConfig reads MQTT_URL, MQTT_DISCOVERY_PREFIX and MQTT_TOPIC_PREFIX (empty prefixes
-// take the defaults). enabled is false when MQTT_URL is empty.
-func ParseConfig(rawURL, discoveryPrefix, topicPrefix string) (c Config, enabled bool, err error) {
+// ParseCommands reads MQTT_COMMANDS: on (the default, also when empty) or off; readOnly is
+// true for off.
+func ParseCommands(v string) (readOnly bool, err error) {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "", "on":
+		return false, nil
+	case "off":
+		return true, nil
+	}
+	return false, fmt.Errorf("MQTT_COMMANDS %q is not on or off; off publishes the entities without Install and Ignore", textutil.Truncate(v, 40))
+}
+
+// Settings are the MQTT variables as the environment gives them.
+type Settings struct {
+	URL, DiscoveryPrefix, TopicPrefix, BirthTopic, Commands string
+}
+
+// ParseConfig reads MQTT_URL, MQTT_DISCOVERY_PREFIX, MQTT_TOPIC_PREFIX, MQTT_BIRTH_TOPIC and
+// MQTT_COMMANDS (empty ones take the defaults). enabled is false when MQTT_URL is empty.
+func ParseConfig(s Settings) (c Config, enabled bool, err error) {
+	discoveryPrefix, topicPrefix, rawURL := s.DiscoveryPrefix, s.TopicPrefix, s.URL
 	if discoveryPrefix == "" {
 		discoveryPrefix = DefaultDiscoveryPrefix
 	}
 	if topicPrefix == "" {
 		topicPrefix = DefaultTopicPrefix
 	}
-	c = Config{DiscoveryPrefix: discoveryPrefix, TopicPrefix: topicPrefix}
+	c = Config{DiscoveryPrefix: discoveryPrefix, TopicPrefix: topicPrefix, BirthTopic: s.BirthTopic}
+	if c.BirthTopic == "" {
+		c.BirthTopic = DefaultBirthTopic
+	}
 	if err := CheckPrefix("MQTT_DISCOVERY_PREFIX", discoveryPrefix); err != nil {
 		return c, false, err
 	}
 	if err := CheckPrefix("MQTT_TOPIC_PREFIX", topicPrefix); err != nil {
+		return c, false, err
+	}
+	if err := CheckPrefix("MQTT_BIRTH_TOPIC", c.BirthTopic); err != nil {
+		return c, false, err
+	}
+	if c.ReadOnly, err = ParseCommands(s.Commands); err != nil {
 		return c, false, err
 	}
 	if strings.TrimSpace(rawURL) == "" {

@@ -55,16 +55,16 @@ func TestParseURL(t *testing.T) {
 }
 
 func TestParseConfig(t *testing.T) {
-	c, on, err := ParseConfig("", "", "")
+	c, on, err := ParseConfig(Settings{URL: ""})
 	if err != nil || on || c.DiscoveryPrefix != "homeassistant" || c.TopicPrefix != "diundashboard" {
 		t.Errorf("no MQTT_URL: %+v %v %v", c, on, err)
 	}
-	if _, on, err := ParseConfig("mqtt://b", "ha", "home/diun"); err != nil || !on {
+	if _, on, err := ParseConfig(Settings{URL: "mqtt://b", DiscoveryPrefix: "ha", TopicPrefix: "home/diun"}); err != nil || !on {
 		t.Errorf("nested prefix: %v %v", on, err)
 	}
 	for _, bad := range [][2]string{{"home/#", "diun"}, {"homeassistant", "diun/+"}, {"homeassistant", "/diun"}, {"homeassistant", "a//b"},
 		{"$SYS", "diun"}, {"same", "same"}} {
-		if _, _, err := ParseConfig("mqtt://b", bad[0], bad[1]); err == nil {
+		if _, _, err := ParseConfig(Settings{URL: "mqtt://b", DiscoveryPrefix: bad[0], TopicPrefix: bad[1]}); err == nil {
 			t.Errorf("prefixes %q accepted", bad)
 		}
 	}
@@ -84,13 +84,27 @@ func TestIDs(t *testing.T) {
 		}
 		keys[k] = hi[0] + " " + hi[1]
 		for _, part := range strings.Split(k, "/") {
-			if !entityID.MatchString(part) || len(part) > maxIDPart+9 {
+			if !entityID.MatchString(part) || len(part) > maxIDPart+21 {
 				t.Errorf("%q: key part %q is not a short [a-z0-9_] id", hi, part)
 			}
 		}
 	}
 	if got := imageKey("h1", "docker.io/library/nginx:1.29-alpine"); !strings.HasPrefix(got, "nginx_1_29_alpine_") {
 		t.Errorf("image key %q", got)
+	}
+}
+
+// Two images whose names agree over the readable part of the id (48 characters) are told
+// apart by the hash alone. These two were found in 84,811 tries: their 32-bit hashes (the
+// ids of earlier versions) are both 491a5985, so they shared one entity.
+func TestIDsDoNotCollide(t *testing.T) {
+	a := "registry.example.org/platform-team/payments-service-api:build-67903"
+	b := "registry.example.org/platform-team/payments-service-api:build-84811"
+	if ka, kb := imageKey("h1", a), imageKey("h1", b); ka == kb {
+		t.Errorf("%s and %s share the id %s", a, b, ka)
+	}
+	if len(idHash("image", "h1", a)) < 20 {
+		t.Errorf("the hash in ids has %d hex digits; want 20 (80 bits) or more", len(idHash("image", "h1", a)))
 	}
 }
 

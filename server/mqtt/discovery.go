@@ -50,12 +50,15 @@ type entity struct {
 	Origin origin `json:"origin"`
 }
 
-// updateConfig is the update entity of one image. Its Install button acknowledges the image.
+// updateConfig is the update entity of one image. Its Install button acknowledges the image;
+// read-only entities (MQTT_COMMANDS=off) have no command topic, so Home Assistant offers no
+// Install.
 type updateConfig struct {
 	entity
+	EntityPicture  string `json:"entity_picture,omitempty"`
 	StateTopic     string `json:"state_topic"`
-	CommandTopic   string `json:"command_topic"`
-	PayloadInstall string `json:"payload_install"`
+	CommandTopic   string `json:"command_topic,omitempty"`
+	PayloadInstall string `json:"payload_install,omitempty"`
 }
 
 // updateState is what the update entity shows. Versions are short digests that keep their
@@ -140,9 +143,20 @@ func installedVersion(img store.Image, acked string) string {
 
 // builder makes the discovery configs and states of one bridge.
 type builder struct {
-	t       topics
-	baseURL string
-	version string
+	t        topics
+	baseURL  string
+	version  string
+	readOnly bool
+}
+
+// picture is the dashboard's icon, for the update entities: without one, Home Assistant
+// shows the MQTT integration's logo in place of the entity's icon. It needs BASE_URL, which
+// Home Assistant's pages can reach (static files need no sign-in).
+func (b builder) picture() string {
+	if b.baseURL == "" {
+		return ""
+	}
+	return b.baseURL + "/static/icon.svg"
 }
 
 func (b builder) origin() origin {
@@ -190,18 +204,25 @@ func (b builder) image(img store.Image, acked string, add func(message)) {
 	dev := b.hostDevice(img.Hostname)
 	name := textutil.Truncate(shortImage(img.Image), 120)
 
-	add(jsonMessage(b.t.config("update", uid), updateConfig{
+	update := updateConfig{
 		entity: entity{Name: name, UniqueID: uid, DefaultEntityID: "update." + uid, Icon: "mdi:docker",
 			availability: b.availability(), Device: dev, Origin: b.origin()},
-		StateTopic: base + "/state", CommandTopic: base + "/" + installLevel, PayloadInstall: payloadInstall,
-	}))
+		EntityPicture: b.picture(), StateTopic: base + "/state",
+	}
+	if !b.readOnly {
+		update.CommandTopic, update.PayloadInstall = base+"/"+installLevel, payloadInstall
+	}
+	add(jsonMessage(b.t.config("update", uid), update))
 	add(jsonMessage(base+"/state", updateState{
 		InstalledVersion: installedVersion(img, acked),
 		LatestVersion:    shortDigest(img.Digest),
 		Title:            textutil.Truncate(img.Image, 255),
-		ReleaseSummary:   releaseSummary(img),
+		ReleaseSummary:   releaseSummary(img, b.readOnly),
 		ReleaseURL:       webURL(img.HubLink),
 	}))
+	if b.readOnly {
+		return
+	}
 	add(jsonMessage(b.t.config("button", uid+"_ignore"), buttonConfig{
 		entity: entity{Name: "Ignore " + name, UniqueID: uid + "_ignore", DefaultEntityID: "button." + uid + "_ignore",
 			Icon: "mdi:bell-off", availability: b.availability(), Device: dev, Origin: b.origin()},
@@ -235,8 +256,9 @@ func (b builder) sensor(uid, stateTopic string, dev device) sensorConfig {
 }
 
 // releaseSummary is one line about the image for Home Assistant's update dialog (at most
-// 255 characters, Home Assistant's limit).
-func releaseSummary(img store.Image) string {
+// 255 characters, Home Assistant's limit). It says what Install does, which is not what
+// Home Assistant's Install does elsewhere: it updates nothing on the host.
+func releaseSummary(img store.Image, readOnly bool) string {
 	host := img.Hostname
 	if host == "" {
 		host = "(no hostname)"
@@ -250,6 +272,11 @@ func releaseSummary(img store.Image) string {
 	s += " on " + host
 	if img.Platform != "" && img.Platform != "/" {
 		s += " (" + img.Platform + ")"
+	}
+	if readOnly {
+		s = "Shown only: update it on the host yourself. " + s
+	} else {
+		s = "Install only acknowledges it in DiunDashboard: it updates nothing on the host. " + s
 	}
 	return textutil.Truncate(s, 255)
 }

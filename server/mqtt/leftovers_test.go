@@ -78,8 +78,10 @@ func testBridgeIgnoresPayloads(t *testing.T, st store.Store) {
 	if got := e.image(nginx).State; got != store.StateOpen {
 		t.Errorf("nginx is %s after payloads that were not advertised; want open", got)
 	}
-	if n := strings.Count(e.logs.String(), "ignored a command on the MQTT broker whose payload is not the one advertised"); n != 4 {
-		t.Errorf("%d warnings about the payloads; want 4:\n%s", n, e.logs)
+	// One line for the four: the log takes one line of a kind per logInterval, whatever
+	// arrives (see TestBridgeCommandFlood).
+	if n := strings.Count(e.logs.String(), "ignored a command on the MQTT broker whose payload is not the one advertised"); n != 1 {
+		t.Errorf("%d warnings about the payloads; want 1:\n%s", n, e.logs)
 	}
 	publish(t, ha, nginxCfg.CommandTopic, nginxCfg.PayloadInstall, false)
 	eventually(t, func() string { return "nginx acknowledged" }, func() bool { return e.image(nginx).State == store.StateAcknowledged })

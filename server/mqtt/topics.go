@@ -36,11 +36,12 @@ func slug(s string) string {
 	return out
 }
 
-// hash8 is 8 hex characters of the SHA-256 of parts (NUL-separated, so that the split
-// between them counts).
-func hash8(parts ...string) string {
+// idHash is 20 hex characters (80 bits) of the SHA-256 of parts (NUL-separated, so that the
+// split between them counts). 80 bits: two names meet in one id only after about 2^40 tries,
+// where the 32 bits of earlier versions met after 78,000.
+func idHash(parts ...string) string {
 	sum := sha256.Sum256([]byte(strings.Join(parts, "\x00")))
-	return hex.EncodeToString(sum[:4])
+	return hex.EncodeToString(sum[:10])
 }
 
 // hostKey identifies a Diun host in topics and ids: its slug and a hash of its exact name.
@@ -50,7 +51,7 @@ func hostKey(host string) string {
 	if s == "" {
 		s = "nohost"
 	}
-	return s + "_" + hash8("host", host)
+	return s + "_" + idHash("host", host)
 }
 
 // imageKey identifies one image of one host: the slug of its short name and a hash of the
@@ -60,7 +61,7 @@ func imageKey(host, image string) string {
 	if s == "" {
 		s = "image"
 	}
-	return s + "_" + hash8("image", host, image)
+	return s + "_" + idHash("image", host, image)
 }
 
 // shortImage drops the registry and namespace that Docker Hub adds to official images:
@@ -78,17 +79,22 @@ func shortImage(image string) string {
 type topics struct {
 	discovery string // MQTT_DISCOVERY_PREFIX
 	base      string // MQTT_TOPIC_PREFIX
+	birth     string // MQTT_BIRTH_TOPIC
 	// node is the discovery node id: MQTT_TOPIC_PREFIX as an id. It is in every discovery
 	// topic, so that the bridge can find the configurations it made (and only those).
 	node string
 }
 
-func newTopics(discoveryPrefix, topicPrefix string) topics {
-	node := slug(topicPrefix)
+func newTopics(c Config) topics {
+	node := slug(c.TopicPrefix)
 	if node == "" {
 		node = "diundashboard"
 	}
-	return topics{discovery: discoveryPrefix, base: topicPrefix, node: node}
+	birth := c.BirthTopic
+	if birth == "" {
+		birth = DefaultBirthTopic
+	}
+	return topics{discovery: c.DiscoveryPrefix, base: c.TopicPrefix, birth: birth, node: node}
 }
 
 // status is the availability topic: "online" while a dashboard is connected, "offline" (the
@@ -144,8 +150,12 @@ func (t topics) retainedFilters() []string {
 	return []string{t.base + "/+/+/state", t.base + "/+/summary"}
 }
 
-// haStatus is Home Assistant's birth and last-will topic.
-func (t topics) haStatus() string { return t.discovery + "/status" }
+// isConfig tells a discovery config topic from the dashboard's own topics.
+func (t topics) isConfig(topic string) bool {
+	rest, ok := strings.CutPrefix(topic, t.discovery+"/")
+	levels := strings.Split(rest, "/")
+	return ok && len(levels) == 4 && levels[1] == t.node && levels[3] == "config"
+}
 
 // uniqueID makes a Home Assistant unique_id (and object id) from an id of this bridge.
 func (t topics) uniqueID(key string) string { return t.node + "_" + key }

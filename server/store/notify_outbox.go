@@ -184,15 +184,9 @@ func (p pgNotifyQueries) OldestOpenImage(ctx context.Context) (sqlitedb.Image, e
 	return sqlitedb.Image(r), err
 }
 
-// notifyOn runs the notify queries on a pool or a transaction. The queries differ between the
-// dialects (PostgreSQL locks what it takes; SQLite's single writer needs no lock), and this
-// file is their only user, so it picks the generated package itself.
-func (d *db) notifyOn(tx sqlitedb.DBTX) notifyQueries {
-	if d.dialect == DialectPostgres {
-		return pgNotifyQueries{postgresdb.New(tx)}
-	}
-	return sqlitedb.New(tx)
-}
+// notifyOn runs the notify queries on a pool or a transaction, in the store's dialect (set by
+// sqlite.go and postgres.go).
+func (d *db) notifyOn(tx sqlitedb.DBTX) notifyQueries { return d.notifyQueries(tx) }
 
 func (d *db) ComposeQueued(ctx context.Context, limit int, targets []OutboxTarget, now time.Time, compose func([]QueuedUpdate) (*OutboxMessage, error)) (bool, error) {
 	if limit <= 0 {

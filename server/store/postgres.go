@@ -65,8 +65,9 @@ func newPostgres(ctx context.Context, databaseURL string) (*Postgres, error) {
 		maxIdle: t.Pool.MaxIdleConns,
 		db: &db{
 			dialect: DialectPostgres, readDB: pool, writeDB: pool, read: q, write: q,
-			inTx:        func(tx *sql.Tx) queries { return pgQueries{postgresdb.New(tx)} },
-			copyQueries: func(tx sqlitedb.DBTX) copyQueries { return pgCopyQueries{postgresdb.New(tx)} },
+			inTx:          func(tx *sql.Tx) queries { return pgQueries{postgresdb.New(tx)} },
+			copyQueries:   func(tx sqlitedb.DBTX) copyQueries { return pgCopyQueries{postgresdb.New(tx)} },
+			notifyQueries: func(tx sqlitedb.DBTX) notifyQueries { return pgNotifyQueries{postgresdb.New(tx)} },
 		},
 		databaseURL: databaseURL,
 	}

@@ -207,6 +207,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.markNotifySentStmt, err = db.PrepareContext(ctx, markNotifySent); err != nil {
 		return nil, fmt.Errorf("error preparing query MarkNotifySent: %w", err)
 	}
+	if q.notifyImageStatesStmt, err = db.PrepareContext(ctx, notifyImageStates); err != nil {
+		return nil, fmt.Errorf("error preparing query NotifyImageStates: %w", err)
+	}
 	if q.notifyQueuedStmt, err = db.PrepareContext(ctx, notifyQueued); err != nil {
 		return nil, fmt.Errorf("error preparing query NotifyQueued: %w", err)
 	}
@@ -562,6 +565,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing markNotifySentStmt: %w", cerr)
 		}
 	}
+	if q.notifyImageStatesStmt != nil {
+		if cerr := q.notifyImageStatesStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing notifyImageStatesStmt: %w", cerr)
+		}
+	}
 	if q.notifyQueuedStmt != nil {
 		if cerr := q.notifyQueuedStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing notifyQueuedStmt: %w", cerr)
@@ -737,6 +745,7 @@ type Queries struct {
 	listTagsStmt                     *sql.Stmt
 	markNotifyFailedStmt             *sql.Stmt
 	markNotifySentStmt               *sql.Stmt
+	notifyImageStatesStmt            *sql.Stmt
 	notifyQueuedStmt                 *sql.Stmt
 	oldestOpenImageStmt              *sql.Stmt
 	pruneEventsStmt                  *sql.Stmt
@@ -819,6 +828,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		listTagsStmt:                     q.listTagsStmt,
 		markNotifyFailedStmt:             q.markNotifyFailedStmt,
 		markNotifySentStmt:               q.markNotifySentStmt,
+		notifyImageStatesStmt:            q.notifyImageStatesStmt,
 		notifyQueuedStmt:                 q.notifyQueuedStmt,
 		oldestOpenImageStmt:              q.oldestOpenImageStmt,
 		pruneEventsStmt:                  q.pruneEventsStmt,

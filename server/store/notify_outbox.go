@@ -191,7 +191,9 @@ func (p pgNotifyQueries) PruneNotifyOutbox(ctx context.Context, arg sqlitedb.Pru
 
 func (p pgNotifyQueries) NotifyImageStates(ctx context.Context, ids string) ([]sqlitedb.NotifyImageStatesRow, error) {
 	rows, err := p.q.NotifyImageStates(ctx, ids)
-	return convertRows(rows, func(r postgresdb.NotifyImageStatesRow) sqlitedb.NotifyImageStatesRow { return sqlitedb.NotifyImageStatesRow(r) }), err
+	return convertRows(rows, func(r postgresdb.NotifyImageStatesRow) sqlitedb.NotifyImageStatesRow {
+		return sqlitedb.NotifyImageStatesRow(r)
+	}), err
 }
 
 func (p pgNotifyQueries) OldestOpenImage(ctx context.Context) (sqlitedb.Image, error) {

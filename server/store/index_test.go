@@ -157,6 +157,8 @@ var planCases = map[string]planCase{
 	"ExportTags":         {sqliteIndexes: []string{"rowid"}, pgIndexes: []string{"tags_pkey"}, ordered: true, keyset: true},
 	"ExportAPITokens":    {sqliteIndexes: []string{"rowid"}, pgIndexes: []string{"api_tokens_pkey"}, ordered: true, keyset: true},
 	"ExportStateChanges": {sqliteIndexes: []string{"rowid"}, pgIndexes: []string{"state_changes_pkey"}, ordered: true, keyset: true},
+	"ExportNotifyQueue":  {sqliteIndexes: []string{"rowid"}, pgIndexes: []string{"notify_queue_pkey"}, ordered: true, keyset: true},
+	"ExportNotifyOutbox": {sqliteIndexes: []string{"rowid"}, pgIndexes: []string{"notify_outbox_pkey"}, ordered: true, keyset: true},
 	"ExportImageTags":    {sqliteIndexes: []string{"sqlite_autoindex_image_tags_1"}, pgIndexes: []string{"image_tags_pkey"}, ordered: true, keyset: true},
 }
 

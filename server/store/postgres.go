@@ -272,7 +272,7 @@ func pgRounds(notes []Notification) [][]int {
 }
 
 // identityTables are the tables whose id PostgreSQL generates.
-var identityTables = []string{"images", "events", "tags", "state_changes", "api_tokens"}
+var identityTables = []string{"images", "events", "tags", "state_changes", "api_tokens", "notify_queue", "notify_outbox"}
 
 // AfterImport restarts each identity sequence after the largest imported id: rows inserted
 // with their ids leave the sequences where they were, and the next insert would collide.

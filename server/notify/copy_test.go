@@ -12,8 +12,13 @@ import (
 )
 
 // After `diundashboard copy`, the first start of the copy announces only what the source had
-// not announced yet, and does not send the day's digest again.
+// not announced yet, and does not send the day's digest again (to PostgreSQL in
+// copy_postgres_test.go).
 func TestCopyCarriesWhatWasAnnounced(t *testing.T) {
+	checkCopyCarries(t, openSQLite(t, filepath.Join(t.TempDir(), "to.db")))
+}
+
+func checkCopyCarries(t *testing.T, to store.Store) {
 	rcv := newReceiver(t)
 	from := openSQLite(t, filepath.Join(t.TempDir(), "from.db"))
 	clk := &clock{t: time.Date(2026, 11, 30, 7, 50, 0, 0, time.UTC)}
@@ -36,7 +41,6 @@ func TestCopyCarriesWhatWasAnnounced(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	to := openSQLite(t, filepath.Join(t.TempDir(), "to.db"))
 	if _, err := dbcopy.Copy(t.Context(), from.(store.Copier), to.(store.Copier), dbcopy.Options{}); err != nil {
 		t.Fatal(err)
 	}

@@ -189,6 +189,96 @@ func (q *Queries) ExportImages(ctx context.Context, arg ExportImagesParams) ([]I
 	return items, nil
 }
 
+const exportNotifyOutbox = `-- name: ExportNotifyOutbox :many
+SELECT id, kind, slot, target, target_label, title, body, items, created_at, attempts, next_attempt_at, lease_until, last_attempt_at, last_error, sent_at, content FROM notify_outbox WHERE id > $1 ORDER BY id LIMIT $2::bigint
+`
+
+type ExportNotifyOutboxParams struct {
+	AfterID  int64
+	PageSize int64
+}
+
+func (q *Queries) ExportNotifyOutbox(ctx context.Context, arg ExportNotifyOutboxParams) ([]NotifyOutbox, error) {
+	rows, err := q.db.QueryContext(ctx, exportNotifyOutbox, arg.AfterID, arg.PageSize)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []NotifyOutbox
+	for rows.Next() {
+		var i NotifyOutbox
+		if err := rows.Scan(
+			&i.ID,
+			&i.Kind,
+			&i.Slot,
+			&i.Target,
+			&i.TargetLabel,
+			&i.Title,
+			&i.Body,
+			&i.Items,
+			&i.CreatedAt,
+			&i.Attempts,
+			&i.NextAttemptAt,
+			&i.LeaseUntil,
+			&i.LastAttemptAt,
+			&i.LastError,
+			&i.SentAt,
+			&i.Content,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const exportNotifyQueue = `-- name: ExportNotifyQueue :many
+
+SELECT id, image_id, digest, queued_at FROM notify_queue WHERE id > $1 ORDER BY id LIMIT $2::bigint
+`
+
+type ExportNotifyQueueParams struct {
+	AfterID  int64
+	PageSize int64
+}
+
+// The notifications' state travels with the data: what is still to announce (notify_queue)
+// and what was sent or is still to send (notify_outbox, whose digest slots keep a copy's first
+// start from sending the day's digest again).
+func (q *Queries) ExportNotifyQueue(ctx context.Context, arg ExportNotifyQueueParams) ([]NotifyQueue, error) {
+	rows, err := q.db.QueryContext(ctx, exportNotifyQueue, arg.AfterID, arg.PageSize)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []NotifyQueue
+	for rows.Next() {
+		var i NotifyQueue
+		if err := rows.Scan(
+			&i.ID,
+			&i.ImageID,
+			&i.Digest,
+			&i.QueuedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const exportSessions = `-- name: ExportSessions :many
 SELECT id_hash, username, created_at, last_seen_at, expires_at, credential FROM sessions WHERE id_hash COLLATE "C" > $1 ORDER BY id_hash COLLATE "C" LIMIT $2::bigint
 `
@@ -477,6 +567,77 @@ func (q *Queries) ImportImageTag(ctx context.Context, arg ImportImageTagParams) 
 	return err
 }
 
+const importNotifyOutbox = `-- name: ImportNotifyOutbox :exec
+INSERT INTO notify_outbox (id, kind, slot, target, target_label, title, body, items, created_at, attempts,
+                           next_attempt_at, lease_until, last_attempt_at, last_error, sent_at, content)
+VALUES ($1, $2, $3, $4, $5, $6,
+        $7, $8, $9, $10, $11,
+        $12, $13, $14, $15, $16)
+`
+
+type ImportNotifyOutboxParams struct {
+	ID            int64
+	Kind          string
+	Slot          *string
+	Target        string
+	TargetLabel   string
+	Title         string
+	Body          string
+	Items         int64
+	CreatedAt     time.Time
+	Attempts      int64
+	NextAttemptAt time.Time
+	LeaseUntil    *time.Time
+	LastAttemptAt *time.Time
+	LastError     string
+	SentAt        *time.Time
+	Content       string
+}
+
+func (q *Queries) ImportNotifyOutbox(ctx context.Context, arg ImportNotifyOutboxParams) error {
+	_, err := q.db.ExecContext(ctx, importNotifyOutbox,
+		arg.ID,
+		arg.Kind,
+		arg.Slot,
+		arg.Target,
+		arg.TargetLabel,
+		arg.Title,
+		arg.Body,
+		arg.Items,
+		arg.CreatedAt,
+		arg.Attempts,
+		arg.NextAttemptAt,
+		arg.LeaseUntil,
+		arg.LastAttemptAt,
+		arg.LastError,
+		arg.SentAt,
+		arg.Content,
+	)
+	return err
+}
+
+const importNotifyQueue = `-- name: ImportNotifyQueue :exec
+INSERT INTO notify_queue (id, image_id, digest, queued_at)
+VALUES ($1, $2, $3, $4)
+`
+
+type ImportNotifyQueueParams struct {
+	ID       int64
+	ImageID  int64
+	Digest   string
+	QueuedAt time.Time
+}
+
+func (q *Queries) ImportNotifyQueue(ctx context.Context, arg ImportNotifyQueueParams) error {
+	_, err := q.db.ExecContext(ctx, importNotifyQueue,
+		arg.ID,
+		arg.ImageID,
+		arg.Digest,
+		arg.QueuedAt,
+	)
+	return err
+}
+
 const importSession = `-- name: ImportSession :exec
 INSERT INTO sessions (id_hash, username, created_at, last_seen_at, expires_at, credential)
 VALUES ($1, $2, $3, $4, $5, $6)
@@ -564,5 +725,16 @@ type ImportTagParams struct {
 
 func (q *Queries) ImportTag(ctx context.Context, arg ImportTagParams) error {
 	_, err := q.db.ExecContext(ctx, importTag, arg.ID, arg.Name, arg.CreatedAt)
+	return err
+}
+
+const unqueueImportedImage = `-- name: UnqueueImportedImage :exec
+DELETE FROM notify_queue WHERE image_id = $1
+`
+
+// An imported image was announced (or is queued) in its source, not here: the row its insert
+// queued goes; the source's queue follows as notify_queue's rows.
+func (q *Queries) UnqueueImportedImage(ctx context.Context, imageID int64) error {
+	_, err := q.db.ExecContext(ctx, unqueueImportedImage, imageID)
 	return err
 }

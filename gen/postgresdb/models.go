@@ -97,6 +97,7 @@ type NotifyOutbox struct {
 	LastAttemptAt *time.Time
 	LastError     string
 	SentAt        *time.Time
+	Content       string
 }
 
 type NotifyQueue struct {

@@ -48,9 +48,9 @@ func (q *Queries) DeleteNotifyQueuedBefore(ctx context.Context, before time.Time
 }
 
 const insertNotifyOutbox = `-- name: InsertNotifyOutbox :execrows
-INSERT INTO notify_outbox (kind, slot, target, target_label, title, body, items, created_at, next_attempt_at)
+INSERT INTO notify_outbox (kind, slot, target, target_label, title, body, items, created_at, next_attempt_at, content)
 VALUES ($1, $2, $3, $4, $5,
-        $6, $7, $8, $8)
+        $6, $7, $8, $8, $9)
 ON CONFLICT (slot, target) WHERE slot IS NOT NULL DO NOTHING
 `
 
@@ -63,6 +63,7 @@ type InsertNotifyOutboxParams struct {
 	Body        string
 	Items       int64
 	CreatedAt   time.Time
+	Content     string
 }
 
 // A digest names its slot: a second replica's insert of the same slot and target does nothing.
@@ -76,6 +77,7 @@ func (q *Queries) InsertNotifyOutbox(ctx context.Context, arg InsertNotifyOutbox
 		arg.Body,
 		arg.Items,
 		arg.CreatedAt,
+		arg.Content,
 	)
 	if err != nil {
 		return 0, err
@@ -93,7 +95,7 @@ WHERE id = (SELECT o.id FROM notify_outbox o
             ORDER BY o.next_attempt_at, o.id
             LIMIT 1
             FOR UPDATE SKIP LOCKED)
-RETURNING id, kind, slot, target, target_label, title, body, items, created_at, attempts, next_attempt_at, lease_until, last_attempt_at, last_error, sent_at
+RETURNING id, kind, slot, target, target_label, title, body, items, created_at, attempts, next_attempt_at, lease_until, last_attempt_at, last_error, sent_at, content
 `
 
 type LeaseNotifyOutboxParams struct {
@@ -123,12 +125,13 @@ func (q *Queries) LeaseNotifyOutbox(ctx context.Context, arg LeaseNotifyOutboxPa
 		&i.LastAttemptAt,
 		&i.LastError,
 		&i.SentAt,
+		&i.Content,
 	)
 	return i, err
 }
 
 const listNotifyOutbox = `-- name: ListNotifyOutbox :many
-SELECT id, kind, slot, target, target_label, title, body, items, created_at, attempts, next_attempt_at, lease_until, last_attempt_at, last_error, sent_at FROM notify_outbox ORDER BY id DESC LIMIT $1
+SELECT id, kind, slot, target, target_label, title, body, items, created_at, attempts, next_attempt_at, lease_until, last_attempt_at, last_error, sent_at, content FROM notify_outbox ORDER BY id DESC LIMIT $1
 `
 
 // The newest outbox rows, for the Notifications page.
@@ -157,6 +160,7 @@ func (q *Queries) ListNotifyOutbox(ctx context.Context, pageSize int32) ([]Notif
 			&i.LastAttemptAt,
 			&i.LastError,
 			&i.SentAt,
+			&i.Content,
 		); err != nil {
 			return nil, err
 		}
@@ -208,10 +212,43 @@ func (q *Queries) MarkNotifySent(ctx context.Context, arg MarkNotifySentParams) 
 	return result.RowsAffected()
 }
 
+const notifyImageStates = `-- name: NotifyImageStates :many
+SELECT id, state FROM images WHERE id = ANY (ARRAY(SELECT jsonb_array_elements_text($1::text::jsonb)::bigint))
+`
+
+type NotifyImageStatesRow struct {
+	ID    int64
+	State string
+}
+
+// The states of a message's images when it is sent: those no longer open are left out.
+func (q *Queries) NotifyImageStates(ctx context.Context, ids string) ([]NotifyImageStatesRow, error) {
+	rows, err := q.db.QueryContext(ctx, notifyImageStates, ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []NotifyImageStatesRow
+	for rows.Next() {
+		var i NotifyImageStatesRow
+		if err := rows.Scan(&i.ID, &i.State); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const notifyQueued = `-- name: NotifyQueued :many
 
 SELECT q.id, q.image_id, q.digest AS queued_digest, q.queued_at,
-       i.hostname, i.image, i.digest, i.status, i.state, i.created, i.platform
+       i.hostname, i.image, i.digest, i.status, i.state, i.created, i.platform, i.first_seen
 FROM notify_queue q JOIN images i ON i.id = q.image_id
 ORDER BY q.id
 LIMIT $1
@@ -230,6 +267,7 @@ type NotifyQueuedRow struct {
 	State        string
 	Created      *time.Time
 	Platform     string
+	FirstSeen    time.Time
 }
 
 // Notifications (server/notify, server/store/notify_outbox.go). The triggers of migration
@@ -258,6 +296,7 @@ func (q *Queries) NotifyQueued(ctx context.Context, pageSize int32) ([]NotifyQue
 			&i.State,
 			&i.Created,
 			&i.Platform,
+			&i.FirstSeen,
 		); err != nil {
 			return nil, err
 		}

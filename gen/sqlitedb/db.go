@@ -87,6 +87,12 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.exportImagesStmt, err = db.PrepareContext(ctx, exportImages); err != nil {
 		return nil, fmt.Errorf("error preparing query ExportImages: %w", err)
 	}
+	if q.exportNotifyOutboxStmt, err = db.PrepareContext(ctx, exportNotifyOutbox); err != nil {
+		return nil, fmt.Errorf("error preparing query ExportNotifyOutbox: %w", err)
+	}
+	if q.exportNotifyQueueStmt, err = db.PrepareContext(ctx, exportNotifyQueue); err != nil {
+		return nil, fmt.Errorf("error preparing query ExportNotifyQueue: %w", err)
+	}
 	if q.exportSessionsStmt, err = db.PrepareContext(ctx, exportSessions); err != nil {
 		return nil, fmt.Errorf("error preparing query ExportSessions: %w", err)
 	}
@@ -128,6 +134,12 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.importImageTagStmt, err = db.PrepareContext(ctx, importImageTag); err != nil {
 		return nil, fmt.Errorf("error preparing query ImportImageTag: %w", err)
+	}
+	if q.importNotifyOutboxStmt, err = db.PrepareContext(ctx, importNotifyOutbox); err != nil {
+		return nil, fmt.Errorf("error preparing query ImportNotifyOutbox: %w", err)
+	}
+	if q.importNotifyQueueStmt, err = db.PrepareContext(ctx, importNotifyQueue); err != nil {
+		return nil, fmt.Errorf("error preparing query ImportNotifyQueue: %w", err)
 	}
 	if q.importSessionStmt, err = db.PrepareContext(ctx, importSession); err != nil {
 		return nil, fmt.Errorf("error preparing query ImportSession: %w", err)
@@ -207,6 +219,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.markNotifySentStmt, err = db.PrepareContext(ctx, markNotifySent); err != nil {
 		return nil, fmt.Errorf("error preparing query MarkNotifySent: %w", err)
 	}
+	if q.notifyImageStatesStmt, err = db.PrepareContext(ctx, notifyImageStates); err != nil {
+		return nil, fmt.Errorf("error preparing query NotifyImageStates: %w", err)
+	}
 	if q.notifyQueuedStmt, err = db.PrepareContext(ctx, notifyQueued); err != nil {
 		return nil, fmt.Errorf("error preparing query NotifyQueued: %w", err)
 	}
@@ -245,6 +260,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.touchSessionStmt, err = db.PrepareContext(ctx, touchSession); err != nil {
 		return nil, fmt.Errorf("error preparing query TouchSession: %w", err)
+	}
+	if q.unqueueImportedImageStmt, err = db.PrepareContext(ctx, unqueueImportedImage); err != nil {
+		return nil, fmt.Errorf("error preparing query UnqueueImportedImage: %w", err)
 	}
 	if q.untagImagesStmt, err = db.PrepareContext(ctx, untagImages); err != nil {
 		return nil, fmt.Errorf("error preparing query UntagImages: %w", err)
@@ -362,6 +380,16 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing exportImagesStmt: %w", cerr)
 		}
 	}
+	if q.exportNotifyOutboxStmt != nil {
+		if cerr := q.exportNotifyOutboxStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing exportNotifyOutboxStmt: %w", cerr)
+		}
+	}
+	if q.exportNotifyQueueStmt != nil {
+		if cerr := q.exportNotifyQueueStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing exportNotifyQueueStmt: %w", cerr)
+		}
+	}
 	if q.exportSessionsStmt != nil {
 		if cerr := q.exportSessionsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing exportSessionsStmt: %w", cerr)
@@ -430,6 +458,16 @@ func (q *Queries) Close() error {
 	if q.importImageTagStmt != nil {
 		if cerr := q.importImageTagStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing importImageTagStmt: %w", cerr)
+		}
+	}
+	if q.importNotifyOutboxStmt != nil {
+		if cerr := q.importNotifyOutboxStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing importNotifyOutboxStmt: %w", cerr)
+		}
+	}
+	if q.importNotifyQueueStmt != nil {
+		if cerr := q.importNotifyQueueStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing importNotifyQueueStmt: %w", cerr)
 		}
 	}
 	if q.importSessionStmt != nil {
@@ -562,6 +600,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing markNotifySentStmt: %w", cerr)
 		}
 	}
+	if q.notifyImageStatesStmt != nil {
+		if cerr := q.notifyImageStatesStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing notifyImageStatesStmt: %w", cerr)
+		}
+	}
 	if q.notifyQueuedStmt != nil {
 		if cerr := q.notifyQueuedStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing notifyQueuedStmt: %w", cerr)
@@ -625,6 +668,11 @@ func (q *Queries) Close() error {
 	if q.touchSessionStmt != nil {
 		if cerr := q.touchSessionStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing touchSessionStmt: %w", cerr)
+		}
+	}
+	if q.unqueueImportedImageStmt != nil {
+		if cerr := q.unqueueImportedImageStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing unqueueImportedImageStmt: %w", cerr)
 		}
 	}
 	if q.untagImagesStmt != nil {
@@ -697,6 +745,8 @@ type Queries struct {
 	exportEventsStmt                 *sql.Stmt
 	exportImageTagsStmt              *sql.Stmt
 	exportImagesStmt                 *sql.Stmt
+	exportNotifyOutboxStmt           *sql.Stmt
+	exportNotifyQueueStmt            *sql.Stmt
 	exportSessionsStmt               *sql.Stmt
 	exportSettingsStmt               *sql.Stmt
 	exportStateChangesStmt           *sql.Stmt
@@ -711,6 +761,8 @@ type Queries struct {
 	importEventStmt                  *sql.Stmt
 	importImageStmt                  *sql.Stmt
 	importImageTagStmt               *sql.Stmt
+	importNotifyOutboxStmt           *sql.Stmt
+	importNotifyQueueStmt            *sql.Stmt
 	importSessionStmt                *sql.Stmt
 	importSettingStmt                *sql.Stmt
 	importStateChangeStmt            *sql.Stmt
@@ -737,6 +789,7 @@ type Queries struct {
 	listTagsStmt                     *sql.Stmt
 	markNotifyFailedStmt             *sql.Stmt
 	markNotifySentStmt               *sql.Stmt
+	notifyImageStatesStmt            *sql.Stmt
 	notifyQueuedStmt                 *sql.Stmt
 	oldestOpenImageStmt              *sql.Stmt
 	pruneEventsStmt                  *sql.Stmt
@@ -750,6 +803,7 @@ type Queries struct {
 	tagImagesStmt                    *sql.Stmt
 	touchAPITokenStmt                *sql.Stmt
 	touchSessionStmt                 *sql.Stmt
+	unqueueImportedImageStmt         *sql.Stmt
 	untagImagesStmt                  *sql.Stmt
 	upsertImageStmt                  *sql.Stmt
 }
@@ -779,6 +833,8 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		exportEventsStmt:                 q.exportEventsStmt,
 		exportImageTagsStmt:              q.exportImageTagsStmt,
 		exportImagesStmt:                 q.exportImagesStmt,
+		exportNotifyOutboxStmt:           q.exportNotifyOutboxStmt,
+		exportNotifyQueueStmt:            q.exportNotifyQueueStmt,
 		exportSessionsStmt:               q.exportSessionsStmt,
 		exportSettingsStmt:               q.exportSettingsStmt,
 		exportStateChangesStmt:           q.exportStateChangesStmt,
@@ -793,6 +849,8 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		importEventStmt:                  q.importEventStmt,
 		importImageStmt:                  q.importImageStmt,
 		importImageTagStmt:               q.importImageTagStmt,
+		importNotifyOutboxStmt:           q.importNotifyOutboxStmt,
+		importNotifyQueueStmt:            q.importNotifyQueueStmt,
 		importSessionStmt:                q.importSessionStmt,
 		importSettingStmt:                q.importSettingStmt,
 		importStateChangeStmt:            q.importStateChangeStmt,
@@ -819,6 +877,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		listTagsStmt:                     q.listTagsStmt,
 		markNotifyFailedStmt:             q.markNotifyFailedStmt,
 		markNotifySentStmt:               q.markNotifySentStmt,
+		notifyImageStatesStmt:            q.notifyImageStatesStmt,
 		notifyQueuedStmt:                 q.notifyQueuedStmt,
 		oldestOpenImageStmt:              q.oldestOpenImageStmt,
 		pruneEventsStmt:                  q.pruneEventsStmt,
@@ -832,6 +891,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		tagImagesStmt:                    q.tagImagesStmt,
 		touchAPITokenStmt:                q.touchAPITokenStmt,
 		touchSessionStmt:                 q.touchSessionStmt,
+		unqueueImportedImageStmt:         q.unqueueImportedImageStmt,
 		untagImagesStmt:                  q.untagImagesStmt,
 		upsertImageStmt:                  q.upsertImageStmt,
 	}

@@ -102,6 +102,7 @@ type NotifyOutbox struct {
 	LastAttemptAt *time.Time
 	LastError     string
 	SentAt        *time.Time
+	Content       string
 }
 
 type NotifyQueue struct {

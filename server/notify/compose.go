@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"diundashboard/internal/imageinfo"
 	"diundashboard/internal/textutil"
 	"diundashboard/server/store"
 )
@@ -14,12 +15,36 @@ import (
 // services take; the rest are counted ("and 12 more"). Smaller limits (limits.go) list fewer.
 const MaxListed = 50
 
-// composeNew writes the message about queued images: only those still open (acknowledged,
-// snoozed or ignored meanwhile are left out), each image once, grouped by host. A message
-// with an empty Body (nothing left open) takes the items off the queue and sends nothing.
-// Title and body together take at most limit bytes: the images that do not fit are counted
-// at the end, with a link to the overview's open updates.
-func composeNew(items []store.QueuedUpdate, now time.Time, baseURL string, limit int) *store.OutboxMessage {
+// content is what an outbox row is about (store.OutboxRow.Content, JSON): the worker composes
+// the row again from it for each destination when it sends it.
+type content struct {
+	// Items are the open images of a message about new updates.
+	Items []store.QueuedUpdate `json:"items,omitempty"`
+	// Digest is what a digest says.
+	Digest *digestInput `json:"digest,omitempty"`
+}
+
+// digestInput is what the digest of one slot says: the open images per host, some by name.
+type digestInput struct {
+	Slot   time.Time    `json:"slot"`
+	Hosts  []digestHost `json:"hosts"`
+	Total  int64        `json:"total"`
+	Oldest *store.Image `json:"oldest,omitempty"`
+}
+
+// digestHost is one host of a digest: how many images are open and the first few by name.
+type digestHost struct {
+	Hostname string   `json:"hostname"`
+	Open     int64    `json:"open"`
+	Images   []string `json:"images"`
+}
+
+// digestNames is how many images per host a digest names at most.
+const digestNames = 5
+
+// openOnly keeps, of queued items, the newest entry of each image still open, by host then
+// image: acknowledged, snoozed or ignored meanwhile are left out.
+func openOnly(items []store.QueuedUpdate) []store.QueuedUpdate {
 	seen := map[int64]bool{}
 	var open []store.QueuedUpdate
 	// The newest queue entry of an image says most about it: walk from the end.
@@ -30,79 +55,151 @@ func composeNew(items []store.QueuedUpdate, now time.Time, baseURL string, limit
 		seen[it.ImageID] = true
 		open = append(open, it)
 	}
-	if len(open) == 0 {
-		return &store.OutboxMessage{Kind: store.OutboxNew}
-	}
 	slices.SortFunc(open, func(a, b store.QueuedUpdate) int {
 		if c := strings.Compare(a.Hostname, b.Hostname); c != 0 {
 			return c
 		}
 		return strings.Compare(a.Image, b.Image)
 	})
-	hosts := 0
-	for i, it := range open {
-		if i == 0 || it.Hostname != open[i-1].Hostname {
-			hosts++
-		}
+	return open
+}
+
+// composeNew writes the message about open images (openOnly) in flavour f, grouped by host. A
+// message with an empty Body (nothing left open) sends nothing. Title and body together take at
+// most limit bytes. Hosts are listed whole while they fit (the first one, when alone too
+// large, in part); the hosts left out are named with their counts, and the body always ends
+// with the total, for destinations that show no title.
+func composeNew(open []store.QueuedUpdate, now time.Time, baseURL string, limit int, f flavour) *store.OutboxMessage {
+	if len(open) == 0 {
+		return &store.OutboxMessage{Kind: store.OutboxNew}
 	}
-	title := fmt.Sprintf("%s on %s", textutil.Plural(int64(len(open)), "new update"), textutil.Plural(int64(hosts), "host"))
+	hosts := groupHosts(open)
+	title := fmt.Sprintf("%s on %s", textutil.Plural(int64(len(open)), "new update"), textutil.Plural(int64(len(hosts)), "host"))
 	room := bodyLimit(limit, title)
-	more := func(rest int) string {
-		s := fmt.Sprintf("\nand %d more", rest)
-		if baseURL != "" {
-			s += ": " + baseURL + "/?state=open"
-		}
-		return s
+	total := "\n" + words(f, title)
+	if baseURL != "" {
+		total += ": " + words(f, baseURL+"/?state=open")
 	}
-	// Room kept for the last line while images are left; it says at most len(open) more.
-	reserve := len(more(len(open)))
+	// Room kept for naming the hosts left out, while some are.
+	reserve := len(total) + min(400, room/4)
 	var b strings.Builder
-	listed := 0
-	for i, it := range open {
-		if listed == MaxListed {
-			break
-		}
+	listed, listedHosts := 0, 0
+	for i, h := range hosts {
+		last := i == len(hosts)-1
 		var block strings.Builder
-		if i == 0 || it.Hostname != open[i-1].Hostname {
-			if i > 0 {
-				block.WriteString("\n")
+		if i > 0 {
+			block.WriteString("\n")
+		}
+		block.WriteString(untrusted(f, hostName(h.name)) + words(f, " ("+textutil.Plural(int64(len(h.items)), "update")+")") + "\n")
+		lines := make([]string, len(h.items))
+		for j, it := range h.items {
+			lines[j] = imageLines(it, now, baseURL, f)
+		}
+		whole := block.Len()
+		for _, l := range lines {
+			whole += len(l)
+		}
+		need := reserve
+		if last {
+			need = len(total)
+		}
+		if listed+len(lines) <= MaxListed && b.Len()+whole+need <= room {
+			b.WriteString(block.String())
+			for _, l := range lines {
+				b.WriteString(l)
 			}
-			fmt.Fprintf(&block, "%s (%s)\n", hostName(it.Hostname), textutil.Plural(int64(countHost(open, it.Hostname)), "update"))
+			listed += len(lines)
+			listedHosts++
+			continue
 		}
-		fmt.Fprintf(&block, "- %s: %s", it.Image, kindOf(it.Status))
-		if it.Created != nil {
-			fmt.Fprintf(&block, ", built %s", age(now.Sub(*it.Created)))
-		}
-		block.WriteString("\n")
-		if baseURL != "" {
-			fmt.Fprintf(&block, "  %s/images/%d\n", baseURL, it.ImageID)
-		}
-		need := b.Len() + block.Len()
-		if i < len(open)-1 {
-			need += reserve
-		}
-		// The body loses its last line break: one byte of slack.
-		if need-1 > room {
+		if i > 0 {
 			break
 		}
+		// The first host alone does not fit: as many of its images as do, then a count.
 		b.WriteString(block.String())
-		listed++
+		for j, l := range lines {
+			rest := words(f, fmt.Sprintf("and %d more on ", len(lines)-j)) + untrusted(f, hostName(h.name)) + "\n"
+			if j == MaxListed || b.Len()+len(l)+len(rest)+need > room {
+				b.WriteString(rest)
+				break
+			}
+			b.WriteString(l)
+			listed++
+		}
+		listedHosts++
+		break
 	}
-	if rest := len(open) - listed; rest > 0 {
-		b.WriteString(more(rest))
+	if rest := hosts[listedHosts:]; len(rest) > 0 {
+		b.WriteString(notListed(rest, room-b.Len()-len(total), f))
 	}
+	b.WriteString(total)
 	body := fitBody(strings.Trim(b.String(), "\n"), room)
 	return &store.OutboxMessage{Kind: store.OutboxNew, Title: title, Body: body, Items: len(open)}
 }
 
-func countHost(items []store.QueuedUpdate, host string) int {
-	n := 0
+type hostGroup struct {
+	name  string
+	items []store.QueuedUpdate
+}
+
+// groupHosts splits items sorted by host into one group per host.
+func groupHosts(items []store.QueuedUpdate) []hostGroup {
+	var out []hostGroup
 	for _, it := range items {
-		if it.Hostname == host {
-			n++
+		if len(out) == 0 || out[len(out)-1].name != it.Hostname {
+			out = append(out, hostGroup{name: it.Hostname})
 		}
+		out[len(out)-1].items = append(out[len(out)-1].items, it)
 	}
-	return n
+	return out
+}
+
+// notListed names the hosts a message had no room to list, with their counts, in at most max
+// bytes: "Not listed: nas (12 updates), pi (3 updates) and 4 more hosts".
+func notListed(hosts []hostGroup, max int, f flavour) string {
+	head := "\n" + words(f, "Not listed: ")
+	var b strings.Builder
+	for i, h := range hosts {
+		sep := ""
+		if i > 0 {
+			sep = words(f, ", ")
+		}
+		part := sep + untrusted(f, hostName(h.name)) + words(f, " ("+textutil.Plural(int64(len(h.items)), "update")+")")
+		more := ""
+		if left := len(hosts) - i - 1; left > 0 {
+			more = words(f, " and "+textutil.Plural(int64(left), "more host"))
+		}
+		if len(head)+b.Len()+len(part)+len(more)+1 > max {
+			return head + strings.TrimPrefix(b.String(), words(f, ", ")) + words(f, " and "+textutil.Plural(int64(len(hosts)-i), "more host")) + "\n"
+		}
+		b.WriteString(part)
+	}
+	return head + b.String() + "\n"
+}
+
+// imageLines is one image of a message: what it is, how old its build, and the links the
+// dashboard makes itself (its own page, and the registry or source page it infers).
+func imageLines(it store.QueuedUpdate, now time.Time, baseURL string, f flavour) string {
+	var b strings.Builder
+	b.WriteString(words(f, "- ") + untrusted(f, it.Image) + words(f, ": "+kindOf(it)))
+	switch {
+	case imageinfo.BuildDate(it.Created) != nil:
+		b.WriteString(words(f, ", built "+age(now.Sub(*it.Created))))
+	case imageinfo.BuildDateUnset(it.Created):
+		b.WriteString(words(f, ", build date not set"))
+	}
+	b.WriteString("\n")
+	var links []string
+	if baseURL != "" {
+		links = append(links, words(f, fmt.Sprintf("%s/images/%d", baseURL, it.ImageID)))
+	}
+	if src, _ := imageinfo.RegistryLinks(it.Image); src.URL != "" {
+		links = append(links, words(f, src.Label+": "+src.URL))
+	}
+	if len(links) > 0 {
+		b.WriteString("  " + strings.Join(links, words(f, " · ")) + "\n")
+	}
+	return b.String()
 }
 
 func hostName(h string) string {
@@ -112,10 +209,12 @@ func hostName(h string) string {
 	return h
 }
 
-// kindOf says what Diun's status means for the person: a new image, or a new digest of one
-// they run.
-func kindOf(status string) string {
-	if status == "new" {
+// kindOf says what the update is for the person: a new image only when Diun says so and the
+// dashboard first heard of it with this notification. An image the dashboard knew is a new
+// digest whatever Diun's status says: after its database is wiped, Diun calls every image
+// "new".
+func kindOf(it store.QueuedUpdate) string {
+	if it.Status == "new" && (it.FirstSeen.IsZero() || !it.QueuedAt.After(it.FirstSeen)) {
 		return "new image"
 	}
 	return "new digest"
@@ -135,41 +234,38 @@ func age(d time.Duration) string {
 	}
 }
 
-// composeDigest writes the summary of everything open: the count per host and the update
-// that has waited longest, in at most limit bytes (hosts that do not fit are counted). Nothing
-// open: no digest (nil).
-func composeDigest(sum store.Summary, oldest *store.Image, slot time.Time, now time.Time, baseURL string, limit int) *store.OutboxMessage {
-	hosts, totals := sum.ByHost()
-	if totals.Open == 0 {
+// composeDigest writes the summary of everything open in flavour f: per host the count and the
+// first few images by name, and the update that has waited longest, in at most limit bytes
+// (hosts that do not fit are counted). Nothing open: no digest (nil).
+func composeDigest(in digestInput, now time.Time, baseURL string, limit int, f flavour) *store.OutboxMessage {
+	if in.Total == 0 {
 		return nil
 	}
-	var open []store.HostCounts
-	for _, h := range hosts {
-		if h.Open > 0 {
-			open = append(open, h)
-		}
-	}
-	title := fmt.Sprintf("Diun digest: %s on %s", textutil.Plural(totals.Open, "open update"), textutil.Plural(int64(len(open)), "host"))
+	title := fmt.Sprintf("Diun digest: %s on %s", textutil.Plural(in.Total, "open update"), textutil.Plural(int64(len(in.Hosts)), "host"))
 	var tail strings.Builder
-	if oldest != nil {
-		fmt.Fprintf(&tail, "\nWaiting longest: %s on %s, since %s", oldest.Image, hostName(oldest.Hostname), age(now.Sub(oldest.StateChangedAt)))
+	if o := in.Oldest; o != nil {
+		tail.WriteString("\n" + words(f, "Waiting longest: ") + untrusted(f, o.Image) + words(f, " on ") + untrusted(f, hostName(o.Hostname)) +
+			words(f, ", since "+age(now.Sub(o.StateChangedAt))))
 		if baseURL != "" {
-			fmt.Fprintf(&tail, "\n  %s/images/%d", baseURL, oldest.ID)
+			tail.WriteString("\n  " + words(f, fmt.Sprintf("%s/images/%d", baseURL, o.ID)))
 		}
 		tail.WriteString("\n")
 	}
 	if baseURL != "" {
-		fmt.Fprintf(&tail, "\nAll open updates: %s/?state=open\n", baseURL)
+		tail.WriteString("\n" + words(f, "All open updates: "+baseURL+"/?state=open") + "\n")
 	}
 	room := bodyLimit(limit, title)
-	moreHosts := func(n int) string { return "and " + textutil.Plural(int64(n), "more host") + "\n" }
-	reserve := tail.Len() + len(moreHosts(len(open)))
+	moreHosts := func(n int) string { return words(f, "and "+textutil.Plural(int64(n), "more host")) + "\n" }
+	reserve := tail.Len() + len(moreHosts(len(in.Hosts)))
 	var b strings.Builder
 	listed := 0
-	for i, h := range open {
-		line := fmt.Sprintf("%s: %d open\n", hostName(h.Hostname), h.Open)
+	for i, h := range in.Hosts {
+		line := untrusted(f, hostName(h.Hostname)) + words(f, fmt.Sprintf(": %d open", h.Open)) + "\n"
+		if names := digestNamesLine(h, f); names != "" {
+			line += "  " + names + "\n"
+		}
 		need := b.Len() + len(line) + tail.Len()
-		if i < len(open)-1 {
+		if i < len(in.Hosts)-1 {
 			need = b.Len() + len(line) + reserve
 		}
 		if need > room {
@@ -178,12 +274,25 @@ func composeDigest(sum store.Summary, oldest *store.Image, slot time.Time, now t
 		b.WriteString(line)
 		listed++
 	}
-	if rest := len(open) - listed; rest > 0 {
+	if rest := len(in.Hosts) - listed; rest > 0 {
 		b.WriteString(moreHosts(rest))
 	}
 	b.WriteString(tail.String())
-	return &store.OutboxMessage{Kind: store.OutboxDigest, Slot: "digest " + slot.Format(time.RFC3339), Title: title,
-		Body: fitBody(strings.Trim(b.String(), "\n"), room), Items: int(totals.Open)}
+	return &store.OutboxMessage{Kind: store.OutboxDigest, Slot: "digest " + in.Slot.Format(time.RFC3339), Title: title,
+		Body: fitBody(strings.Trim(b.String(), "\n"), room), Items: int(in.Total)}
+}
+
+// digestNamesLine names a host's first images: "nginx:1, redis:7 and 10 more".
+func digestNamesLine(h digestHost, f flavour) string {
+	names := make([]string, len(h.Images))
+	for i, n := range h.Images {
+		names[i] = untrusted(f, n)
+	}
+	s := strings.Join(names, words(f, ", "))
+	if more := h.Open - int64(len(h.Images)); more > 0 && len(names) > 0 {
+		s += words(f, fmt.Sprintf(" and %d more", more))
+	}
+	return s
 }
 
 // testMessage is what "Send a test" sends.

@@ -28,27 +28,45 @@ func openUpdates(n, hosts, nameLen int) []store.QueuedUpdate {
 	return out
 }
 
-var moreLine = regexp.MustCompile(`and (\d+) more`)
+var (
+	hostHeader = regexp.MustCompile(`^(.+) \((\d+) updates?\)$`)
+	moreOnHost = regexp.MustCompile(`^and (\d+) more on `)
+	totalLine  = regexp.MustCompile(`(?m)^(\d+) new updates? on (\d+) hosts?(: (\S+))?$`)
+)
 
-// checkFits checks that msg is within limit and lists or counts every one of total images.
+// checkFits checks that msg is within limit, ends with the total of all images, and lists
+// each host whole (or, the first one when it alone does not fit, with the count of the rest).
 func checkFits(t *testing.T, msg *store.OutboxMessage, limit, total int, baseURL string) {
 	t.Helper()
 	if got := len(msg.Title) + 2 + len(msg.Body); got > limit {
 		t.Errorf("title and body take %d bytes; the limit is %d", got, limit)
 	}
-	listed := strings.Count(msg.Body, "\n- ")
-	if strings.HasPrefix(msg.Body, "- ") {
-		listed++
+	m := totalLine.FindStringSubmatch(msg.Body)
+	if m == nil || m[1] != strconv.Itoa(total) {
+		t.Errorf("the body does not end with the total of %d:\n%s", total, msg.Body)
+	} else if baseURL != "" && m[4] != baseURL+"/?state=open" {
+		t.Errorf("the total does not link the overview's open updates:\n%s", msg.Body)
 	}
-	more := 0
-	if m := moreLine.FindStringSubmatch(msg.Body); m != nil {
-		more, _ = strconv.Atoi(m[1])
-		if baseURL != "" && !strings.Contains(msg.Body, "more: "+baseURL+"/?state=open") {
-			t.Errorf("the count of the rest has no link to the overview:\n%s", msg.Body)
+	lines := strings.Split(msg.Body, "\n")
+	for i, l := range lines {
+		h := hostHeader.FindStringSubmatch(l)
+		if h == nil || strings.HasPrefix(l, "Not listed: ") {
+			continue
 		}
-	}
-	if listed+more != total {
-		t.Errorf("%d listed and %d more; want %d in all:\n%s", listed, more, total, msg.Body)
+		want, _ := strconv.Atoi(h[2])
+		listed, more := 0, 0
+		for _, next := range lines[i+1:] {
+			if strings.HasPrefix(next, "- ") {
+				listed++
+			} else if mm := moreOnHost.FindStringSubmatch(next); mm != nil {
+				more, _ = strconv.Atoi(mm[1])
+			} else if !strings.HasPrefix(next, "  ") {
+				break
+			}
+		}
+		if listed+more != want || (more > 0 && i != 0) {
+			t.Errorf("host %s: %d listed and %d more; want all %d (only the first host may be cut):\n%s", h[1], listed, more, want, msg.Body)
+		}
 	}
 }
 
@@ -68,7 +86,7 @@ func TestMessagesFitEachServicesLimit(t *testing.T) {
 			for _, base := range []string{"", "https://dash.example.org", longBase} {
 				for _, nameLen := range []int{30, 300, 5000} {
 					name := fmt.Sprintf("%s/%d images/base %d/name %d", service, n, len(base), nameLen)
-					msg := composeNew(openUpdates(n, 3, nameLen), start, base, limit)
+					msg := composeNew(openOnly(openUpdates(n, 3, nameLen)), start, base, limit, plain)
 					t.Run(name, func(t *testing.T) { checkFits(t, msg, limit, n, base) })
 				}
 			}
@@ -114,19 +132,19 @@ func TestFiftyImagesFitNtfy(t *testing.T) {
 		t.Fatal(rows, err)
 	}
 	checkFits(t, &store.OutboxMessage{Title: rows[0].Title, Body: rows[0].Body}, 4096, 50, base)
-	if !strings.Contains(bodies[0], "more: "+base+"/?state=open") {
+	if !strings.Contains(bodies[0], "50 new updates on 1 host: "+base+"/?state=open") {
 		t.Errorf("ntfy's message does not link the rest:\n%s", bodies[0])
 	}
 }
 
 func TestDigestFitsTheLimit(t *testing.T) {
-	var sum store.Summary
+	in := digestInput{Slot: start, Oldest: &store.Image{ID: 7, Hostname: "host-001", Image: strings.Repeat("long/", 100) + "img:1", StateChangedAt: start.Add(-100 * time.Hour)}}
 	for i := range 300 {
-		sum.Counts = append(sum.Counts, store.HostCount{Hostname: fmt.Sprintf("host-%03d.%s.example.org", i, strings.Repeat("x", 30)), State: store.StateOpen, Images: int64(i + 1)})
+		in.Hosts = append(in.Hosts, digestHost{Hostname: fmt.Sprintf("host-%03d.%s.example.org", i, strings.Repeat("x", 30)), Open: int64(i + 1), Images: []string{"nginx:1"}})
+		in.Total += int64(i + 1)
 	}
-	oldest := &store.Image{ID: 7, Hostname: "host-001", Image: strings.Repeat("long/", 100) + "img:1", StateChangedAt: start.Add(-100 * time.Hour)}
 	for _, limit := range []int{1024, 2000, 4096} {
-		msg := composeDigest(sum, oldest, start, start, "https://dash.example.org/"+strings.Repeat("p/", 50), limit)
+		msg := composeDigest(in, start, "https://dash.example.org/"+strings.Repeat("p/", 50), limit, plain)
 		if got := len(msg.Title) + 2 + len(msg.Body); got > limit {
 			t.Errorf("digest takes %d bytes; limit %d", got, limit)
 		}

@@ -24,6 +24,7 @@ import (
 type Store interface {
 	store.NotifyOutbox
 	Summary(ctx context.Context) (store.Summary, error)
+	ListImages(ctx context.Context, f store.ImageFilter, s store.Sort, p store.PageRequest) (store.ImagePage, error)
 }
 
 // SendFunc delivers one message to one target.
@@ -210,7 +211,10 @@ func (s *Service) composeNew(ctx context.Context, now time.Time) error {
 			if !first.IsZero() && now.Sub(first) < s.cfg.NewAfter {
 				return nil, nil // the burst is still arriving
 			}
-			return composeNew(items, now, s.opts.BaseURL, s.cfg.MessageLimit()), nil
+			open := openOnly(items)
+			msg := composeNew(open, now, s.opts.BaseURL, s.cfg.MessageLimit(), plain)
+			msg.Content = encodeContent(content{Items: open})
+			return msg, nil
 		})
 		if err != nil || !changed {
 			return err
@@ -238,17 +242,12 @@ func (s *Service) composeDigest(ctx context.Context, now time.Time) error {
 	if done || now.Sub(slot) > digestGrace {
 		return nil
 	}
-	sum, err := s.st.Summary(ctx)
+	in, err := s.digestInput(ctx, slot)
 	if err != nil {
 		return err
 	}
-	var oldest *store.Image
-	if img, err := s.st.OldestOpenImage(ctx); err == nil {
-		oldest = &img
-	} else if !errors.Is(err, store.ErrNotFound) {
-		return err
-	}
-	if msg := composeDigest(sum, oldest, slot, now, s.opts.BaseURL, s.cfg.MessageLimit()); msg != nil {
+	if msg := composeDigest(in, now, s.opts.BaseURL, s.cfg.MessageLimit(), plain); msg != nil {
+		msg.Content = encodeContent(content{Digest: &in})
 		// The slot is unique in the outbox: another replica's digest of it makes this a no-op.
 		if _, err := s.st.EnqueueOutbox(ctx, *msg, s.outboxTargets(), now); err != nil {
 			return err
@@ -258,6 +257,42 @@ func (s *Service) composeDigest(ctx context.Context, now time.Time) error {
 	s.digestDone = slot
 	s.mu.Unlock()
 	return nil
+}
+
+// digestHostsNamed is how many hosts a digest reads images of: more never fit a message.
+const digestHostsNamed = 100
+
+// digestInput reads what the digest of slot says.
+func (s *Service) digestInput(ctx context.Context, slot time.Time) (digestInput, error) {
+	in := digestInput{Slot: slot}
+	sum, err := s.st.Summary(ctx)
+	if err != nil {
+		return in, err
+	}
+	hosts, totals := sum.ByHost()
+	in.Total = totals.Open
+	for _, h := range hosts {
+		if h.Open == 0 {
+			continue
+		}
+		dh := digestHost{Hostname: h.Hostname, Open: h.Open}
+		if len(in.Hosts) < digestHostsNamed {
+			page, err := s.st.ListImages(ctx, store.ImageFilter{State: store.StateOpen, Hostname: h.Hostname, ExactHost: true}, store.SortImage, store.PageRequest{Limit: digestNames})
+			if err != nil {
+				return in, err
+			}
+			for _, img := range page.Images {
+				dh.Images = append(dh.Images, img.Image)
+			}
+		}
+		in.Hosts = append(in.Hosts, dh)
+	}
+	if img, err := s.st.OldestOpenImage(ctx); err == nil {
+		in.Oldest = &store.Image{ID: img.ID, Hostname: img.Hostname, Image: img.Image, StateChangedAt: img.StateChangedAt}
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return in, err
+	}
+	return in, nil
 }
 
 // sendDue sends every row due now, one at a time; each is leased first, so that another
@@ -282,13 +317,24 @@ func (s *Service) sendDue(ctx context.Context) error {
 
 func (s *Service) deliver(ctx context.Context, row store.OutboxRow) {
 	t := s.byKey[row.Target]
-	sendCtx, cancel := context.WithTimeout(ctx, s.opts.SendTimeout)
-	err := s.opts.Send(sendCtx, t, row.Title, row.Body)
-	cancel()
 	// The outcome is written even when ctx ended meanwhile (shutdown), so that a message
 	// sent is not sent again.
 	markCtx, cancelMark := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancelMark()
+	title, body, err := s.render(ctx, row, t)
+	if err == nil && body == "" {
+		// Every image of the message was acknowledged, snoozed or ignored before it went.
+		s.log.Info("notifications: nothing left to say, not sent", "target", t.Label, "kind", row.Kind)
+		if err := s.st.MarkOutboxSent(markCtx, row.ID, s.opts.Now()); err != nil {
+			s.log.Error("notifications: could not record a message left unsent", "target", t.Label, "err", err)
+		}
+		return
+	}
+	if err == nil {
+		sendCtx, cancel := context.WithTimeout(ctx, s.opts.SendTimeout)
+		err = s.opts.Send(sendCtx, t, title, body)
+		cancel()
+	}
 	now := s.opts.Now()
 	if err == nil {
 		s.sent.WithLabelValues(row.Kind).Inc()

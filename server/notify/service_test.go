@@ -174,7 +174,7 @@ func TestBurstIsOneGroupedMessage(t *testing.T) {
 		t.Errorf("title %q; want %q", m.Title, "36 new updates on 3 hosts")
 	}
 	for _, want := range []string{"host0 (12 updates)\n", "host1 (12 updates)\n", "host2 (12 updates)\n",
-		"- docker.io/library/app00:1: new digest, built 3 days ago\n  https://dash.example.org/images/1\n"} {
+		"- docker.io/library/app00:1: new digest, built 3 days ago\n  https://dash.example.org/images/1 · Docker Hub: https://hub.docker.com/_/app00\n"} {
 		if !strings.Contains(m.Message, want) {
 			t.Errorf("message does not contain %q:\n%s", want, m.Message)
 		}
@@ -334,7 +334,7 @@ func TestDigestSchedule(t *testing.T) {
 		t.Fatalf("%d digests; want 1: %+v", len(got), got)
 	}
 	d := got[0]
-	if d.Title != "Diun digest: 3 open updates on 2 hosts" || !strings.Contains(d.Message, "h1: 2 open\nh2: 1 open") ||
+	if d.Title != "Diun digest: 3 open updates on 2 hosts" || !strings.Contains(d.Message, "h1: 2 open\n  img0:1, img1:1\nh2: 1 open\n  img2:1\n") ||
 		!strings.Contains(d.Message, "Waiting longest: img0:1 on h1, since 3 days ago\n  https://dash.example.org/images/1") {
 		t.Fatalf("digest:\n%s\n%s", d.Title, d.Message)
 	}

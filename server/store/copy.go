@@ -53,7 +53,7 @@ var (
 
 // CopyTables lists every table of the schema that holds data (schema_migrations excluded), in
 // an order where each table comes after those it references.
-var CopyTables = []string{"images", "tags", "image_tags", "events", "state_changes", "settings", "sessions", "api_tokens"}
+var CopyTables = append([]string{"images", "tags", "image_tags", "events", "state_changes", "settings", "sessions", "api_tokens"}, NotifyCopyTables...)
 
 // Row is one row of one table in its canonical rendering: a JSON object whose first member is
 // "table", followed by the columns in schema order, with times in UTC at microsecond
@@ -239,6 +239,10 @@ func newRecord(table string) (record, error) {
 		return &stateChangeRecord{}, nil
 	case "api_tokens":
 		return &apiTokenRecord{}, nil
+	case "notify_queue":
+		return &notifyQueueRecord{}, nil
+	case "notify_outbox":
+		return &notifyOutboxRecord{}, nil
 	}
 	return nil, fmt.Errorf("%w: unknown table %q; the tables are %v", ErrInvalid, table, CopyTables)
 }
@@ -322,7 +326,10 @@ func (r *apiTokenRecord) normalise() {
 }
 
 func (r *imageRecord) insert(ctx context.Context, q copyQueries) error {
-	return q.ImportImage(ctx, sqlitedb.ImportImageParams(r.imageCols))
+	if err := q.ImportImage(ctx, sqlitedb.ImportImageParams(r.imageCols)); err != nil {
+		return err
+	}
+	return q.UnqueueImportedImage(ctx, r.ID) // see copy_notify.go
 }
 
 func (r *eventRecord) insert(ctx context.Context, q copyQueries) error {
@@ -430,6 +437,8 @@ func (d *db) ExportRows(ctx context.Context, table string, after RowKey, limit i
 			return nil, after, err
 		}
 		return exportPage(table, rows, func(m sqlitedb.ApiToken) record { return &apiTokenRecord{apiTokenCols: apiTokenCols(m)} }, func(m sqlitedb.ApiToken) RowKey { return RowKey{ID: m.ID} })
+	case "notify_queue", "notify_outbox":
+		return exportNotifyRows(ctx, q, table, after, n)
 	}
 	_, err := newRecord(table)
 	return nil, after, err

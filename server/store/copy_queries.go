@@ -28,6 +28,11 @@ type copyQueries interface {
 	ImportSession(ctx context.Context, arg sqlitedb.ImportSessionParams) error
 	ImportAPIToken(ctx context.Context, arg sqlitedb.ImportAPITokenParams) error
 	ImportStateChange(ctx context.Context, arg sqlitedb.ImportStateChangeParams) error
+	ExportNotifyQueue(ctx context.Context, arg sqlitedb.ExportNotifyQueueParams) ([]sqlitedb.NotifyQueue, error)
+	ExportNotifyOutbox(ctx context.Context, arg sqlitedb.ExportNotifyOutboxParams) ([]sqlitedb.NotifyOutbox, error)
+	UnqueueImportedImage(ctx context.Context, imageID int64) error
+	ImportNotifyQueue(ctx context.Context, arg sqlitedb.ImportNotifyQueueParams) error
+	ImportNotifyOutbox(ctx context.Context, arg sqlitedb.ImportNotifyOutboxParams) error
 }
 
 var (

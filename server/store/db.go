@@ -23,6 +23,9 @@ type db struct {
 	inTx func(*sql.Tx) queries
 	// copyQueries runs the copy queries (copy.go) on a pool or a transaction.
 	copyQueries func(sqlitedb.DBTX) copyQueries
+	// notifyQueries runs the notification queries (notify_outbox.go) on a pool or a
+	// transaction: PostgreSQL's lock what they take, SQLite's single writer needs no lock.
+	notifyQueries func(sqlitedb.DBTX) notifyQueries
 }
 
 // close closes both pools (the same one twice on PostgreSQL is harmless).

@@ -143,6 +143,7 @@ var planCases = map[string]planCase{
 	"CountImagesMatchingOnHost": {sqliteIndexes: []string{"sqlite_autoindex_images_1", "images_state_host"}, pgIndexes: []string{"images_hostname_image_key", "images_state_host"}, params: map[string]any{"hostname": "h"}},
 	// The images named by id, each found by its primary key.
 	"RecordStateChanges":    {sqliteIndexes: []string{"rowid"}, pgIndexes: []string{"images_pkey"}, params: map[string]any{"changed_at": time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), "actor": "admin", "to_state": "acknowledged", "to_until": nil}},
+	"NotifyImageStates":     {sqliteIndexes: []string{"rowid"}, pgIndexes: []string{"images_pkey"}},
 	"TagImages":             {sqliteIndexes: []string{"rowid"}, pgIndexes: []string{"images_pkey"}, params: map[string]any{"tag_id": int64(1)}},
 	"UntagImages":           {sqliteIndexes: []string{"sqlite_autoindex_image_tags_1", "image_tags_tag"}, pgIndexes: []string{"image_tags_pkey", "image_tags_tag"}, params: map[string]any{"tag_id": int64(1)}},
 	"ListStateChanges":      {sqliteIndexes: []string{"state_changes_image"}, pgIndexes: []string{"state_changes_image"}, ordered: true},
@@ -156,6 +157,8 @@ var planCases = map[string]planCase{
 	"ExportTags":         {sqliteIndexes: []string{"rowid"}, pgIndexes: []string{"tags_pkey"}, ordered: true, keyset: true},
 	"ExportAPITokens":    {sqliteIndexes: []string{"rowid"}, pgIndexes: []string{"api_tokens_pkey"}, ordered: true, keyset: true},
 	"ExportStateChanges": {sqliteIndexes: []string{"rowid"}, pgIndexes: []string{"state_changes_pkey"}, ordered: true, keyset: true},
+	"ExportNotifyQueue":  {sqliteIndexes: []string{"rowid"}, pgIndexes: []string{"notify_queue_pkey"}, ordered: true, keyset: true},
+	"ExportNotifyOutbox": {sqliteIndexes: []string{"rowid"}, pgIndexes: []string{"notify_outbox_pkey"}, ordered: true, keyset: true},
 	"ExportImageTags":    {sqliteIndexes: []string{"sqlite_autoindex_image_tags_1"}, pgIndexes: []string{"image_tags_pkey"}, ordered: true, keyset: true},
 }
 

@@ -39,6 +39,9 @@ type QueuedUpdate struct {
 	State        State
 	Created      *time.Time
 	Platform     string
+	// FirstSeen is when the dashboard first heard of the image: an image queued at its first
+	// notification is new to the dashboard, whatever Diun's status says.
+	FirstSeen time.Time
 }
 
 // OutboxMessage is one message to write to the outbox, once per target.
@@ -51,6 +54,9 @@ type OutboxMessage struct {
 	Body  string
 	// Items is how many images the message is about.
 	Items int
+	// Content is what the message is about, for the worker to compose it again for each
+	// destination when it sends it (JSON, server/notify); "" to send Title and Body as they are.
+	Content string
 }
 
 // OutboxTarget is one destination: Key identifies it in the database (a hash of its URL) and
@@ -76,6 +82,7 @@ type OutboxRow struct {
 	LastAttemptAt *time.Time
 	LastError     string
 	SentAt        *time.Time
+	Content       string
 }
 
 // NotifyOutbox is the store side of notifications. Every method is one transaction.
@@ -106,6 +113,8 @@ type NotifyOutbox interface {
 	DropQueuedBefore(ctx context.Context, cutoff time.Time) (int64, error)
 	// OldestOpenImage is the open image that has waited longest; ErrNotFound when none is open.
 	OldestOpenImage(ctx context.Context) (Image, error)
+	// ImageStates are the states of the images of ids now; an image deleted since is absent.
+	ImageStates(ctx context.Context, ids []int64) (map[int64]State, error)
 }
 
 // notifyQueries are the queries of sql/<dialect>/queries/notify.sql, in the SQLite package's
@@ -122,6 +131,7 @@ type notifyQueries interface {
 	CountNotifyUnsent(ctx context.Context) (int64, error)
 	PruneNotifyOutbox(ctx context.Context, arg sqlitedb.PruneNotifyOutboxParams) (int64, error)
 	OldestOpenImage(ctx context.Context) (sqlitedb.Image, error)
+	NotifyImageStates(ctx context.Context, ids string) ([]sqlitedb.NotifyImageStatesRow, error)
 }
 
 var _ notifyQueries = (*sqlitedb.Queries)(nil)
@@ -179,20 +189,21 @@ func (p pgNotifyQueries) PruneNotifyOutbox(ctx context.Context, arg sqlitedb.Pru
 	return p.q.PruneNotifyOutbox(ctx, postgresdb.PruneNotifyOutboxParams{Before: arg.Before, PageSize: int32(arg.PageSize)})
 }
 
+func (p pgNotifyQueries) NotifyImageStates(ctx context.Context, ids string) ([]sqlitedb.NotifyImageStatesRow, error) {
+	rows, err := p.q.NotifyImageStates(ctx, ids)
+	return convertRows(rows, func(r postgresdb.NotifyImageStatesRow) sqlitedb.NotifyImageStatesRow {
+		return sqlitedb.NotifyImageStatesRow(r)
+	}), err
+}
+
 func (p pgNotifyQueries) OldestOpenImage(ctx context.Context) (sqlitedb.Image, error) {
 	r, err := p.q.OldestOpenImage(ctx)
 	return sqlitedb.Image(r), err
 }
 
-// notifyOn runs the notify queries on a pool or a transaction. The queries differ between the
-// dialects (PostgreSQL locks what it takes; SQLite's single writer needs no lock), and this
-// file is their only user, so it picks the generated package itself.
-func (d *db) notifyOn(tx sqlitedb.DBTX) notifyQueries {
-	if d.dialect == DialectPostgres {
-		return pgNotifyQueries{postgresdb.New(tx)}
-	}
-	return sqlitedb.New(tx)
-}
+// notifyOn runs the notify queries on a pool or a transaction, in the store's dialect (set by
+// sqlite.go and postgres.go).
+func (d *db) notifyOn(tx sqlitedb.DBTX) notifyQueries { return d.notifyQueries(tx) }
 
 func (d *db) ComposeQueued(ctx context.Context, limit int, targets []OutboxTarget, now time.Time, compose func([]QueuedUpdate) (*OutboxMessage, error)) (bool, error) {
 	if limit <= 0 {
@@ -223,7 +234,7 @@ func (d *db) composeQueuedOnce(ctx context.Context, limit int, targets []OutboxT
 		ids[i] = r.ID
 		items[i] = QueuedUpdate{QueueID: r.ID, ImageID: r.ImageID, QueuedAt: r.QueuedAt.UTC(), QueuedDigest: r.QueuedDigest,
 			Hostname: r.Hostname, Image: r.Image, Digest: r.Digest, Status: r.Status, State: State(r.State),
-			Created: utcPtr(r.Created), Platform: r.Platform}
+			Created: utcPtr(r.Created), Platform: r.Platform, FirstSeen: r.FirstSeen.UTC()}
 	}
 	msg, err := compose(items)
 	if err != nil || msg == nil {
@@ -253,7 +264,7 @@ func insertOutboxCount(ctx context.Context, q notifyQueries, msg OutboxMessage, 
 	for _, t := range targets {
 		n, err := q.InsertNotifyOutbox(ctx, sqlitedb.InsertNotifyOutboxParams{
 			Kind: msg.Kind, Slot: nilIfEmpty(msg.Slot), Target: t.Key, TargetLabel: t.Label,
-			Title: msg.Title, Body: msg.Body, Items: int64(msg.Items), CreatedAt: dbTime(now),
+			Title: msg.Title, Body: msg.Body, Items: int64(msg.Items), CreatedAt: dbTime(now), Content: msg.Content,
 		})
 		if err != nil {
 			return wrote, fmt.Errorf("writing the %s message for %s to the outbox: %w", msg.Kind, t.Label, err)
@@ -342,6 +353,19 @@ func (d *db) OldestOpenImage(ctx context.Context) (Image, error) {
 	return imageFromRow(r), nil
 }
 
+func (d *db) ImageStates(ctx context.Context, ids []int64) (map[int64]State, error) {
+	out := make(map[int64]State, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	list, _ := json.Marshal(ids) // numbers always encode
+	rows, err := d.notifyOn(d.readDB).NotifyImageStates(ctx, string(list))
+	for _, r := range rows {
+		out[r.ID] = State(r.State)
+	}
+	return out, err
+}
+
 func outboxFromRow(r sqlitedb.NotifyOutbox) OutboxRow {
 	slot := ""
 	if r.Slot != nil {
@@ -350,5 +374,5 @@ func outboxFromRow(r sqlitedb.NotifyOutbox) OutboxRow {
 	return OutboxRow{ID: r.ID, Kind: r.Kind, Slot: slot, Target: r.Target, TargetLabel: r.TargetLabel,
 		Title: r.Title, Body: r.Body, Items: r.Items, CreatedAt: r.CreatedAt.UTC(), Attempts: r.Attempts,
 		NextAttemptAt: r.NextAttemptAt.UTC(), LeaseUntil: utcPtr(r.LeaseUntil), LastAttemptAt: utcPtr(r.LastAttemptAt),
-		LastError: r.LastError, SentAt: utcPtr(r.SentAt)}
+		LastError: r.LastError, SentAt: utcPtr(r.SentAt), Content: r.Content}
 }

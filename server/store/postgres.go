@@ -65,8 +65,9 @@ func newPostgres(ctx context.Context, databaseURL string) (*Postgres, error) {
 		maxIdle: t.Pool.MaxIdleConns,
 		db: &db{
 			dialect: DialectPostgres, readDB: pool, writeDB: pool, read: q, write: q,
-			inTx:        func(tx *sql.Tx) queries { return pgQueries{postgresdb.New(tx)} },
-			copyQueries: func(tx sqlitedb.DBTX) copyQueries { return pgCopyQueries{postgresdb.New(tx)} },
+			inTx:          func(tx *sql.Tx) queries { return pgQueries{postgresdb.New(tx)} },
+			copyQueries:   func(tx sqlitedb.DBTX) copyQueries { return pgCopyQueries{postgresdb.New(tx)} },
+			notifyQueries: func(tx sqlitedb.DBTX) notifyQueries { return pgNotifyQueries{postgresdb.New(tx)} },
 		},
 		databaseURL: databaseURL,
 	}
@@ -271,7 +272,7 @@ func pgRounds(notes []Notification) [][]int {
 }
 
 // identityTables are the tables whose id PostgreSQL generates.
-var identityTables = []string{"images", "events", "tags", "state_changes", "api_tokens"}
+var identityTables = []string{"images", "events", "tags", "state_changes", "api_tokens", "notify_queue", "notify_outbox"}
 
 // AfterImport restarts each identity sequence after the largest imported id: rows inserted
 // with their ids leave the sequences where they were, and the next insert would collide.

@@ -67,7 +67,8 @@ func newSQLite(ctx context.Context, databaseURL string) (*SQLite, error) {
 
 	s := &SQLite{db: &db{
 		dialect: DialectSQLite, readDB: readDB, writeDB: writeDB,
-		copyQueries: func(tx sqlitedb.DBTX) copyQueries { return sqlitedb.New(tx) },
+		copyQueries:   func(tx sqlitedb.DBTX) copyQueries { return sqlitedb.New(tx) },
+		notifyQueries: func(tx sqlitedb.DBTX) notifyQueries { return sqlitedb.New(tx) },
 	}, warnings: warnings}
 	if err := s.checkSchema(ctx, t); err != nil {
 		_ = s.db.close()

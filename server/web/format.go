@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"diundashboard/internal/imageinfo"
 	"diundashboard/internal/textutil"
 	"diundashboard/server/store"
 )
@@ -199,19 +200,9 @@ func firstNonEmpty(vs ...string) string {
 	return ""
 }
 
-// noBuildDate is the build time of an image built without one: reproducible builds stamp
-// 1970-01-01 (SOURCE_DATE_EPOCH=0), some tools 0001-01-01 (Go's zero time) or 1980-01-01 (the
-// zip epoch). No container image is older than Docker (2013); anything before 2000 is such a
-// placeholder, not an age, and is shown as "build date not set".
-var noBuildDate = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
-
-// buildDate is the build time an image carries, or nil when it carries none or a placeholder.
-func buildDate(created *time.Time) *time.Time {
-	if created == nil || created.Before(noBuildDate) {
-		return nil
-	}
-	return created
-}
+// buildDate is the build time an image carries, or nil when it carries none or a placeholder
+// (imageinfo.BuildDate: messages follow the same rule).
+func buildDate(created *time.Time) *time.Time { return imageinfo.BuildDate(created) }
 
 // ageClass colours the age of the new image: fresh under a week, older under a month, old.
 func ageClass(now time.Time, created *time.Time) string {

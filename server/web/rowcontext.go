@@ -2,9 +2,9 @@ package web
 
 import (
 	"net/url"
-	"regexp"
 	"strings"
 
+	"diundashboard/internal/imageinfo"
 	"diundashboard/server/store"
 )
 
@@ -60,88 +60,21 @@ func newRowContext(img store.Image) rowContext {
 
 // sourceLinks finds where an image comes from, first match wins: the OCI source label in the
 // metadata, Diun's hub_link when it points at GitHub or GitLab, then the conventions of the
-// registries (ghcr.io/OWNER/REPO is github.com/OWNER/REPO, lscr.io/linuxserver/NAME is
-// github.com/linuxserver/docker-NAME, docker.io images have a Docker Hub page). Release notes
-// are inferred for GitHub and GitLab projects only.
+// registries (imageinfo.RegistryLinks). Release notes are inferred for GitHub and GitLab
+// projects only.
 func sourceLinks(img store.Image) (source, releases link) {
 	var u *url.URL
 	if s, ok := httpURL(img.Metadata["org.opencontainers.image.source"]); ok {
 		u = s
-	} else if h, ok := httpURL(img.HubLink); ok && codeHost(h.Host) {
+	} else if h, ok := httpURL(img.HubLink); ok && imageinfo.CodeHost(h.Host) {
 		u = h
 	}
 	if u == nil {
-		return registrySource(img.Image)
+		source, releases := imageinfo.RegistryLinks(img.Image)
+		return link(source), link(releases)
 	}
 	source = link{URL: u.String(), Label: "source"}
-	return source, releasesOf(u)
-}
-
-// codeHost reports whether host is GitHub or GitLab, whose project paths the links know.
-func codeHost(host string) bool {
-	h := strings.TrimPrefix(strings.ToLower(host), "www.")
-	return h == "github.com" || h == "gitlab.com"
-}
-
-// releasesOf is the release notes page of a GitHub or GitLab project URL, or nothing.
-func releasesOf(u *url.URL) link {
-	if !codeHost(u.Host) {
-		return link{}
-	}
-	parts := strings.Split(strings.Trim(u.Path, "/"), "/")
-	if len(parts) < 2 || !pathSegment.MatchString(parts[0]) || !pathSegment.MatchString(parts[1]) {
-		return link{}
-	}
-	owner, repo := parts[0], strings.TrimSuffix(parts[1], ".git")
-	host := strings.TrimPrefix(strings.ToLower(u.Host), "www.")
-	rel := "/releases"
-	if host == "gitlab.com" {
-		rel = "/-/releases"
-	}
-	return link{URL: "https://" + host + "/" + owner + "/" + repo + rel, Label: "release notes"}
-}
-
-// pathSegment is a name that may stand in a URL path as it is: registries and code hosts
-// allow no more in an owner or repository name.
-var pathSegment = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
-
-// registrySource applies the registries' conventions to a reference.
-func registrySource(ref string) (source, releases link) {
-	name := ref
-	if i := strings.IndexByte(name, '@'); i >= 0 {
-		name = name[:i]
-	}
-	if i := strings.LastIndexByte(name, ':'); i > strings.LastIndexByte(name, '/') {
-		name = name[:i]
-	}
-	parts := strings.Split(name, "/")
-	// A first part without a dot, a colon or "localhost" is a Docker Hub path, not a registry.
-	if len(parts) == 1 || !strings.ContainsAny(parts[0], ".:") && parts[0] != "localhost" {
-		parts = append([]string{"docker.io"}, parts...)
-	}
-	for _, p := range parts[1:] {
-		if !pathSegment.MatchString(p) {
-			return link{}, link{}
-		}
-	}
-	registry, path := strings.ToLower(parts[0]), parts[1:]
-	dockerHub := registry == "docker.io" || registry == "index.docker.io" || registry == "registry-1.docker.io"
-	if dockerHub && len(path) == 1 {
-		path = []string{"library", path[0]} // "redis" is docker.io/library/redis
-	}
-	switch {
-	case registry == "ghcr.io" && len(path) >= 2:
-		u := &url.URL{Scheme: "https", Host: "github.com", Path: "/" + path[0] + "/" + path[1]}
-		return link{URL: u.String(), Label: "source"}, releasesOf(u)
-	case registry == "lscr.io" && len(path) == 2 && strings.EqualFold(path[0], "linuxserver"):
-		u := &url.URL{Scheme: "https", Host: "github.com", Path: "/linuxserver/docker-" + strings.ToLower(path[1])}
-		return link{URL: u.String(), Label: "source"}, releasesOf(u)
-	case dockerHub && len(path) == 2 && path[0] == "library":
-		return link{URL: "https://hub.docker.com/_/" + path[1], Label: "Docker Hub"}, link{}
-	case dockerHub && len(path) == 2:
-		return link{URL: "https://hub.docker.com/r/" + path[0] + "/" + path[1], Label: "Docker Hub"}, link{}
-	}
-	return link{}, link{}
+	return source, link(imageinfo.ReleasesOf(u))
 }
 
 // httpURL parses an absolute http(s) URL with a host and no user info (which would let
@@ -159,7 +92,7 @@ func httpURL(raw string) (*url.URL, bool) {
 		return nil, false
 	}
 	u.Scheme = strings.ToLower(u.Scheme)
-	if strings.HasSuffix(u.Path, ".git") && codeHost(u.Host) {
+	if strings.HasSuffix(u.Path, ".git") && imageinfo.CodeHost(u.Host) {
 		u.Path = strings.TrimSuffix(u.Path, ".git")
 	}
 	return u, true

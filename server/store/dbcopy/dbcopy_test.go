@@ -133,6 +133,21 @@ func seed(t *testing.T, d testDB, n int) {
 			}
 		}
 	}
+	// The notifications' state: a digest sent (its slot) and a message not sent yet.
+	targets := []store.OutboxTarget{{Key: "k1", Label: "ntfy://ntfy.example.org/***"}}
+	if _, err := st.EnqueueOutbox(ctx, store.OutboxMessage{Kind: store.OutboxDigest, Slot: "digest 2026-01-01T08:00:00Z", Title: "Diun digest", Body: "nas: 1 open", Items: 1}, targets, base); err != nil {
+		t.Fatal(err)
+	}
+	sent, err := st.LeaseOutbox(ctx, []string{"k1"}, base, base.Add(time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.MarkOutboxSent(ctx, sent.ID, base.Add(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.EnqueueOutbox(ctx, store.OutboxMessage{Kind: store.OutboxNew, Title: "1 new update on 1 host", Body: "nas (1 update)", Items: 1, Content: `{"items":[]}`}, targets, base); err != nil {
+		t.Fatal(err)
+	}
 	bulkInsert(t, d, imageIDs[0], n)
 }
 

@@ -6,7 +6,7 @@
 -- The oldest queued images with what a message says about them, locked: another replica
 -- skips them while this transaction composes its message.
 SELECT q.id, q.image_id, q.digest AS queued_digest, q.queued_at,
-       i.hostname, i.image, i.digest, i.status, i.state, i.created, i.platform
+       i.hostname, i.image, i.digest, i.status, i.state, i.created, i.platform, i.first_seen
 FROM notify_queue q JOIN images i ON i.id = q.image_id
 ORDER BY q.id
 LIMIT sqlc.arg(page_size)
@@ -22,9 +22,9 @@ DELETE FROM notify_queue WHERE queued_at < sqlc.arg(before);
 
 -- name: InsertNotifyOutbox :execrows
 -- A digest names its slot: a second replica's insert of the same slot and target does nothing.
-INSERT INTO notify_outbox (kind, slot, target, target_label, title, body, items, created_at, next_attempt_at)
+INSERT INTO notify_outbox (kind, slot, target, target_label, title, body, items, created_at, next_attempt_at, content)
 VALUES (sqlc.arg(kind), sqlc.narg(slot), sqlc.arg(target), sqlc.arg(target_label), sqlc.arg(title),
-        sqlc.arg(body), sqlc.arg(items), sqlc.arg(created_at), sqlc.arg(created_at))
+        sqlc.arg(body), sqlc.arg(items), sqlc.arg(created_at), sqlc.arg(created_at), sqlc.arg(content))
 ON CONFLICT (slot, target) WHERE slot IS NOT NULL DO NOTHING;
 
 -- name: LeaseNotifyOutbox :one
@@ -67,3 +67,7 @@ WHERE id IN (SELECT o.id FROM notify_outbox o
 -- name: OldestOpenImage :one
 -- The update that has waited longest, for the digest.
 SELECT * FROM images WHERE state = 'open' ORDER BY state_changed_at, id LIMIT 1;
+
+-- name: NotifyImageStates :many
+-- The states of a message's images when it is sent: those no longer open are left out.
+SELECT id, state FROM images WHERE id = ANY (ARRAY(SELECT jsonb_array_elements_text(sqlc.arg(ids)::text::jsonb)::bigint));

@@ -67,3 +67,29 @@ VALUES (sqlc.arg(id), sqlc.arg(name), sqlc.arg(token_hash), sqlc.arg(prefix), sq
 INSERT INTO state_changes (id, image_id, changed_at, actor, digest, from_state, from_until, to_state, to_until)
 VALUES (sqlc.arg(id), sqlc.arg(image_id), sqlc.arg(changed_at), sqlc.arg(actor), sqlc.arg(digest), sqlc.arg(from_state),
         sqlc.narg(from_until), sqlc.arg(to_state), sqlc.narg(to_until));
+
+-- The notifications' state travels with the data: what is still to announce (notify_queue)
+-- and what was sent or is still to send (notify_outbox, whose digest slots keep a copy's first
+-- start from sending the day's digest again).
+
+-- name: ExportNotifyQueue :many
+SELECT * FROM notify_queue WHERE id > sqlc.arg(after_id) ORDER BY id LIMIT sqlc.arg(page_size);
+
+-- name: ExportNotifyOutbox :many
+SELECT * FROM notify_outbox WHERE id > sqlc.arg(after_id) ORDER BY id LIMIT sqlc.arg(page_size);
+
+-- name: UnqueueImportedImage :exec
+-- An imported image was announced (or is queued) in its source, not here: the row its insert
+-- queued goes; the source's queue follows as notify_queue's rows.
+DELETE FROM notify_queue WHERE image_id = sqlc.arg(image_id);
+
+-- name: ImportNotifyQueue :exec
+INSERT INTO notify_queue (id, image_id, digest, queued_at)
+VALUES (sqlc.arg(id), sqlc.arg(image_id), sqlc.arg(digest), sqlc.arg(queued_at));
+
+-- name: ImportNotifyOutbox :exec
+INSERT INTO notify_outbox (id, kind, slot, target, target_label, title, body, items, created_at, attempts,
+                           next_attempt_at, lease_until, last_attempt_at, last_error, sent_at, content)
+VALUES (sqlc.arg(id), sqlc.arg(kind), sqlc.narg(slot), sqlc.arg(target), sqlc.arg(target_label), sqlc.arg(title),
+        sqlc.arg(body), sqlc.arg(items), sqlc.arg(created_at), sqlc.arg(attempts), sqlc.arg(next_attempt_at),
+        sqlc.narg(lease_until), sqlc.narg(last_attempt_at), sqlc.arg(last_error), sqlc.narg(sent_at), sqlc.arg(content));

@@ -1,6 +1,7 @@
 package mqtt
 
 import (
+	"diundashboard/internal/imageinfo"
 	"encoding/json"
 	"net/url"
 	"strings"
@@ -218,7 +219,7 @@ func (b builder) image(img store.Image, acked string, add func(message)) {
 		LatestVersion:    shortDigest(img.Digest),
 		Title:            textutil.Truncate(img.Image, 255),
 		ReleaseSummary:   releaseSummary(img, b.readOnly),
-		ReleaseURL:       webURL(img.HubLink),
+		ReleaseURL:       releaseURL(img.Image),
 	}))
 	if b.readOnly {
 		return
@@ -269,9 +270,10 @@ func releaseSummary(img store.Image, readOnly bool) string {
 	} else {
 		s += "n update"
 	}
-	s += " on " + host
+	// Home Assistant renders this as Markdown: Diun's text goes in as text.
+	s += " on " + textutil.MarkdownText(host)
 	if img.Platform != "" && img.Platform != "/" {
-		s += " (" + img.Platform + ")"
+		s += " (" + textutil.MarkdownText(img.Platform) + ")"
 	}
 	if readOnly {
 		s = "Shown only: update it on the host yourself. " + s
@@ -281,14 +283,15 @@ func releaseSummary(img store.Image, readOnly bool) string {
 	return textutil.Truncate(s, 255)
 }
 
-// webURL keeps an http(s) link and drops anything else (a javascript: URL in Diun's hub_link
-// must not become a link in Home Assistant).
-func webURL(link string) string {
-	u, err := url.Parse(link)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return ""
+// releaseURL is a link the dashboard builds itself from the image's name (its Docker Hub or
+// source page), never Diun's hub_link: whoever holds the webhook token chooses that one, and
+// Home Assistant shows it as the release's link.
+func releaseURL(ref string) string {
+	source, releases := imageinfo.RegistryLinks(ref)
+	if releases.URL != "" {
+		return releases.URL
 	}
-	return link
+	return source.URL
 }
 
 func jsonMessage(topic string, v any) message {

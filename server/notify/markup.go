@@ -4,7 +4,8 @@ import (
 	"html"
 	"net/url"
 	"strings"
-	"unicode"
+
+	"diundashboard/internal/textutil"
 )
 
 // flavour is the markup a destination renders a message in. Diun's fields (image names,
@@ -79,13 +80,10 @@ const zwsp = "\u200b"
 
 // untrusted writes Diun's text s for f: never a link, a mention, a line break or markup.
 func untrusted(f flavour, s string) string {
-	s = strings.Map(func(r rune) rune {
-		// Line and paragraph separators and other controls would start a line of their own.
-		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
-			return ' '
-		}
-		return r
-	}, s)
+	if f == markdown {
+		return textutil.MarkdownText(s)
+	}
+	s = textutil.NoBreaks(s)
 	// No image name holds an address: "https://evil" stays text in every client.
 	s = strings.ReplaceAll(s, "://", ":"+zwsp+"//")
 	if f != plain {
@@ -94,12 +92,10 @@ func untrusted(f flavour, s string) string {
 		s = strings.ReplaceAll(s, "www.", "www"+zwsp+".")
 	}
 	switch f {
-	case markdown:
-		return escapeWith(s, "\\`*_{}[]()#+-.!|<>~&")
 	case telegramMarkdown:
-		return escapeWith(s, "\\`*_[")
+		return textutil.EscapeWith(s, "\\`*_[")
 	case telegramMarkdownV2:
-		return escapeWith(s, "\\_*[]()~`>#+-=|{}.!")
+		return textutil.EscapeWith(s, "\\_*[]()~`>#+-=|{}.!")
 	case slack:
 		s = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
 		// mrkdwn has no escape character: a zero-width space keeps *, _, ~ and ` literal.
@@ -115,21 +111,9 @@ func untrusted(f flavour, s string) string {
 func words(f flavour, s string) string {
 	switch f {
 	case telegramMarkdownV2:
-		return escapeWith(s, "\\_*[]()~`>#+-=|{}.!")
+		return textutil.EscapeWith(s, "\\_*[]()~`>#+-=|{}.!")
 	case htmlText:
 		return html.EscapeString(s)
 	}
 	return s
-}
-
-// escapeWith puts a backslash before every byte of s that is in special.
-func escapeWith(s, special string) string {
-	var b strings.Builder
-	for _, r := range s {
-		if r < 128 && strings.ContainsRune(special, r) {
-			b.WriteByte('\\')
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
 }

@@ -8,7 +8,6 @@ import (
 	"io"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"diundashboard/internal/textutil"
@@ -122,10 +121,8 @@ func checkPlainFields(n store.Notification) error {
 		{"hostname", n.Hostname}, {"image", n.Image}, {"digest", n.Digest}, {"platform", n.Platform},
 		{"provider", n.Provider}, {"status", n.Status}, {"mime_type", n.MimeType},
 	} {
-		for _, r := range f.value {
-			if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
-				return unprocessable("%s contains the control character %U: Diun never sends one there; send the %s on one line of printable text", f.name, r, f.name)
-			}
+		if r, bad := textutil.LineBreaker(f.value); bad {
+			return unprocessable("%s contains the control character %U: Diun never sends one there; send the %s on one line of printable text", f.name, r, f.name)
 		}
 	}
 	return nil

@@ -458,8 +458,10 @@ func (d *db) ImportTx(ctx context.Context, fn func(w RowWriter) error) error {
 		return err
 	}
 	defer func() { _ = tx.Rollback() }()
-	if err := d.deferCounts(ctx, tx); err != nil {
-		return err
+	if d.startImport != nil {
+		if err := d.startImport(ctx, tx); err != nil {
+			return err
+		}
 	}
 	if err := fn(txWriter{tx: tx, q: d.copyQueries(tx)}); err != nil {
 		return err

@@ -23,6 +23,9 @@ type db struct {
 	inTx func(*sql.Tx) queries
 	// copyQueries runs the copy queries (copy.go) on a pool or a transaction.
 	copyQueries func(sqlitedb.DBTX) copyQueries
+	// startImport, when set, prepares the transaction of an import (PostgreSQL defers its
+	// count triggers: postgres_counts.go).
+	startImport func(context.Context, *sql.Tx) error
 }
 
 // close closes both pools (the same one twice on PostgreSQL is harmless).

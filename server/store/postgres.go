@@ -67,6 +67,7 @@ func newPostgres(ctx context.Context, databaseURL string) (*Postgres, error) {
 			dialect: DialectPostgres, readDB: pool, writeDB: pool, read: q, write: q,
 			inTx:        func(tx *sql.Tx) queries { return pgQueries{postgresdb.New(tx)} },
 			copyQueries: func(tx sqlitedb.DBTX) copyQueries { return pgCopyQueries{postgresdb.New(tx)} },
+			startImport: deferCounts,
 		},
 		databaseURL: databaseURL,
 	}

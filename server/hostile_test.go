@@ -87,7 +87,9 @@ func hostileCorpus(imageID int64) []hostileCase {
 	add("hook: token given twice, wrong first", "POST", "/webhook?token=wrong&token="+testToken, good, 401)
 	add("hook: token with a trailing space", "POST", "/webhook?token="+url.QueryEscape(testToken+" "), good, 401)
 	add("hook: token in upper case", "POST", "/webhook?token="+strings.ToUpper(testToken), good, 401)
-	add("hook: token of 10 kB", "POST", "/webhook?token="+strings.Repeat("t", 10_000), good, 401)
+	add("hook: token of 5 kB", "POST", "/webhook?token="+strings.Repeat("t", 5_000), good, 401)
+	// An address over maxRequestURI is refused before anything reads it.
+	add("hook: token of 10 kB", "POST", "/webhook?token="+strings.Repeat("t", 10_000), good, 414)
 	add("hook: token as a cookie", "POST", "/webhook", good, 401, "Cookie", "token="+testToken)
 	add("hook: token scheme instead of Bearer", "POST", "/webhook", good, 401, "Authorization", "Token "+testToken)
 	add("hook: an API token is not the webhook token", "POST", "/webhook", good, 401, "Authorization", "Bearer $API")

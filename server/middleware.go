@@ -95,54 +95,6 @@ func securityHeaders(next http.Handler) http.Handler {
 	})
 }
 
-// maxConcurrentReads bounds the page and API reads served at once. A read may build a large
-// response (500 images with their metadata) and holds a database connection: without a bound,
-// a few hundred slow or concurrent readers with a read token took the process to gigabytes and,
-// on PostgreSQL, took every pooled connection, so that Diun's notifications failed (found by
-// an outside review). Eight is far more than a few people and widgets need, and leaves most
-// of PostgreSQL's default pool of 25 to the webhook.
-const maxConcurrentReads = 8
-
-// readQueueWait is how long a read waits for a free slot before it is answered 503.
-const readQueueWait = 5 * time.Second
-
-// limitReads makes GET requests of pages and the API wait up to queueWait for one of n slots
-// (maxConcurrentReads, readQueueWait). The webhook, health checks, static files and the live
-// stream are not reads of that kind and pass freely.
-func limitReads(next http.Handler, n int, queueWait time.Duration) http.Handler {
-	slots := make(chan struct{}, n)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !boundedRead(r) {
-			next.ServeHTTP(w, r)
-			return
-		}
-		wait := time.NewTimer(queueWait)
-		defer wait.Stop()
-		select {
-		case slots <- struct{}{}:
-		case <-wait.C:
-			w.Header().Set("Retry-After", "5")
-			httpx.WriteError(w, http.StatusServiceUnavailable, "too many reads at once; try again in a few seconds")
-			return
-		case <-r.Context().Done():
-			return
-		}
-		defer func() { <-slots }()
-		next.ServeHTTP(w, r)
-	})
-}
-
-func boundedRead(r *http.Request) bool {
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		return false
-	}
-	switch p := r.URL.Path; {
-	case p == "/webhook", p == "/healthz", p == "/readyz", p == "/events", strings.HasPrefix(p, "/static/"):
-		return false
-	}
-	return true
-}
-
 // crossOriginRefused answers a state-changing request that a browser sent from another site:
 // in JSON for the API and the UI's fetch calls, like every other error there.
 func crossOriginRefused(w http.ResponseWriter, r *http.Request) {
@@ -152,4 +104,22 @@ func crossOriginRefused(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Error(w, "403 Forbidden\n\n"+why, http.StatusForbidden)
+}
+
+// maxRequestURI bounds the path and query of a request. The dashboard's own addresses are far
+// shorter; a long one only made the server write it back, in a redirect to the sign-in page
+// or in its form, to whoever sent it (an outside review pipelined 60 KB ones).
+const maxRequestURI = 8 << 10
+
+// refuseLongURLs answers 414 to a request whose address is longer than maxRequestURI,
+// without echoing it.
+func refuseLongURLs(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if len(r.RequestURI) > maxRequestURI {
+			w.Header().Set("Connection", "close")
+			httpx.WriteError(w, http.StatusRequestURITooLong, "the address of this request is %d bytes long; the dashboard takes at most %d: shorten its query", len(r.RequestURI), maxRequestURI)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }

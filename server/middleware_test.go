@@ -9,8 +9,9 @@ import (
 	"time"
 )
 
-// Reads wait for one of a few slots, so that neither memory nor the database pool grows with
-// the number of readers; the webhook and the health checks never wait.
+// Signed-in reads wait for one of a few slots, so that neither memory nor the database pool
+// grows with the number of readers; one principal holds at most half of them; the webhook,
+// the health checks and requests that are not signed in never wait.
 func TestReadsAreBounded(t *testing.T) {
 	release := make(chan struct{})
 	var mu sync.Mutex
@@ -27,20 +28,28 @@ func TestReadsAreBounded(t *testing.T) {
 		running--
 		mu.Unlock()
 	})
-	h := limitReads(slow, 2, 100*time.Millisecond)
-	statuses := make(chan int, 5)
+	// The principal is named by a header here; readPrincipal asks the authenticator.
+	identify := func(r *http.Request) (string, bool) {
+		who := r.Header.Get("X-Who")
+		return who, who != ""
+	}
+	h := limitReads(slow, identify, 4, 2, 100*time.Millisecond)
+	statuses := make(chan string, 12)
 	var wg sync.WaitGroup
-	for range 5 {
+	for _, who := range []string{"ann", "ann", "ann", "bob", "bob", "bob", "cy", "cy"} {
 		wg.Go(func() {
 			rec := httptest.NewRecorder()
-			h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/v1/images", nil))
-			statuses <- rec.Code
+			req := httptest.NewRequest(http.MethodGet, "/api/v1/images", nil)
+			req.Header.Set("X-Who", who)
+			h.ServeHTTP(rec, req)
+			statuses <- who + " " + http.StatusText(rec.Code)
 		})
 	}
-	// While two reads hold the slots, the others are refused after the wait, and the webhook
-	// and health checks pass.
+	// While four reads hold the slots, two each for ann and bob, or two for cy among them,
+	// the others are refused after the wait; the webhook, the health checks and anonymous
+	// requests pass.
 	time.Sleep(300 * time.Millisecond)
-	for _, p := range []string{"/webhook", "/healthz", "/readyz", "/events", "/static/app.js"} {
+	for _, p := range []string{"/webhook", "/healthz", "/readyz", "/events", "/static/app.js", "/login", "/api/v1/summary"} {
 		rec := httptest.NewRecorder()
 		done := make(chan struct{})
 		go func() { h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, p, nil)); close(done) }()
@@ -51,22 +60,36 @@ func TestReadsAreBounded(t *testing.T) {
 		}
 	}
 	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/api/v1/images/1/acknowledge", nil))
+	req := httptest.NewRequest(http.MethodPost, "/api/v1/images/1/acknowledge", nil)
+	req.Header.Set("X-Who", "ann")
+	h.ServeHTTP(rec, req)
 	if rec.Code != http.StatusOK {
 		t.Errorf("a write waited or was refused: %d", rec.Code)
 	}
 	close(release)
 	wg.Wait()
 	close(statuses)
-	count := map[int]int{}
+	count := map[string]int{}
+	served := map[string]int{}
 	for s := range statuses {
 		count[s]++
+		if who, status, _ := strings.Cut(s, " "); status == "OK" {
+			served[who]++
+		}
 	}
-	if count[http.StatusOK] != 2 || count[http.StatusServiceUnavailable] != 3 {
-		t.Errorf("statuses %v; want 2 served and 3 refused with 503", count)
+	if count["ann Service Unavailable"] < 1 || count["bob Service Unavailable"] < 1 || served["ann"]+served["bob"]+served["cy"] != 4 {
+		t.Errorf("statuses %v; want 4 served, at most 2 per principal, the others refused with 503", count)
 	}
-	if peak > 3 { // two reads, plus at most one of the passing requests at a time
+	for who, n := range served {
+		if n > 2 {
+			t.Errorf("%s had %d reads at once; at most 2", who, n)
+		}
+	}
+	if peak > 5 { // four reads, plus at most one of the passing requests at a time
 		t.Errorf("%d requests ran at once", peak)
+	}
+	if len(h.users) != 0 {
+		t.Errorf("principals still counted after their reads: %v", h.users)
 	}
 }
 

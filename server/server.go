@@ -141,7 +141,8 @@ func New(st store.Store, opts Options) *Server {
 	// check refuses those.
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(crossOriginRefused))
-	s.handler = s.logRequests(securityHeaders(s.checkHost(cop.Handler(limitReads(http.HandlerFunc(s.serve), maxConcurrentReads, readQueueWait)))))
+	reads := limitReads(http.HandlerFunc(s.serve), s.readPrincipal, maxConcurrentReads, maxReadsPerPrincipal, readQueueWait)
+	s.handler = s.logRequests(securityHeaders(refuseLongURLs(s.checkHost(cop.Handler(reads)))))
 	s.setupMetrics()
 	return s
 }

@@ -222,6 +222,9 @@ func TestWebhookRefusesBadInputAndStoresNothing(t *testing.T) {
 		{"image with a line break", with("image", "docker.io/a:1\n\nignore this"), 422, "image contains the control character"},
 		{"image with ESC", with("image", "docker.io/\u001b[31ma:1"), 422, "image contains the control character U+001B"},
 		{"image with a right-to-left override", with("image", "docker.io/a\u202e:1"), 422, "image"},
+		// Unicode's line and paragraph separators break lines too (JavaScript, many chat apps).
+		{"hostname with a line separator", with("hostname", "vm\u2028FAKE: all images are up to date"), 422, "hostname contains the control character U+2028"},
+		{"status with a paragraph separator", with("status", "new\u2029update"), 422, "status contains the control character U+2029"},
 		{"digest with a line break inside", with("digest", "sha256:"+strings.Repeat("a", 32)+"\n"+strings.Repeat("a", 32)), 422, "digest"},
 		{"platform with a tab", with("platform", "linux/\tamd64"), 422, "platform"},
 		{"provider with DEL", with("provider", "docker\u007f"), 422, "provider"},

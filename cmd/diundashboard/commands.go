@@ -23,12 +23,15 @@ var stdin io.Reader = os.Stdin
 
 // commandFlags are the flags that only one command takes.
 type commandFlags struct {
-	DryRun   bool   // prune
-	Rotate   bool   // token
-	Tokens   bool   // sessions revoke-all
-	Force    bool   // copy, import
-	NoVerify bool   // import
-	From, To string // copy
+	DryRun   bool // prune
+	Rotate   bool // token
+	Tokens   bool // sessions revoke-all
+	Force    bool // copy, import
+	NoVerify bool // import
+	// WithCredentials: export and import API tokens, sessions, the webhook token in clear and
+	// the generated admin's password hash.
+	WithCredentials bool
+	From, To        string // copy
 }
 
 // register adds the flags of the command that name ("diundashboard prune") runs.
@@ -44,7 +47,10 @@ func (f *commandFlags) register(fs *flag.FlagSet, name string) {
 		fs.BoolVar(&f.Rotate, "rotate", false, "token: make a new stored webhook token and print it (Diun must then be given it)")
 	case "sessions":
 		fs.BoolVar(&f.Tokens, "tokens", false, "sessions revoke-all: revoke every API token too")
+	case "export":
+		fs.BoolVar(&f.WithCredentials, "with-credentials", false, "export: include API tokens, sessions, the webhook token in clear and the generated admin's password hash; the file is then a secret")
 	case "import":
+		fs.BoolVar(&f.WithCredentials, "with-credentials", false, "import: accept API tokens, sessions, the webhook token and the admin's password hash from the file; only for a file you made yourself")
 		fs.BoolVar(&f.Force, "force", false, "import: delete every row of DATABASE_URL first")
 		fs.BoolVar(&f.NoVerify, "no-verify", false, "import: accept an export written before exports ended with a trailer of row counts and checksums; whether it is whole cannot be checked (a trailer, when there is one, is always checked)")
 	}
@@ -175,14 +181,20 @@ func exportDatabase(ctx context.Context, cfg config, log *slog.Logger, stdout, s
 		return err
 	}
 	defer st.Close()
+	if err := restrictOutput(stdout); err != nil {
+		return err
+	}
 	p := newProgress(stderr, log)
-	sums, err := dbcopy.Export(ctx, c, stdout, p.update)
+	sums, err := dbcopy.Export(ctx, c, stdout, dbcopy.Options{Progress: p.update, WithCredentials: cfg.cmd.WithCredentials})
 	p.done()
 	if err != nil {
 		return err
 	}
 	for _, s := range sums {
 		log.Info("exported", "table", s.Table, "rows", s.Rows, "sha256", s.Checksum)
+	}
+	if !cfg.cmd.WithCredentials {
+		log.Info("credentials left out: after a restore, make API tokens again and sign in again; a generated admin gets a new password (logged at start); Diun's webhook token still works (its hash is kept). export --with-credentials includes them")
 	}
 	return nil
 }
@@ -198,7 +210,7 @@ func importDatabase(ctx context.Context, cfg config, log *slog.Logger, stdin io.
 	}
 	defer st.Close()
 	p := newProgress(stderr, log)
-	rep, err := dbcopy.Import(ctx, c, stdin, dbcopy.Options{Force: cfg.cmd.Force, NoVerify: cfg.cmd.NoVerify, Progress: p.update})
+	rep, err := dbcopy.Import(ctx, c, stdin, dbcopy.Options{Force: cfg.cmd.Force, NoVerify: cfg.cmd.NoVerify, Progress: p.update, WithCredentials: cfg.cmd.WithCredentials})
 	p.done()
 	if len(rep.Tables) > 0 {
 		fmt.Fprint(stdout, rep)
@@ -271,4 +283,23 @@ func isTerminal(w io.Writer) bool {
 	}
 	st, err := f.Stat()
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// restrictOutput makes the file an export is written to readable by its owner only, when
+// stdout is a file (`export > backup.jsonl`, which the shell creates world-readable with the
+// usual umask 022): a backup holds every image, host and audit line, and with
+// --with-credentials, secrets.
+func restrictOutput(w io.Writer) error {
+	f, ok := w.(*os.File)
+	if !ok {
+		return nil
+	}
+	info, err := f.Stat()
+	if err != nil || !info.Mode().IsRegular() || info.Mode().Perm()&0o077 == 0 {
+		return nil // a pipe or a terminal, or already private
+	}
+	if err := f.Chmod(0o600); err != nil {
+		return fmt.Errorf("cannot make the export file readable by its owner only (chmod 600): %w; write it where you may, or create it with umask 077", err)
+	}
+	return nil
 }

@@ -4,6 +4,7 @@ package textutil
 
 import (
 	"strconv"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -25,4 +26,17 @@ func Plural(n int64, noun string) string {
 		return "1 " + noun
 	}
 	return strconv.FormatInt(n, 10) + " " + noun + "s"
+}
+
+// LineBreaker returns the first character of s that is not plain text on one line: a control
+// character (line feed, ESC, C1), an invisible formatting one (a right-to-left override) or
+// Unicode's line and paragraph separators (U+2028, U+2029), which JavaScript and many chat
+// apps break lines at. ok is false when s has none.
+func LineBreaker(s string) (r rune, ok bool) {
+	for _, r := range s {
+		if unicode.IsControl(r) || unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp) {
+			return r, true
+		}
+	}
+	return 0, false
 }

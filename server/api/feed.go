@@ -168,7 +168,8 @@ func (h *Handler) feed(w http.ResponseWriter, r *http.Request) {
 	f.Updated = atomTime(newest)
 
 	w.Header().Set("Content-Type", "application/atom+xml; charset=utf-8")
-	w.Header().Set("Cache-Control", "private, no-cache")
+	// no-store: a token in the URL, host and image names; no cache may keep them.
+	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write([]byte(xml.Header))
 	enc := xml.NewEncoder(w)

@@ -153,6 +153,11 @@ func testFeed(t *testing.T, st store.Store) {
 	if status != http.StatusOK || !strings.HasPrefix(hdr.Get("Content-Type"), "application/atom+xml") {
 		t.Fatalf("feed: %d %s\n%s", status, hdr.Get("Content-Type"), body)
 	}
+	// The feed names hosts and images and may be fetched with ?token=: no cache (a proxy's,
+	// the reader's disk) may keep it (found by an outside review: it was private, no-cache).
+	if cc := hdr.Get("Cache-Control"); cc != "no-store" {
+		t.Errorf("Cache-Control %q, want no-store", cc)
+	}
 	f := parse(t, body)
 	if len(f.Items) != 2 {
 		t.Fatalf("open updates: %d entries, want 2:\n%s", len(f.Items), body)

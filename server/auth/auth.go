@@ -214,6 +214,9 @@ func (c Config) Validate() error {
 		if c.Username == "" || c.PasswordHash == "" {
 			return errors.New("AUTH_MODE=builtin needs AUTH_USERNAME and AUTH_PASSWORD_HASH (make the hash with `diundashboard hash-password`)")
 		}
+		if _, bad := textutil.LineBreaker(c.Username); bad || store.ReservedActor(c.Username) {
+			return fmt.Errorf("AUTH_USERNAME %q is a name the audit trail keeps for the dashboard itself, its MQTT bridge or API tokens (snooze ended, mqtt, token:…), or holds a control character; choose another, such as admin", textutil.Truncate(c.Username, 40))
+		}
 		if err := CheckHash(c.PasswordHash); err != nil {
 			return err
 		}
@@ -413,9 +416,12 @@ func badProxyUserName(name string) string {
 		switch {
 		case r == ',':
 			return "it holds a comma, as a list of names does"
-		case unicode.IsControl(r) || unicode.Is(unicode.Cf, r):
+		case unicode.IsControl(r) || unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp):
 			return fmt.Sprintf("it holds the control character %U", r)
 		}
+	}
+	if store.ReservedActor(name) {
+		return "the audit trail keeps this name for the dashboard itself, its MQTT bridge or an API token"
 	}
 	return ""
 }

@@ -400,3 +400,30 @@ func TestProxyUserNameWithCommaOrControlIsRefused(t *testing.T) {
 		}
 	}
 }
+
+// A proxy user named "mqtt" or "snooze ended", or "token:ci", was recorded in the audit trail
+// exactly like the MQTT bridge, the dashboard's own snooze wake-up or an API token (found by
+// an outside review, L5): such a name signs nobody in, nor may the built-in user take one.
+func TestPeopleCannotTakeTheNamesOfSystemActors(t *testing.T) {
+	a, err := New(Config{Mode: ModeProxy, ProxyHeader: "Remote-User", TrustedProxies: mustProxies(t, "10.0.0.0/8")}, openStore(t), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"mqtt", "MQTT", "snooze ended", "Snooze Ended", "token:ci", "mqtt:homeassistant/cmd", "x\u2028y"} {
+		r := httptest.NewRequest(http.MethodGet, "/", nil)
+		r.RemoteAddr = "10.0.0.2:4000"
+		r.Header.Set("Remote-User", name)
+		if p, ok, err := a.Identify(r); ok || err != nil {
+			t.Errorf("Remote-User %q signed in %+v (%v); want nobody", name, p, err)
+		}
+	}
+	hash, err := HashPassword("correct horse battery staple 1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"mqtt", "snooze ended", "token:admin"} {
+		if _, err := New(Config{Mode: ModeBuiltin, Username: name, PasswordHash: hash}, openStore(t), nil); err == nil || !strings.Contains(err.Error(), "AUTH_USERNAME") {
+			t.Errorf("AUTH_USERNAME=%q: %v; want refused, naming the setting", name, err)
+		}
+	}
+}

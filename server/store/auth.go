@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"diundashboard/internal/textutil"
 	"errors"
 	"fmt"
 	"strings"
@@ -147,6 +148,10 @@ func (d *db) CreateAPIToken(ctx context.Context, name, tokenHash, prefix string,
 	}
 	if err := checkText("token name", name, MaxTokenNameLen); err != nil {
 		return APIToken{}, err
+	}
+	// The name is shown in the audit trail: a right-to-left override in it reversed the line.
+	if r, bad := textutil.LineBreaker(name); bad {
+		return APIToken{}, fmt.Errorf("%w: a token name cannot contain the control or formatting character %U; name it with plain text on one line", ErrInvalid, r)
 	}
 	if tokenHash == "" {
 		return APIToken{}, fmt.Errorf("%w: a token needs a hash", ErrInvalid)

@@ -2,7 +2,11 @@ package store
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"time"
+
+	"diundashboard/internal/textutil"
 
 	"diundashboard/gen/postgresdb"
 	"diundashboard/gen/sqlitedb"
@@ -114,4 +118,61 @@ func (p pgCopyQueries) ImportNotifyQueue(ctx context.Context, arg sqlitedb.Impor
 
 func (p pgCopyQueries) ImportNotifyOutbox(ctx context.Context, arg sqlitedb.ImportNotifyOutboxParams) error {
 	return p.q.ImportNotifyOutbox(ctx, postgresdb.ImportNotifyOutboxParams(arg))
+}
+
+// Limits of an imported outbox row: what the dashboard writes is far below them (a message fits
+// the largest destination's 64 KiB; its content lists at most the images of one message).
+const (
+	maxOutboxText    = 64 << 10
+	maxOutboxContent = 1 << 20
+)
+
+func (r *notifyQueueRecord) validate() error {
+	if err := checkID("notify_queue", "id", r.ID); err != nil {
+		return err
+	}
+	if err := checkID("notify_queue", "image_id", r.ImageID); err != nil {
+		return err
+	}
+	return checkLine("notify_queue", "digest", r.Digest, MaxFieldLen)
+}
+
+// validate checks an outbox row as the dashboard writes them: a message is re-composed from its
+// content when it is sent, so the content must be the JSON the dashboard wrote, and the rest
+// plain bounded text.
+func (r *notifyOutboxRecord) validate() error {
+	const table = "notify_outbox"
+	if err := checkID(table, "id", r.ID); err != nil {
+		return err
+	}
+	switch r.Kind {
+	case OutboxNew, OutboxDigest, OutboxTest:
+	default:
+		return invalidRow(table, "kind %q is not new, digest or test", textutil.Truncate(r.Kind, 40))
+	}
+	for _, f := range []struct {
+		name, value string
+		max         int
+	}{{"target", r.Target, MaxFieldLen}, {"target_label", r.TargetLabel, MaxFieldLen}, {"title", r.Title, MaxFieldLen}} {
+		if err := checkLine(table, f.name, f.value, f.max); err != nil {
+			return err
+		}
+	}
+	if r.Slot != nil {
+		if err := checkLine(table, "slot", *r.Slot, MaxFieldLen); err != nil {
+			return err
+		}
+	}
+	for _, f := range []struct{ name, value string }{{"body", r.Body}, {"last_error", r.LastError}} {
+		if err := checkText(f.name, f.value, maxOutboxText); err != nil {
+			return fmt.Errorf("table %s: %w", table, err)
+		}
+	}
+	if len(r.Content) > maxOutboxContent || r.Content != "" && !json.Valid([]byte(r.Content)) {
+		return invalidRow(table, "content is not the JSON the dashboard writes (at most %d bytes)", maxOutboxContent)
+	}
+	if r.Items < 0 || r.Attempts < 0 {
+		return invalidRow(table, "items %d or attempts %d is negative", r.Items, r.Attempts)
+	}
+	return nil
 }

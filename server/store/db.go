@@ -26,6 +26,9 @@ type db struct {
 	// notifyQueries runs the notification queries (notify_outbox.go) on a pool or a
 	// transaction: PostgreSQL's lock what they take, SQLite's single writer needs no lock.
 	notifyQueries func(sqlitedb.DBTX) notifyQueries
+	// startImport, when set, prepares the transaction of an import (PostgreSQL defers its
+	// count triggers: postgres_counts.go).
+	startImport func(context.Context, *sql.Tx) error
 }
 
 // close closes both pools (the same one twice on PostgreSQL is harmless).

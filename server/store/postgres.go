@@ -68,6 +68,7 @@ func newPostgres(ctx context.Context, databaseURL string) (*Postgres, error) {
 			inTx:          func(tx *sql.Tx) queries { return pgQueries{postgresdb.New(tx)} },
 			copyQueries:   func(tx sqlitedb.DBTX) copyQueries { return pgCopyQueries{postgresdb.New(tx)} },
 			notifyQueries: func(tx sqlitedb.DBTX) notifyQueries { return pgNotifyQueries{postgresdb.New(tx)} },
+			startImport:   deferCounts,
 		},
 		databaseURL: databaseURL,
 	}

@@ -135,7 +135,8 @@ type Notification struct {
 	Platform    string
 	// Metadata is nil when Diun sent null or nothing.
 	Metadata map[string]string
-	// RawBody is the request body as received; the store keeps its first MaxRawBody bytes, as
+	// RawBody is the body as the webhook keeps it (Diun's fields only, as sent); the store
+	// keeps its first MaxRawBody bytes, as
 	// text: bytes that are not UTF-8, and NUL, become U+FFFD, and a character that the cut
 	// would split is dropped.
 	RawBody []byte

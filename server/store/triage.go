@@ -38,6 +38,15 @@ const MaxBatch = 10000
 // ActorSnoozeEnded is the actor of the reopenings WakeSnoozed makes.
 const ActorSnoozeEnded = "snooze ended"
 
+// ReservedActor tells whether name is one the audit trail keeps for something other than a
+// person: the dashboard itself (ActorSnoozeEnded), the MQTT bridge ("mqtt", or "mqtt:…") or an
+// API token ("token:…"). A person (a proxy's user, the built-in user) may not take one, or
+// their changes would read as the dashboard's or a token's (found by an outside review).
+func ReservedActor(name string) bool {
+	n := strings.ToLower(strings.TrimSpace(name))
+	return n == ActorSnoozeEnded || n == "mqtt" || strings.HasPrefix(n, "mqtt:") || strings.HasPrefix(n, "token:")
+}
+
 // TriageStore is the write path of triage: set-based, each call one transaction, each state
 // change recorded with who made it.
 type TriageStore interface {

@@ -179,7 +179,7 @@ func TestTimelineShowsTriageChanges(t *testing.T) {
 		}
 		tl := body[i:]
 		ack := strings.Index(tl, `<span class="state">acknowledged</span>`)
-		if ack < 0 || !strings.Contains(tl[ack:], "<strong>admin</strong>") {
+		if ack < 0 || !strings.Contains(tl[ack:], "<strong><bdi>admin</bdi></strong>") {
 			t.Fatalf("the timeline does not show the acknowledgement by admin:\n%s", tl)
 		}
 		// Newest first: the second notification, then the acknowledgement, then the first.

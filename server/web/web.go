@@ -183,6 +183,9 @@ func (h *Handler) require(next http.HandlerFunc) http.HandlerFunc {
 		if r.Method != http.MethodGet {
 			next = refererReturn(r)
 		}
+		if len(next) > maxReturnPath {
+			next = "/" // what an anonymous request makes the server echo stays short
+		}
 		http.Redirect(w, r, "/login?next="+url.QueryEscape(next), http.StatusSeeOther)
 	}
 }
@@ -287,6 +290,10 @@ func refererReturn(r *http.Request) string {
 	return "/"
 }
 
+// maxReturnPath bounds an address to return to (a sign-in's next, an action's return): the
+// dashboard's own are far shorter, and the sign-in page and its redirect echo it to anyone.
+const maxReturnPath = 2 << 10
+
 // localPath returns p rebuilt as a path and query on this site ("/x?y"), and false when p is
 // anything else. Browsers forgive a lot in a Location: they drop tabs and newlines anywhere
 // ("/<TAB>/evil" becomes "//evil", another host) and read a backslash as a slash ("/\evil"),
@@ -294,7 +301,7 @@ func refererReturn(r *http.Request) string {
 // string is never what a redirect sends: it sends the URL as parsed and encoded again, so
 // what passed these checks is exactly what the browser gets.
 func localPath(p string) (string, bool) {
-	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || !plainText(p) {
+	if len(p) > maxReturnPath || !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || !plainText(p) {
 		return "", false
 	}
 	u, err := url.Parse(p)
@@ -306,7 +313,8 @@ func localPath(p string) (string, bool) {
 	if !strings.HasPrefix(u.Path, "/") || strings.HasPrefix(u.Path, "//") || !plainText(u.Path) {
 		return "", false
 	}
-	return u.RequestURI(), true
+	out := u.RequestURI()
+	return out, len(out) <= maxReturnPath
 }
 
 // plainText refuses what a URL parser may drop or reinterpret: invalid UTF-8, spaces and

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -224,6 +225,23 @@ func TestUntrustedTextIsEscaped(t *testing.T) {
 			if !strings.Contains(body, "&lt;img src=x onerror=alert(1)&gt;") {
 				t.Errorf("%s does not show the image name as text", path)
 			}
+		}
+	})
+}
+
+// A right-to-left override in an actor's name (a token made before names were checked, a
+// proxy's user) reversed the rest of its line in the audit trail: the name is isolated.
+func TestActorNamesAreIsolatedFromTheirLine(t *testing.T) {
+	eachStore(t, func(t *testing.T, e *env) {
+		e.login()
+		e.notify("vm", "docker.io/acme/app:1", digestN(1), `{}`)
+		actor := "token:ci\u202e (snooze ended)"
+		if _, err := e.st.SetStates(context.Background(), []int64{1}, store.Transition{State: store.StateAcknowledged}, actor); err != nil {
+			t.Fatal(err)
+		}
+		_, body := e.get("/images/1", nil)
+		if !strings.Contains(body, "<bdi>"+actor+"</bdi>") {
+			t.Errorf("the audit trail does not isolate the actor %q in <bdi>: %s", actor, body)
 		}
 	})
 }

@@ -8,7 +8,6 @@ import (
 	"io"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"diundashboard/internal/textutil"
@@ -34,6 +33,30 @@ type diunPayload struct {
 	Created     *string            `json:"created"`
 	Platform    *string            `json:"platform"`
 	Metadata    *map[string]string `json:"metadata"`
+}
+
+// known is the body as kept with its event: Diun's fields only, as Diun sent them. A field
+// Diun never sends is not kept: each notification stored up to 64 KiB of them, shown on every
+// page of its history (found by an outside review, L4).
+func (p diunPayload) known() []byte {
+	type kept struct {
+		DiunVersion *string            `json:"diun_version,omitempty"`
+		Hostname    *string            `json:"hostname,omitempty"`
+		Status      *string            `json:"status,omitempty"`
+		Provider    *string            `json:"provider,omitempty"`
+		Image       *string            `json:"image,omitempty"`
+		HubLink     *string            `json:"hub_link,omitempty"`
+		MimeType    *string            `json:"mime_type,omitempty"`
+		Digest      *string            `json:"digest,omitempty"`
+		Created     *string            `json:"created,omitempty"`
+		Platform    *string            `json:"platform,omitempty"`
+		Metadata    *map[string]string `json:"metadata,omitempty"`
+	}
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false) // kept as sent; every page escapes it where it shows it
+	_ = enc.Encode(kept(p))  // strings and a map of strings always encode
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n"))
 }
 
 // decodeError is a webhook body that cannot be stored; Status is 400 for a body that is not
@@ -85,7 +108,7 @@ func Decode(body []byte) (store.Notification, error) {
 		MimeType:    deref(p.MimeType),
 		Digest:      strings.TrimSpace(deref(p.Digest)),
 		Platform:    deref(p.Platform),
-		RawBody:     body,
+		RawBody:     p.known(),
 	}
 	if p.Metadata != nil {
 		n.Metadata = *p.Metadata
@@ -122,10 +145,8 @@ func checkPlainFields(n store.Notification) error {
 		{"hostname", n.Hostname}, {"image", n.Image}, {"digest", n.Digest}, {"platform", n.Platform},
 		{"provider", n.Provider}, {"status", n.Status}, {"mime_type", n.MimeType},
 	} {
-		for _, r := range f.value {
-			if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
-				return unprocessable("%s contains the control character %U: Diun never sends one there; send the %s on one line of printable text", f.name, r, f.name)
-			}
+		if r, bad := textutil.LineBreaker(f.value); bad {
+			return unprocessable("%s contains the control character %U: Diun never sends one there; send the %s on one line of printable text", f.name, r, f.name)
 		}
 	}
 	return nil

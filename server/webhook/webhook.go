@@ -47,6 +47,7 @@ type Handler struct {
 	opts      Options
 	failures  *auth.Throttle
 	queueFull rareLog
+	bodies    *bodyReader
 }
 
 // New returns the webhook's handler.
@@ -54,7 +55,7 @@ func New(opts Options) *Handler {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	return &Handler{opts: opts, failures: auth.NewThrottle("/webhook", opts.Logger, opts.Now)}
+	return &Handler{opts: opts, failures: auth.NewThrottle("/webhook", opts.Logger, opts.Now), bodies: newBodyReader()}
 }
 
 // Register adds the webhook's routes to mux.
@@ -89,11 +90,12 @@ func (h *Handler) receive(w http.ResponseWriter, r *http.Request) (status int, c
 		w.Header().Set("WWW-Authenticate", `Bearer realm="diundashboard"`)
 		return fail(http.StatusUnauthorized, "missing or wrong webhook token: send Authorization: Bearer <token> or ?token=<token> (see the Connect page or the server log)")
 	}
-	body, status := httpx.ReadBody(w, r, MaxBody, "Diun's notifications are far smaller")
+	body, release, status := h.bodies.read(w, r)
 	if status != 0 {
 		return status, false
 	}
 	n, err := Decode(body)
+	release()
 	if err != nil {
 		var de *decodeError
 		if errors.As(err, &de) {

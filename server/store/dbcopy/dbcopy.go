@@ -15,8 +15,11 @@
 //	{"trailer":"diundashboard","tables":[{"table":"images","rows":12,"sha256":"…"},…]}
 //
 // Import refuses a file whose trailer is missing or does not match the rows read, so that a
-// truncated or altered backup is never restored as if it were whole; it imports in one
-// transaction, so a refused file changes nothing. Exports written before the trailer existed
+// truncated or damaged backup is never restored as if it were whole; it imports in one
+// transaction, so a refused file changes nothing. The checksums detect damage, not tampering:
+// whoever edits a file can write a matching trailer. That is why every row is also checked as
+// the webhook checks what it stores (store.ParseRow), and credentials are neither exported
+// nor imported unless asked (Options.WithCredentials). Exports written before the trailer existed
 // (format 1: rows only) are refused unless Options.NoVerify.
 package dbcopy
 
@@ -51,6 +54,8 @@ var (
 	ErrTruncated = errors.New("the export is incomplete")
 	// ErrUnverifiable: an export from before the trailer existed, imported without NoVerify.
 	ErrUnverifiable = errors.New("the export cannot be verified")
+	// ErrCredentials: an export holds credentials, imported without WithCredentials.
+	ErrCredentials = errors.New("the export holds credentials")
 )
 
 // Progress is told, after each batch, how many rows of table are done out of total (total is
@@ -67,6 +72,30 @@ type Options struct {
 	NoVerify bool
 	// Progress, when set, is called after each batch.
 	Progress Progress
+	// WithCredentials makes Export write, and Import accept, the rows that let someone in
+	// (see credential). Without it Export leaves them out, and Import refuses a file that holds
+	// any: a backup is then no secret, and a crafted one cannot plant a working token.
+	WithCredentials bool
+}
+
+// credentialSettings are the settings that open the dashboard by themselves: the webhook token
+// in clear (kept until Diun first presents it) and the generated admin's password hash. The
+// webhook token's SHA-256 is not one: it lets nobody in, and keeping it lets Diun go on
+// sending after a restore.
+var credentialSettings = []string{"webhook_token", "admin_password_hash"}
+
+// credential tells whether r lets someone in: a session, an API token, or a credential setting.
+func credential(r store.Row) bool {
+	switch r.Table {
+	case "sessions", "api_tokens":
+		return true
+	case "settings":
+		var s struct {
+			Key string `json:"key"`
+		}
+		return json.Unmarshal(r.JSON, &s) == nil && slices.Contains(credentialSettings, s.Key)
+	}
+	return false
 }
 
 // TableSum is one table's row count and checksum.
@@ -318,8 +347,9 @@ type trailerTable struct {
 
 // Export writes every row of from to w as JSON Lines, table by table in store.CopyTables
 // order, between the header and the trailer, and returns each table's count and checksum.
-// A write that fails leaves the output without its trailer, which Import refuses.
-func Export(ctx context.Context, from store.Copier, w io.Writer, progress Progress) ([]TableSum, error) {
+// Credentials are left out unless opts.WithCredentials. A write that fails leaves the output
+// without its trailer, which Import refuses.
+func Export(ctx context.Context, from store.Copier, w io.Writer, opts Options) ([]TableSum, error) {
 	bw := bufio.NewWriterSize(w, 256<<10)
 	writeJSONLine(bw, header{Export: exportName, Format: exportFormat})
 	sums := make([]TableSum, 0, len(store.CopyTables))
@@ -331,12 +361,15 @@ func Export(ctx context.Context, from store.Copier, w io.Writer, progress Progre
 		th := newTableHash()
 		err = eachRow(ctx, from, table, func(rows []store.Row) error {
 			for _, r := range rows {
+				if !opts.WithCredentials && credential(r) {
+					continue
+				}
 				bw.Write(r.JSON)
 				bw.WriteByte('\n')
 				th.add(r)
 			}
-			if progress != nil {
-				progress(table, th.rows, max(total, th.rows))
+			if opts.Progress != nil {
+				opts.Progress(table, th.rows, max(total, th.rows))
 			}
 			return nil
 		})
@@ -488,6 +521,9 @@ func importLines(ctx context.Context, w store.RowWriter, r io.Reader, opts Optio
 					return nil, false, fmt.Errorf("%w: its last line (%d) is cut short and there is no trailer: the file is truncated (an export or a copy that did not finish); nothing was imported", ErrTruncated, lineNo)
 				}
 				return nil, false, fmt.Errorf("line %d: %w; nothing was imported", lineNo, err)
+			}
+			if !opts.WithCredentials && credential(row) {
+				return nil, false, fmt.Errorf("%w: line %d holds a credential (a row of %s, which lets someone in); import restores credentials only with --with-credentials, for a file you made yourself with `export --with-credentials`; nothing was imported", ErrCredentials, lineNo, row.Table)
 			}
 			if written[row.Table] == nil {
 				written[row.Table] = newTableHash()

@@ -20,6 +20,10 @@ import (
 	"diundashboard/server/store/storetest"
 )
 
+// withCredentials exports and imports everything, credentials included, so that a round
+// trip can be compared whole.
+var withCredentials = dbcopy.Options{WithCredentials: true}
+
 // bulkEvents is how many events the seeded databases hold beyond the few recorded ones.
 const bulkEvents = 100_000
 
@@ -341,7 +345,7 @@ func TestRefuseNonEmptyTarget(t *testing.T) {
 		t.Error("a refused copy changed the target")
 	}
 	var export bytes.Buffer
-	if _, err := dbcopy.Export(ctx, from.copier(t), &export, nil); err != nil {
+	if _, err := dbcopy.Export(ctx, from.copier(t), &export, withCredentials); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := dbcopy.Import(ctx, to.copier(t), bytes.NewReader(export.Bytes()), dbcopy.Options{}); !errors.Is(err, dbcopy.ErrNotEmpty) {
@@ -356,7 +360,7 @@ func TestRefuseNonEmptyTarget(t *testing.T) {
 		t.Errorf("--force kept the target's own rows: %v", err)
 	}
 	// And again, over a full target.
-	if _, err := dbcopy.Import(ctx, to.copier(t), bytes.NewReader(export.Bytes()), dbcopy.Options{Force: true}); err != nil {
+	if _, err := dbcopy.Import(ctx, to.copier(t), bytes.NewReader(export.Bytes()), dbcopy.Options{Force: true, WithCredentials: true}); err != nil {
 		t.Fatalf("Import --force: %v", err)
 	}
 	sameData(t, from, to)
@@ -367,7 +371,7 @@ func TestExportImportRoundTrip(t *testing.T) {
 	from, to := newSQLite(t), newSQLite(t)
 	seed(t, from, 20_000)
 	var export bytes.Buffer
-	exported, err := dbcopy.Export(ctx, from.copier(t), &export, nil)
+	exported, err := dbcopy.Export(ctx, from.copier(t), &export, withCredentials)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -414,7 +418,7 @@ func TestExportImportRoundTrip(t *testing.T) {
 			t.Errorf("ParseRow(%s) = %s, %v", l, r.JSON, err)
 		}
 	}
-	rep, err := dbcopy.Import(ctx, to.copier(t), bytes.NewReader(export.Bytes()), dbcopy.Options{})
+	rep, err := dbcopy.Import(ctx, to.copier(t), bytes.NewReader(export.Bytes()), withCredentials)
 	if err != nil {
 		t.Fatalf("Import: %v", err)
 	}
@@ -424,7 +428,7 @@ func TestExportImportRoundTrip(t *testing.T) {
 	sameData(t, from, to)
 	// Exporting the copy gives the same bytes.
 	var again bytes.Buffer
-	if _, err := dbcopy.Export(ctx, to.copier(t), &again, nil); err != nil {
+	if _, err := dbcopy.Export(ctx, to.copier(t), &again, withCredentials); err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(export.Bytes(), again.Bytes()) {
@@ -466,11 +470,11 @@ func TestImportBadInput(t *testing.T) {
 	}
 }
 
-// exportOf exports d and returns the file's lines, each without its newline.
+// exportOf exports d, credentials included, and returns the file's lines, each without its newline.
 func exportOf(t *testing.T, d testDB) []string {
 	t.Helper()
 	var export bytes.Buffer
-	if _, err := dbcopy.Export(context.Background(), d.copier(t), &export, nil); err != nil {
+	if _, err := dbcopy.Export(context.Background(), d.copier(t), &export, withCredentials); err != nil {
 		t.Fatal(err)
 	}
 	return strings.Split(strings.TrimSuffix(export.String(), "\n"), "\n")
@@ -534,7 +538,7 @@ func TestImportRefusesDamagedExports(t *testing.T) {
 					seed(t, to, 10)
 				}
 				before := sums(t, to)
-				_, err := dbcopy.Import(ctx, to.copier(t), strings.NewReader(c.input), dbcopy.Options{Force: force})
+				_, err := dbcopy.Import(ctx, to.copier(t), strings.NewReader(c.input), dbcopy.Options{Force: force, WithCredentials: true})
 				if err == nil {
 					t.Fatalf("force=%v: Import accepted a damaged export", force)
 				}
@@ -553,10 +557,10 @@ func TestImportRefusesDamagedExports(t *testing.T) {
 		})
 	}
 	// NoVerify does not excuse a damaged file that has a header: only a file with neither.
-	if _, err := dbcopy.Import(ctx, newSQLite(t).copier(t), strings.NewReader(joinLines(lines[:n-1])), dbcopy.Options{NoVerify: true}); !errors.Is(err, dbcopy.ErrTruncated) {
+	if _, err := dbcopy.Import(ctx, newSQLite(t).copier(t), strings.NewReader(joinLines(lines[:n-1])), dbcopy.Options{NoVerify: true, WithCredentials: true}); !errors.Is(err, dbcopy.ErrTruncated) {
 		t.Errorf("NoVerify on a truncated export: %v, want ErrTruncated", err)
 	}
-	if _, err := dbcopy.Import(ctx, newSQLite(t).copier(t), strings.NewReader(replaceLine(settingLine, strings.Replace(lines[settingLine], "secret-token", "x", 1))), dbcopy.Options{NoVerify: true}); !errors.Is(err, dbcopy.ErrMismatch) {
+	if _, err := dbcopy.Import(ctx, newSQLite(t).copier(t), strings.NewReader(replaceLine(settingLine, strings.Replace(lines[settingLine], "secret-token", "x", 1))), dbcopy.Options{NoVerify: true, WithCredentials: true}); !errors.Is(err, dbcopy.ErrMismatch) {
 		t.Errorf("NoVerify on a tampered export: %v, want ErrMismatch", err)
 	}
 }
@@ -571,7 +575,7 @@ func TestImportExportWithoutTrailer(t *testing.T) {
 	lines := exportOf(t, from)
 	old := joinLines(lines[1 : len(lines)-1])
 	to := newSQLite(t)
-	_, err := dbcopy.Import(ctx, to.copier(t), strings.NewReader(old), dbcopy.Options{})
+	_, err := dbcopy.Import(ctx, to.copier(t), strings.NewReader(old), withCredentials)
 	if !errors.Is(err, dbcopy.ErrUnverifiable) {
 		t.Fatalf("Import of an export without header and trailer: %v, want ErrUnverifiable", err)
 	}
@@ -583,7 +587,7 @@ func TestImportExportWithoutTrailer(t *testing.T) {
 	if n, _ := to.copier(t).CountRows(ctx, "events"); n != 0 {
 		t.Errorf("the refused import left %d events", n)
 	}
-	rep, err := dbcopy.Import(ctx, to.copier(t), strings.NewReader(old), dbcopy.Options{NoVerify: true})
+	rep, err := dbcopy.Import(ctx, to.copier(t), strings.NewReader(old), dbcopy.Options{NoVerify: true, WithCredentials: true})
 	if err != nil || !rep.OK() || rep.Trailer {
 		t.Fatalf("Import with NoVerify: %v (trailer checked: %v)\n%s", err, rep.Trailer, rep)
 	}

@@ -40,15 +40,15 @@ func TestExportPostgresImportSQLite(t *testing.T) {
 	from, to := newPostgres(t), newSQLite(t)
 	seed(t, from, 5000)
 	var export bytes.Buffer
-	if _, err := dbcopy.Export(ctx, from.copier(t), &export, nil); err != nil {
+	if _, err := dbcopy.Export(ctx, from.copier(t), &export, withCredentials); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := dbcopy.Import(ctx, to.copier(t), bytes.NewReader(export.Bytes()), dbcopy.Options{}); err != nil {
+	if _, err := dbcopy.Import(ctx, to.copier(t), bytes.NewReader(export.Bytes()), withCredentials); err != nil {
 		t.Fatalf("Import: %v", err)
 	}
 	sameData(t, from, to)
 	var again bytes.Buffer
-	if _, err := dbcopy.Export(ctx, to.copier(t), &again, nil); err != nil {
+	if _, err := dbcopy.Export(ctx, to.copier(t), &again, withCredentials); err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(export.Bytes(), again.Bytes()) {

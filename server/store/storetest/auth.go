@@ -196,6 +196,11 @@ func testAPITokenValidation(t *testing.T, s store.Store) {
 	wantErr(t, "CreateAPIToken with a long name", err, store.ErrInvalid)
 	_, err = s.CreateAPIToken(ctx(t), "ok", "", "dd_z", store.ScopeRead)
 	wantErr(t, "CreateAPIToken without a hash", err, store.ErrInvalid)
+	// The name shows in the audit trail: a right-to-left override reversed its line there.
+	for _, name := range []string{"ci\u202eeton", "a\nb", "a\u2028b"} {
+		_, err = s.CreateAPIToken(ctx(t), name, hashOf("bidi-"+name), "dd_b", store.ScopeRead)
+		wantErr(t, fmt.Sprintf("CreateAPIToken named %q", name), err, store.ErrInvalid)
+	}
 	for _, scope := range []store.TokenScope{"", "admin", "READ", "read,write"} {
 		_, err = s.CreateAPIToken(ctx(t), "scoped", hashOf("scope-"+string(scope)), "dd_s", scope)
 		wantErr(t, fmt.Sprintf("CreateAPIToken with scope %q", scope), err, store.ErrInvalid)

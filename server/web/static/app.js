@@ -32,6 +32,8 @@
   // beside the UTC one in the hover text of the relative ones ("3 days ago").
   function localizeTimes(root) {
     for (const el of root.querySelectorAll("time[datetime]")) {
+      // Done already, and not changed since by a refresh: the rows a refresh keeps keep theirs.
+      if (el.localized === el.dateTime + el.title + el.textContent) continue;
       const d = new Date(el.getAttribute("datetime"));
       if (isNaN(d)) continue;
       if (el.hasAttribute("data-abs")) {
@@ -43,6 +45,7 @@
       } else {
         el.title = localFormat.format(d) + " (" + utcText(d) + ")";
       }
+      el.localized = el.dateTime + el.title + el.textContent;
     }
   }
 
@@ -68,7 +71,8 @@
   // reads them as UTC, and the page says so).
   function labelZones(root) {
     const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-    for (const el of root.querySelectorAll(".zone")) el.textContent = "(" + (zone || "local time") + ")";
+    const text = "(" + (zone || "local time") + ")";
+    for (const el of root.querySelectorAll(".zone")) if (el.textContent !== text) el.textContent = text;
   }
 
   // --- notices -----------------------------------------------------------------------
@@ -225,26 +229,33 @@
   let refreshing = false;
   let again = false;
 
-  async function refresh() {
+  // full asks for every row, not only those this page does not show as they are now.
+  async function refresh(full) {
     if (refreshing) {
       again = true;
       return;
     }
     refreshing = true;
+    let whole = false;
     try {
-      const res = await fetch(location.href, { headers: { "X-Fragment": "main" }, credentials: "same-origin" });
+      const headers = { "X-Fragment": "main" };
+      // The versions of the rows shown: the server sends the others only (rowpatch.go), and
+      // the rows that stay as they are cost nothing here either.
+      const shown = full ? "" : [...main.querySelectorAll("li.img[data-v]")].map((r) => r.dataset.v).join(" ");
+      if (shown) headers["X-Rows"] = shown;
+      const res = await fetch(location.href, { headers: headers, credentials: "same-origin" });
       if (res.status === 401) {
         location.reload();
         return;
       }
-      if (res.ok) swap(await res.text());
+      if (res.ok) whole = !swap(await res.text());
     } catch (e) {
       /* offline: the next event or reload catches up */
     } finally {
       refreshing = false;
-      if (again) {
+      if (whole || again) {
         again = false;
-        refresh();
+        refresh(whole);
       }
     }
   }
@@ -283,10 +294,18 @@
   // in place (morph) instead of replacing it, so that nothing the person is doing is lost:
   // text being typed keeps its characters, caret and focus, an open list stays open, ticked
   // boxes stay ticked, folded groups stay folded; and the element under the pointer stays
-  // where it is on the screen, the page scrolling by what was inserted above it.
+  // where it is on the screen, the page scrolling by what was inserted above it. It returns
+  // false, changing nothing, when html leaves out a row (data-same) this page does not have.
   function swap(html) {
+    // The same answer again (a live event about the action just shown): nothing to do.
+    if (html === swapped && !moveOnFrom) return true;
     const t = document.createElement("template");
     t.innerHTML = html;
+    sameRows = new Set();
+    for (const kept of t.content.querySelectorAll("li[data-same]")) {
+      if (!rowIn(main, kept.getAttribute("id"))) return false;
+      sameRows.add(kept.getAttribute("id"));
+    }
     const a = anchor();
     // The row that has focus, and its place: when it leaves the view (acknowledged, say),
     // focus goes on to the row that takes its place, for the next action from the keyboard.
@@ -324,6 +343,17 @@
       }
     }
     enhance();
+    swapped = html;
+    return true;
+  }
+
+  // swapped is the last answer swap brought in.
+  let swapped = "";
+
+  // rowIn is the row with the given id in root, if any.
+  function rowIn(root, id) {
+    const row = root.querySelector("#" + CSS.escape(id));
+    return row && row.matches("li.img") ? row : null;
   }
 
   // morph makes the live node from look like to, keeping from and every node under it that
@@ -343,7 +373,9 @@
   // (host groups, menus, the token) are open.
   function keptAttribute(el, name) {
     // A row that j/k focused keeps its tabindex: without it, it would lose focus.
-    return (name === "open" && el.tagName === "DETAILS") || (name === "tabindex" && el.matches("li.img"));
+    return (name === "open" && el.tagName === "DETAILS") || (name === "tabindex" && el.matches("li.img")) ||
+      // What enhance set stays set, rather than be undone and redone on every refresh.
+      name === "data-bound" || (name === "hidden" && el.matches("input.select-all, button.copy"));
   }
 
   function syncAttributes(from, to) {
@@ -380,6 +412,10 @@
     return a.nodeType === b.nodeType && a.nodeName === b.nodeName && !idOf(a) && !idOf(b);
   }
 
+  // sameRows are the ids of the rows the swap under way keeps as they are (data-same): one that
+  // moved to another group is left where it was until its new place takes it.
+  let sameRows = new Set();
+
   // morphChildren matches the children of from with those of to: by id where they have one
   // (rows and host groups come, go and stay), else by position and kind.
   function morphChildren(from, to) {
@@ -390,8 +426,11 @@
     let cur = from.firstChild;
     for (const next of [...to.childNodes]) {
       const id = idOf(next);
+      // A row the server left out is the same as the one shown: it stays, wherever it was.
+      const same = id && next.hasAttribute("data-same");
       let match = id ? byId.get(id) : cur && similar(cur, next) ? cur : null;
       if (match && match.parentNode !== from) match = null;
+      if (same && !match) match = rowIn(main, id);
       if (!match) {
         from.insertBefore(next, cur);
         continue;
@@ -400,16 +439,16 @@
       // its focus away.
       while (cur && cur !== match && !kept.has(idOf(cur))) {
         const n = cur.nextSibling;
-        cur.remove();
+        if (!sameRows.has(idOf(cur))) cur.remove();
         cur = n;
       }
       if (cur === match) cur = cur.nextSibling;
       else from.insertBefore(match, cur);
-      morph(match, next);
+      if (!same) morph(match, next);
     }
     while (cur) {
       const n = cur.nextSibling;
-      cur.remove();
+      if (!sameRows.has(idOf(cur))) cur.remove();
       cur = n;
     }
   }
@@ -624,8 +663,9 @@
         if (badge) badge.after(" ", mark);
         else name.append(" ", mark);
       }
-      mark.textContent = row.dataset.mark || "new";
-      mark.title = mark.textContent; // a narrow row ends it with an ellipsis
+      const text = row.dataset.mark || "new";
+      if (mark.textContent !== text) mark.textContent = text;
+      if (mark.title !== text) mark.title = text; // a narrow row ends it with an ellipsis
     }
   }
 

@@ -4,11 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/cdproto/tracing"
 	"github.com/chromedp/chromedp"
 
@@ -234,5 +236,54 @@ func TestBrowserRefreshPatchesChangedRows(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestBrowserLiveRowsAtTheTopStayInView: at the top of the overview, rows that come in above
+// the list are seen where they come in, under the header and the tabs, which stay in view,
+// with or without a pointer resting on the list; once the person has scrolled into the list,
+// what they look at stays where it is (issue 18, B1).
+func TestBrowserLiveRowsAtTheTopStayInView(t *testing.T) {
+	ctx := newBrowser(t)
+	e := newEnv(t, databases["sqlite"](t), auth.ModeBuiltin)
+	seedRows(t, e, 60)
+	signIn(t, ctx, e.ts.URL)
+	step(t, ctx, "overview", 10*time.Second, chromedp.EmulateViewport(1280, 800), chromedp.Navigate(e.ts.URL+"/"), chromedp.WaitVisible(chromedp.CSS("#live-status.on")))
+	// A host that sorts before host-0: its group comes in above every row.
+	arrive := func(n int) {
+		t.Helper()
+		e.notify("aaa-top", fmt.Sprintf("docker.io/acme/top:%d", n), digestN(30000+n), "")
+		waitTrue(t, ctx, "the new row", fmt.Sprintf(`[...document.querySelectorAll('details[data-host="aaa-top"] li.img')].length === %d`, n))
+		time.Sleep(300 * time.Millisecond) // the swap's scrolling, if any
+	}
+	inView := func(what string) {
+		t.Helper()
+		if y := eval[float64](t, ctx, `window.scrollY`); y != 0 {
+			t.Errorf("%s: a live row at the top scrolled the page by %.0f px", what, y)
+		}
+		for _, sel := range []string{"h1", ".tabs", `details[data-host="aaa-top"] li.img`} {
+			if !eval[bool](t, ctx, fmt.Sprintf(`(r => r.top >= 0 && r.bottom <= innerHeight)(document.querySelector(%q).getBoundingClientRect())`, sel)) {
+				t.Errorf("%s: %s is out of view after a live row came in at the top", what, sel)
+			}
+		}
+	}
+	arrive(1)
+	inView("no pointer")
+
+	// A pointer resting on a row (read, not about to click) does not hold it either.
+	x := eval[float64](t, ctx, `document.querySelector('details[data-host="host-0"] li.img').getBoundingClientRect().left + 40`)
+	y := eval[float64](t, ctx, `(r => r.top + r.height / 2)(document.querySelector('details[data-host="host-0"] li.img').getBoundingClientRect())`)
+	step(t, ctx, "rest the pointer on a row", 5*time.Second, chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, x, y))
+	time.Sleep(3500 * time.Millisecond)
+	arrive(2)
+	inView("a resting pointer")
+
+	// Scrolled into the list, the row at the top of the window stays there.
+	eval[bool](t, ctx, `window.scrollTo(0, 900), true`)
+	row := eval[string](t, ctx, `[...document.querySelectorAll("li.img")].find((r) => r.getBoundingClientRect().top >= 0).id`)
+	top := eval[float64](t, ctx, fmt.Sprintf(`document.getElementById(%q).getBoundingClientRect().top`, row))
+	arrive(3)
+	if after := eval[float64](t, ctx, fmt.Sprintf(`document.getElementById(%q).getBoundingClientRect().top`, row)); math.Abs(after-top) > 1 {
+		t.Errorf("scrolled into the list, the row in view moved from y=%.0f to y=%.0f when a row came in above", top, after)
 	}
 }

@@ -260,10 +260,11 @@
     }
   }
 
-  // Where the pointer is, to keep what is under it in place when rows come in above it.
+  // Where the pointer is, and when it last moved, to keep what is under it in place when rows
+  // come in above it.
   let pointer = null;
   const track = (ev) => {
-    pointer = { x: ev.clientX, y: ev.clientY };
+    pointer = { x: ev.clientX, y: ev.clientY, at: performance.now() };
   };
   document.addEventListener("pointermove", track, { passive: true });
   document.addEventListener("pointerdown", track, { passive: true });
@@ -271,15 +272,24 @@
     pointer = null;
   });
 
+  // A pointer that moved this recently is on its way to click something.
+  const aiming = 3000;
+
   // anchor is the element whose place on the screen a refresh must keep: the one under the
-  // pointer, else the one with focus, else the first row in view.
+  // pointer, else the one with focus, else the first row in view. Only once the person has
+  // scrolled into the list, though: at the top of the page new rows come in where they are
+  // seen, under the header and the tabs, which a held anchor would scroll out of view; there
+  // only a pointer about to click holds what is under it.
   function anchor() {
-    let el = pointer && document.elementFromPoint(pointer.x, pointer.y);
-    if (!el || !main.contains(el)) {
+    const list = main.querySelector("details.host");
+    const inList = !!list && list.getBoundingClientRect().top < 0;
+    const aimed = pointer && (inList || performance.now() - pointer.at < aiming) && document.elementFromPoint(pointer.x, pointer.y);
+    let el = aimed && main.contains(aimed) ? aimed : null;
+    if (!el && inList) {
       const a = document.activeElement;
       el = a && a !== main && main.contains(a) ? a : null;
     }
-    if (!el) {
+    if (!el && inList) {
       for (const row of main.querySelectorAll("li.img")) {
         if (row.getBoundingClientRect().bottom > 0) {
           el = row;

@@ -200,7 +200,8 @@
     const q = confirmText(form, submitter);
     if (form.id === "filters") {
       ev.preventDefault();
-      applyFilters(form, false);
+      applyFilters(form, typedEntry === here());
+      typedEntry = null;
       return;
     }
     if (form.method.toLowerCase() !== "post" || form.hasAttribute("data-plain")) {
@@ -229,26 +230,36 @@
   let refreshing = false;
   let again = false;
 
-  // full asks for every row, not only those this page does not show as they are now.
-  async function refresh(full) {
+  // followAddress: the filters are to show the address's view once main does (resetFilters).
+  let followAddress = false;
+
+  // full asks for every row, not only those this page does not show as they are now; follow
+  // sets followAddress.
+  async function refresh(full, follow) {
+    if (follow) followAddress = true;
     if (refreshing) {
       again = true;
       return;
     }
     refreshing = true;
     let whole = false;
+    const url = location.href;
     try {
       const headers = { "X-Fragment": "main" };
       // The versions of the rows shown: the server sends the others only (rowpatch.go), and
       // the rows that stay as they are cost nothing here either.
       const shown = full ? "" : [...main.querySelectorAll("li.img[data-v]")].map((r) => r.dataset.v).join(" ");
       if (shown) headers["X-Rows"] = shown;
-      const res = await fetch(location.href, { headers: headers, credentials: "same-origin" });
+      const res = await fetch(url, { headers: headers, credentials: "same-origin" });
       if (res.status === 401) {
         location.reload();
         return;
       }
       if (res.ok) whole = !swap(await res.text());
+      if (res.ok && !whole && followAddress && url === location.href) {
+        followAddress = false;
+        resetFilters();
+      }
     } catch (e) {
       /* offline: the next event or reload catches up */
     } finally {
@@ -586,11 +597,24 @@
   function applyFilters(form, replace) {
     clearTimeout(filterTimer);
     const to = filterAddress(form);
-    if (to === location.pathname + location.search) return;
+    if (to === here()) return;
     if (replace) history.replaceState(null, "", to);
     else history.pushState(null, "", to);
     refresh();
   }
+
+  function here() {
+    return location.pathname + location.search;
+  }
+
+  // A search gets one history entry of its own, so that Back goes to the view before it: its
+  // first result pushes the entry, and while the typing goes on the results replace it (one
+  // Back undoes the whole search, not a letter). The search has settled, and the next one
+  // gets an entry of its own, once the field is left, Enter pressed, or no key came for
+  // settled ms. typedEntry is the address of the entry the search being typed made.
+  const settled = 2000;
+  let typedEntry = null;
+  let lastKey = 0;
 
   document.addEventListener("change", (ev) => {
     const form = ev.target.form;
@@ -600,11 +624,38 @@
     const form = ev.target.form;
     if (!form || form.id !== "filters" || ev.target.type !== "search") return;
     clearTimeout(filterTimer);
-    // Typing replaces the history entry: one Back undoes the whole search, not a letter.
-    filterTimer = setTimeout(() => applyFilters(form, true), 400);
+    if (performance.now() - lastKey > settled) typedEntry = null;
+    lastKey = performance.now();
+    filterTimer = setTimeout(() => {
+      applyFilters(form, typedEntry === here());
+      typedEntry = here();
+    }, 400);
   });
-  // Back and forward between views refresh main the same way.
-  window.addEventListener("popstate", () => refresh());
+  document.addEventListener("focusout", (ev) => {
+    if (ev.target.form && ev.target.form.id === "filters" && ev.target.type === "search") typedEntry = null;
+  });
+
+  // Back and forward between views refresh main the same way, and the filters then show the
+  // view's address again: a list once chosen from keeps its choice when the server's copy
+  // selects another option, and would name the later view over the list of the earlier one.
+  window.addEventListener("popstate", () => {
+    typedEntry = null;
+    refresh(false, true);
+  });
+  // A page the browser kept while away (its back/forward cache) may be behind the server.
+  window.addEventListener("pageshow", (ev) => {
+    if (ev.persisted) refresh(false, true);
+  });
+  // A page loaded by Back or Forward may have had its fields filled in by the browser, with
+  // what they held when it was left, over the server's copy for the address.
+  const arrival = performance.getEntriesByType("navigation")[0];
+  if (arrival && arrival.type === "back_forward") resetFilters();
+
+  // resetFilters shows in the filters what the server wrote into them for the address.
+  function resetFilters() {
+    const form = document.getElementById("filters");
+    if (form) form.reset();
+  }
 
   // --- selection ------------------------------------------------------------------------
   // Each host group has a box that ticks all of its rows on this page; a shift-click ticks or

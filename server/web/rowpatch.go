@@ -66,12 +66,12 @@ func (h *Handler) renderRows(groups []hostGroup, known map[string]bool) error {
 				row.HTML = template.HTML(fmt.Sprintf(`<li id="img-%d" data-same></li>`, row.ID))
 				continue
 			}
-			// The version goes into the row's own element, which the template opens first.
-			at := bytes.Index(html, []byte("<li"))
-			if at < 0 {
-				return fmt.Errorf("template row: no <li> for image %d", row.ID)
+			// The version goes last into the row's own element, which the template opens first
+			// (its attribute values are escaped: the first ">" ends its tag).
+			at := bytes.IndexByte(html, '>')
+			if !bytes.HasPrefix(html, []byte("<li ")) || at < 0 {
+				return fmt.Errorf("template row: image %d's row is not an <li>", row.ID)
 			}
-			at += len("<li")
 			// Safe: the template escaped the row, and v is base64url.
 			row.HTML = template.HTML(string(html[:at]) + ` data-v="` + v + `"` + string(html[at:]))
 		}

@@ -20,9 +20,10 @@ import (
 // What a page is made of: the stored data, which the live hub's Version stands for (every
 // change publishes an event once it is committed, and the version is read before the store, so
 // a change committed after it moves it); the address; who asks and their cookies (the session,
-// its CSRF token, a flash message, the theme); the fragment header; and the minute, since the
-// page says "3 minutes ago" and the chart's days move, and so that a change that publishes no
-// event (retention's prune, another replica while the bridge is down) shows within a minute.
+// its CSRF token, a flash message, the theme); the fragment header and the rows the browser
+// already shows (rowpatch.go); and the minute, since the page says "3 minutes ago" and the
+// chart's days move, and so that a change that publishes no event (retention's prune, another
+// replica while the bridge is down) shows within a minute.
 // bootID keeps a restarted server, whose version starts again at 0, from matching old tags.
 
 // bootID tells this process's page versions from any earlier process's.
@@ -40,7 +41,7 @@ func (h *Handler) pageTag(r *http.Request) string {
 	binary.BigEndian.PutUint64(n[8:], uint64(h.now().Unix()/60))
 	d.Write(n[:])
 	p, _ := auth.FromContext(r.Context())
-	for _, s := range []string{bootID, r.URL.RequestURI(), r.Header.Get("X-Fragment"), r.Header.Get("Cookie"), p.Via, p.Name, p.SessionHash} {
+	for _, s := range []string{bootID, r.URL.RequestURI(), r.Header.Get("X-Fragment"), r.Header.Get(rowsHeader), r.Header.Get("Cookie"), p.Via, p.Name, p.SessionHash} {
 		d.Write([]byte(s))
 		d.Write([]byte{0})
 	}
@@ -76,6 +77,7 @@ func setRevalidation(hd http.Header, tag string) {
 	hd.Set("Cache-Control", "private, no-cache")
 	// The full page and the live refresh's fragment share the address.
 	hd.Add("Vary", "X-Fragment")
+	hd.Add("Vary", rowsHeader)
 	hd.Add("Vary", "Cookie")
 }
 

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"fmt"
+	"html/template"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -62,6 +63,9 @@ type imageRow struct {
 	Since time.Time
 	// Mark is what app.js says of such a row: "new", or "new digest since you acknowledged".
 	Mark string
+
+	// HTML is the overview's rendering of the row, with its version (rowpatch.go).
+	HTML template.HTML
 }
 
 func (h *Handler) row(img store.Image) imageRow {
@@ -325,6 +329,10 @@ func (h *Handler) overview(w http.ResponseWriter, r *http.Request) {
 	// The window's title counts every open update, whatever the view: it is what waits.
 	p := h.newPage(r, countedTitle(totals.Open), "overview", d)
 	p.Live = true
+	if err := h.renderRows(d.Groups, knownRows(r)); err != nil {
+		h.serverError(w, r, err)
+		return
+	}
 	h.render(w, r, http.StatusOK, "overview", p)
 }
 

@@ -195,7 +195,7 @@ func TestOverviewTitleAndLabels(t *testing.T) {
 	if !regexp.MustCompile(fmt.Sprintf(`id="img-%d" data-since="[^"]+" data-mark="new digest since you acknowledged"`, id)).MatchString(body) {
 		t.Error("the reopened row is not marked as a new digest since acknowledged")
 	}
-	if !regexp.MustCompile(`data-mark="new">`).MatchString(body) {
+	if !regexp.MustCompile(`data-mark="new"[ >]`).MatchString(body) {
 		t.Error("the other open row is not marked new")
 	}
 }

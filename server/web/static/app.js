@@ -32,6 +32,8 @@
   // beside the UTC one in the hover text of the relative ones ("3 days ago").
   function localizeTimes(root) {
     for (const el of root.querySelectorAll("time[datetime]")) {
+      // Done already, and not changed since by a refresh: the rows a refresh keeps keep theirs.
+      if (el.localized === el.dateTime + el.title + el.textContent) continue;
       const d = new Date(el.getAttribute("datetime"));
       if (isNaN(d)) continue;
       if (el.hasAttribute("data-abs")) {
@@ -43,6 +45,7 @@
       } else {
         el.title = localFormat.format(d) + " (" + utcText(d) + ")";
       }
+      el.localized = el.dateTime + el.title + el.textContent;
     }
   }
 
@@ -68,7 +71,8 @@
   // reads them as UTC, and the page says so).
   function labelZones(root) {
     const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-    for (const el of root.querySelectorAll(".zone")) el.textContent = "(" + (zone || "local time") + ")";
+    const text = "(" + (zone || "local time") + ")";
+    for (const el of root.querySelectorAll(".zone")) if (el.textContent !== text) el.textContent = text;
   }
 
   // --- notices -----------------------------------------------------------------------
@@ -196,7 +200,8 @@
     const q = confirmText(form, submitter);
     if (form.id === "filters") {
       ev.preventDefault();
-      applyFilters(form, false);
+      applyFilters(form, typedEntry === here());
+      typedEntry = null;
       return;
     }
     if (form.method.toLowerCase() !== "post" || form.hasAttribute("data-plain")) {
@@ -225,34 +230,52 @@
   let refreshing = false;
   let again = false;
 
-  async function refresh() {
+  // followAddress: the filters are to show the address's view once main does (resetFilters).
+  let followAddress = false;
+
+  // full asks for every row, not only those this page does not show as they are now; follow
+  // sets followAddress.
+  async function refresh(full, follow) {
+    if (follow) followAddress = true;
     if (refreshing) {
       again = true;
       return;
     }
     refreshing = true;
+    let whole = false;
+    const url = location.href;
     try {
-      const res = await fetch(location.href, { headers: { "X-Fragment": "main" }, credentials: "same-origin" });
+      const headers = { "X-Fragment": "main" };
+      // The versions of the rows shown: the server sends the others only (rowpatch.go), and
+      // the rows that stay as they are cost nothing here either.
+      const shown = full ? "" : [...main.querySelectorAll("li.img[data-v]")].map((r) => r.dataset.v).join(" ");
+      if (shown) headers["X-Rows"] = shown;
+      const res = await fetch(url, { headers: headers, credentials: "same-origin" });
       if (res.status === 401) {
         location.reload();
         return;
       }
-      if (res.ok) swap(await res.text());
+      if (res.ok) whole = !swap(await res.text());
+      if (res.ok && !whole && followAddress && url === location.href) {
+        followAddress = false;
+        resetFilters();
+      }
     } catch (e) {
       /* offline: the next event or reload catches up */
     } finally {
       refreshing = false;
-      if (again) {
+      if (whole || again) {
         again = false;
-        refresh();
+        refresh(whole);
       }
     }
   }
 
-  // Where the pointer is, to keep what is under it in place when rows come in above it.
+  // Where the pointer is, and when it last moved, to keep what is under it in place when rows
+  // come in above it.
   let pointer = null;
   const track = (ev) => {
-    pointer = { x: ev.clientX, y: ev.clientY };
+    pointer = { x: ev.clientX, y: ev.clientY, at: performance.now() };
   };
   document.addEventListener("pointermove", track, { passive: true });
   document.addEventListener("pointerdown", track, { passive: true });
@@ -260,15 +283,24 @@
     pointer = null;
   });
 
+  // A pointer that moved this recently is on its way to click something.
+  const aiming = 3000;
+
   // anchor is the element whose place on the screen a refresh must keep: the one under the
-  // pointer, else the one with focus, else the first row in view.
+  // pointer, else the one with focus, else the first row in view. Only once the person has
+  // scrolled into the list, though: at the top of the page new rows come in where they are
+  // seen, under the header and the tabs, which a held anchor would scroll out of view; there
+  // only a pointer about to click holds what is under it.
   function anchor() {
-    let el = pointer && document.elementFromPoint(pointer.x, pointer.y);
-    if (!el || !main.contains(el)) {
+    const list = main.querySelector("details.host");
+    const inList = !!list && list.getBoundingClientRect().top < 0;
+    const aimed = pointer && (inList || performance.now() - pointer.at < aiming) && document.elementFromPoint(pointer.x, pointer.y);
+    let el = aimed && main.contains(aimed) ? aimed : null;
+    if (!el && inList) {
       const a = document.activeElement;
       el = a && a !== main && main.contains(a) ? a : null;
     }
-    if (!el) {
+    if (!el && inList) {
       for (const row of main.querySelectorAll("li.img")) {
         if (row.getBoundingClientRect().bottom > 0) {
           el = row;
@@ -283,10 +315,18 @@
   // in place (morph) instead of replacing it, so that nothing the person is doing is lost:
   // text being typed keeps its characters, caret and focus, an open list stays open, ticked
   // boxes stay ticked, folded groups stay folded; and the element under the pointer stays
-  // where it is on the screen, the page scrolling by what was inserted above it.
+  // where it is on the screen, the page scrolling by what was inserted above it. It returns
+  // false, changing nothing, when html leaves out a row (data-same) this page does not have.
   function swap(html) {
+    // The same answer again (a live event about the action just shown): nothing to do.
+    if (html === swapped && !moveOnFrom) return true;
     const t = document.createElement("template");
     t.innerHTML = html;
+    sameRows = new Set();
+    for (const kept of t.content.querySelectorAll("li[data-same]")) {
+      if (!rowIn(main, kept.getAttribute("id"))) return false;
+      sameRows.add(kept.getAttribute("id"));
+    }
     const a = anchor();
     // The row that has focus, and its place: when it leaves the view (acknowledged, say),
     // focus goes on to the row that takes its place, for the next action from the keyboard.
@@ -324,6 +364,17 @@
       }
     }
     enhance();
+    swapped = html;
+    return true;
+  }
+
+  // swapped is the last answer swap brought in.
+  let swapped = "";
+
+  // rowIn is the row with the given id in root, if any.
+  function rowIn(root, id) {
+    const row = root.querySelector("#" + CSS.escape(id));
+    return row && row.matches("li.img") ? row : null;
   }
 
   // morph makes the live node from look like to, keeping from and every node under it that
@@ -343,7 +394,9 @@
   // (host groups, menus, the token) are open.
   function keptAttribute(el, name) {
     // A row that j/k focused keeps its tabindex: without it, it would lose focus.
-    return (name === "open" && el.tagName === "DETAILS") || (name === "tabindex" && el.matches("li.img"));
+    return (name === "open" && el.tagName === "DETAILS") || (name === "tabindex" && el.matches("li.img")) ||
+      // What enhance set stays set, rather than be undone and redone on every refresh.
+      name === "data-bound" || (name === "hidden" && el.matches("input.select-all, button.copy"));
   }
 
   function syncAttributes(from, to) {
@@ -380,6 +433,10 @@
     return a.nodeType === b.nodeType && a.nodeName === b.nodeName && !idOf(a) && !idOf(b);
   }
 
+  // sameRows are the ids of the rows the swap under way keeps as they are (data-same): one that
+  // moved to another group is left where it was until its new place takes it.
+  let sameRows = new Set();
+
   // morphChildren matches the children of from with those of to: by id where they have one
   // (rows and host groups come, go and stay), else by position and kind.
   function morphChildren(from, to) {
@@ -390,8 +447,11 @@
     let cur = from.firstChild;
     for (const next of [...to.childNodes]) {
       const id = idOf(next);
+      // A row the server left out is the same as the one shown: it stays, wherever it was.
+      const same = id && next.hasAttribute("data-same");
       let match = id ? byId.get(id) : cur && similar(cur, next) ? cur : null;
       if (match && match.parentNode !== from) match = null;
+      if (same && !match) match = rowIn(main, id);
       if (!match) {
         from.insertBefore(next, cur);
         continue;
@@ -400,16 +460,16 @@
       // its focus away.
       while (cur && cur !== match && !kept.has(idOf(cur))) {
         const n = cur.nextSibling;
-        cur.remove();
+        if (!sameRows.has(idOf(cur))) cur.remove();
         cur = n;
       }
       if (cur === match) cur = cur.nextSibling;
       else from.insertBefore(match, cur);
-      morph(match, next);
+      if (!same) morph(match, next);
     }
     while (cur) {
       const n = cur.nextSibling;
-      cur.remove();
+      if (!sameRows.has(idOf(cur))) cur.remove();
       cur = n;
     }
   }
@@ -537,11 +597,24 @@
   function applyFilters(form, replace) {
     clearTimeout(filterTimer);
     const to = filterAddress(form);
-    if (to === location.pathname + location.search) return;
+    if (to === here()) return;
     if (replace) history.replaceState(null, "", to);
     else history.pushState(null, "", to);
     refresh();
   }
+
+  function here() {
+    return location.pathname + location.search;
+  }
+
+  // A search gets one history entry of its own, so that Back goes to the view before it: its
+  // first result pushes the entry, and while the typing goes on the results replace it (one
+  // Back undoes the whole search, not a letter). The search has settled, and the next one
+  // gets an entry of its own, once the field is left, Enter pressed, or no key came for
+  // settled ms. typedEntry is the address of the entry the search being typed made.
+  const settled = 2000;
+  let typedEntry = null;
+  let lastKey = 0;
 
   document.addEventListener("change", (ev) => {
     const form = ev.target.form;
@@ -551,11 +624,38 @@
     const form = ev.target.form;
     if (!form || form.id !== "filters" || ev.target.type !== "search") return;
     clearTimeout(filterTimer);
-    // Typing replaces the history entry: one Back undoes the whole search, not a letter.
-    filterTimer = setTimeout(() => applyFilters(form, true), 400);
+    if (performance.now() - lastKey > settled) typedEntry = null;
+    lastKey = performance.now();
+    filterTimer = setTimeout(() => {
+      applyFilters(form, typedEntry === here());
+      typedEntry = here();
+    }, 400);
   });
-  // Back and forward between views refresh main the same way.
-  window.addEventListener("popstate", () => refresh());
+  document.addEventListener("focusout", (ev) => {
+    if (ev.target.form && ev.target.form.id === "filters" && ev.target.type === "search") typedEntry = null;
+  });
+
+  // Back and forward between views refresh main the same way, and the filters then show the
+  // view's address again: a list once chosen from keeps its choice when the server's copy
+  // selects another option, and would name the later view over the list of the earlier one.
+  window.addEventListener("popstate", () => {
+    typedEntry = null;
+    refresh(false, true);
+  });
+  // A page the browser kept while away (its back/forward cache) may be behind the server.
+  window.addEventListener("pageshow", (ev) => {
+    if (ev.persisted) refresh(false, true);
+  });
+  // A page loaded by Back or Forward may have had its fields filled in by the browser, with
+  // what they held when it was left, over the server's copy for the address.
+  const arrival = performance.getEntriesByType("navigation")[0];
+  if (arrival && arrival.type === "back_forward") resetFilters();
+
+  // resetFilters shows in the filters what the server wrote into them for the address.
+  function resetFilters() {
+    const form = document.getElementById("filters");
+    if (form) form.reset();
+  }
 
   // --- selection ------------------------------------------------------------------------
   // Each host group has a box that ticks all of its rows on this page; a shift-click ticks or
@@ -624,8 +724,9 @@
         if (badge) badge.after(" ", mark);
         else name.append(" ", mark);
       }
-      mark.textContent = row.dataset.mark || "new";
-      mark.title = mark.textContent; // a narrow row ends it with an ellipsis
+      const text = row.dataset.mark || "new";
+      if (mark.textContent !== text) mark.textContent = text;
+      if (mark.title !== text) mark.title = text; // a narrow row ends it with an ellipsis
     }
   }
 

@@ -32,8 +32,8 @@ func (s *Service) Record(ctx context.Context, n store.Notification) (store.Recor
 	start := time.Now()
 	res, err := s.store.Record(ctx, n)
 	s.metrics.ObserveStore("record", time.Since(start))
-	if err != nil {
-		return res, err
+	if err != nil || res.Refused {
+		return res, err // a refused reconcile changed nothing
 	}
 	if res.Check {
 		s.hub.Publish(live.Event{Kind: live.KindCheck})

@@ -153,7 +153,7 @@ func testOutageThenRecover(t *testing.T, st store.Store) {
 		t.Errorf("status = %+v", st0)
 	}
 
-	syncOne(t, r, diun.addr) // idempotent
+	syncOne(t, r, diun.addr)                                         // idempotent
 	webhook(t, st, "vm", image+":1.29-alpine", 2, t0.Add(time.Hour)) // the late webhook
 	if ev := eventsOf(t, st, img.ID); len(ev) != 3 {
 		t.Errorf("events = %d, want 3 (the late webhook is kept as Diun's word, nothing else)", len(ev))

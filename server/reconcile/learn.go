@@ -69,5 +69,5 @@ func (r *Reconciler) learn(ctx context.Context, in *instance) (string, error) {
 		case <-time.After(250 * time.Millisecond):
 		}
 	}
-	return "", fmt.Errorf("Diun at %s sent its test notification, but none reached the webhook within %s: check Diun's notif.webhook endpoint and token (see the Connect page), or give its hostname in DIUN_GRPC as host=%s", in.target.Addr, r.opts.LearnTimeout, in.target.Addr)
+	return "", fmt.Errorf("the Diun at %s sent its test notification, but none reached the webhook within %s: check Diun's notif.webhook endpoint and token (see the Connect page), or give its hostname in DIUN_GRPC as host=%s", in.target.Addr, r.opts.LearnTimeout, in.target.Addr)
 }

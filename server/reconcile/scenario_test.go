@@ -411,3 +411,44 @@ func garbageServer(t *testing.T) string {
 	}()
 	return lis.Addr().String()
 }
+
+// A webhook from a host silent for longer than the interval reconciles its Diun at once; one
+// from a host that spoke recently does not.
+func TestWebhookFromSilentHostReconciles(t *testing.T) {
+	st := newSQLite(t)
+	diun := newFakeDiun(t)
+	diun.push("docker.io/library/nginx", "1", 1, t0)
+	r := newReconciler(t, st, Options{Targets: []Target{{Host: "vm", Addr: diun.addr}}, Interval: time.Hour})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan struct{})
+	go func() { r.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	waitFor(t, func() bool { return !r.Statuses()[0].LastRun.IsZero() }) // the start's run
+	first := r.Statuses()[0].LastRun
+
+	// The lease is this replica's own: it may run again before the interval ends.
+	diun.push("docker.io/library/nginx", "1", 2, t0.Add(time.Hour))
+	now := time.Now()
+	r.Observe("vm", now.Add(-time.Minute))
+	r.Observe("vm", now) // a minute later: not silent
+	time.Sleep(300 * time.Millisecond)
+	if r.Statuses()[0].LastRun != first {
+		t.Fatal("a webhook from a host that spoke a minute ago started a reconcile")
+	}
+	r.Observe("vm", now.Add(2*time.Hour)) // two hours of silence, interval one hour
+	waitFor(t, func() bool { return r.Statuses()[0].LastRun != first })
+	if img := imageOf(t, st, "vm", "docker.io/library/nginx:1"); img.Digest != digest(2) {
+		t.Errorf("after the silent host's webhook: %s, want digest 2", img.Digest)
+	}
+}
+
+func waitFor(t *testing.T, ok func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if ok() {
+			return
+		}
+	}
+	t.Fatal("timed out")
+}

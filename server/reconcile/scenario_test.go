@@ -29,6 +29,7 @@ func runScenarios(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"NeverBackwards", testNeverBackwards},
 		{"Lease", testLeaseOnce},
 		{"ManyDiuns", testManyDiuns},
+		{"RecordedOutage", testRecordedOutage},
 	} {
 		t.Run(sc.name, func(t *testing.T) { sc.run(t, newStore(t)) })
 	}

@@ -14,6 +14,7 @@ import (
 
 	"diundashboard/server"
 	"diundashboard/server/auth"
+	"diundashboard/server/metrics"
 	"diundashboard/server/reconcile"
 	"diundashboard/server/store"
 )
@@ -39,6 +40,7 @@ func TestConnectListsDiunInstances(t *testing.T) {
 	dead := lis.Addr().String()
 	lis.Close()
 	srv := server.New(st, server.Options{WebhookToken: webhookToken, Auth: a, Version: "test", Logger: quietLog,
+		Metrics: metrics.New(st, metrics.Options{Version: "test"}),
 		Diun: []reconcile.Target{{Host: "nas<b>", Addr: dead}}, DiunReconcile: 15 * time.Minute})
 	ts := httptest.NewServer(srv)
 	t.Cleanup(func() { srv.Hub().Close(); ts.CloseClientConnections(); ts.Close() })
@@ -66,6 +68,19 @@ func TestConnectListsDiunInstances(t *testing.T) {
 	}
 	if strings.Contains(body, "nas<b>") {
 		t.Error("the hostname is not escaped")
+	}
+	// The failed runs are counted, per Diun.
+	res, err := http.Get(ts.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	for _, want := range []string{`diundashboard_reconcile_runs_total{diun="` + dead + `"}`, `diundashboard_reconcile_errors_total{diun="` + dead + `"}`,
+		`diundashboard_reconcile_recovered_total{diun="` + dead + `",source="reconcile"} 0`} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
 	}
 	// /readyz does not depend on Diun.
 	if res, err := http.Get(ts.URL + "/readyz"); err != nil || res.StatusCode != http.StatusOK {

@@ -41,7 +41,7 @@ func TestConnectListsDiunInstances(t *testing.T) {
 	lis.Close()
 	srv := server.New(st, server.Options{WebhookToken: webhookToken, Auth: a, Version: "test", Logger: quietLog,
 		Metrics: metrics.New(st, metrics.Options{Version: "test"}),
-		Diun: []reconcile.Target{{Host: "nas<b>", Addr: dead}}, DiunReconcile: 15 * time.Minute})
+		Diun:    []reconcile.Target{{Host: "nas<b>", Addr: dead}}, DiunReconcile: 15 * time.Minute})
 	ts := httptest.NewServer(srv)
 	t.Cleanup(func() { srv.Hub().Close(); ts.CloseClientConnections(); ts.Close() })
 	bg, stop := context.WithCancel(ctx)

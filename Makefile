@@ -31,8 +31,10 @@ $(SQLC): tools/go.mod tools/go.sum
 	cd tools && CGO_ENABLED=0 $(GO) build -o ../$(SQLC) github.com/sqlc-dev/sqlc/cmd/sqlc
 	@touch $@
 
-generate: $(SQLC) ## regenerate gen/ from sql/ with sqlc
+generate: $(SQLC) ## regenerate gen/ from sql/ with sqlc and gen/diunpb from proto/ with protoc
 	$(SQLC) generate
+	scripts/ensure-protoc.sh >/dev/null
+	scripts/generate-proto.sh
 
 check-generate: generate ## fail if gen/ is not exactly what sqlc generates; sqlc vet the SQLite queries
 	SQLC=$(SQLC) scripts/check-generate.sh

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fails when gen/ is not exactly what sqlc makes of sql/ and sqlc.yaml. Run after `sqlc generate`
+# Fails when gen/ is not exactly what sqlc makes of sql/ and sqlc.yaml, and protoc of proto/. Run after `sqlc generate`
 # (make check-generate does both): prints what differs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,8 +26,9 @@ trap 'rm -rf "$tmp"' EXIT
 git ls-files -z --cached --others --exclude-standard | grep -zv '^gen/' \
   | tar --null --files-from=- --ignore-failed-read -cf - | tar -xf - -C "$tmp"
 (cd "$tmp" && "$sqlc" generate)
+scripts/generate-proto.sh "$tmp"
 if ! diff -ru gen "$tmp/gen"; then
-  echo "check-generate: gen/ is not what sqlc generates into an empty directory (lines with - are in gen/ only)"
+  echo "check-generate: gen/ is not what sqlc and protoc generate into an empty directory (lines with - are in gen/ only)"
   rc=1
 fi
 exit $rc

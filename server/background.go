@@ -18,6 +18,9 @@ func (s *Server) RunBackground(ctx context.Context) {
 	go s.runLiveBridge(ctx)
 	go s.notify.Run(ctx)
 	go s.runMQTT(ctx)
+	if s.reconcile != nil {
+		go s.reconcile.Run(ctx)
+	}
 	// A snooze ends within wakeEvery of its time (a cheap query on a partial index); the
 	// sweep's housekeeping can wait longer.
 	wake := time.NewTicker(wakeEvery)

@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"diundashboard/server/api"
 	"diundashboard/server/auth"
 	"diundashboard/server/httpx"
@@ -17,6 +19,7 @@ import (
 	"diundashboard/server/metrics"
 	"diundashboard/server/mqtt"
 	"diundashboard/server/notify"
+	"diundashboard/server/reconcile"
 	"diundashboard/server/store"
 	"diundashboard/server/triage"
 	"diundashboard/server/web"
@@ -64,6 +67,10 @@ type Options struct {
 	// value sends nothing. NotifyRetention (EVENT_RETENTION) is how long sent ones are kept.
 	Notify          notify.Config
 	NotifyRetention time.Duration
+	// Diun (DIUN_GRPC) are the gRPC addresses of the Diuns to reconcile with, every
+	// DiunReconcile (DIUN_RECONCILE; 0: on start and after a silent host's webhook only).
+	Diun          []reconcile.Target
+	DiunReconcile time.Duration
 }
 
 // Server is the HTTP handler of DiunDashboard.
@@ -78,6 +85,9 @@ type Server struct {
 	triage  *triage.Service
 	token   *webhook.Token
 	hosts   hostPolicy
+	// reconcile, with DIUN_GRPC, reads what each Diun knows and records what was missed
+	// (RunBackground runs it); nil without.
+	reconcile *reconcile.Reconciler
 	// notify sends notifications from RunBackground (with none configured, it only keeps
 	// the queue of opened images empty).
 	notify *notify.Service
@@ -116,6 +126,20 @@ func New(st store.Store, opts Options) *Server {
 		opts.Metrics.Registry().MustRegister(s.notify.Collectors()...)
 	}
 
+	if len(opts.Diun) > 0 {
+		var reg prometheus.Registerer
+		if opts.Metrics != nil {
+			reg = opts.Metrics.Registry()
+		}
+		r, err := reconcile.New(reconcile.Options{Targets: opts.Diun, Interval: opts.DiunReconcile, Store: st,
+			Record: s.triage.Record, Logger: s.log, Registry: reg})
+		if err != nil {
+			panic(err) // the targets were validated by ParseTargets; grpc.NewClient refuses none of those
+		}
+		s.reconcile = r
+		s.triage.SetWebhookObserver(r.Observe)
+	}
+
 	s.mux.HandleFunc("GET /healthz", s.healthz)
 	s.mux.HandleFunc("GET /readyz", s.readyz)
 	// The UI's Connect page shows the last refused webhook request.
@@ -127,7 +151,7 @@ func New(st store.Store, opts Options) *Server {
 	ui, err := web.New(web.Options{
 		Store: st, Triage: s.triage, Auth: s.auth, Hub: s.hub, Webhook: s.token, Logger: s.log,
 		StoreTimeout: opts.StoreTimeout, BaseURL: opts.BaseURL, Version: opts.Version, Rejected: rejected,
-		Notify: s.notify,
+		Notify: s.notify, Diun: s.diunStatuses, DiunEvery: opts.DiunReconcile,
 	})
 	if err != nil {
 		// The templates are embedded: failing to parse them is a bug in this build.
@@ -192,3 +216,11 @@ type statusProbe struct {
 func (p *statusProbe) Header() http.Header         { return p.header }
 func (p *statusProbe) Write(b []byte) (int, error) { return len(b), nil }
 func (p *statusProbe) WriteHeader(status int)      { p.status = status }
+
+// diunStatuses is what the Connect page shows of each Diun (none without DIUN_GRPC).
+func (s *Server) diunStatuses() []reconcile.Status {
+	if s.reconcile == nil {
+		return nil
+	}
+	return s.reconcile.Statuses()
+}

@@ -14,6 +14,7 @@ import (
 	"diundashboard/server"
 	"diundashboard/server/mqtt"
 	"diundashboard/server/notify"
+	"diundashboard/server/reconcile"
 	"diundashboard/server/retention"
 	"diundashboard/server/store"
 )
@@ -53,6 +54,11 @@ type config struct {
 	NotifyNew    string
 	NotifyDigest string
 	notify       notify.Config
+	// DIUN_GRPC and DIUN_RECONCILE; diun and reconcileEvery are their parsed values.
+	DiunGRPC       string
+	DiunReconcile  string
+	diun           []reconcile.Target
+	reconcileEvery time.Duration
 	// Flags of single commands (prune, copy, import): see commands.go.
 	cmd commandFlags
 }
@@ -87,6 +93,8 @@ func (c *config) settings() []setting {
 		{"MQTT_TOPIC_PREFIX", "mqtt-topic-prefix", mqtt.DefaultTopicPrefix, "prefix of the dashboard's own MQTT topics (states, commands, availability); one per dashboard sharing a broker", &c.MQTTTopicPrefix},
 		{"MQTT_BIRTH_TOPIC", "mqtt-birth-topic", mqtt.DefaultBirthTopic, "topic of Home Assistant's birth message (MQTT integration, Configure), after which the dashboard publishes everything again", &c.MQTTBirthTopic},
 		{"MQTT_COMMANDS", "mqtt-commands", "on", "on: Home Assistant's Install acknowledges an image and an Ignore button ignores it; off: read-only entities, no command topics", &c.MQTTCommands},
+		{"DIUN_GRPC", "diun-grpc", "", "Diun gRPC addresses (space or comma separated, e.g. diun:42286, or nas=diun-nas:42286 to name the hostname its webhooks carry) to recover missed updates from and backfill a new install; without a hostname it is learned with a test notification; empty: off", &c.DiunGRPC},
+		{"DIUN_RECONCILE", "diun-reconcile", "15m", "how often to reconcile with DIUN_GRPC (also on start and after a webhook from a host silent longer than this); off: on start only", &c.DiunReconcile},
 		{"METRICS_TOKEN", "metrics-token", "", "token GET /metrics accepts (Authorization: Bearer) besides API tokens and signed-in users; /metrics is open to anyone only with AUTH_MODE=none and no METRICS_TOKEN", &c.MetricsToken},
 	}
 }
@@ -138,6 +146,12 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 		c.mqtt = &mq
 	}
 	if c.notify, err = notify.ParseConfig(c.NotifyURLs, c.NotifyNew, c.NotifyDigest); err != nil {
+		return c, err
+	}
+	if c.diun, err = reconcile.ParseTargets(c.DiunGRPC); err != nil {
+		return c, err
+	}
+	if c.reconcileEvery, err = reconcile.ParseInterval(c.DiunReconcile); err != nil {
 		return c, err
 	}
 	if c.notify.Digest.On() {

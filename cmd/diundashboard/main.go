@@ -202,7 +202,10 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stderr io.Writer) 
 	srv := server.New(st, server.Options{WebhookToken: webhookSecret.Token, WebhookTokenHash: webhookSecret.Hash, Logger: log, Version: version, Metrics: m,
 		WebhookTokenConfigured: cfg.WebhookToken != "", Auth: authn, BaseURL: cfg.BaseURL,
 		AllowedHosts: cfg.allowedHosts, MetricsToken: cfg.MetricsToken, MQTT: cfg.mqtt,
-		Notify: cfg.notify, NotifyRetention: cfg.Retention})
+		Notify: cfg.notify, NotifyRetention: cfg.Retention, Diun: cfg.diun, DiunReconcile: cfg.reconcileEvery})
+	for _, t := range cfg.diun {
+		log.Info("reconciling with Diun over gRPC", "diun", t.Addr, "hostname", t.Host, "every", cfg.DiunReconcile)
+	}
 	logHostCheck(log, cfg, authn.Mode(), srv.AllowedHostNames())
 	httpServer := server.NewHTTPServer(cfg.ListenAddr, srv, log)
 	// Live event streams never end by themselves: close them when shutting down.

@@ -53,7 +53,7 @@ func (q *Queries) ExportAPITokens(ctx context.Context, arg ExportAPITokensParams
 }
 
 const exportEvents = `-- name: ExportEvents :many
-SELECT id, image_id, received_at, diun_version, hostname, status, provider, image, hub_link, mime_type, digest, created, platform, metadata, raw_body FROM events WHERE id > $1 ORDER BY id LIMIT $2::bigint
+SELECT id, image_id, received_at, diun_version, hostname, status, provider, image, hub_link, mime_type, digest, created, platform, metadata, raw_body, source FROM events WHERE id > $1 ORDER BY id LIMIT $2::bigint
 `
 
 type ExportEventsParams struct {
@@ -86,6 +86,7 @@ func (q *Queries) ExportEvents(ctx context.Context, arg ExportEventsParams) ([]E
 			&i.Platform,
 			&i.Metadata,
 			&i.RawBody,
+			&i.Source,
 		); err != nil {
 			return nil, err
 		}
@@ -454,11 +455,11 @@ func (q *Queries) ImportAPIToken(ctx context.Context, arg ImportAPITokenParams) 
 
 const importEvent = `-- name: ImportEvent :exec
 INSERT INTO events (id, image_id, received_at, diun_version, hostname, status, provider, image,
-                    hub_link, mime_type, digest, created, platform, metadata, raw_body)
+                    hub_link, mime_type, digest, created, platform, metadata, raw_body, source)
 VALUES ($1, $2, $3, $4,
         $5, $6, $7, $8,
         $9, $10, $11, $12,
-        $13, $14, $15)
+        $13, $14, $15, $16)
 `
 
 type ImportEventParams struct {
@@ -477,6 +478,7 @@ type ImportEventParams struct {
 	Platform    string
 	Metadata    dbtype.JSON
 	RawBody     string
+	Source      string
 }
 
 func (q *Queries) ImportEvent(ctx context.Context, arg ImportEventParams) error {
@@ -496,6 +498,7 @@ func (q *Queries) ImportEvent(ctx context.Context, arg ImportEventParams) error 
 		arg.Platform,
 		arg.Metadata,
 		arg.RawBody,
+		arg.Source,
 	)
 	return err
 }

@@ -84,7 +84,7 @@ INSERT INTO images (hostname, image, digest, status, provider, hub_link, mime_ty
                     created, metadata, first_seen, last_seen, notifications, state, state_changed_at)
 VALUES ($1, $2, $3, $4, $5,
         $6, $7, $8, $9,
-        $10, $11, $11, 1, 'open', $11)
+        $10, $11, $11, 1, $12, $11)
 ON CONFLICT (hostname, image) DO UPDATE SET
     state            = CASE WHEN images.state = 'acknowledged' AND images.digest <> excluded.digest
                             THEN 'open' ELSE images.state END,
@@ -105,17 +105,18 @@ RETURNING id, state
 `
 
 type UpsertImageParams struct {
-	Hostname string
-	Image    string
-	Digest   string
-	Status   string
-	Provider string
-	HubLink  string
-	MimeType string
-	Platform string
-	Created  *time.Time
-	Metadata dbtype.JSON
-	SeenAt   time.Time
+	Hostname     string
+	Image        string
+	Digest       string
+	Status       string
+	Provider     string
+	HubLink      string
+	MimeType     string
+	Platform     string
+	Created      *time.Time
+	Metadata     dbtype.JSON
+	SeenAt       time.Time
+	InitialState string
 }
 
 type UpsertImageRow struct {
@@ -128,6 +129,8 @@ type UpsertImageRow struct {
 // digest keeps its status: a Diun whose database was reset sends everything again as "new",
 // which would turn every "update" back into "new" (the event keeps what was sent).
 // Every expression in DO UPDATE reads the row as it was before the update.
+// Kept identical to SQLite's UpsertImage (the store converts between the two packages); the
+// store writes through RecordBatch (record.sql), which applies the same rules.
 func (q *Queries) UpsertImage(ctx context.Context, arg UpsertImageParams) (UpsertImageRow, error) {
 	row := q.db.QueryRowContext(ctx, upsertImage,
 		arg.Hostname,
@@ -141,6 +144,7 @@ func (q *Queries) UpsertImage(ctx context.Context, arg UpsertImageParams) (Upser
 		arg.Created,
 		arg.Metadata,
 		arg.SeenAt,
+		arg.InitialState,
 	)
 	var i UpsertImageRow
 	err := row.Scan(&i.ID, &i.State)

@@ -18,15 +18,20 @@ WITH batch AS MATERIALIZED (
            (e ->> 'created')::timestamptz AS created, nullif(e -> 'metadata', 'null'::jsonb) AS metadata,
            (e ->> 'seen_at')::timestamptz AS seen_at, e ->> 'diun_version' AS diun_version,
            e ->> 'raw_body' AS raw_body, (e ->> 'is_check')::boolean AS is_check,
+           e ->> 'source' AS source, e ->> 'initial_state' AS initial_state,
            nextval(pg_get_serial_sequence('events', 'id')) AS event_id
     FROM jsonb_array_elements($1::jsonb) AS e
+), refused AS (
+    SELECT b.ord FROM batch b JOIN images i ON i.hostname = b.hostname AND i.image = b.image
+    WHERE NOT b.is_check AND b.source <> 'webhook'
+      AND NOT (i.digest <> b.digest AND (i.created IS NULL OR b.created IS NULL OR b.created > i.created))
 ), upserted AS (
     INSERT INTO images (hostname, image, digest, status, provider, hub_link, mime_type, platform,
                         created, metadata, first_seen, last_seen, notifications, state, state_changed_at)
     SELECT hostname, image, digest, status, provider, hub_link, mime_type, platform, created,
-           metadata, seen_at, seen_at, 1, 'open', seen_at
+           metadata, seen_at, seen_at, 1, initial_state, seen_at
     FROM batch
-    WHERE NOT is_check
+    WHERE NOT is_check AND ord NOT IN (SELECT ord FROM refused)
     -- One order of row locks for every batch, so that two concurrent batches cannot deadlock.
     ORDER BY hostname, image
     ON CONFLICT (hostname, image) DO UPDATE SET
@@ -49,15 +54,16 @@ WITH batch AS MATERIALIZED (
 ), matched AS (
     SELECT b.ord, b.hostname, b.image, b.digest, b.status, b.provider, b.hub_link, b.mime_type,
            b.platform, b.created, b.metadata, b.seen_at, b.diun_version, b.raw_body, b.event_id,
-           u.id AS image_id, u.state
+           b.source, b.is_check, u.id AS image_id, u.state
     FROM batch b
     LEFT JOIN upserted u ON NOT b.is_check AND u.hostname = b.hostname AND u.image = b.image
 ), inserted AS (
     INSERT INTO events (id, image_id, received_at, diun_version, hostname, status, provider, image,
-                        hub_link, mime_type, digest, created, platform, metadata, raw_body)
+                        hub_link, mime_type, digest, created, platform, metadata, raw_body, source)
     SELECT event_id, image_id, seen_at, diun_version, hostname, status, provider, image,
-           hub_link, mime_type, digest, created, platform, metadata, raw_body
+           hub_link, mime_type, digest, created, platform, metadata, raw_body, source
     FROM matched
+    WHERE is_check OR image_id IS NOT NULL
     ORDER BY ord
 )
 SELECT m.ord::bigint AS ord, m.event_id::bigint AS event_id, m.image_id, m.state
@@ -81,7 +87,10 @@ type RecordBatchRow struct {
 // of the same transaction. Test notifications (is_check) only add an event, with no image.
 // Event ids are drawn up front so that every notification, test ones included, gets its own
 // back, in the input's order. The upsert is UpsertImage's (images.sql), with the same rules
-// for state and status.
+// for state, status and source: a notification read from Diun's API (source 'reconcile' or
+// 'backfill') that would move a row to an older or the same digest is left out (the refused
+// CTE), writes no event, and comes back with no image_id. That check reads the rows before the
+// statement; one image's notifications are always written by one writer (ingest.go), in order.
 func (q *Queries) RecordBatch(ctx context.Context, batch json.RawMessage) ([]RecordBatchRow, error) {
 	rows, err := q.db.QueryContext(ctx, recordBatch, batch)
 	if err != nil {

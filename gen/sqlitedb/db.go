@@ -57,6 +57,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.deleteAllSessionsStmt, err = db.PrepareContext(ctx, deleteAllSessions); err != nil {
 		return nil, fmt.Errorf("error preparing query DeleteAllSessions: %w", err)
 	}
+	if q.deleteExpiredLeaseStmt, err = db.PrepareContext(ctx, deleteExpiredLease); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteExpiredLease: %w", err)
+	}
 	if q.deleteExpiredSessionsStmt, err = db.PrepareContext(ctx, deleteExpiredSessions); err != nil {
 		return nil, fmt.Errorf("error preparing query DeleteExpiredSessions: %w", err)
 	}
@@ -255,6 +258,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.tagImagesStmt, err = db.PrepareContext(ctx, tagImages); err != nil {
 		return nil, fmt.Errorf("error preparing query TagImages: %w", err)
 	}
+	if q.takeLeaseStmt, err = db.PrepareContext(ctx, takeLease); err != nil {
+		return nil, fmt.Errorf("error preparing query TakeLease: %w", err)
+	}
 	if q.touchAPITokenStmt, err = db.PrepareContext(ctx, touchAPIToken); err != nil {
 		return nil, fmt.Errorf("error preparing query TouchAPIToken: %w", err)
 	}
@@ -269,6 +275,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.upsertImageStmt, err = db.PrepareContext(ctx, upsertImage); err != nil {
 		return nil, fmt.Errorf("error preparing query UpsertImage: %w", err)
+	}
+	if q.upsertImageIfNewerStmt, err = db.PrepareContext(ctx, upsertImageIfNewer); err != nil {
+		return nil, fmt.Errorf("error preparing query UpsertImageIfNewer: %w", err)
 	}
 	return &q, nil
 }
@@ -328,6 +337,11 @@ func (q *Queries) Close() error {
 	if q.deleteAllSessionsStmt != nil {
 		if cerr := q.deleteAllSessionsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing deleteAllSessionsStmt: %w", cerr)
+		}
+	}
+	if q.deleteExpiredLeaseStmt != nil {
+		if cerr := q.deleteExpiredLeaseStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteExpiredLeaseStmt: %w", cerr)
 		}
 	}
 	if q.deleteExpiredSessionsStmt != nil {
@@ -660,6 +674,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing tagImagesStmt: %w", cerr)
 		}
 	}
+	if q.takeLeaseStmt != nil {
+		if cerr := q.takeLeaseStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing takeLeaseStmt: %w", cerr)
+		}
+	}
 	if q.touchAPITokenStmt != nil {
 		if cerr := q.touchAPITokenStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing touchAPITokenStmt: %w", cerr)
@@ -683,6 +702,11 @@ func (q *Queries) Close() error {
 	if q.upsertImageStmt != nil {
 		if cerr := q.upsertImageStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing upsertImageStmt: %w", cerr)
+		}
+	}
+	if q.upsertImageIfNewerStmt != nil {
+		if cerr := q.upsertImageIfNewerStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing upsertImageIfNewerStmt: %w", cerr)
 		}
 	}
 	return err
@@ -735,6 +759,7 @@ type Queries struct {
 	createTagStmt                    *sql.Stmt
 	deleteAPITokenStmt               *sql.Stmt
 	deleteAllSessionsStmt            *sql.Stmt
+	deleteExpiredLeaseStmt           *sql.Stmt
 	deleteExpiredSessionsStmt        *sql.Stmt
 	deleteImagesStmt                 *sql.Stmt
 	deleteNotifyQueuedStmt           *sql.Stmt
@@ -801,11 +826,13 @@ type Queries struct {
 	setImagesStateStmt               *sql.Stmt
 	snoozedDueStmt                   *sql.Stmt
 	tagImagesStmt                    *sql.Stmt
+	takeLeaseStmt                    *sql.Stmt
 	touchAPITokenStmt                *sql.Stmt
 	touchSessionStmt                 *sql.Stmt
 	unqueueImportedImageStmt         *sql.Stmt
 	untagImagesStmt                  *sql.Stmt
 	upsertImageStmt                  *sql.Stmt
+	upsertImageIfNewerStmt           *sql.Stmt
 }
 
 func (q *Queries) WithTx(tx *sql.Tx) *Queries {
@@ -823,6 +850,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		createTagStmt:                    q.createTagStmt,
 		deleteAPITokenStmt:               q.deleteAPITokenStmt,
 		deleteAllSessionsStmt:            q.deleteAllSessionsStmt,
+		deleteExpiredLeaseStmt:           q.deleteExpiredLeaseStmt,
 		deleteExpiredSessionsStmt:        q.deleteExpiredSessionsStmt,
 		deleteImagesStmt:                 q.deleteImagesStmt,
 		deleteNotifyQueuedStmt:           q.deleteNotifyQueuedStmt,
@@ -889,10 +917,12 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		setImagesStateStmt:               q.setImagesStateStmt,
 		snoozedDueStmt:                   q.snoozedDueStmt,
 		tagImagesStmt:                    q.tagImagesStmt,
+		takeLeaseStmt:                    q.takeLeaseStmt,
 		touchAPITokenStmt:                q.touchAPITokenStmt,
 		touchSessionStmt:                 q.touchSessionStmt,
 		unqueueImportedImageStmt:         q.unqueueImportedImageStmt,
 		untagImagesStmt:                  q.untagImagesStmt,
 		upsertImageStmt:                  q.upsertImageStmt,
+		upsertImageIfNewerStmt:           q.upsertImageIfNewerStmt,
 	}
 }

@@ -64,11 +64,11 @@ func (q *Queries) CountEventsPerDay(ctx context.Context, sinceDay string) ([]Cou
 
 const insertEvent = `-- name: InsertEvent :one
 INSERT INTO events (image_id, received_at, diun_version, hostname, status, provider, image,
-                    hub_link, mime_type, digest, created, platform, metadata, raw_body)
+                    hub_link, mime_type, digest, created, platform, metadata, raw_body, source)
 VALUES (?1, ?2, ?3, ?4,
         ?5, ?6, ?7, ?8,
         ?9, ?10, ?11, ?12,
-        ?13, ?14)
+        ?13, ?14, ?15)
 RETURNING id
 `
 
@@ -87,6 +87,7 @@ type InsertEventParams struct {
 	Platform    string
 	Metadata    dbtype.JSON
 	RawBody     string
+	Source      string
 }
 
 func (q *Queries) InsertEvent(ctx context.Context, arg InsertEventParams) (int64, error) {
@@ -105,6 +106,7 @@ func (q *Queries) InsertEvent(ctx context.Context, arg InsertEventParams) (int64
 		arg.Platform,
 		arg.Metadata,
 		arg.RawBody,
+		arg.Source,
 	)
 	var id int64
 	err := row.Scan(&id)
@@ -126,7 +128,7 @@ func (q *Queries) LastUpdateTime(ctx context.Context) (time.Time, error) {
 }
 
 const listChecks = `-- name: ListChecks :many
-SELECT id, image_id, received_at, diun_version, hostname, status, provider, image, hub_link, mime_type, digest, created, platform, metadata, raw_body FROM events
+SELECT id, image_id, received_at, diun_version, hostname, status, provider, image, hub_link, mime_type, digest, created, platform, metadata, raw_body, source FROM events
 WHERE image_id IS NULL AND id < ?1
 ORDER BY id DESC
 LIMIT ?2
@@ -163,6 +165,7 @@ func (q *Queries) ListChecks(ctx context.Context, arg ListChecksParams) ([]Event
 			&i.Platform,
 			&i.Metadata,
 			&i.RawBody,
+			&i.Source,
 		); err != nil {
 			return nil, err
 		}
@@ -178,7 +181,7 @@ func (q *Queries) ListChecks(ctx context.Context, arg ListChecksParams) ([]Event
 }
 
 const listEvents = `-- name: ListEvents :many
-SELECT id, image_id, received_at, diun_version, hostname, status, provider, image, hub_link, mime_type, digest, created, platform, metadata, raw_body FROM events
+SELECT id, image_id, received_at, diun_version, hostname, status, provider, image, hub_link, mime_type, digest, created, platform, metadata, raw_body, source FROM events
 WHERE image_id = ?1 AND id < ?2
 ORDER BY id DESC
 LIMIT ?3
@@ -216,6 +219,7 @@ func (q *Queries) ListEvents(ctx context.Context, arg ListEventsParams) ([]Event
 			&i.Platform,
 			&i.Metadata,
 			&i.RawBody,
+			&i.Source,
 		); err != nil {
 			return nil, err
 		}

@@ -84,7 +84,7 @@ INSERT INTO images (hostname, image, digest, status, provider, hub_link, mime_ty
                     created, metadata, first_seen, last_seen, notifications, state, state_changed_at)
 VALUES (?1, ?2, ?3, ?4, ?5,
         ?6, ?7, ?8, ?9,
-        ?10, ?11, ?11, 1, 'open', ?11)
+        ?10, ?11, ?11, 1, ?12, ?11)
 ON CONFLICT (hostname, image) DO UPDATE SET
     state            = CASE WHEN images.state = 'acknowledged' AND images.digest <> excluded.digest
                             THEN 'open' ELSE images.state END,
@@ -105,17 +105,18 @@ RETURNING id, state
 `
 
 type UpsertImageParams struct {
-	Hostname string
-	Image    string
-	Digest   string
-	Status   string
-	Provider string
-	HubLink  string
-	MimeType string
-	Platform string
-	Created  *time.Time
-	Metadata dbtype.JSON
-	SeenAt   time.Time
+	Hostname     string
+	Image        string
+	Digest       string
+	Status       string
+	Provider     string
+	HubLink      string
+	MimeType     string
+	Platform     string
+	Created      *time.Time
+	Metadata     dbtype.JSON
+	SeenAt       time.Time
+	InitialState string
 }
 
 type UpsertImageRow struct {
@@ -128,6 +129,8 @@ type UpsertImageRow struct {
 // digest keeps its status: a Diun whose database was reset sends everything again as "new",
 // which would turn every "update" back into "new" (the event keeps what was sent).
 // Every expression in DO UPDATE reads the row as it was before the update.
+// A new row starts in initial_state: 'open', or 'acknowledged' for what a backfill found (known,
+// not news).
 func (q *Queries) UpsertImage(ctx context.Context, arg UpsertImageParams) (UpsertImageRow, error) {
 	row := q.queryRow(ctx, q.upsertImageStmt, upsertImage,
 		arg.Hostname,
@@ -141,8 +144,80 @@ func (q *Queries) UpsertImage(ctx context.Context, arg UpsertImageParams) (Upser
 		arg.Created,
 		arg.Metadata,
 		arg.SeenAt,
+		arg.InitialState,
 	)
 	var i UpsertImageRow
+	err := row.Scan(&i.ID, &i.State)
+	return i, err
+}
+
+const upsertImageIfNewer = `-- name: UpsertImageIfNewer :one
+INSERT INTO images (hostname, image, digest, status, provider, hub_link, mime_type, platform,
+                    created, metadata, first_seen, last_seen, notifications, state, state_changed_at)
+VALUES (?1, ?2, ?3, ?4, ?5,
+        ?6, ?7, ?8, ?9,
+        ?10, ?11, ?11, 1, ?12, ?11)
+ON CONFLICT (hostname, image) DO UPDATE SET
+    state            = CASE WHEN images.state = 'acknowledged' AND images.digest <> excluded.digest
+                            THEN 'open' ELSE images.state END,
+    state_changed_at = CASE WHEN images.state = 'acknowledged' AND images.digest <> excluded.digest
+                            THEN excluded.last_seen ELSE images.state_changed_at END,
+    digest           = excluded.digest,
+    status           = CASE WHEN images.digest = excluded.digest
+                            THEN images.status ELSE excluded.status END,
+    provider         = excluded.provider,
+    hub_link         = excluded.hub_link,
+    mime_type        = excluded.mime_type,
+    platform         = excluded.platform,
+    created          = excluded.created,
+    metadata         = excluded.metadata,
+    last_seen        = excluded.last_seen,
+    notifications    = images.notifications + 1
+WHERE (images.digest <> excluded.digest
+       AND (images.created IS NULL OR excluded.created IS NULL OR excluded.created > images.created))
+RETURNING id, state
+`
+
+type UpsertImageIfNewerParams struct {
+	Hostname     string
+	Image        string
+	Digest       string
+	Status       string
+	Provider     string
+	HubLink      string
+	MimeType     string
+	Platform     string
+	Created      *time.Time
+	Metadata     dbtype.JSON
+	SeenAt       time.Time
+	InitialState string
+}
+
+type UpsertImageIfNewerRow struct {
+	ID    int64
+	State string
+}
+
+// UpsertImage for a notification read from Diun's API (source 'reconcile' or 'backfill'): it
+// changes a row only to a different digest created after the current one, so it never moves an
+// image back to an older digest and never repeats one. Refused, it returns no row and the store
+// writes no event. SQLite only: PostgreSQL's RecordBatch applies the same rule (record.sql).
+func (q *Queries) UpsertImageIfNewer(ctx context.Context, arg UpsertImageIfNewerParams) (UpsertImageIfNewerRow, error) {
+	row := q.queryRow(ctx, q.upsertImageIfNewerStmt, upsertImageIfNewer,
+		arg.Hostname,
+		arg.Image,
+		arg.Digest,
+		arg.Status,
+		arg.Provider,
+		arg.HubLink,
+		arg.MimeType,
+		arg.Platform,
+		arg.Created,
+		arg.Metadata,
+		arg.SeenAt,
+		arg.InitialState,
+	)
+	var i UpsertImageIfNewerRow
 	err := row.Scan(&i.ID, &i.State)
 	return i, err
 }

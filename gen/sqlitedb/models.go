@@ -36,6 +36,7 @@ type Event struct {
 	Platform    string
 	Metadata    dbtype.JSON
 	RawBody     string
+	Source      string
 }
 
 type EventDay struct {
@@ -84,6 +85,12 @@ type ImageSearchSource struct {
 type ImageTag struct {
 	ImageID int64
 	TagID   int64
+}
+
+type Lease struct {
+	Name      string
+	Holder    string
+	HeldUntil time.Time
 }
 
 type NotifyOutbox struct {

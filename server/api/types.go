@@ -47,6 +47,9 @@ type Event struct {
 	Created     *string           `json:"created"`
 	Platform    string            `json:"platform"`
 	Metadata    map[string]string `json:"metadata"`
+	// Source: webhook (Diun sent it), reconcile (read from Diun's gRPC API: the webhook was
+	// missed) or backfill (what Diun knew when the dashboard first connected).
+	Source string `json:"source"`
 }
 
 // Tag is a tag as the API shows it; Images is set by the tag list only.
@@ -100,6 +103,7 @@ func toEvent(e store.Event) Event {
 		Created:     httpx.TimeJSON(e.Created),
 		Platform:    e.Platform,
 		Metadata:    e.Metadata,
+		Source:      string(e.Source),
 	}
 	if e.ImageID != 0 {
 		id := e.ImageID

@@ -97,6 +97,7 @@ func eventFromRow(r sqlitedb.Event) Event {
 		Platform:    r.Platform,
 		Metadata:    decodeMetadata(r.Metadata),
 		RawBody:     r.RawBody,
+		Source:      Source(r.Source),
 	}
 	if r.ImageID != nil {
 		e.ImageID = *r.ImageID

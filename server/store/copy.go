@@ -139,6 +139,7 @@ type (
 		Platform    string      `json:"platform"`
 		Metadata    dbtype.JSON `json:"metadata"`
 		RawBody     string      `json:"raw_body"`
+		Source      string      `json:"source"`
 	}
 	tagCols struct {
 		ID        int64     `json:"id"`
@@ -293,6 +294,10 @@ func (r *eventRecord) normalise() {
 	normTime(&r.ReceivedAt)
 	normTimePtr(&r.Created)
 	r.Metadata = canonicalJSON(r.Metadata)
+	// An export from before event sources: every event was a webhook.
+	if r.Source == "" {
+		r.Source = string(SourceWebhook)
+	}
 }
 
 func (r *tagRecord) normalise() {

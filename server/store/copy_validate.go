@@ -113,6 +113,11 @@ func (r *eventRecord) validate() error {
 	if err := checkText("raw_body", r.RawBody, MaxRawBody); err != nil {
 		return fmt.Errorf("table events: %w", err)
 	}
+	switch Source(r.Source) {
+	case SourceWebhook, SourceReconcile, SourceBackfill:
+	default:
+		return invalidRow("events", "source %q is not webhook, reconcile or backfill", textutil.Truncate(r.Source, 40))
+	}
 	return checkNotification("events", Notification{DiunVersion: r.DiunVersion, Hostname: r.Hostname, Image: r.Image, Digest: r.Digest,
 		Status: r.Status, Provider: r.Provider, HubLink: r.HubLink, MimeType: r.MimeType, Platform: r.Platform}, r.Metadata)
 }

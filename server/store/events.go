@@ -34,6 +34,7 @@ func eventParams(n Notification) sqlitedb.InsertEventParams {
 		Platform:    n.Platform,
 		Metadata:    encodeMetadata(n.Metadata),
 		RawBody:     rawBodyText(n.RawBody),
+		Source:      string(n.sourceOf()),
 	}
 }
 

@@ -177,6 +177,9 @@ type pgBatchRow struct {
 	DiunVersion string          `json:"diun_version"`
 	RawBody     string          `json:"raw_body"`
 	IsCheck     bool            `json:"is_check"`
+	Source      string          `json:"source"`
+	// InitialState is the state a new row starts in (see UpsertImage).
+	InitialState string `json:"initial_state"`
 }
 
 // writeBatch is PostgreSQL's batch statement: RecordBatch, once per round of distinct
@@ -220,6 +223,7 @@ func recordRound(ctx context.Context, q *postgresdb.Queries, notes []Notificatio
 			Provider: ev.Provider, HubLink: ev.HubLink, MimeType: ev.MimeType, Platform: ev.Platform,
 			Created: ev.Created, Metadata: json.RawMessage(ev.Metadata), SeenAt: ev.ReceivedAt,
 			DiunVersion: ev.DiunVersion, RawBody: ev.RawBody, IsCheck: notes[i].IsCheck(),
+			Source: ev.Source, InitialState: string(notes[i].initialState()),
 		}
 	}
 	batch, err := json.Marshal(rows)
@@ -236,6 +240,10 @@ func recordRound(ctx context.Context, q *postgresdb.Queries, notes []Notificatio
 	for _, r := range got {
 		res := RecordResult{EventID: r.EventID, Check: notes[r.Ord].IsCheck()}
 		if !res.Check {
+			if r.ImageID == nil && notes[r.Ord].sourceOf() != SourceWebhook {
+				results[r.Ord] = RecordResult{Refused: true} // an older or the same digest
+				continue
+			}
 			if r.ImageID == nil || r.State == nil {
 				return fmt.Errorf("notification %d of the batch has no image row", r.Ord)
 			}

@@ -33,6 +33,8 @@ type queries interface {
 	ListImagesInStateByImage(ctx context.Context, arg sqlitedb.ListImagesInStateByImageParams) ([]sqlitedb.Image, error)
 	ListImagesInStateByLastSeen(ctx context.Context, arg sqlitedb.ListImagesInStateByLastSeenParams) ([]sqlitedb.Image, error)
 	GetSetting(ctx context.Context, key string) (string, error)
+	DeleteExpiredLease(ctx context.Context, arg sqlitedb.DeleteExpiredLeaseParams) error
+	TakeLease(ctx context.Context, arg sqlitedb.TakeLeaseParams) (int64, error)
 	InsertSettingIfAbsent(ctx context.Context, arg sqlitedb.InsertSettingIfAbsentParams) (int64, error)
 	PutSetting(ctx context.Context, arg sqlitedb.PutSettingParams) error
 	CreateTag(ctx context.Context, arg sqlitedb.CreateTagParams) (sqlitedb.Tag, error)
@@ -295,4 +297,12 @@ func (p pgQueries) ListStateChanges(ctx context.Context, arg sqlitedb.ListStateC
 
 func (p pgQueries) PruneStateChanges(ctx context.Context, arg sqlitedb.PruneStateChangesParams) (int64, error) {
 	return p.q.PruneStateChanges(ctx, postgresdb.PruneStateChangesParams(arg))
+}
+
+func (p pgQueries) DeleteExpiredLease(ctx context.Context, arg sqlitedb.DeleteExpiredLeaseParams) error {
+	return p.q.DeleteExpiredLease(ctx, postgresdb.DeleteExpiredLeaseParams(arg))
+}
+
+func (p pgQueries) TakeLease(ctx context.Context, arg sqlitedb.TakeLeaseParams) (int64, error) {
+	return p.q.TakeLease(ctx, postgresdb.TakeLeaseParams(arg))
 }

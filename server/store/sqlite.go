@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"runtime"
 	"slices"
@@ -20,8 +21,8 @@ type SQLite struct {
 	*db
 	ingest          *ingest
 	closeStatements func()
-	// writeInTx binds the writer's prepared queries to a transaction.
-	writeInTx func(*sql.Tx) queries
+	// writeQ are the writer's prepared queries.
+	writeQ *sqlitedb.Queries
 	// warnings are what opening found about the files' permissions (see Warnings).
 	warnings []string
 }
@@ -99,8 +100,8 @@ func (s *SQLite) prepare(ctx context.Context) error {
 		return fmt.Errorf("cannot prepare the SQLite queries (is the schema up to date? run `diundashboard migrate`): %w", err)
 	}
 	s.read, s.write = rq, wq
-	s.writeInTx = func(tx *sql.Tx) queries { return wq.WithTx(tx) }
-	s.inTx = s.writeInTx
+	s.writeQ = wq
+	s.inTx = func(tx *sql.Tx) queries { return wq.WithTx(tx) }
 	s.closeStatements = func() { _ = wq.Close(); _ = rq.Close() }
 	return nil
 }
@@ -169,7 +170,7 @@ func (s *SQLite) AfterImport(context.Context) error { return nil }
 // statement, and needs none: the statements run in-process.
 func (s *SQLite) writeBatch(ctx context.Context, notes []Notification) ([]RecordResult, error) {
 	return writeInTx(ctx, s.writeDB, func(tx *sql.Tx) ([]RecordResult, error) {
-		q := s.writeInTx(tx)
+		q := s.writeQ.WithTx(tx)
 		results := make([]RecordResult, len(notes))
 		for i, n := range notes {
 			var err error
@@ -183,25 +184,36 @@ func (s *SQLite) writeBatch(ctx context.Context, notes []Notification) ([]Record
 
 // recordIn writes one notification with q, inside the batch's transaction: the current row,
 // then the event (PostgreSQL writes a whole batch in one statement: RecordBatch).
-func recordIn(ctx context.Context, q queries, n Notification) (RecordResult, error) {
+func recordIn(ctx context.Context, q *sqlitedb.Queries, n Notification) (RecordResult, error) {
 	ev := eventParams(n)
 	if n.IsCheck() {
 		id, err := q.InsertEvent(ctx, ev)
 		return RecordResult{EventID: id, Check: true}, err
 	}
-	row, err := q.UpsertImage(ctx, sqlitedb.UpsertImageParams{
-		Hostname: n.Hostname,
-		Image:    n.Image,
-		Digest:   n.Digest,
-		Status:   n.Status,
-		Provider: n.Provider,
-		HubLink:  n.HubLink,
-		MimeType: n.MimeType,
-		Platform: n.Platform,
-		Created:  ev.Created,
-		Metadata: ev.Metadata,
-		SeenAt:   ev.ReceivedAt,
+	upsert := q.UpsertImage
+	if n.sourceOf() != SourceWebhook {
+		upsert = func(ctx context.Context, p sqlitedb.UpsertImageParams) (sqlitedb.UpsertImageRow, error) {
+			row, err := q.UpsertImageIfNewer(ctx, sqlitedb.UpsertImageIfNewerParams(p))
+			return sqlitedb.UpsertImageRow(row), err
+		}
+	}
+	row, err := upsert(ctx, sqlitedb.UpsertImageParams{
+		Hostname:     n.Hostname,
+		Image:        n.Image,
+		Digest:       n.Digest,
+		Status:       n.Status,
+		Provider:     n.Provider,
+		HubLink:      n.HubLink,
+		MimeType:     n.MimeType,
+		Platform:     n.Platform,
+		Created:      ev.Created,
+		Metadata:     ev.Metadata,
+		SeenAt:       ev.ReceivedAt,
+		InitialState: string(n.initialState()),
 	})
+	if errors.Is(err, sql.ErrNoRows) && n.sourceOf() != SourceWebhook {
+		return RecordResult{Refused: true}, nil // an older or the same digest: see UpsertImage
+	}
 	if err != nil {
 		return RecordResult{}, err
 	}

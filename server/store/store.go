@@ -62,6 +62,10 @@ type Store interface {
 	// recorded and deleted, so the cost does not grow with the events in the range.
 	CountEventsPerDay(ctx context.Context, since time.Time) ([]DayCount, error)
 
+	// TakeLease claims the lease name for holder until until (or extends holder's own), and
+	// reports false when another holder has it beyond now: see leases.go.
+	TakeLease(ctx context.Context, name, holder string, now, until time.Time) (bool, error)
+
 	// The set-based write path of triage, with its audit trail: see triage.go.
 	TriageStore
 
@@ -142,6 +146,42 @@ type Notification struct {
 	RawBody []byte
 	// ReceivedAt defaults to the time Record is called.
 	ReceivedAt time.Time
+	// Source tells where the notification came from; "" is SourceWebhook.
+	Source Source
+}
+
+// Source is where a notification came from.
+type Source string
+
+const (
+	// SourceWebhook: Diun sent it to the webhook.
+	SourceWebhook Source = "webhook"
+	// SourceReconcile: read from Diun's gRPC API because the webhook never arrived (the
+	// dashboard was down or unreachable). It follows a webhook's state rules, and is announced.
+	SourceReconcile Source = "reconcile"
+	// SourceBackfill: an image Diun already knew when the dashboard had no row for it (a new
+	// install, or an image Diun first saw while the dashboard was away). Its new row starts
+	// acknowledged ("known"), so it is neither counted as open nor announced.
+	SourceBackfill Source = "backfill"
+)
+
+// Sources lists every Source.
+var Sources = []Source{SourceWebhook, SourceReconcile, SourceBackfill}
+
+// sourceOf is n's source, "" read as a webhook.
+func (n Notification) sourceOf() Source {
+	if n.Source == "" {
+		return SourceWebhook
+	}
+	return n.Source
+}
+
+// initialState is the state a new row starts in: a backfilled image is known, not news.
+func (n Notification) initialState() State {
+	if n.sourceOf() == SourceBackfill {
+		return StateAcknowledged
+	}
+	return StateOpen
 }
 
 // MaxRawBody is how much of a request body each event keeps.
@@ -159,6 +199,9 @@ type RecordResult struct {
 	Check bool
 	// State is the image's triage state after the notification.
 	State State
+	// Refused is true when a notification read from Diun's API (reconcile, backfill) was not
+	// stored because the image already holds that digest or a newer one: nothing changed.
+	Refused bool
 }
 
 // Image is the current row of one (hostname, image).
@@ -200,6 +243,7 @@ type Event struct {
 	Platform    string
 	Metadata    map[string]string
 	RawBody     string
+	Source      Source
 }
 
 // Tag is a user-defined label for grouping images.

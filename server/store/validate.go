@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -26,6 +27,9 @@ const (
 func (n Notification) Validate() error {
 	if strings.TrimSpace(n.Image) == "" {
 		return fmt.Errorf("%w: image is missing or empty", ErrInvalid)
+	}
+	if !slices.Contains(Sources, n.sourceOf()) {
+		return fmt.Errorf("%w: source %q is not one of webhook, reconcile, backfill", ErrInvalid, textutil.Truncate(string(n.Source), 40))
 	}
 	if strings.TrimSpace(n.Digest) == "" {
 		return fmt.Errorf("%w: digest is missing or empty", ErrInvalid)

@@ -19,7 +19,13 @@ type Service struct {
 	store   store.Store
 	hub     *live.Hub
 	metrics *metrics.Metrics
+	// onWebhook, when set, hears of every update Diun's webhook delivered (SetWebhookObserver).
+	onWebhook func(hostname string, at time.Time)
 }
+
+// SetWebhookObserver makes f hear of every update recorded from Diun's webhook (the reconcile
+// uses it to notice a host that was silent). Call it before the server serves.
+func (s *Service) SetWebhookObserver(f func(hostname string, at time.Time)) { s.onWebhook = f }
 
 // New returns the service over st that tells hub of every change; m may be nil.
 func New(st store.Store, hub *live.Hub, m *metrics.Metrics) *Service {
@@ -32,13 +38,16 @@ func (s *Service) Record(ctx context.Context, n store.Notification) (store.Recor
 	start := time.Now()
 	res, err := s.store.Record(ctx, n)
 	s.metrics.ObserveStore("record", time.Since(start))
-	if err != nil {
-		return res, err
+	if err != nil || res.Refused {
+		return res, err // a refused reconcile changed nothing
 	}
 	if res.Check {
 		s.hub.Publish(live.Event{Kind: live.KindCheck})
 	} else {
 		s.hub.Publish(live.Event{Kind: live.KindNotification, ImageID: res.ImageID})
+		if s.onWebhook != nil && (n.Source == "" || n.Source == store.SourceWebhook) {
+			s.onWebhook(n.Hostname, time.Now())
+		}
 	}
 	return res, nil
 }

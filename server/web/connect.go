@@ -55,6 +55,8 @@ type connectData struct {
 	TokenMissed bool
 	// Sessions is true in builtin sign-in, where "Sign out everywhere" means something.
 	Sessions bool
+	// Diun is how each Diun of DIUN_GRPC is (connect_diun.go).
+	Diun diunView
 }
 
 func (h *Handler) connectPage(w http.ResponseWriter, r *http.Request) {
@@ -85,6 +87,7 @@ func (h *Handler) renderConnect(w http.ResponseWriter, r *http.Request, fl flash
 		APITokens:  toks,
 		NewToken:   fl.token, NewTokenName: fl.made.Name, NewTokenScope: fl.made.Scope, TokenMissed: missed,
 		Sessions: h.auth.Mode() == auth.ModeBuiltin,
+		Diun:     h.diunView(),
 	}
 	h.webhookURLs(r, &d)
 	if len(checks) > 0 {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"html/template"
+	"io/fs"
 	"net/http"
 	"strings"
 
@@ -23,7 +24,10 @@ func (h *Handler) parseTemplates() error {
 	}
 	h.pages = map[string]*template.Template{}
 	for _, name := range pageNames {
-		t, err := template.Must(base.Clone()).ParseFS(templateFS, "templates/"+name+".html")
+		// A page may keep self-contained parts in files of their own (connect_diun.html).
+		files := []string{"templates/" + name + ".html"}
+		parts, _ := fs.Glob(templateFS, "templates/"+name+"_*.html")
+		t, err := template.Must(base.Clone()).ParseFS(templateFS, append(files, parts...)...)
 		if err != nil {
 			return fmt.Errorf("template %s: %w", name, err)
 		}

@@ -30,6 +30,7 @@ import (
 	"diundashboard/server/auth"
 	"diundashboard/server/httpx"
 	"diundashboard/server/live"
+	"diundashboard/server/reconcile"
 	"diundashboard/server/store"
 	"diundashboard/server/triage"
 	"diundashboard/server/webhook"
@@ -69,6 +70,10 @@ type Options struct {
 	Rejected *webhook.Rejections
 	// Notify, when set, is shown on the Notifications page (notifications.go).
 	Notify Notifier
+	// Diun, when set, tells how each Diun of DIUN_GRPC is (the Connect page: connect_diun.go).
+	Diun func() []reconcile.Status
+	// DiunEvery is DIUN_RECONCILE (0: off).
+	DiunEvery time.Duration
 }
 
 // Handler serves the UI.

@@ -51,6 +51,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Settings", settingTests()},
 		{"Auth", authTests()},
 		{"Notify", notifyTests()},
+		{"Source", sourceTests()},
 		{"Lifecycle", lifecycleTests()},
 	}
 	for _, g := range groups {

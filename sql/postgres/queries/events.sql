@@ -1,10 +1,10 @@
 -- name: InsertEvent :one
 INSERT INTO events (image_id, received_at, diun_version, hostname, status, provider, image,
-                    hub_link, mime_type, digest, created, platform, metadata, raw_body)
+                    hub_link, mime_type, digest, created, platform, metadata, raw_body, source)
 VALUES (sqlc.narg(image_id), sqlc.arg(received_at), sqlc.arg(diun_version), sqlc.arg(hostname),
         sqlc.arg(status), sqlc.arg(provider), sqlc.arg(image), sqlc.arg(hub_link),
         sqlc.arg(mime_type), sqlc.arg(digest), sqlc.narg(created), sqlc.arg(platform),
-        sqlc.narg(metadata), sqlc.arg(raw_body))
+        sqlc.narg(metadata), sqlc.arg(raw_body), sqlc.arg(source))
 RETURNING id;
 
 -- name: ListEvents :many

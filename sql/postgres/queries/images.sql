@@ -4,11 +4,13 @@
 -- digest keeps its status: a Diun whose database was reset sends everything again as "new",
 -- which would turn every "update" back into "new" (the event keeps what was sent).
 -- Every expression in DO UPDATE reads the row as it was before the update.
+-- Kept identical to SQLite's UpsertImage (the store converts between the two packages); the
+-- store writes through RecordBatch (record.sql), which applies the same rules.
 INSERT INTO images (hostname, image, digest, status, provider, hub_link, mime_type, platform,
                     created, metadata, first_seen, last_seen, notifications, state, state_changed_at)
 VALUES (sqlc.arg(hostname), sqlc.arg(image), sqlc.arg(digest), sqlc.arg(status), sqlc.arg(provider),
         sqlc.arg(hub_link), sqlc.arg(mime_type), sqlc.arg(platform), sqlc.narg(created),
-        sqlc.narg(metadata), sqlc.arg(seen_at), sqlc.arg(seen_at), 1, 'open', sqlc.arg(seen_at))
+        sqlc.narg(metadata), sqlc.arg(seen_at), sqlc.arg(seen_at), 1, sqlc.arg(initial_state), sqlc.arg(seen_at))
 ON CONFLICT (hostname, image) DO UPDATE SET
     state            = CASE WHEN images.state = 'acknowledged' AND images.digest <> excluded.digest
                             THEN 'open' ELSE images.state END,

@@ -39,11 +39,11 @@ VALUES (sqlc.arg(id), sqlc.arg(hostname), sqlc.arg(image), sqlc.arg(digest), sql
 
 -- name: ImportEvent :exec
 INSERT INTO events (id, image_id, received_at, diun_version, hostname, status, provider, image,
-                    hub_link, mime_type, digest, created, platform, metadata, raw_body)
+                    hub_link, mime_type, digest, created, platform, metadata, raw_body, source)
 VALUES (sqlc.arg(id), sqlc.narg(image_id), sqlc.arg(received_at), sqlc.arg(diun_version),
         sqlc.arg(hostname), sqlc.arg(status), sqlc.arg(provider), sqlc.arg(image),
         sqlc.arg(hub_link), sqlc.arg(mime_type), sqlc.arg(digest), sqlc.narg(created),
-        sqlc.arg(platform), sqlc.narg(metadata), sqlc.arg(raw_body));
+        sqlc.arg(platform), sqlc.narg(metadata), sqlc.arg(raw_body), sqlc.arg(source));
 
 -- name: ImportTag :exec
 INSERT INTO tags (id, name, created_at) VALUES (sqlc.arg(id), sqlc.arg(name), sqlc.arg(created_at));

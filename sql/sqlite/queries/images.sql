@@ -4,11 +4,13 @@
 -- digest keeps its status: a Diun whose database was reset sends everything again as "new",
 -- which would turn every "update" back into "new" (the event keeps what was sent).
 -- Every expression in DO UPDATE reads the row as it was before the update.
+-- A new row starts in initial_state: 'open', or 'acknowledged' for what a backfill found (known,
+-- not news).
 INSERT INTO images (hostname, image, digest, status, provider, hub_link, mime_type, platform,
                     created, metadata, first_seen, last_seen, notifications, state, state_changed_at)
 VALUES (sqlc.arg(hostname), sqlc.arg(image), sqlc.arg(digest), sqlc.arg(status), sqlc.arg(provider),
         sqlc.arg(hub_link), sqlc.arg(mime_type), sqlc.arg(platform), sqlc.narg(created),
-        sqlc.narg(metadata), sqlc.arg(seen_at), sqlc.arg(seen_at), 1, 'open', sqlc.arg(seen_at))
+        sqlc.narg(metadata), sqlc.arg(seen_at), sqlc.arg(seen_at), 1, sqlc.arg(initial_state), sqlc.arg(seen_at))
 ON CONFLICT (hostname, image) DO UPDATE SET
     state            = CASE WHEN images.state = 'acknowledged' AND images.digest <> excluded.digest
                             THEN 'open' ELSE images.state END,
@@ -25,6 +27,36 @@ ON CONFLICT (hostname, image) DO UPDATE SET
     metadata         = excluded.metadata,
     last_seen        = excluded.last_seen,
     notifications    = images.notifications + 1
+RETURNING id, state;
+
+-- name: UpsertImageIfNewer :one
+-- UpsertImage for a notification read from Diun's API (source 'reconcile' or 'backfill'): it
+-- changes a row only to a different digest created after the current one, so it never moves an
+-- image back to an older digest and never repeats one. Refused, it returns no row and the store
+-- writes no event. SQLite only: PostgreSQL's RecordBatch applies the same rule (record.sql).
+INSERT INTO images (hostname, image, digest, status, provider, hub_link, mime_type, platform,
+                    created, metadata, first_seen, last_seen, notifications, state, state_changed_at)
+VALUES (sqlc.arg(hostname), sqlc.arg(image), sqlc.arg(digest), sqlc.arg(status), sqlc.arg(provider),
+        sqlc.arg(hub_link), sqlc.arg(mime_type), sqlc.arg(platform), sqlc.narg(created),
+        sqlc.narg(metadata), sqlc.arg(seen_at), sqlc.arg(seen_at), 1, sqlc.arg(initial_state), sqlc.arg(seen_at))
+ON CONFLICT (hostname, image) DO UPDATE SET
+    state            = CASE WHEN images.state = 'acknowledged' AND images.digest <> excluded.digest
+                            THEN 'open' ELSE images.state END,
+    state_changed_at = CASE WHEN images.state = 'acknowledged' AND images.digest <> excluded.digest
+                            THEN excluded.last_seen ELSE images.state_changed_at END,
+    digest           = excluded.digest,
+    status           = CASE WHEN images.digest = excluded.digest
+                            THEN images.status ELSE excluded.status END,
+    provider         = excluded.provider,
+    hub_link         = excluded.hub_link,
+    mime_type        = excluded.mime_type,
+    platform         = excluded.platform,
+    created          = excluded.created,
+    metadata         = excluded.metadata,
+    last_seen        = excluded.last_seen,
+    notifications    = images.notifications + 1
+WHERE (images.digest <> excluded.digest
+       AND (images.created IS NULL OR excluded.created IS NULL OR excluded.created > images.created))
 RETURNING id, state;
 
 -- name: GetImage :one

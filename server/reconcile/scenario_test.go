@@ -1,0 +1,455 @@
+package reconcile
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"diundashboard/server/live"
+	"diundashboard/server/store"
+	"diundashboard/server/triage"
+)
+
+// The scenarios run against both stores: TestSQLite here, TestPostgres with the postgres tag.
+func runScenarios(t *testing.T, newStore func(t *testing.T) store.Store) {
+	for _, sc := range []struct {
+		name string
+		run  func(t *testing.T, st store.Store)
+	}{
+		{"OutageThenRecover", testOutageThenRecover},
+		{"Backfill", testBackfill},
+		{"WatchRepoTags", testWatchRepoTags},
+		{"LearnHostname", testLearnHostname},
+		{"NeverBackwards", testNeverBackwards},
+		{"Lease", testLeaseOnce},
+		{"ManyDiuns", testManyDiuns},
+		{"RecordedOutage", testRecordedOutage},
+	} {
+		t.Run(sc.name, func(t *testing.T) { sc.run(t, newStore(t)) })
+	}
+}
+
+func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+func newReconciler(t testing.TB, st store.Store, opts Options) *Reconciler {
+	t.Helper()
+	opts.Store = st
+	if opts.Record == nil {
+		opts.Record = triage.New(st, live.NewHub(), nil).Record
+	}
+	if opts.Logger == nil {
+		opts.Logger = quiet()
+	}
+	if opts.Interval == 0 {
+		opts.Interval = 15 * time.Minute
+	}
+	r, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(r.Close)
+	return r
+}
+
+// webhook records what Diun would have sent.
+func webhook(t testing.TB, st store.Store, host, image string, dig int, created time.Time) store.RecordResult {
+	t.Helper()
+	res, err := st.Record(context.Background(), store.Notification{DiunVersion: "v4.33.0", Hostname: host, Status: "update",
+		Provider: "docker", Image: image, Digest: digest(dig), Created: &created, Platform: "linux/amd64",
+		Metadata: map[string]string{"ctn_names": "web-1"}, RawBody: []byte("{}")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+func imageOf(t testing.TB, st store.Store, host, image string) store.Image {
+	t.Helper()
+	p, err := st.ListImages(context.Background(), store.ImageFilter{Hostname: host, Query: image}, store.SortImage, store.PageRequest{Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, img := range p.Images {
+		if img.Image == image {
+			return img
+		}
+	}
+	t.Fatalf("no image %s on %s", image, host)
+	return store.Image{}
+}
+
+func eventsOf(t testing.TB, st store.Store, id int64) []store.Event {
+	t.Helper()
+	p, err := st.ListEvents(context.Background(), id, store.PageRequest{Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p.Events
+}
+
+// queued is what waits to be announced (peeked, left queued).
+func queued(t testing.TB, st store.Store) []string {
+	t.Helper()
+	var out []string
+	_, err := st.ComposeQueued(context.Background(), 1000, []store.OutboxTarget{{Key: "k", Label: "x"}}, time.Now(), func(items []store.QueuedUpdate) (*store.OutboxMessage, error) {
+		for _, it := range items {
+			out = append(out, it.Image+"@"+it.QueuedDigest[len(it.QueuedDigest)-2:])
+		}
+		return nil, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func syncOne(t testing.TB, r *Reconciler, addr string) {
+	t.Helper()
+	if err := r.Sync(context.Background(), addr); err != nil {
+		t.Fatalf("Sync(%s): %v", addr, err)
+	}
+}
+
+var t0 = time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC)
+
+// The dashboard is down while Diun sees a push: the webhook is lost. The next reconcile records
+// the new digest as recovered, reopens the acknowledged image, queues it for announcing once;
+// a second reconcile and the late webhook add nothing.
+func testOutageThenRecover(t *testing.T, st store.Store) {
+	diun := newFakeDiun(t)
+	const image = "docker.io/library/nginx"
+	diun.push(image, "1.29-alpine", 1, t0)
+	res := webhook(t, st, "vm", image+":1.29-alpine", 1, t0)
+	if _, err := st.SetStates(context.Background(), []int64{res.ImageID}, store.Transition{State: store.StateAcknowledged}, "tester"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.ComposeQueued(context.Background(), 1000, nil, time.Now(), func([]store.QueuedUpdate) (*store.OutboxMessage, error) {
+		return &store.OutboxMessage{Kind: store.OutboxNew}, nil // the first digest was announced
+	}); err != nil {
+		t.Fatal(err)
+	}
+	r := newReconciler(t, st, Options{Targets: []Target{{Host: "vm", Addr: diun.addr}}})
+
+	diun.push(image, "1.29-alpine", 2, t0.Add(time.Hour)) // the webhook of this is lost
+	syncOne(t, r, diun.addr)
+	img := imageOf(t, st, "vm", image+":1.29-alpine")
+	if img.Digest != digest(2) || img.State != store.StateOpen || img.Provider != "docker" || img.Metadata["ctn_names"] != "web-1" {
+		t.Fatalf("after reconcile: %s %s provider %q metadata %v; want digest 2, reopened, what the webhook said kept", img.Digest, img.State, img.Provider, img.Metadata)
+	}
+	ev := eventsOf(t, st, img.ID)
+	if len(ev) != 2 || ev[0].Source != store.SourceReconcile || !strings.Contains(ev[0].RawBody, diun.addr) {
+		t.Fatalf("events = %+v; want the recovered one on top", ev[0])
+	}
+	if q := queued(t, st); len(q) != 1 || q[0] != image+":1.29-alpine@02" {
+		t.Fatalf("queued = %v, want the recovered digest once", q)
+	}
+	st0 := r.Statuses()[0]
+	if !st0.Reachable || st0.RecoveredTotal != 1 || len(st0.Recovered) != 1 || st0.DiunImages != 1 || st0.Here != 1 {
+		t.Errorf("status = %+v", st0)
+	}
+
+	syncOne(t, r, diun.addr)                                         // idempotent
+	webhook(t, st, "vm", image+":1.29-alpine", 2, t0.Add(time.Hour)) // the late webhook
+	if ev := eventsOf(t, st, img.ID); len(ev) != 3 {
+		t.Errorf("events = %d, want 3 (the late webhook is kept as Diun's word, nothing else)", len(ev))
+	}
+	if q := queued(t, st); len(q) != 1 {
+		t.Errorf("queued = %v, want still one announcement", q)
+	}
+	if got := imageOf(t, st, "vm", image+":1.29-alpine"); got.State != store.StateOpen || got.Digest != digest(2) {
+		t.Errorf("after the late webhook: %s %s", got.Digest, got.State)
+	}
+}
+
+// A fresh dashboard next to a Diun shows what it knows at once, as known: nothing open,
+// nothing announced, one row per image (watch_repo: its newest tag only).
+func testBackfill(t *testing.T, st store.Store) {
+	diun := newFakeDiun(t)
+	diun.loadFixtures(t)
+	r := newReconciler(t, st, Options{Targets: []Target{{Host: "vm", Addr: diun.addr}}})
+	start := time.Now()
+	syncOne(t, r, diun.addr)
+	t.Logf("backfill took %s", time.Since(start))
+	sum, err := st.Summary(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, tot := sum.ByHost(); tot.Open != 0 || tot.Acknowledged != 3 {
+		t.Errorf("totals = %+v, want 3 known (acknowledged), none open", tot)
+	}
+	if q := queued(t, st); len(q) != 0 {
+		t.Errorf("queued = %v, want nothing announced", q)
+	}
+	redis := imageOf(t, st, "vm", "docker.io/library/redis:8.0")
+	if ev := eventsOf(t, st, redis.ID); len(ev) != 1 || ev[0].Source != store.SourceBackfill || redis.Created == nil {
+		t.Errorf("redis events = %+v", ev)
+	}
+	if diun.inspects != 0 {
+		t.Errorf("ImageInspect called %d times for a fresh dashboard; ImageList's latest is enough", diun.inspects)
+	}
+	s := r.Statuses()[0]
+	if s.DiunImages != 3 || s.DiunTags != 7 || s.Here != 3 || s.BackfilledTotal != 3 {
+		t.Errorf("status = %+v", s)
+	}
+}
+
+// watch_repo: the tags the dashboard shows are kept up to date; the others Diun watches are not
+// added.
+func testWatchRepoTags(t *testing.T, st store.Store) {
+	diun := newFakeDiun(t)
+	diun.loadFixtures(t)
+	webhook(t, st, "vm", "docker.io/library/redis:7.2", 0x72, t0.AddDate(-1, 0, 0)) // an older 7.2
+	r := newReconciler(t, st, Options{Targets: []Target{{Host: "vm", Addr: diun.addr}}})
+	syncOne(t, r, diun.addr)
+	img := imageOf(t, st, "vm", "docker.io/library/redis:7.2")
+	if img.Digest != "sha256:3333333333333333333333333333333333333333333333333333333333333372" {
+		t.Errorf("redis:7.2 = %s, want Diun's", img.Digest)
+	}
+	p, _ := st.ListImages(context.Background(), store.ImageFilter{Hostname: "vm", Query: "redis"}, store.SortImage, store.PageRequest{Limit: 100})
+	var refs []string
+	for _, i := range p.Images {
+		refs = append(refs, i.Image)
+	}
+	if strings.Join(refs, " ") != "docker.io/library/redis:7.2 docker.io/library/redis:8.0" {
+		t.Errorf("redis images = %v, want the tag the dashboard had and Diun's newest", refs)
+	}
+}
+
+// Without a hostname in DIUN_GRPC, NotifTest's notification (through the webhook) names it,
+// once: a restart reads it back instead of sending another test to every notifier.
+func testLearnHostname(t *testing.T, st store.Store) {
+	diun := newFakeDiun(t)
+	diun.loadFixtures(t)
+	diun.onNotifTest = func() {
+		go func() { // Diun sends it after answering, from its notifier
+			time.Sleep(50 * time.Millisecond)
+			created := time.Date(2020, 3, 26, 12, 23, 56, 0, time.UTC)
+			_, _ = st.Record(context.Background(), store.Notification{DiunVersion: "v4.33.0", Hostname: "nas", Status: "new", Provider: "file",
+				Image: store.TestImage, Digest: digest(0xdead), Created: &created, RawBody: []byte("{}")})
+		}()
+	}
+	r := newReconciler(t, st, Options{Targets: []Target{{Addr: diun.addr}}, LearnTimeout: 10 * time.Second})
+	syncOne(t, r, diun.addr)
+	s := r.Statuses()[0]
+	if s.Host != "nas" || !s.Learned || s.Here != 3 {
+		t.Fatalf("status = %+v, want host nas learned and 3 images", s)
+	}
+	r2 := newReconciler(t, st, Options{Targets: []Target{{Addr: diun.addr}}, Holder: "second"})
+	if err := r2.Sync(context.Background(), diun.addr); err != nil {
+		t.Fatal(err)
+	}
+	if diun.notifTests != 1 {
+		t.Errorf("NotifTest called %d times, want once", diun.notifTests)
+	}
+}
+
+// A webhook newer than Diun's answer (the push came after Diun's check read) is never undone.
+func testNeverBackwards(t *testing.T, st store.Store) {
+	diun := newFakeDiun(t)
+	const image = "ghcr.io/acme/webapp"
+	diun.push(image, "1.4", 1, t0)
+	webhook(t, st, "vm", image+":1.4", 2, t0.Add(time.Hour))
+	r := newReconciler(t, st, Options{Targets: []Target{{Host: "vm", Addr: diun.addr}}})
+	syncOne(t, r, diun.addr)
+	if img := imageOf(t, st, "vm", image+":1.4"); img.Digest != digest(2) || img.Notifications != 1 {
+		t.Errorf("image = %s (%d notifications), want the newer webhook's digest untouched", img.Digest, img.Notifications)
+	}
+}
+
+// Two replicas: one reconciles, the other skips until the lease ends.
+func testLeaseOnce(t *testing.T, st store.Store) {
+	diun := newFakeDiun(t)
+	diun.loadFixtures(t)
+	a := newReconciler(t, st, Options{Targets: []Target{{Host: "vm", Addr: diun.addr}}, Holder: "a"})
+	b := newReconciler(t, st, Options{Targets: []Target{{Host: "vm", Addr: diun.addr}}, Holder: "b"})
+	syncOne(t, a, diun.addr)
+	syncOne(t, b, diun.addr)
+	if sa, sb := a.Statuses()[0], b.Statuses()[0]; sa.LastRun.IsZero() || !sb.Skipped || !sb.LastRun.IsZero() {
+		t.Errorf("a = %+v\nb = %+v; want a ran and b skipped", sa, sb)
+	}
+}
+
+// Five Diuns of 2,000 images each, one of them changed 100 images while the dashboard was
+// away: everything lands, once. (The time and memory: BenchmarkReconcile5x2000.)
+func testManyDiuns(t *testing.T, st store.Store) {
+	if testing.Short() {
+		t.Skip("short")
+	}
+	diuns := fleet(t, 5, 2000)
+	r := newReconciler(t, st, Options{Targets: targets(diuns)})
+	syncAll(t, r, diuns)
+	for i, d := range diuns[0:1] {
+		for j := range 100 {
+			d.push(fmt.Sprintf("registry.example/app%d", j), "1", 1000000+j, t0.Add(time.Hour))
+		}
+		_ = i
+	}
+	syncAll(t, r, diuns)
+	sum, err := st.Summary(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, tot := sum.ByHost(); tot.Open != 100 || tot.Acknowledged != 9900 {
+		t.Errorf("totals = %+v, want 100 recovered (open) and 9,900 known", tot)
+	}
+	if q := queued(t, st); len(q) != 100 {
+		t.Errorf("queued = %d, want 100", len(q))
+	}
+}
+
+// fleet starts n fake Diuns of size images each, on hosts host0…
+func fleet(t testing.TB, n, size int) []*fakeDiun {
+	var out []*fakeDiun
+	for i := range n {
+		d := newFakeDiun(t)
+		for j := range size {
+			d.push(fmt.Sprintf("registry.example/app%d", j), "1", i*100000+j+1, t0)
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+func targets(diuns []*fakeDiun) []Target {
+	var out []Target
+	for i, d := range diuns {
+		out = append(out, Target{Host: fmt.Sprintf("host%d", i), Addr: d.addr})
+	}
+	return out
+}
+
+func syncAll(t testing.TB, r *Reconciler, diuns []*fakeDiun) {
+	t.Helper()
+	errs := make(chan error, len(diuns))
+	for _, d := range diuns {
+		go func() { errs <- r.Sync(context.Background(), d.addr) }()
+	}
+	for range diuns {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// Faults need no second store: a Diun that is down, hangs or answers garbage fails its run
+// with an error that names it, within the call timeout, and webhooks are stored meanwhile.
+func TestFaults(t *testing.T) {
+	st := newSQLite(t)
+	hanging := newFakeDiun(t)
+	hanging.loadFixtures(t)
+	hanging.hang = true
+	down := deadAddr(t)
+	garbage := garbageServer(t)
+	r := newReconciler(t, st, Options{CallTimeout: 500 * time.Millisecond, Targets: []Target{
+		{Host: "a", Addr: hanging.addr}, {Host: "b", Addr: down}, {Host: "c", Addr: garbage}}})
+
+	done := make(chan error, 1)
+	go func() { done <- r.Sync(context.Background(), hanging.addr) }()
+	// A webhook while the reconcile waits on the hanging Diun is stored at once.
+	stored := make(chan struct{})
+	go func() { webhook(t, st, "a", "docker.io/library/nginx:1", 1, t0); close(stored) }()
+	select {
+	case <-stored:
+	case <-done:
+		t.Fatal("the reconcile ended before the webhook was stored: the Diun did not hang")
+	}
+	if err := <-done; err == nil || !strings.Contains(err.Error(), "DeadlineExceeded") {
+		t.Errorf("hanging Diun: %v, want a deadline error", err)
+	}
+	for _, addr := range []string{down, garbage} {
+		if err := r.Sync(context.Background(), addr); err == nil {
+			t.Errorf("%s: no error", addr)
+		}
+	}
+	for _, s := range r.Statuses() {
+		if s.Reachable || s.Err == "" || s.LastRun.IsZero() {
+			t.Errorf("%s: %+v, want unreachable with its error", s.Addr, s)
+		}
+	}
+	// Run keeps retrying with backoff and never panics nor exits while ctx lives.
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	r.opts.RetryMin = 50 * time.Millisecond
+	r.Run(ctx)
+	if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		t.Error("Run returned before its context ended")
+	}
+}
+
+// deadAddr is an address where nothing listens.
+func deadAddr(t *testing.T) string {
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := lis.Addr().String()
+	lis.Close()
+	return addr
+}
+
+// garbageServer accepts connections and answers bytes that are not HTTP/2.
+func garbageServer(t *testing.T) string {
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { lis.Close() })
+	go func() {
+		for {
+			c, err := lis.Accept()
+			if err != nil {
+				return
+			}
+			_, _ = c.Write([]byte("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello\x00\xff\xfe garbage"))
+			c.Close()
+		}
+	}()
+	return lis.Addr().String()
+}
+
+// A webhook from a host silent for longer than the interval reconciles its Diun at once; one
+// from a host that spoke recently does not.
+func TestWebhookFromSilentHostReconciles(t *testing.T) {
+	st := newSQLite(t)
+	diun := newFakeDiun(t)
+	diun.push("docker.io/library/nginx", "1", 1, t0)
+	r := newReconciler(t, st, Options{Targets: []Target{{Host: "vm", Addr: diun.addr}}, Interval: time.Hour})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan struct{})
+	go func() { r.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	waitFor(t, func() bool { return !r.Statuses()[0].LastRun.IsZero() }) // the start's run
+	first := r.Statuses()[0].LastRun
+
+	// The lease is this replica's own: it may run again before the interval ends.
+	diun.push("docker.io/library/nginx", "1", 2, t0.Add(time.Hour))
+	now := time.Now()
+	r.Observe("vm", now.Add(-time.Minute))
+	r.Observe("vm", now) // a minute later: not silent
+	time.Sleep(300 * time.Millisecond)
+	if r.Statuses()[0].LastRun != first {
+		t.Fatal("a webhook from a host that spoke a minute ago started a reconcile")
+	}
+	r.Observe("vm", now.Add(2*time.Hour)) // two hours of silence, interval one hour
+	waitFor(t, func() bool { return r.Statuses()[0].LastRun != first })
+	if img := imageOf(t, st, "vm", "docker.io/library/nginx:1"); img.Digest != digest(2) {
+		t.Errorf("after the silent host's webhook: %s, want digest 2", img.Digest)
+	}
+}
+
+func waitFor(t *testing.T, ok func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if ok() {
+			return
+		}
+	}
+	t.Fatal("timed out")
+}

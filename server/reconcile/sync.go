@@ -1,0 +1,302 @@
+package reconcile
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"diundashboard/gen/diunpb"
+	"diundashboard/server/store"
+)
+
+// run is what one reconcile of one Diun did.
+type run struct {
+	host                   string
+	learned                bool
+	diunImages, diunTags   int
+	here                   int
+	recovered              []Recovery
+	reconciled, backfilled int
+	failures               int
+}
+
+// current is what the dashboard holds of one image.
+type current struct {
+	digest   string
+	created  *time.Time
+	provider string
+	hubLink  string
+	metadata map[string]string
+}
+
+func (r *Reconciler) syncOnce(ctx context.Context, in *instance) (run, error) {
+	var res run
+	host, learned, err := r.hostOf(ctx, in)
+	if err != nil {
+		return res, err
+	}
+	res.host, res.learned = host, learned
+	callCtx, cancel := context.WithTimeout(ctx, r.opts.CallTimeout)
+	list, err := in.images.ImageList(callCtx, &diunpb.ImageListRequest{})
+	cancel()
+	if err != nil {
+		return res, fmt.Errorf("ImageList: %w", err)
+	}
+	here, err := r.loadHere(ctx, host)
+	if err != nil {
+		return res, fmt.Errorf("reading the dashboard's images of %s: %w", host, err)
+	}
+	// The tags the dashboard has of each repository, for watch_repo images (see wanted).
+	tagsHere := map[string][]string{}
+	for ref := range here {
+		repo, tag := splitRef(ref)
+		tagsHere[repo] = append(tagsHere[repo], tag)
+	}
+
+	rec := r.recorder(ctx, in, host, &res)
+	defer rec.wait()
+	for _, img := range list.GetImages() {
+		name := img.GetName()
+		res.diunImages++
+		res.diunTags += int(max(img.GetManifestsCount(), 1))
+		if name == "" || img.GetLatest() == nil {
+			res.failures++
+			r.log.Warn("Diun listed an image without a name or manifest; skipped", "diun", in.target.Addr, "name", name)
+			continue
+		}
+		manifests := []*diunpb.Manifest{img.GetLatest()}
+		if img.GetManifestsCount() > 1 && len(tagsHere[name]) > 0 {
+			// watch_repo: read every tag only when the dashboard has some of them.
+			callCtx, cancel := context.WithTimeout(ctx, r.opts.CallTimeout)
+			ins, err := in.images.ImageInspect(callCtx, &diunpb.ImageInspectRequest{Name: name})
+			cancel()
+			if err != nil {
+				if ctx.Err() != nil {
+					return res, ctx.Err()
+				}
+				res.failures++
+				r.log.Warn("cannot inspect an image in Diun; its other tags wait for the next run", "diun", in.target.Addr, "image", name, "err", err)
+			} else {
+				manifests = wanted(ins.GetImage().GetManifests(), img.GetLatest(), tagsHere[name])
+			}
+		}
+		for _, m := range manifests {
+			if n, ok := r.decide(in, host, name, m, here); ok {
+				if !rec.send(n) {
+					return res, ctx.Err()
+				}
+			}
+		}
+	}
+	rec.wait()
+	res.here = len(here) + res.backfilled
+	if res.failures > 0 {
+		return res, fmt.Errorf("%d of Diun's images could not be read or recorded (see the log)", res.failures)
+	}
+	return res, nil
+}
+
+// wanted is the watch_repo policy: of a repository's many tags, the ones the dashboard already
+// shows (a container runs them, or a webhook named them) and Diun's newest, never the hundreds
+// of others Diun watches but nobody runs.
+func wanted(all []*diunpb.Manifest, latest *diunpb.Manifest, tags []string) []*diunpb.Manifest {
+	out := []*diunpb.Manifest{latest}
+	for _, m := range all {
+		if m.GetTag() != latest.GetTag() && containsString(tags, m.GetTag()) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func containsString(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// splitRef splits "docker.io/library/nginx:1.29" into its repository and tag.
+func splitRef(ref string) (repo, tag string) {
+	i := strings.LastIndex(ref, ":")
+	if i < 0 || strings.Contains(ref[i:], "/") {
+		return ref, "latest"
+	}
+	return ref[:i], ref[i+1:]
+}
+
+// decide makes the notification for one of Diun's manifests, or false when the dashboard is
+// up to date with it (the store refuses an older digest anyway: this saves the write).
+func (r *Reconciler) decide(in *instance, host, name string, m *diunpb.Manifest, here map[string]current) (store.Notification, bool) {
+	tag := m.GetTag()
+	if tag == "" {
+		tag = "latest"
+	}
+	ref := name + ":" + tag
+	var created *time.Time
+	if ts := m.GetCreated(); ts != nil && ts.IsValid() {
+		t := ts.AsTime()
+		created = &t
+	}
+	n := store.Notification{
+		Hostname: host, Image: ref, Digest: m.GetDigest(), MimeType: m.GetMimeType(),
+		Platform: m.GetPlatform(), Created: created,
+	}
+	cur, ok := here[ref]
+	switch {
+	case !ok:
+		n.Source, n.Status = store.SourceBackfill, "new"
+	case cur.digest == n.Digest:
+		return n, false
+	case cur.created != nil && (created == nil || !created.After(*cur.created)):
+		return n, false // the dashboard's digest is newer (a webhook came after Diun's check)
+	default:
+		// Diun gives no provider, hub link or metadata: the image keeps what its webhooks said.
+		n.Source, n.Status = store.SourceReconcile, "update"
+		n.Provider, n.HubLink, n.Metadata = cur.provider, cur.hubLink, cur.metadata
+	}
+	n.RawBody, _ = json.Marshal(struct {
+		Source   store.Source `json:"source"`
+		Diun     string       `json:"diun_grpc"`
+		Name     string       `json:"name"`
+		Tag      string       `json:"tag"`
+		Digest   string       `json:"digest"`
+		MimeType string       `json:"mime_type"`
+		Created  *time.Time   `json:"created"`
+		Platform string       `json:"platform"`
+	}{n.Source, in.target.Addr, name, m.GetTag(), n.Digest, n.MimeType, created, n.Platform})
+	return n, true
+}
+
+// loadHere reads the dashboard's images of host, a page at a time.
+func (r *Reconciler) loadHere(ctx context.Context, host string) (map[string]current, error) {
+	here := map[string]current{}
+	page := store.PageRequest{Limit: store.MaxPageSize}
+	for {
+		p, err := r.opts.Store.ListImages(ctx, store.ImageFilter{Hostname: host, ExactHost: true}, store.SortImage, page)
+		if err != nil {
+			return nil, err
+		}
+		for _, img := range p.Images {
+			here[img.Image] = current{digest: img.Digest, created: img.Created, provider: img.Provider, hubLink: img.HubLink, metadata: img.Metadata}
+		}
+		if p.NextCursor == "" {
+			return here, nil
+		}
+		page.Cursor = p.NextCursor
+	}
+}
+
+// recorder records notifications with a few workers.
+type recorder struct {
+	ch   chan store.Notification
+	wg   sync.WaitGroup
+	ctx  context.Context
+	once sync.Once
+}
+
+func (r *Reconciler) recorder(ctx context.Context, in *instance, host string, res *run) *recorder {
+	rec := &recorder{ch: make(chan store.Notification), ctx: ctx}
+	var mu sync.Mutex
+	for range r.opts.Workers {
+		rec.wg.Go(func() {
+			for n := range rec.ch {
+				out, err := r.recordOne(ctx, n)
+				mu.Lock()
+				switch {
+				case err != nil:
+					res.failures++
+					r.metrics.errors.WithLabelValues(in.target.Addr).Inc()
+					r.log.Warn("cannot record an image read from Diun", "diun", in.target.Addr, "hostname", host, "image", n.Image, "digest", n.Digest, "err", err)
+				case out.Refused:
+				case n.Source == store.SourceBackfill:
+					res.backfilled++
+					r.metrics.recovered.WithLabelValues(in.target.Addr, string(n.Source)).Inc()
+				default:
+					res.reconciled++
+					r.metrics.recovered.WithLabelValues(in.target.Addr, string(n.Source)).Inc()
+					res.recovered = append(res.recovered, Recovery{Image: n.Image, Digest: n.Digest, Source: n.Source, At: time.Now()})
+					r.log.Info("recovered an update the webhook missed, from Diun", "diun", in.target.Addr, "hostname", host, "image", n.Image, "digest", n.Digest, "state", out.State)
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	return rec
+}
+
+func (rec *recorder) send(n store.Notification) bool {
+	select {
+	case rec.ch <- n:
+		return true
+	case <-rec.ctx.Done():
+		return false
+	}
+}
+
+func (rec *recorder) wait() {
+	rec.once.Do(func() { close(rec.ch) })
+	rec.wg.Wait()
+}
+
+// recordOne records n, waiting out a full ingest queue: the webhook has priority.
+func (r *Reconciler) recordOne(ctx context.Context, n store.Notification) (store.RecordResult, error) {
+	for attempt := 0; ; attempt++ {
+		callCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		res, err := r.opts.Record(callCtx, n)
+		cancel()
+		if !errors.Is(err, store.ErrQueueFull) || attempt >= 50 {
+			return res, err
+		}
+		select {
+		case <-ctx.Done():
+			return res, ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+// finish keeps what a run did for the Connect page and the metrics.
+func (r *Reconciler) finish(in *instance, res run, err error) {
+	now := time.Now()
+	r.metrics.runs.WithLabelValues(in.target.Addr).Inc()
+	if err != nil {
+		r.metrics.errors.WithLabelValues(in.target.Addr).Inc()
+	} else {
+		r.metrics.lastSuccess.WithLabelValues(in.target.Addr).Set(float64(now.Unix()))
+	}
+	if res.backfilled > 0 {
+		r.log.Info("backfilled the images Diun knows as known (not announced)", "diun", in.target.Addr, "hostname", res.host, "images", res.backfilled)
+	}
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	s := &in.status
+	s.Skipped = false
+	s.LastRun = now
+	if res.host != "" {
+		s.Host, s.Learned = res.host, s.Learned || res.learned
+	}
+	s.Reachable = err == nil
+	s.Err = ""
+	if err != nil {
+		s.Err = err.Error()
+	}
+	if res.diunImages > 0 || err == nil {
+		s.DiunImages, s.DiunTags, s.Here = res.diunImages, res.diunTags, res.here
+	}
+	if err == nil {
+		s.LastSuccess = now
+	}
+	s.RecoveredTotal += res.reconciled
+	s.BackfilledTotal += res.backfilled
+	s.Recovered = append(res.recovered, s.Recovered...)
+	if len(s.Recovered) > maxRecoveries {
+		s.Recovered = s.Recovered[:maxRecoveries]
+	}
+}

@@ -1,0 +1,105 @@
+package web_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"diundashboard/server"
+	"diundashboard/server/auth"
+	"diundashboard/server/metrics"
+	"diundashboard/server/reconcile"
+	"diundashboard/server/store"
+)
+
+// The Connect page lists each Diun of DIUN_GRPC with its state: here one where nothing
+// listens, shown unreachable with its error and named, the page still served.
+func TestConnectListsDiunInstances(t *testing.T) {
+	url := "sqlite:" + filepath.Join(t.TempDir(), "dd.db")
+	ctx := context.Background()
+	if err := store.Migrate(ctx, url); err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	a, err := auth.New(auth.Config{Mode: auth.ModeNone}, st, quietLog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lis, _ := net.Listen("tcp", "127.0.0.1:0")
+	dead := lis.Addr().String()
+	lis.Close()
+	srv := server.New(st, server.Options{WebhookToken: webhookToken, Auth: a, Version: "test", Logger: quietLog,
+		Metrics: metrics.New(st, metrics.Options{Version: "test"}),
+		Diun:    []reconcile.Target{{Host: "nas<b>", Addr: dead}}, DiunReconcile: 15 * time.Minute})
+	ts := httptest.NewServer(srv)
+	t.Cleanup(func() { srv.Hub().Close(); ts.CloseClientConnections(); ts.Close() })
+	bg, stop := context.WithCancel(ctx)
+	defer stop()
+	go srv.RunBackground(bg)
+
+	var body string
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		res, err := http.Get(ts.URL + "/connect")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		body = string(b)
+		if strings.Contains(body, "✘") {
+			break
+		}
+	}
+	for _, want := range []string{`id="diun-grpc"`, dead, "nas&lt;b&gt;", "✘", "every 15m0s"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the Connect page lacks %q", want)
+		}
+	}
+	if strings.Contains(body, "nas<b>") {
+		t.Error("the hostname is not escaped")
+	}
+	// The failed runs are counted, per Diun.
+	res, err := http.Get(ts.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	for _, want := range []string{`diundashboard_reconcile_runs_total{diun="` + dead + `"}`, `diundashboard_reconcile_errors_total{diun="` + dead + `"}`,
+		`diundashboard_reconcile_recovered_total{diun="` + dead + `",source="reconcile"} 0`} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	// /readyz does not depend on Diun.
+	if res, err := http.Get(ts.URL + "/readyz"); err != nil || res.StatusCode != http.StatusOK {
+		t.Errorf("/readyz with an unreachable Diun: %v %v", res.StatusCode, err)
+	}
+}
+
+// A recovered update says so in the image's timeline.
+func TestTimelineShowsRecovered(t *testing.T) {
+	e := newEnv(t, "sqlite:"+filepath.Join(t.TempDir(), "dd.db"), auth.ModeBuiltin)
+	e.login()
+	created := time.Now().Add(-time.Hour)
+	res, err := e.st.Record(context.Background(), store.Notification{Hostname: "vm", Image: "docker.io/library/nginx:1",
+		Digest: digestN(1), Created: &created, Status: "update", Source: store.SourceReconcile})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, body := e.get(fmt.Sprintf("/images/%d", res.ImageID), nil)
+	if !strings.Contains(body, "recovered from Diun: missed while the dashboard was unreachable") {
+		t.Errorf("the timeline does not say the update was recovered:\n%s", body)
+	}
+}

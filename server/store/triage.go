@@ -29,7 +29,21 @@ type StateChange struct {
 	FromUntil *time.Time
 	To        State
 	ToUntil   *time.Time
+	// Cause says why, when it was not a decision of Actor's: CauseUndo, CauseNewDigest.
+	Cause string
 }
+
+// The causes of the audit trail beside a decision (""); the SQL writes them too (migration
+// 20261207000501).
+const (
+	// CauseUndo is the undo of an earlier change, made by Actor.
+	CauseUndo = "undo"
+	// CauseNewDigest is Diun reporting a new digest of an acknowledged image, which reopens it.
+	CauseNewDigest = "new digest"
+)
+
+// ActorDiun is the actor of the reopenings a new digest makes.
+const ActorDiun = "Diun"
 
 // MaxBatch bounds the images one set-based call may name: the UI's bulk form sends at most
 // 5,000 ids, and one transaction should stay short.
@@ -48,7 +62,8 @@ type TriageStore interface {
 	// f must name the host (Hostname, or ExactHost for the images without one).
 	SetStatesWhere(ctx context.Context, f ImageFilter, t Transition, actor string) ([]StateChange, error)
 	// RestoreStates puts each image of prior back to its From state (an undo of what a
-	// SetStates returned) and returns what moved.
+	// SetStates returned) and returns what moved: only the images still in the To state the
+	// change left them in; one changed since keeps its later state.
 	RestoreStates(ctx context.Context, prior []StateChange, actor string) ([]StateChange, error)
 	// WakeSnoozed reopens the snoozed images whose time has come, as ActorSnoozeEnded.
 	WakeSnoozed(ctx context.Context, now time.Time) ([]StateChange, error)
@@ -98,7 +113,7 @@ func (d *db) SetStates(ctx context.Context, ids []int64, t Transition, actor str
 	}
 	var out []StateChange
 	err = d.writeTx(ctx, func(q queries) error {
-		out, err = changeStates(ctx, q, list, t, actor, now())
+		out, err = changeStates(ctx, q, list, t, nil, actor, now())
 		return err
 	})
 	return out, err
@@ -130,7 +145,7 @@ func (d *db) SetStatesWhere(ctx context.Context, f ImageFilter, t Transition, ac
 		if err != nil {
 			return err
 		}
-		out, err = changeStates(ctx, q, list, t, actor, now())
+		out, err = changeStates(ctx, q, list, t, nil, actor, now())
 		return err
 	})
 	return out, err
@@ -140,24 +155,24 @@ func (d *db) RestoreStates(ctx context.Context, prior []StateChange, actor strin
 	if err := checkActor(actor); err != nil {
 		return nil, err
 	}
-	// One changeStates per distinct prior state, all in one transaction.
+	// One changeStates per distinct prior and later state, all in one transaction.
 	type target struct {
-		state State
-		until string
+		from, fromUntil, to, toUntil string
 	}
 	groups := map[target][]int64{}
-	transitions := map[target]Transition{}
+	transitions := map[target][2]Transition{} // back to, only from
 	for _, p := range prior {
-		t := Transition{State: p.From, SnoozedUntil: p.FromUntil}
-		if err := t.validate(); err != nil {
+		back := Transition{State: p.From, SnoozedUntil: p.FromUntil}
+		if err := back.validate(); err != nil {
 			return nil, err
 		}
-		k := target{state: p.From}
-		if p.FromUntil != nil {
-			k.until = p.FromUntil.UTC().Format(time.RFC3339Nano)
+		from := Transition{State: p.To, SnoozedUntil: p.ToUntil}
+		if err := from.validate(); err != nil {
+			return nil, fmt.Errorf("the state to undo: %w", err)
 		}
+		k := target{from: string(p.From), fromUntil: timeKey(p.FromUntil), to: string(p.To), toUntil: timeKey(p.ToUntil)}
 		groups[k] = append(groups[k], p.ImageID)
-		transitions[k] = t
+		transitions[k] = [2]Transition{back, from}
 	}
 	var out []StateChange
 	at := now()
@@ -168,7 +183,8 @@ func (d *db) RestoreStates(ctx context.Context, prior []StateChange, actor strin
 			if err != nil {
 				return err
 			}
-			moved, err := changeStates(ctx, q, list, transitions[k], actor, at)
+			tr := transitions[k]
+			moved, err := changeStates(ctx, q, list, tr[0], &tr[1], actor, at)
 			if err != nil {
 				return err
 			}
@@ -177,6 +193,14 @@ func (d *db) RestoreStates(ctx context.Context, prior []StateChange, actor strin
 		return nil
 	})
 	return out, err
+}
+
+// timeKey is t as a map key: "" for none.
+func timeKey(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return dbTime(*t).Format(time.RFC3339Nano)
 }
 
 func (d *db) WakeSnoozed(ctx context.Context, at time.Time) ([]StateChange, error) {
@@ -191,18 +215,25 @@ func (d *db) WakeSnoozed(ctx context.Context, at time.Time) ([]StateChange, erro
 		if err != nil {
 			return err
 		}
-		out, err = changeStates(ctx, q, list, Transition{State: StateOpen}, ActorSnoozeEnded, due)
+		out, err = changeStates(ctx, q, list, Transition{State: StateOpen}, nil, ActorSnoozeEnded, due)
 		return err
 	})
 	return out, err
 }
 
-// changeStates records and applies the move of the images in list (a JSON array) to t.
-func changeStates(ctx context.Context, q queries, list string, t Transition, actor string, at time.Time) ([]StateChange, error) {
+// changeStates records and applies the move of the images in list (a JSON array) to t. An
+// undo names the state it undoes (undoing): only the images still in it move, and the audit
+// says it was an undo.
+func changeStates(ctx context.Context, q queries, list string, t Transition, undoing *Transition, actor string, at time.Time) ([]StateChange, error) {
 	until := dbTimePtr(t.SnoozedUntil)
-	rows, err := q.RecordStateChanges(ctx, sqlitedb.RecordStateChangesParams{
+	arg := sqlitedb.RecordStateChangesParams{
 		ChangedAt: dbTime(at), Actor: actor, ToState: string(t.State), ToUntil: until, Ids: list,
-	})
+	}
+	if undoing != nil {
+		state := string(undoing.State)
+		arg.IfState, arg.IfUntil, arg.Cause = &state, dbTimePtr(undoing.SnoozedUntil), CauseUndo
+	}
+	rows, err := q.RecordStateChanges(ctx, arg)
 	if err != nil || len(rows) == 0 {
 		return nil, err
 	}
@@ -226,6 +257,7 @@ func stateChangeFromRow(r sqlitedb.StateChange) StateChange {
 	return StateChange{
 		ImageID: r.ImageID, At: r.ChangedAt.UTC(), Actor: r.Actor, Digest: r.Digest,
 		From: State(r.FromState), FromUntil: utcPtr(r.FromUntil), To: State(r.ToState), ToUntil: utcPtr(r.ToUntil),
+		Cause: r.Cause,
 	}
 }
 

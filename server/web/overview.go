@@ -62,6 +62,8 @@ type imageRow struct {
 	Since time.Time
 	// Mark is what app.js says of such a row: "new", or "new digest since you acknowledged".
 	Mark string
+	// ShowHost: the row names its host, as the rows of a stack group come from several.
+	ShowHost bool
 }
 
 func (h *Handler) row(img store.Image) imageRow {

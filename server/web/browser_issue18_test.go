@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -71,4 +72,52 @@ func TestBrowserMarksLegendAndDetailsShowWhole(t *testing.T) {
 		t.Errorf("%d marks of a new digest, want 1", n)
 	}
 	artifactShot(t, ctx, "issue18-mobile.png", chromedp.CaptureScreenshot())
+}
+
+// Issue 18 F7 and F10: after tagging from the bulk bar the ticks and the tag field are
+// cleared; the bulk bar comes after the rows in the tab order; / goes to the search, i
+// ignores the focused row, Enter opens it.
+func TestBrowserBulkBarClearsAndKeys(t *testing.T) {
+	ctx := newBrowser(t)
+	e := newEnv(t, databases["sqlite"](t), auth.ModeBuiltin)
+	seed(e)
+	signIn(t, ctx, e.ts.URL)
+	step(t, ctx, "overview", 10*time.Second, chromedp.EmulateViewport(1280, 800), chromedp.Navigate(e.ts.URL+"/"), chromedp.WaitVisible(chromedp.CSS("#live-status.on")))
+	if !eval[bool](t, ctx, `!!(document.getElementById("bulk").compareDocumentPosition([...document.querySelectorAll("li.img")].pop()) & Node.DOCUMENT_POSITION_PRECEDING)`) {
+		t.Error("the bulk bar comes before the rows in the tab order")
+	}
+
+	step(t, ctx, "tick two rows, name a new tag, Tag", 10*time.Second,
+		chromedp.Click(chromedp.CSS(`li.img:nth-child(1) input[name="id"]`)),
+		chromedp.Click(chromedp.CSS(`li.img:nth-child(2) input[name="id"]`)),
+		chromedp.SendKeys(chromedp.CSS("#bulk-newtag"), "later"),
+		chromedp.Click(chromedp.CSS(`#bulk button[value="tag"]`)))
+	waitTrue(t, ctx, "the outcome of tagging", `/Tagged 2 images/.test(document.getElementById("notice").textContent)`)
+	waitTrue(t, ctx, "the rows with their new tag", `document.querySelectorAll('li.img a.chip[href="/?tag=later"]').length === 2`)
+	if n := eval[int](t, ctx, `document.querySelectorAll('input[name="id"]:checked').length`); n != 0 {
+		t.Errorf("after tagging %d rows are still ticked", n)
+	}
+	if v := eval[string](t, ctx, `document.getElementById("bulk-newtag").value`); v != "" {
+		t.Errorf("after tagging the tag field still says %q", v)
+	}
+
+	// Keys: / to the search (from anywhere but a field), i ignores, Enter opens.
+	// The key down alone, as a page event: DevTools would send the character as an event of
+	// its own, which a browser does not send when the key down's default is prevented.
+	step(t, ctx, "click outside the fields", 5*time.Second, chromedp.Click(chromedp.CSS("h1")))
+	eval[bool](t, ctx, `document.body.dispatchEvent(new KeyboardEvent("keydown", {key: "/", bubbles: true, cancelable: true}))`)
+	if id := eval[string](t, ctx, `document.activeElement.id`); id != "filter-q" {
+		t.Errorf("/ put the focus on %q, want the search field", id)
+	}
+	first := eval[string](t, ctx, `document.querySelector("li.img").id`)
+	step(t, ctx, "j i", 10*time.Second, chromedp.Click(chromedp.CSS("h1")), chromedp.KeyEvent("j"), chromedp.KeyEvent("i"), chromedp.WaitNotPresent(chromedp.ID(first)))
+	waitTrue(t, ctx, "the outcome of ignoring", `/Ignored/.test(document.getElementById("notice").textContent)`)
+	id, _ := strconv.ParseInt(strings.TrimPrefix(first, "img-"), 10, 64)
+	if img := stateOf(t, e, id); img.State != "ignored" {
+		t.Errorf("i left the row %s", img.State)
+	}
+	step(t, ctx, "Enter on a row", 10*time.Second, chromedp.Click(chromedp.CSS("h1")), chromedp.KeyEvent("j"), chromedp.KeyEvent("\r"), chromedp.WaitVisible(chromedp.CSS("#tl-h")))
+	if p := eval[string](t, ctx, `location.pathname`); !strings.HasPrefix(p, "/images/") {
+		t.Errorf("Enter on a row went to %s, want its page", p)
+	}
 }

@@ -45,3 +45,29 @@ func TestAnnounceTokenWarnsAboutALoopbackEndpoint(t *testing.T) {
 		}
 	}
 }
+
+// Issue 18 F5: the settings of the first start paste into diun.yml as they are (notif: a
+// top-level key, not indented), and a loopback endpoint is offered only for the one Diun that
+// can reach it.
+func TestAnnounceTokenPastesIntoDiunYML(t *testing.T) {
+	for _, tc := range []struct {
+		listen, endpoint, intro string
+	}{
+		{":8080", "http://dashboard:8080/webhook", "\nPaste this into diun.yml"},
+		{"127.0.0.1:8080", "http://127.0.0.1:8080/webhook", "\nFor a Diun on this machine, outside a container, paste this into diun.yml"},
+	} {
+		var logs, stderr bytes.Buffer
+		announceToken(slog.New(slog.NewTextHandler(&logs, nil)), &stderr, false, tc.listen, "", "tok-0123456789abcdef")
+		out := stderr.String()
+		block := "\nnotif:\n  webhook:\n    endpoint: " + tc.endpoint + "\n    method: POST\n"
+		if !strings.Contains(out, block) {
+			t.Errorf("LISTEN_ADDR=%s: the diun.yml settings do not start at the first column with endpoint %s:\n%s", tc.listen, tc.endpoint, out)
+		}
+		if !strings.Contains(out, "\nDIUN_NOTIF_WEBHOOK_ENDPOINT="+tc.endpoint+"\n") {
+			t.Errorf("LISTEN_ADDR=%s: the environment variables are indented or wrong:\n%s", tc.listen, out)
+		}
+		if !strings.HasPrefix(out, tc.intro) {
+			t.Errorf("LISTEN_ADDR=%s: the settings do not say which Diun they are for (%q):\n%s", tc.listen, tc.intro, out)
+		}
+	}
+}

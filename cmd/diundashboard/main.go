@@ -251,14 +251,18 @@ func announceToken(log *slog.Logger, stderr io.Writer, jsonLogs bool, listenAddr
 		port = "8080"
 	}
 	endpoint := fmt.Sprintf("http://%s/webhook", net.JoinHostPort(host, port))
+	// intro says which Diun the settings are for: with a loopback address, only one on this
+	// machine outside a container can reach the dashboard at all.
+	intro := "Paste this into diun.yml"
 	if baseURL != "" {
 		endpoint = strings.TrimRight(baseURL, "/") + "/webhook"
 	} else if loopbackHost(host) {
 		// The Connect page gives the same advice: in Diun's configuration a loopback
 		// address is Diun's own container, so this endpoint only works for a Diun on this
 		// machine outside any container.
-		log.Warn("the webhook endpoint below uses a loopback address, which a Diun in a container or on another machine cannot reach (there it means Diun's own container): use http://dashboard:"+port+"/webhook on the dashboard's compose network, or this machine's LAN address (e.g. http://192.168.1.10:"+port+"/webhook), and set BASE_URL to the dashboard's public URL so that the Connect page shows it",
+		log.Warn("the dashboard listens on a loopback address: only a Diun on this machine, outside a container, can reach it (in a container the address means Diun's own container); for Diun in a container or on another machine, set LISTEN_ADDR=:"+port+" and use http://dashboard:"+port+"/webhook on the dashboard's compose network, or this machine's LAN address (e.g. http://192.168.1.10:"+port+"/webhook), and set BASE_URL to the dashboard's public URL so that the Connect page shows it",
 			"endpoint", endpoint)
+		intro = "For a Diun on this machine, outside a container, paste this into diun.yml"
 	}
 	if jsonLogs {
 		log.Info("generated a webhook token and stored it in the database; it is shown here this once (`diundashboard token` prints it again until Diun first sends it): give Diun these settings",
@@ -266,25 +270,27 @@ func announceToken(log *slog.Logger, stderr io.Writer, jsonLogs bool, listenAddr
 		return
 	}
 	log.Info("generated a webhook token and stored it in the database; it is shown below this once (`diundashboard token` prints it again)")
+	// The settings start at the first column: pasted as they are into diun.yml, notif: is a
+	// top-level key (indented, it would belong to the key above it and Diun would not start).
 	fmt.Fprintf(stderr, `
-Paste this into diun.yml:
+%s (notif: is a top-level key):
 
-  notif:
-    webhook:
-      endpoint: %s
-      method: POST
-      headers:
-        content-type: application/json
-        authorization: Bearer %s
-      timeout: 10s
+notif:
+  webhook:
+    endpoint: %s
+    method: POST
+    headers:
+      content-type: application/json
+      authorization: Bearer %s
+    timeout: 10s
 
 or set these environment variables on Diun:
 
-  DIUN_NOTIF_WEBHOOK_ENDPOINT=%s
-  DIUN_NOTIF_WEBHOOK_METHOD=POST
-  DIUN_NOTIF_WEBHOOK_HEADERS_AUTHORIZATION=Bearer %s
+DIUN_NOTIF_WEBHOOK_ENDPOINT=%s
+DIUN_NOTIF_WEBHOOK_METHOD=POST
+DIUN_NOTIF_WEBHOOK_HEADERS_AUTHORIZATION=Bearer %s
 
-`, endpoint, token, endpoint, token)
+`, intro, endpoint, token, endpoint, token)
 }
 
 // loopbackHost tells whether host (from LISTEN_ADDR) is this machine to itself only.

@@ -139,6 +139,7 @@ type StateChange struct {
 	FromUntil *time.Time
 	ToState   string
 	ToUntil   *time.Time
+	Cause     string
 }
 
 type Tag struct {

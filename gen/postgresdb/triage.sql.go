@@ -80,7 +80,7 @@ func (q *Queries) ImageIDsOfHost(ctx context.Context, arg ImageIDsOfHostParams) 
 }
 
 const listStateChanges = `-- name: ListStateChanges :many
-SELECT id, image_id, changed_at, actor, digest, from_state, from_until, to_state, to_until FROM state_changes WHERE image_id = $1 ORDER BY id DESC LIMIT $2::bigint
+SELECT id, image_id, changed_at, actor, digest, from_state, from_until, to_state, to_until, cause FROM state_changes WHERE image_id = $1 ORDER BY id DESC LIMIT $2::bigint
 `
 
 type ListStateChangesParams struct {
@@ -108,6 +108,7 @@ func (q *Queries) ListStateChanges(ctx context.Context, arg ListStateChangesPara
 			&i.FromUntil,
 			&i.ToState,
 			&i.ToUntil,
+			&i.Cause,
 		); err != nil {
 			return nil, err
 		}
@@ -144,14 +145,15 @@ func (q *Queries) PruneStateChanges(ctx context.Context, arg PruneStateChangesPa
 
 const recordStateChanges = `-- name: RecordStateChanges :many
 
-INSERT INTO state_changes (image_id, changed_at, actor, digest, from_state, from_until, to_state, to_until)
-SELECT id, $1, $2, digest, state, snoozed_until, $3, $4
+INSERT INTO state_changes (image_id, changed_at, actor, digest, from_state, from_until, to_state, to_until, cause)
+SELECT id, $1, $2, digest, state, snoozed_until, $3, $4, $5
 FROM images
-WHERE id = ANY (ARRAY(SELECT jsonb_array_elements_text($5::text::jsonb)::bigint))
+WHERE id = ANY (ARRAY(SELECT jsonb_array_elements_text($6::text::jsonb)::bigint))
   AND (state <> $3 OR snoozed_until IS DISTINCT FROM $4)
+  AND ($7::text IS NULL OR (state = $7::text AND snoozed_until IS NOT DISTINCT FROM $8::timestamptz))
 ORDER BY id
 FOR UPDATE
-RETURNING id, image_id, changed_at, actor, digest, from_state, from_until, to_state, to_until
+RETURNING id, image_id, changed_at, actor, digest, from_state, from_until, to_state, to_until, cause
 `
 
 type RecordStateChangesParams struct {
@@ -159,13 +161,18 @@ type RecordStateChangesParams struct {
 	Actor     string
 	ToState   string
 	ToUntil   *time.Time
+	Cause     string
 	Ids       string
+	IfState   *string
+	IfUntil   *time.Time
 }
 
 // The one write path of triage (server/store/triage.go): every change of state goes through
 // RecordStateChanges, then SetImagesState, in one transaction. ids is a JSON array of image ids.
 // The audit rows of moving the images in ids to to_state/to_until, for those not there
-// already. What it returns is what the change moves: each image with its prior state. FOR
+// already. What it returns is what the change moves: each image with its prior state. With
+// if_state (and if_until), only the images still in that state move: an undo changes back
+// only what is still as its action left it (compare and set). FOR
 // UPDATE holds the rows until the transaction ends, and a row changed meanwhile is read again
 // after the wait, so the prior states are exact under concurrent changes.
 func (q *Queries) RecordStateChanges(ctx context.Context, arg RecordStateChangesParams) ([]StateChange, error) {
@@ -174,7 +181,10 @@ func (q *Queries) RecordStateChanges(ctx context.Context, arg RecordStateChanges
 		arg.Actor,
 		arg.ToState,
 		arg.ToUntil,
+		arg.Cause,
 		arg.Ids,
+		arg.IfState,
+		arg.IfUntil,
 	)
 	if err != nil {
 		return nil, err
@@ -193,6 +203,7 @@ func (q *Queries) RecordStateChanges(ctx context.Context, arg RecordStateChanges
 			&i.FromUntil,
 			&i.ToState,
 			&i.ToUntil,
+			&i.Cause,
 		); err != nil {
 			return nil, err
 		}

@@ -352,7 +352,7 @@ func (q *Queries) ExportSettings(ctx context.Context, arg ExportSettingsParams) 
 }
 
 const exportStateChanges = `-- name: ExportStateChanges :many
-SELECT id, image_id, changed_at, actor, digest, from_state, from_until, to_state, to_until FROM state_changes WHERE id > ?1 ORDER BY id LIMIT ?2
+SELECT id, image_id, changed_at, actor, digest, from_state, from_until, to_state, to_until, cause FROM state_changes WHERE id > ?1 ORDER BY id LIMIT ?2
 `
 
 type ExportStateChangesParams struct {
@@ -379,6 +379,7 @@ func (q *Queries) ExportStateChanges(ctx context.Context, arg ExportStateChanges
 			&i.FromUntil,
 			&i.ToState,
 			&i.ToUntil,
+			&i.Cause,
 		); err != nil {
 			return nil, err
 		}
@@ -684,9 +685,9 @@ func (q *Queries) ImportSetting(ctx context.Context, arg ImportSettingParams) er
 }
 
 const importStateChange = `-- name: ImportStateChange :exec
-INSERT INTO state_changes (id, image_id, changed_at, actor, digest, from_state, from_until, to_state, to_until)
+INSERT INTO state_changes (id, image_id, changed_at, actor, digest, from_state, from_until, to_state, to_until, cause)
 VALUES (?1, ?2, ?3, ?4, ?5, ?6,
-        ?7, ?8, ?9)
+        ?7, ?8, ?9, ?10)
 `
 
 type ImportStateChangeParams struct {
@@ -699,6 +700,7 @@ type ImportStateChangeParams struct {
 	FromUntil *time.Time
 	ToState   string
 	ToUntil   *time.Time
+	Cause     string
 }
 
 func (q *Queries) ImportStateChange(ctx context.Context, arg ImportStateChangeParams) error {
@@ -712,6 +714,7 @@ func (q *Queries) ImportStateChange(ctx context.Context, arg ImportStateChangePa
 		arg.FromUntil,
 		arg.ToState,
 		arg.ToUntil,
+		arg.Cause,
 	)
 	return err
 }

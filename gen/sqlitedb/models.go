@@ -144,6 +144,7 @@ type StateChange struct {
 	FromUntil *time.Time
 	ToState   string
 	ToUntil   *time.Time
+	Cause     string
 }
 
 type Tag struct {

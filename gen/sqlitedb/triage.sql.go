@@ -79,7 +79,7 @@ func (q *Queries) ImageIDsOfHost(ctx context.Context, arg ImageIDsOfHostParams) 
 }
 
 const listStateChanges = `-- name: ListStateChanges :many
-SELECT id, image_id, changed_at, actor, digest, from_state, from_until, to_state, to_until FROM state_changes WHERE image_id = ?1 ORDER BY id DESC LIMIT ?2
+SELECT id, image_id, changed_at, actor, digest, from_state, from_until, to_state, to_until, cause FROM state_changes WHERE image_id = ?1 ORDER BY id DESC LIMIT ?2
 `
 
 type ListStateChangesParams struct {
@@ -107,6 +107,7 @@ func (q *Queries) ListStateChanges(ctx context.Context, arg ListStateChangesPara
 			&i.FromUntil,
 			&i.ToState,
 			&i.ToUntil,
+			&i.Cause,
 		); err != nil {
 			return nil, err
 		}
@@ -143,13 +144,14 @@ func (q *Queries) PruneStateChanges(ctx context.Context, arg PruneStateChangesPa
 
 const recordStateChanges = `-- name: RecordStateChanges :many
 
-INSERT INTO state_changes (image_id, changed_at, actor, digest, from_state, from_until, to_state, to_until)
-SELECT id, ?1, ?2, digest, state, snoozed_until, ?3, ?4
+INSERT INTO state_changes (image_id, changed_at, actor, digest, from_state, from_until, to_state, to_until, cause)
+SELECT id, ?1, ?2, digest, state, snoozed_until, ?3, ?4, ?5
 FROM images
-WHERE id IN (SELECT value FROM json_each(CAST(?5 AS TEXT)))
+WHERE id IN (SELECT value FROM json_each(CAST(?6 AS TEXT)))
   AND (state <> ?3 OR snoozed_until IS NOT ?4)
+  AND (CAST(?7 AS TEXT) IS NULL OR (state = CAST(?7 AS TEXT) AND snoozed_until IS ?8))
 ORDER BY id
-RETURNING id, image_id, changed_at, actor, digest, from_state, from_until, to_state, to_until
+RETURNING id, image_id, changed_at, actor, digest, from_state, from_until, to_state, to_until, cause
 `
 
 type RecordStateChangesParams struct {
@@ -157,20 +159,28 @@ type RecordStateChangesParams struct {
 	Actor     string
 	ToState   string
 	ToUntil   *time.Time
+	Cause     string
 	Ids       string
+	IfState   *string
+	IfUntil   *time.Time
 }
 
 // The one write path of triage (server/store/triage.go): every change of state goes through
 // RecordStateChanges, then SetImagesState, in one transaction. ids is a JSON array of image ids.
 // The audit rows of moving the images in ids to to_state/to_until, for those not there
-// already. What it returns is what the change moves: each image with its prior state.
+// already. What it returns is what the change moves: each image with its prior state. With
+// if_state (and if_until), only the images still in that state move: an undo changes back
+// only what is still as its action left it (compare and set).
 func (q *Queries) RecordStateChanges(ctx context.Context, arg RecordStateChangesParams) ([]StateChange, error) {
 	rows, err := q.query(ctx, q.recordStateChangesStmt, recordStateChanges,
 		arg.ChangedAt,
 		arg.Actor,
 		arg.ToState,
 		arg.ToUntil,
+		arg.Cause,
 		arg.Ids,
+		arg.IfState,
+		arg.IfUntil,
 	)
 	if err != nil {
 		return nil, err
@@ -189,6 +199,7 @@ func (q *Queries) RecordStateChanges(ctx context.Context, arg RecordStateChanges
 			&i.FromUntil,
 			&i.ToState,
 			&i.ToUntil,
+			&i.Cause,
 		); err != nil {
 			return nil, err
 		}

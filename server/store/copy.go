@@ -173,6 +173,7 @@ type (
 		FromUntil *time.Time `json:"from_until"`
 		ToState   string     `json:"to_state"`
 		ToUntil   *time.Time `json:"to_until"`
+		Cause     string     `json:"cause,omitempty"` // absent from backups made before it
 	}
 	apiTokenCols struct {
 		ID         int64      `json:"id"`

@@ -157,6 +157,11 @@ func (r *stateChangeRecord) validate() error {
 	if err := checkState("state_changes", "from_state", r.FromState); err != nil {
 		return err
 	}
+	switch r.Cause {
+	case "", CauseUndo, CauseNewDigest:
+	default:
+		return invalidRow("state_changes", "cause %q is not %q or %q", textutil.Truncate(r.Cause, 40), CauseUndo, CauseNewDigest)
+	}
 	return checkState("state_changes", "to_state", r.ToState)
 }
 

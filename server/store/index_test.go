@@ -142,7 +142,7 @@ var planCases = map[string]planCase{
 	// hostname index (CountImagesMatching, across hosts, is in planExempt).
 	"CountImagesMatchingOnHost": {sqliteIndexes: []string{"sqlite_autoindex_images_1", "images_state_host"}, pgIndexes: []string{"images_hostname_image_key", "images_state_host"}, params: map[string]any{"hostname": "h"}},
 	// The images named by id, each found by its primary key.
-	"RecordStateChanges":    {sqliteIndexes: []string{"rowid"}, pgIndexes: []string{"images_pkey"}, params: map[string]any{"changed_at": time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), "actor": "admin", "to_state": "acknowledged", "to_until": nil}},
+	"RecordStateChanges":    {sqliteIndexes: []string{"rowid"}, pgIndexes: []string{"images_pkey"}, params: map[string]any{"changed_at": time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), "actor": "admin", "to_state": "acknowledged", "to_until": nil, "cause": "", "if_state": "ignored", "if_until": nil}},
 	"NotifyImageStates":     {sqliteIndexes: []string{"rowid"}, pgIndexes: []string{"images_pkey"}},
 	"TagImages":             {sqliteIndexes: []string{"rowid"}, pgIndexes: []string{"images_pkey"}, params: map[string]any{"tag_id": int64(1)}},
 	"UntagImages":           {sqliteIndexes: []string{"sqlite_autoindex_image_tags_1", "image_tags_tag"}, pgIndexes: []string{"image_tags_pkey", "image_tags_tag"}, params: map[string]any{"tag_id": int64(1)}},

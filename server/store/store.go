@@ -286,15 +286,40 @@ type ImageFilter struct {
 // and Nomad's namespaces. The migration 20261130000301_image_search keeps the same order.
 var StackKeys = []string{"stack", "com.docker.compose.project", "com.docker.stack.namespace", "pod_namespace", "job_namespace"}
 
-// StackOf is the stack of an image with metadata m: the first non-empty value of StackKeys,
-// or "".
-func StackOf(m map[string]string) string {
-	for _, k := range StackKeys {
+// StackOf is the stack of an image of provider with metadata m: the first non-empty value of
+// StackKeys, else, for a swarm service, the stack that `docker stack deploy` names it after
+// (SwarmStack), or "". Diun sends no stack or compose project key of its own (its metadata
+// keys must match ^[a-zA-Z0-9_]+$, so no label passes com.docker.* through): a compose
+// project needs a `diun.metadata.stack` label.
+func StackOf(provider string, m map[string]string) string {
+	for _, k := range StackKeys[:3] {
+		if v := m[k]; v != "" {
+			return v
+		}
+	}
+	if s := SwarmStack(provider, m); s != "" {
+		return s
+	}
+	for _, k := range StackKeys[3:] {
 		if v := m[k]; v != "" {
 			return v
 		}
 	}
 	return ""
+}
+
+// SwarmStack is the stack of a swarm service: its name (Diun's ctn_name) is
+// "<stack>_<service>" when `docker stack deploy` made it; "" for any other provider or name.
+// The migration 20261207000502_swarm_stack derives the same.
+func SwarmStack(provider string, m map[string]string) string {
+	if provider != "swarm" {
+		return ""
+	}
+	stack, _, ok := strings.Cut(m["ctn_name"], "_")
+	if !ok {
+		return ""
+	}
+	return stack
 }
 
 // SearchKeys are the metadata keys whose values Query searches besides the reference.

@@ -29,7 +29,21 @@ type StateChange struct {
 	FromUntil *time.Time
 	To        State
 	ToUntil   *time.Time
+	// Cause says why, when it was not a decision of Actor's: CauseUndo, CauseNewDigest.
+	Cause string
 }
+
+// The causes of the audit trail beside a decision (""); the SQL writes them too (migration
+// 20261207000501).
+const (
+	// CauseUndo is the undo of an earlier change, made by Actor.
+	CauseUndo = "undo"
+	// CauseNewDigest is Diun reporting a new digest of an acknowledged image, which reopens it.
+	CauseNewDigest = "new digest"
+)
+
+// ActorDiun is the actor of the reopenings a new digest makes.
+const ActorDiun = "Diun"
 
 // MaxBatch bounds the images one set-based call may name: the UI's bulk form sends at most
 // 5,000 ids, and one transaction should stay short.
@@ -39,12 +53,12 @@ const MaxBatch = 10000
 const ActorSnoozeEnded = "snooze ended"
 
 // ReservedActor tells whether name is one the audit trail keeps for something other than a
-// person: the dashboard itself (ActorSnoozeEnded), the MQTT bridge ("mqtt", or "mqtt:…") or an
+// person: the dashboard itself (ActorSnoozeEnded, ActorDiun for a reopen by a new digest), the MQTT bridge ("mqtt", or "mqtt:…") or an
 // API token ("token:…"). A person (a proxy's user, the built-in user) may not take one, or
 // their changes would read as the dashboard's or a token's (found by an outside review).
 func ReservedActor(name string) bool {
 	n := strings.ToLower(strings.TrimSpace(name))
-	return n == ActorSnoozeEnded || n == "mqtt" || strings.HasPrefix(n, "mqtt:") || strings.HasPrefix(n, "token:")
+	return n == ActorSnoozeEnded || n == strings.ToLower(ActorDiun) || n == "mqtt" || strings.HasPrefix(n, "mqtt:") || strings.HasPrefix(n, "token:")
 }
 
 // TriageStore is the write path of triage: set-based, each call one transaction, each state
@@ -57,7 +71,8 @@ type TriageStore interface {
 	// f must name the host (Hostname, or ExactHost for the images without one).
 	SetStatesWhere(ctx context.Context, f ImageFilter, t Transition, actor string) ([]StateChange, error)
 	// RestoreStates puts each image of prior back to its From state (an undo of what a
-	// SetStates returned) and returns what moved.
+	// SetStates returned) and returns what moved: only the images still in the To state the
+	// change left them in; one changed since keeps its later state.
 	RestoreStates(ctx context.Context, prior []StateChange, actor string) ([]StateChange, error)
 	// WakeSnoozed reopens the snoozed images whose time has come, as ActorSnoozeEnded.
 	WakeSnoozed(ctx context.Context, now time.Time) ([]StateChange, error)
@@ -107,7 +122,7 @@ func (d *db) SetStates(ctx context.Context, ids []int64, t Transition, actor str
 	}
 	var out []StateChange
 	err = d.writeTx(ctx, func(q queries) error {
-		out, err = changeStates(ctx, q, list, t, actor, now())
+		out, err = changeStates(ctx, q, list, t, nil, actor, now())
 		return err
 	})
 	return out, err
@@ -139,7 +154,7 @@ func (d *db) SetStatesWhere(ctx context.Context, f ImageFilter, t Transition, ac
 		if err != nil {
 			return err
 		}
-		out, err = changeStates(ctx, q, list, t, actor, now())
+		out, err = changeStates(ctx, q, list, t, nil, actor, now())
 		return err
 	})
 	return out, err
@@ -149,24 +164,24 @@ func (d *db) RestoreStates(ctx context.Context, prior []StateChange, actor strin
 	if err := checkActor(actor); err != nil {
 		return nil, err
 	}
-	// One changeStates per distinct prior state, all in one transaction.
+	// One changeStates per distinct prior and later state, all in one transaction.
 	type target struct {
-		state State
-		until string
+		from, fromUntil, to, toUntil string
 	}
 	groups := map[target][]int64{}
-	transitions := map[target]Transition{}
+	transitions := map[target][2]Transition{} // back to, only from
 	for _, p := range prior {
-		t := Transition{State: p.From, SnoozedUntil: p.FromUntil}
-		if err := t.validate(); err != nil {
+		back := Transition{State: p.From, SnoozedUntil: p.FromUntil}
+		if err := back.validate(); err != nil {
 			return nil, err
 		}
-		k := target{state: p.From}
-		if p.FromUntil != nil {
-			k.until = p.FromUntil.UTC().Format(time.RFC3339Nano)
+		from := Transition{State: p.To, SnoozedUntil: p.ToUntil}
+		if err := from.validate(); err != nil {
+			return nil, fmt.Errorf("the state to undo: %w", err)
 		}
+		k := target{from: string(p.From), fromUntil: timeKey(p.FromUntil), to: string(p.To), toUntil: timeKey(p.ToUntil)}
 		groups[k] = append(groups[k], p.ImageID)
-		transitions[k] = t
+		transitions[k] = [2]Transition{back, from}
 	}
 	var out []StateChange
 	at := now()
@@ -177,7 +192,8 @@ func (d *db) RestoreStates(ctx context.Context, prior []StateChange, actor strin
 			if err != nil {
 				return err
 			}
-			moved, err := changeStates(ctx, q, list, transitions[k], actor, at)
+			tr := transitions[k]
+			moved, err := changeStates(ctx, q, list, tr[0], &tr[1], actor, at)
 			if err != nil {
 				return err
 			}
@@ -186,6 +202,14 @@ func (d *db) RestoreStates(ctx context.Context, prior []StateChange, actor strin
 		return nil
 	})
 	return out, err
+}
+
+// timeKey is t as a map key: "" for none.
+func timeKey(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return dbTime(*t).Format(time.RFC3339Nano)
 }
 
 func (d *db) WakeSnoozed(ctx context.Context, at time.Time) ([]StateChange, error) {
@@ -200,18 +224,25 @@ func (d *db) WakeSnoozed(ctx context.Context, at time.Time) ([]StateChange, erro
 		if err != nil {
 			return err
 		}
-		out, err = changeStates(ctx, q, list, Transition{State: StateOpen}, ActorSnoozeEnded, due)
+		out, err = changeStates(ctx, q, list, Transition{State: StateOpen}, nil, ActorSnoozeEnded, due)
 		return err
 	})
 	return out, err
 }
 
-// changeStates records and applies the move of the images in list (a JSON array) to t.
-func changeStates(ctx context.Context, q queries, list string, t Transition, actor string, at time.Time) ([]StateChange, error) {
+// changeStates records and applies the move of the images in list (a JSON array) to t. An
+// undo names the state it undoes (undoing): only the images still in it move, and the audit
+// says it was an undo.
+func changeStates(ctx context.Context, q queries, list string, t Transition, undoing *Transition, actor string, at time.Time) ([]StateChange, error) {
 	until := dbTimePtr(t.SnoozedUntil)
-	rows, err := q.RecordStateChanges(ctx, sqlitedb.RecordStateChangesParams{
+	arg := sqlitedb.RecordStateChangesParams{
 		ChangedAt: dbTime(at), Actor: actor, ToState: string(t.State), ToUntil: until, Ids: list,
-	})
+	}
+	if undoing != nil {
+		state := string(undoing.State)
+		arg.IfState, arg.IfUntil, arg.Cause = &state, dbTimePtr(undoing.SnoozedUntil), CauseUndo
+	}
+	rows, err := q.RecordStateChanges(ctx, arg)
 	if err != nil || len(rows) == 0 {
 		return nil, err
 	}
@@ -235,6 +266,7 @@ func stateChangeFromRow(r sqlitedb.StateChange) StateChange {
 	return StateChange{
 		ImageID: r.ImageID, At: r.ChangedAt.UTC(), Actor: r.Actor, Digest: r.Digest,
 		From: State(r.FromState), FromUntil: utcPtr(r.FromUntil), To: State(r.ToState), ToUntil: utcPtr(r.ToUntil),
+		Cause: r.Cause,
 	}
 }
 

@@ -35,13 +35,18 @@ type undo struct {
 // maxBulk bounds one bulk action (a selection or a whole host).
 const maxBulk = 5000
 
-// undoField is the undo form's field of one change: the image and the state it had.
+// undoField is the undo form's field of one change: the image, the state it had and the
+// state the change left it in (id:from:until:to:until, times in Unix microseconds, as the
+// store keeps them), so that the undo changes back only an image still as the change left it.
 func undoField(c store.StateChange) [2]string {
-	until := ""
-	if c.FromUntil != nil {
-		until = strconv.FormatInt(c.FromUntil.Unix(), 10)
+	return [2]string{"item", fmt.Sprintf("%d:%s:%s:%s:%s", c.ImageID, c.From, unixMicro(c.FromUntil), c.To, unixMicro(c.ToUntil))}
+}
+
+func unixMicro(t *time.Time) string {
+	if t == nil {
+		return ""
 	}
-	return [2]string{"item", fmt.Sprintf("%d:%s:%s", c.ImageID, c.From, until)}
+	return strconv.FormatInt(t.UnixMicro(), 10)
 }
 
 func (h *Handler) imageAction(w http.ResponseWriter, r *http.Request) {
@@ -541,7 +546,9 @@ func (h *Handler) createTag(w http.ResponseWriter, r *http.Request) {
 	h.finish(w, r, actionResult{Message: fmt.Sprintf("Created the tag %s.", t.Name)})
 }
 
-// restore is the undo of a state change: each item is id:state:snoozed-until-unix.
+// restore is the undo of a state change: each item is id:from:until:to:until (undoField).
+// Only the images still as the change left them go back: one changed since, by another tab,
+// a token, MQTT or the snooze timer, keeps its later state, and the notice says so.
 func (h *Handler) restore(w http.ResponseWriter, r *http.Request) {
 	if len(r.PostForm["item"]) > maxBulk {
 		h.tooMany(w, r)
@@ -549,12 +556,12 @@ func (h *Handler) restore(w http.ResponseWriter, r *http.Request) {
 	}
 	prior := make([]store.StateChange, 0, len(r.PostForm["item"]))
 	for _, item := range r.PostForm["item"] {
-		id, t, err := parseItem(item)
+		c, err := parseItem(item)
 		if err != nil {
-			h.renderStatus(w, r, http.StatusBadRequest, "Cannot undo", "This undo could not be read, so nothing was changed. Change the images back by hand.")
+			h.renderStatus(w, r, http.StatusBadRequest, "Cannot undo", "This undo could not be read (a page from before an upgrade keeps an older form), so nothing was changed. Reload the page and change the images back by hand.")
 			return
 		}
-		prior = append(prior, store.StateChange{ImageID: id, From: t.State, FromUntil: t.SnoozedUntil})
+		prior = append(prior, c)
 	}
 	ctx, cancel := h.storeContext(r)
 	defer cancel()
@@ -563,35 +570,60 @@ func (h *Handler) restore(w http.ResponseWriter, r *http.Request) {
 		h.actionError(w, r, err)
 		return
 	}
-	h.finish(w, r, actionResult{Message: fmt.Sprintf("Undone: %s back as before.", plural(int64(len(moved)), "image"))})
+	msg := fmt.Sprintf("Undone: %s back as before.", plural(int64(len(moved)), "image"))
+	if skipped := len(prior) - len(moved); skipped > 0 {
+		kept := plural(int64(skipped), "image") + " changed since and kept its later state"
+		if skipped > 1 {
+			kept = plural(int64(skipped), "image") + " changed since and kept their later state"
+		}
+		msg = fmt.Sprintf("Undone: %s back as before; %s.", plural(int64(len(moved)), "image"), kept)
+		if len(moved) == 0 {
+			msg = fmt.Sprintf("Nothing undone: %s.", kept)
+		}
+	}
+	h.finish(w, r, actionResult{Message: msg})
 }
 
-func parseItem(item string) (int64, store.Transition, error) {
+// parseItem reads one item of an undo (undoField).
+func parseItem(item string) (store.StateChange, error) {
 	parts := strings.Split(item, ":")
 	bad := fmt.Errorf("%q is not an undo item", textutil.Truncate(item, 60))
-	if len(parts) != 3 {
-		return 0, store.Transition{}, bad
+	if len(parts) != 5 {
+		return store.StateChange{}, bad
 	}
 	id, err := query.ParseID("image id", parts[0])
 	if err != nil {
-		return 0, store.Transition{}, bad
+		return store.StateChange{}, bad
 	}
-	t := store.Transition{State: store.State(parts[1])}
+	from, err := parseState(parts[1], parts[2])
+	if err != nil {
+		return store.StateChange{}, bad
+	}
+	to, err := parseState(parts[3], parts[4])
+	if err != nil {
+		return store.StateChange{}, bad
+	}
+	return store.StateChange{ImageID: id, From: from.State, FromUntil: from.SnoozedUntil, To: to.State, ToUntil: to.SnoozedUntil}, nil
+}
+
+// parseState reads a state and its snooze's end in Unix microseconds ("" for none).
+func parseState(state, until string) (store.Transition, error) {
+	t := store.Transition{State: store.State(state)}
 	if !t.State.Valid() {
-		return 0, store.Transition{}, bad
+		return t, errors.New("no such state")
 	}
-	if parts[2] != "" {
-		sec, err := strconv.ParseInt(parts[2], 10, 64)
+	if until != "" {
+		us, err := strconv.ParseInt(until, 10, 64)
 		if err != nil {
-			return 0, store.Transition{}, bad
+			return t, err
 		}
-		u := time.Unix(sec, 0).UTC()
+		u := time.UnixMicro(us).UTC()
 		t.SnoozedUntil = &u
 	}
-	if t.State == store.StateSnoozed && t.SnoozedUntil == nil {
-		return 0, store.Transition{}, bad
+	if (t.State == store.StateSnoozed) != (t.SnoozedUntil != nil) {
+		return t, errors.New("a snooze needs its end, and only a snooze has one")
 	}
-	return id, t, nil
+	return t, nil
 }
 
 // finish answers a successful action.

@@ -26,8 +26,9 @@ type connectData struct {
 	ComposeURL, OtherURL string
 	// OtherFrom says where OtherURL comes from: "BASE_URL" or "browser".
 	OtherFrom string
-	// Loopback is the loopback host the browser or BASE_URL names, to warn about.
-	Loopback string
+	// Loopback is the loopback host the browser or BASE_URL names, to warn about;
+	// LoopbackFrom says which ("BASE_URL" or "browser"): a BASE_URL set so needs changing.
+	Loopback, LoopbackFrom string
 	// Port is the port the dashboard listens on, for the placeholder URL.
 	Port string
 	// Via is whose snippets are shown: "compose" or "other"; Endpoint is their URL.
@@ -129,7 +130,7 @@ func (h *Handler) webhookURLs(r *http.Request, d *connectData) {
 		from = "BASE_URL"
 	}
 	if u, err := url.Parse(base); err == nil && isLoopback(u.Hostname()) {
-		d.Loopback = u.Host
+		d.Loopback, d.LoopbackFrom = u.Host, from
 	} else {
 		d.OtherURL, d.OtherFrom = base+"/webhook", from
 	}

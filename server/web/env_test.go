@@ -153,10 +153,16 @@ func (e *env) postBody(path string, form url.Values, header map[string]string) (
 // notify sends a webhook body the way Diun does, and returns the image id.
 func (e *env) notify(host, image, digest string, metadata string) {
 	e.t.Helper()
+	e.notifyFrom("docker", host, image, digest, metadata)
+}
+
+// notifyFrom is notify from one of Diun's providers.
+func (e *env) notifyFrom(provider, host, image, digest string, metadata string) {
+	e.t.Helper()
 	if metadata == "" {
 		metadata = "null"
 	}
-	body := `{"diun_version":"v4.33.0","hostname":"` + host + `","status":"update","provider":"docker","image":"` + image +
+	body := `{"diun_version":"v4.33.0","hostname":"` + host + `","status":"update","provider":"` + provider + `","image":"` + image +
 		`","hub_link":"https://hub.docker.com/r/acme/app","mime_type":"application/vnd.oci.image.index.v1+json","digest":"` + digest +
 		`","created":"2026-06-27T13:20:19Z","platform":"linux/amd64","metadata":` + metadata + `}`
 	req, _ := http.NewRequest(http.MethodPost, e.ts.URL+"/webhook", strings.NewReader(body))

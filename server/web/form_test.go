@@ -70,7 +70,7 @@ var uiPosts = []struct {
 	{"/images/1", url.Values{"action": {"acknowledge"}}, 8 << 10},
 	{"/images/1/snooze", url.Values{"for": {"7d"}}, 8 << 10},
 	{"/bulk", url.Values{"action": {"acknowledge"}, "id": {"1"}}, 5000*len("id=9223372036854775807&") + 8<<10},
-	{"/restore", url.Values{"item": {"1:ignored:"}}, 5000*len("item=9223372036854775807%3Aacknowledged%3A-9223372036854775808&") + 8<<10},
+	{"/restore", url.Values{"item": {"1:ignored::open:"}}, 5000*len("item=9223372036854775807%3Aacknowledged%3A-9223372036854775808%3Aacknowledged%3A-9223372036854775808&") + 8<<10},
 	{"/tags", url.Values{"name": {"prod"}}, 8 << 10},
 	{"/connect/rotate", nil, 8 << 10},
 	{"/tokens", url.Values{"name": {"widget"}}, 8 << 10},
@@ -135,10 +135,10 @@ func TestFormBodiesBounded(t *testing.T) {
 		// the overview's bulk form, and the undo of as many.
 		bulk := url.Values{"action": {"acknowledge"}, "for": {"7d"}, "tag_id": {""}, "new_tag": {strings.Repeat("é", 32)}}
 		items := url.Values{}
-		until := fmt.Sprint(time.Now().Add(time.Hour).Unix())
+		until := fmt.Sprint(time.Now().Add(time.Hour).UnixMicro())
 		for i := range 5000 {
 			bulk.Add("id", fmt.Sprint(9223372036854775807-int64(i)))
-			items.Add("item", fmt.Sprintf("%d:snoozed:%s", 9223372036854775807-int64(i), until))
+			items.Add("item", fmt.Sprintf("%d:snoozed:%s:snoozed:%s", 9223372036854775807-int64(i), until, until))
 		}
 		if res, body := e.postBody("/bulk", bulk, jsonAccept); res.StatusCode != http.StatusOK {
 			t.Errorf("POST /bulk with 5,000 ids (%d bytes): %d %s", len(bulk.Encode()), res.StatusCode, body)
@@ -150,7 +150,7 @@ func TestFormBodiesBounded(t *testing.T) {
 		if res, _ := e.postBody("/bulk", bulk, jsonAccept); res.StatusCode != http.StatusRequestEntityTooLarge {
 			t.Errorf("POST /bulk with 5,001 ids: %d, want 413", res.StatusCode)
 		}
-		items.Add("item", "1:open:")
+		items.Add("item", "1:open::ignored:")
 		if res, _ := e.postBody("/restore", items, jsonAccept); res.StatusCode != http.StatusRequestEntityTooLarge {
 			t.Errorf("POST /restore with 5,001 items: %d, want 413", res.StatusCode)
 		}

@@ -33,30 +33,33 @@ func parseGrouping(v url.Values) (byStack bool, err error) {
 }
 
 // groupByStack regroups the rows of a page by stack, in the order of the stack's names, the
-// images without a stack last; within a group the rows keep the page's order.
+// images without a stack last; within a group the rows keep the page's order. A compose or
+// swarm stack and a Kubernetes or Nomad namespace of the same name are different things, so
+// different groups. The rows of a group may come from several hosts: each says its host.
 func groupByStack(hosts []hostGroup) []hostGroup {
-	index := map[string]int{}
+	type key struct{ kind, name string }
+	index := map[key]int{}
 	var out []hostGroup
 	for _, hg := range hosts {
 		for _, row := range hg.Images {
-			stack := row.Context.Group
-			i, ok := index[stack]
+			k := key{kind: "stack", name: row.Context.Group}
+			if row.Context.Stack == "" && row.Context.Namespace != "" {
+				k.kind = "namespace"
+			}
+			i, ok := index[k]
 			if !ok {
 				i = len(out)
-				index[stack] = i
-				kind := "stack"
-				if row.Context.Stack == "" && row.Context.Namespace != "" {
-					kind = "namespace"
-				}
-				out = append(out, hostGroup{ByStack: true, Stack: stack, StackKind: kind, Key: "stack-" + url.QueryEscape(stack)})
+				index[k] = i
+				out = append(out, hostGroup{ByStack: true, Stack: k.name, StackKind: k.kind, Key: k.kind + "-" + url.QueryEscape(k.name)})
 			}
+			row.ShowHost = true
 			out[i].Images = append(out[i].Images, row)
 		}
 	}
 	slices.SortStableFunc(out, func(a, b hostGroup) int {
 		switch {
 		case a.Stack == b.Stack:
-			return 0
+			return cmp.Compare(b.StackKind, a.StackKind) // the stack before the namespace
 		case a.Stack == "":
 			return 1
 		case b.Stack == "":

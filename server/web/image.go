@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"slices"
@@ -18,6 +19,8 @@ type imageData struct {
 	NextURL   string
 	Metadata  [][2]string
 	OtherTags []store.Tag
+	// ElsewhereOn is the same image (the same reference) on other hosts.
+	ElsewhereOn []store.Image
 }
 
 func (h *Handler) imagePage(w http.ResponseWriter, r *http.Request) {
@@ -57,7 +60,12 @@ func (h *Handler) imagePage(w http.ResponseWriter, r *http.Request) {
 		h.serverError(w, r, err)
 		return
 	}
-	d := imageData{Row: h.row(img), Timeline: timeline(events.Events, changes, cursor != "", events.NextCursor != "")}
+	same, err := h.sameImageElsewhere(ctx, img)
+	if err != nil {
+		h.serverError(w, r, err)
+		return
+	}
+	d := imageData{Row: h.row(img), Timeline: timeline(events.Events, changes, cursor != "", events.NextCursor != ""), ElsewhereOn: same}
 	if events.NextCursor != "" {
 		d.NextURL = r.URL.Path + "?cursor=" + events.NextCursor
 	}
@@ -77,6 +85,23 @@ func (h *Handler) imagePage(w http.ResponseWriter, r *http.Request) {
 	p := h.newPage(r, title(d.Row.Name, img.Hostname), "overview", d)
 	p.Live = true
 	h.render(w, r, http.StatusOK, "image", p)
+}
+
+// sameImageElsewhere is the image with img's reference on the other hosts, in every state:
+// the search finds the reference as a substring, the exact ones are kept. One page: an image
+// on more than MaxPageSize hosts lists that many.
+func (h *Handler) sameImageElsewhere(ctx context.Context, img store.Image) ([]store.Image, error) {
+	page, err := h.store.ListImages(ctx, store.ImageFilter{Query: img.Image}, store.SortHost, store.PageRequest{Limit: store.MaxPageSize})
+	if err != nil {
+		return nil, err
+	}
+	var out []store.Image
+	for _, o := range page.Images {
+		if o.Image == img.Image && o.ID != img.ID {
+			out = append(out, o)
+		}
+	}
+	return out, nil
 }
 
 // timelineEntry is a notification or a triage change.

@@ -66,6 +66,9 @@ type imageRow struct {
 
 	// HTML is the overview's rendering of the row, with its version (rowpatch.go).
 	HTML template.HTML
+
+	// ShowHost: the row names its host, as the rows of a stack group come from several.
+	ShowHost bool
 }
 
 func (h *Handler) row(img store.Image) imageRow {

@@ -14,8 +14,8 @@ import (
 // untrusted text, escaped by the templates, and only http(s) addresses ever become links.
 type rowContext struct {
 	// Stack is the compose project or swarm stack (labels diun.metadata.stack,
-	// com.docker.compose.project, com.docker.stack.namespace); Namespace the Kubernetes or
-	// Nomad namespace.
+	// com.docker.compose.project, com.docker.stack.namespace, or a swarm service's name);
+	// Namespace the Kubernetes or Nomad namespace.
 	Stack, Namespace string
 	// Group is what the overview's stack filter matches and what grouping by stack groups on:
 	// store.StackOf, the stack or else the namespace, as the store's search table has it.
@@ -41,9 +41,9 @@ var containerStates = map[string]bool{"created": true, "paused": true, "restarti
 func newRowContext(img store.Image) rowContext {
 	m := img.Metadata
 	c := rowContext{
-		Stack:     firstNonEmpty(m["stack"], m["com.docker.compose.project"], m["com.docker.stack.namespace"]),
+		Stack:     firstNonEmpty(m["stack"], m["com.docker.compose.project"], m["com.docker.stack.namespace"], store.SwarmStack(img.Provider, m)),
 		Namespace: firstNonEmpty(m["pod_namespace"], m["job_namespace"]),
-		Group:     store.StackOf(m),
+		Group:     store.StackOf(img.Provider, m),
 	}
 	if s := strings.ToLower(m["ctn_state"]); containerStates[s] {
 		c.Stopped = s

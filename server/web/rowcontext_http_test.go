@@ -118,3 +118,42 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+// Issue 18 B7: grouped by stack, a compose stack and a Kubernetes namespace of the same name
+// are two groups, and each row says its host (a stack spans hosts).
+// B8: a swarm service's stack comes from its name, as Diun sends it (ctn_name
+// "<stack>_<service>", no key naming the stack).
+func TestGroupByStackKeepsKindsApartAndNamesHosts(t *testing.T) {
+	eachStore(t, func(t *testing.T, e *env) {
+		e.login()
+		e.notify("nas", "docker.io/acme/web:1", digestN(1), `{"ctn_names":"web","stack":"shop"}`)
+		e.notifyFrom("kubernetes", "k8s", "docker.io/acme/api:1", digestN(2), `{"pod_name":"api-1","pod_namespace":"shop"}`)
+		e.notifyFrom("swarm", "swarm1", "docker.io/acme/cart:1", digestN(3), `{"svc_id":"abc123","ctn_name":"shop_cart"}`)
+		_, body := e.get("/?group=stack", nil)
+		stack, ns := strings.Index(body, "<h2>stack shop</h2>"), strings.Index(body, "<h2>namespace shop</h2>")
+		if stack < 0 || ns < 0 {
+			t.Fatalf("grouped by stack: stack shop at %d, namespace shop at %d; want both", stack, ns)
+		}
+		groupOf := func(repo string) int {
+			i := strings.Index(body, `<span class="repo">`+repo+`</span>`)
+			if i < 0 {
+				t.Fatalf("no row of %s", repo)
+			}
+			if i > ns && (ns > stack || i < stack) {
+				return ns
+			}
+			return stack
+		}
+		if groupOf("acme/web") != stack || groupOf("acme/cart") != stack || groupOf("acme/api") != ns {
+			t.Errorf("the rows are not in their own kind's group: web and cart in the stack, api in the namespace (stack %d ns %d web %d cart %d api %d)", stack, ns, strings.Index(body, "acme/web"), strings.Index(body, "acme/cart"), strings.Index(body, "acme/api"))
+		}
+		for _, host := range []string{"nas", "k8s", "swarm1"} {
+			if !strings.Contains(body, `<span class="on-host">on `+host+`</span>`) {
+				t.Errorf("a row grouped by stack does not say its host %s", host)
+			}
+		}
+		if _, byHost := e.get("/", nil); strings.Contains(byHost, `class="on-host"`) {
+			t.Error("grouped by host, the rows repeat their host")
+		}
+	})
+}

@@ -10,6 +10,7 @@ import (
 func TestRowContextGroupsAndNames(t *testing.T) {
 	cases := []struct {
 		name                    string
+		provider                string
 		meta                    map[string]string
 		stack, namespace, group string
 		runs                    []string
@@ -28,6 +29,15 @@ func TestRowContextGroupsAndNames(t *testing.T) {
 		{name: "swarm stack namespace",
 			meta:  map[string]string{"svc_id": "abcdef1234567890", "ctn_name": "web", "com.docker.stack.namespace": "edge"},
 			stack: "edge", group: "edge", runs: []string{"service web"}},
+		{name: "swarm: a service that docker stack deploy named <stack>_<service>", provider: "swarm",
+			meta:  map[string]string{"svc_id": "abcdef1234567890", "ctn_name": "media_plex"},
+			stack: "media", group: "media", runs: []string{"service media_plex"}},
+		{name: "swarm: a service made by hand has no stack", provider: "swarm",
+			meta: map[string]string{"svc_id": "abcdef1234567890", "ctn_name": "plex"},
+			runs: []string{"service plex"}},
+		{name: "kubernetes: a container name with an underscore names no stack", provider: "kubernetes",
+			meta:      map[string]string{"pod_name": "api-7d9", "pod_namespace": "prod", "ctn_name": "api_server"},
+			namespace: "prod", group: "prod", runs: []string{"pod prod/api-7d9"}},
 		{name: "kubernetes: the namespace groups, pod_status is not shown",
 			meta:      map[string]string{"pod_name": "api-7d9", "pod_namespace": "prod", "ctn_name": "api", "pod_status": `{"phase":"Running","conditions":[…]}`},
 			namespace: "prod", group: "prod", runs: []string{"pod prod/api-7d9"}},
@@ -50,15 +60,15 @@ func TestRowContextGroupsAndNames(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			got := newRowContext(store.Image{Image: "example.org/x:1", Metadata: c.meta})
+			got := newRowContext(store.Image{Image: "example.org/x:1", Provider: c.provider, Metadata: c.meta})
 			if got.Stack != c.stack || got.Namespace != c.namespace || got.Group != c.group || got.Stopped != c.stopped {
 				t.Errorf("stack %q namespace %q group %q stopped %q; want %q %q %q %q", got.Stack, got.Namespace, got.Group, got.Stopped, c.stack, c.namespace, c.group, c.stopped)
 			}
 			if runs := runsAs(c.meta); !slices.Equal(runs, c.runs) {
 				t.Errorf("runs as %q, want %q", runs, c.runs)
 			}
-			if got.Group != store.StackOf(c.meta) {
-				t.Errorf("group %q differs from the store's stack %q: the filter would not find the row", got.Group, store.StackOf(c.meta))
+			if got.Group != store.StackOf(c.provider, c.meta) {
+				t.Errorf("group %q differs from the store's stack %q: the filter would not find the row", got.Group, store.StackOf(c.provider, c.meta))
 			}
 		})
 	}

@@ -208,9 +208,9 @@ const (
 	// bulkFormLimit holds maxBulk ids of the longest form an id takes, besides the fields of
 	// an action: 5,000 × 23 bytes + 8 KiB = 123,192 bytes.
 	bulkFormLimit = int64(maxBulk*len("id=9223372036854775807&")) + actionFormLimit
-	// restoreFormLimit holds the undo of a bulk action: maxBulk items id:state:until, the
-	// colons encoded, of the longest form each part takes.
-	restoreFormLimit = int64(maxBulk*len("item=9223372036854775807%3Aacknowledged%3A-9223372036854775808&")) + actionFormLimit
+	// restoreFormLimit holds the undo of a bulk action: maxBulk items id:from:until:to:until,
+	// the colons encoded, of the longest form each part takes.
+	restoreFormLimit = int64(maxBulk*len("item=9223372036854775807%3Aacknowledged%3A-9223372036854775808%3Aacknowledged%3A-9223372036854775808&")) + actionFormLimit
 )
 
 // form reads the body of r with parseForm before next runs, so that next finds its fields in

@@ -110,7 +110,7 @@ func matches(img store.Image, f store.ImageFilter) bool {
 	if f.Query != "" && !searchMatches(img, f.Query) {
 		return false
 	}
-	if f.Stack != "" && store.StackOf(img.Metadata) != f.Stack {
+	if f.Stack != "" && store.StackOf(img.Provider, img.Metadata) != f.Stack {
 		return false
 	}
 	return true

@@ -66,6 +66,10 @@ func searchFixture(t *testing.T, s store.Store) map[string]store.Image {
 			map[string]string{"job_name": "cache", "task_name": "redis-task", "job_namespace": "infra"}},
 		{"traefik", "swarm", "docker.io/library/traefik:3", "swarm",
 			map[string]string{"svc_id": "q1w2e3", "ctn_name": "edge_traefik.1", "com.docker.stack.namespace": "edge"}},
+		// What Diun's swarm provider sends for a service that `docker stack deploy` made:
+		// its name is <stack>_<service>, and no key names the stack.
+		{"whoami", "swarm", "docker.io/traefik/whoami:1", "swarm",
+			map[string]string{"svc_id": "z9x8c7", "ctn_name": "tools_whoami"}},
 		{"bare", "nas", "docker.io/library/busybox:1", "file", nil},
 	}
 	out := map[string]store.Image{}
@@ -178,6 +182,7 @@ func testSearchStackFilter(t *testing.T, s store.Store) {
 		"prod":        {"api"},    // a namespace when there is no stack
 		"infra":       {"redis"},
 		"edge":        {"traefik"},
+		"tools":       {"whoami"}, // derived from the swarm service's name
 	}
 	for stack, want := range cases {
 		for _, sort := range store.Sorts {

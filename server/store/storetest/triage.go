@@ -20,6 +20,7 @@ func triageTests() []test {
 		{"SetStatesWhereNoHostname", testSetStatesWhereNoHostname},
 		{"SetStatesInvalidFilter", testSetStatesInvalidFilter},
 		{"RestoreStates", testRestoreStates},
+		{"RestoreOnlyWhatIsUnchanged", testRestoreOnlyWhatIsUnchanged},
 		{"AuditTrail", testAuditTrail},
 		{"BulkOfThousands", testBulkOfThousands},
 		{"ConcurrentChangesChain", testConcurrentChangesChain},
@@ -337,9 +338,48 @@ func testRestoreStates(t *testing.T, s store.Store) {
 			t.Errorf("image %d after undo: %s until %s, want %s until %s", id, img.State, fmtTimePtr(img.SnoozedUntil), tr.State, fmtTimePtr(tr.SnoozedUntil))
 		}
 	}
-	bad := []store.StateChange{{ImageID: all[0], From: "closed"}}
+	bad := []store.StateChange{{ImageID: all[0], From: "closed", To: store.StateIgnored}}
 	_, err = s.RestoreStates(ctx(t), bad, "admin")
 	wantErr(t, "RestoreStates to an unknown state", err, store.ErrInvalid)
+	// An undo is recorded as one: the trail says the change was an undo, not a new decision.
+	trail, err := s.ListStateChanges(ctx(t), all[1], 1)
+	if err != nil || len(trail) != 1 || trail[0].Cause != store.CauseUndo || trail[0].Actor != "admin (undo)" {
+		t.Errorf("the undo's audit row = %+v, %v; want cause %q", trail, err, store.CauseUndo)
+	}
+}
+
+// An undo puts back only the images still as its action left them: one changed since (by
+// another tab, a token, MQTT or the snooze timer) keeps its later state, and is not returned.
+func testRestoreOnlyWhatIsUnchanged(t *testing.T, s store.Store) {
+	a := record(t, s, note("h", "docker.io/cas-a:1", 1, at(0))).ImageID
+	b := record(t, s, note("h", "docker.io/cas-b:1", 2, at(0))).ImageID
+	c := record(t, s, note("h", "docker.io/cas-c:1", 3, at(0))).ImageID
+	until := at(24 * time.Hour)
+	moved := setStates(t, s, []int64{a, b, c}, transitionTo(store.StateSnoozed, until), "admin")
+	if len(moved) != 3 {
+		t.Fatalf("snoozing 3 moved %d", len(moved))
+	}
+	// Later: b is ignored, c snoozed for longer; a is left as the snooze left it.
+	setStates(t, s, []int64{b}, store.Transition{State: store.StateIgnored}, "token:widget")
+	later := at(72 * time.Hour)
+	setStates(t, s, []int64{c}, transitionTo(store.StateSnoozed, later), "mqtt")
+	back, err := s.RestoreStates(ctx(t), moved, "admin")
+	if err != nil || len(back) != 1 || back[0].ImageID != a {
+		t.Fatalf("RestoreStates = %+v, %v; want image %d only", back, err, a)
+	}
+	if img := getImage(t, s, a); img.State != store.StateOpen {
+		t.Errorf("image a after undo: %s, want open", img.State)
+	}
+	if img := getImage(t, s, b); img.State != store.StateIgnored {
+		t.Errorf("an old undo turned the later ignore of b into %s", img.State)
+	}
+	if img := getImage(t, s, c); img.State != store.StateSnoozed || !sameTimePtr(img.SnoozedUntil, &later) {
+		t.Errorf("an old undo turned the later snooze of c into %s until %s", img.State, fmtTimePtr(img.SnoozedUntil))
+	}
+	// The same undo again changes nothing: a is no longer as the snooze left it.
+	if again, err := s.RestoreStates(ctx(t), moved, "admin"); err != nil || len(again) != 0 {
+		t.Errorf("the same undo twice moved %+v, %v", again, err)
+	}
 }
 
 // The audit trail: each change, newest first, with who, when, from → to and the digest.
@@ -352,24 +392,30 @@ func testAuditTrail(t *testing.T, s store.Store) {
 	setStates(t, s, []int64{id, other}, transitionTo(store.StateSnoozed, until), "token:widget")
 	setStates(t, s, []int64{id}, store.Transition{State: store.StateIgnored}, "admin")
 	trail, err := s.ListStateChanges(ctx(t), id, 0)
-	if err != nil || len(trail) != 3 {
-		t.Fatalf("ListStateChanges = %d, %v; want 3", len(trail), err)
+	if err != nil || len(trail) != 4 {
+		t.Fatalf("ListStateChanges = %d, %v; want 4", len(trail), err)
 	}
 	digest := func(n int) string { return note("h", "x", n, at(0)).Digest }
 	wantTrail := []struct {
 		actor    string
 		from, to store.State
 		digest   string
+		cause    string
 	}{
-		{"admin", store.StateSnoozed, store.StateIgnored, digest(3)},
-		{"token:widget", store.StateOpen, store.StateSnoozed, digest(3)},
-		{"admin", store.StateOpen, store.StateAcknowledged, digest(1)},
+		{"admin", store.StateSnoozed, store.StateIgnored, digest(3), ""},
+		{"token:widget", store.StateOpen, store.StateSnoozed, digest(3), ""},
+		// What reopened it: Diun, with the new digest.
+		{store.ActorDiun, store.StateAcknowledged, store.StateOpen, digest(3), store.CauseNewDigest},
+		{"admin", store.StateOpen, store.StateAcknowledged, digest(1), ""},
 	}
 	for i, w := range wantTrail {
 		c := trail[i]
-		if c.ImageID != id || c.Actor != w.actor || c.From != w.from || c.To != w.to || c.Digest != w.digest {
-			t.Errorf("trail[%d] = %+v, want %s %s → %s at %s", i, c, w.actor, w.from, w.to, w.digest)
+		if c.ImageID != id || c.Actor != w.actor || c.From != w.from || c.To != w.to || c.Digest != w.digest || c.Cause != w.cause {
+			t.Errorf("trail[%d] = %+v, want %s %s → %s at %s (%q)", i, c, w.actor, w.from, w.to, w.digest, w.cause)
 		}
+	}
+	if !trail[2].At.Equal(at(time.Hour)) {
+		t.Errorf("the reopening is dated %s, want the notification's %s", trail[2].At, at(time.Hour))
 	}
 	if !sameTimePtr(trail[1].ToUntil, &until) || !sameTimePtr(trail[0].FromUntil, &until) {
 		t.Errorf("the snooze's time is not in the trail: %+v", trail[:2])

@@ -739,8 +739,8 @@
   });
 
   // --- keyboard --------------------------------------------------------------------------
-  // j/k move between rows, a acknowledges and s snoozes the focused row for 7 days, x ticks it,
-  // ? lists the keys. Never while typing in a field, nor with a modifier (the browser's and
+  // j/k move between rows, a acknowledges, s snoozes for 7 days and i ignores the focused row,
+  // Enter opens it, x ticks it, / goes to the search, ? lists the keys. Never while typing in a field, nor with a modifier (the browser's and
   // the screen reader's own keys).
 
   // The disclosures that float over the page: a row's menu, the legend.
@@ -782,6 +782,9 @@
     ["k", "Previous row"],
     ["a", "Acknowledge the row"],
     ["s", "Snooze the row for 7 days"],
+    ["i", "Ignore the row"],
+    ["Enter", "Open the row's page"],
+    ["/", "Search"],
     ["x", "Tick the row (for the bulk actions)"],
     ["u", "Undo the last action, while its notice shows"],
     ["?", "Show these keys"],
@@ -829,12 +832,31 @@
     if (ev.ctrlKey || ev.metaKey || ev.altKey || ev.defaultPrevented) return;
     const t = ev.target;
     if (t.closest && t.closest("input, select, textarea, [contenteditable], dialog")) return;
+    if (ev.key === "/") {
+      // The search field, unfolded first on a phone.
+      const q = document.getElementById("filter-q");
+      if (!q) return;
+      const box = q.closest("details");
+      if (box) box.open = true;
+      q.focus();
+      q.select();
+      ev.preventDefault();
+      return;
+    }
     if (!main.querySelector("li.img") && ev.key !== "?" && ev.key !== "u") return;
     switch (ev.key) {
       case "j": moveRow(1); break;
       case "k": moveRow(-1); break;
       case "a": rowAction("acknowledge"); break;
       case "s": rowAction("snooze-7d"); break;
+      case "i": rowAction("ignore"); break;
+      case "Enter": {
+        // Only on the row itself: on its links and buttons Enter does what they do.
+        const row = currentRow();
+        if (!row || t !== row) return;
+        row.querySelector(".name a").click();
+        break;
+      }
       case "x": {
         const box = currentRow() && currentRow().querySelector('input[name="id"]');
         if (box) {

@@ -64,9 +64,9 @@ INSERT INTO api_tokens (id, name, token_hash, prefix, created_at, last_used_at, 
 VALUES (sqlc.arg(id), sqlc.arg(name), sqlc.arg(token_hash), sqlc.arg(prefix), sqlc.arg(created_at), sqlc.narg(last_used_at), sqlc.arg(scope));
 
 -- name: ImportStateChange :exec
-INSERT INTO state_changes (id, image_id, changed_at, actor, digest, from_state, from_until, to_state, to_until)
+INSERT INTO state_changes (id, image_id, changed_at, actor, digest, from_state, from_until, to_state, to_until, cause)
 VALUES (sqlc.arg(id), sqlc.arg(image_id), sqlc.arg(changed_at), sqlc.arg(actor), sqlc.arg(digest), sqlc.arg(from_state),
-        sqlc.narg(from_until), sqlc.arg(to_state), sqlc.narg(to_until));
+        sqlc.narg(from_until), sqlc.arg(to_state), sqlc.narg(to_until), sqlc.arg(cause));
 
 -- The notifications' state travels with the data: what is still to announce (notify_queue)
 -- and what was sent or is still to send (notify_outbox, whose digest slots keep a copy's first

@@ -3,14 +3,17 @@
 
 -- name: RecordStateChanges :many
 -- The audit rows of moving the images in ids to to_state/to_until, for those not there
--- already. What it returns is what the change moves: each image with its prior state. FOR
+-- already. What it returns is what the change moves: each image with its prior state. With
+-- if_state (and if_until), only the images still in that state move: an undo changes back
+-- only what is still as its action left it (compare and set). FOR
 -- UPDATE holds the rows until the transaction ends, and a row changed meanwhile is read again
 -- after the wait, so the prior states are exact under concurrent changes.
-INSERT INTO state_changes (image_id, changed_at, actor, digest, from_state, from_until, to_state, to_until)
-SELECT id, sqlc.arg(changed_at), sqlc.arg(actor), digest, state, snoozed_until, sqlc.arg(to_state), sqlc.narg(to_until)
+INSERT INTO state_changes (image_id, changed_at, actor, digest, from_state, from_until, to_state, to_until, cause)
+SELECT id, sqlc.arg(changed_at), sqlc.arg(actor), digest, state, snoozed_until, sqlc.arg(to_state), sqlc.narg(to_until), sqlc.arg(cause)
 FROM images
 WHERE id = ANY (ARRAY(SELECT jsonb_array_elements_text(sqlc.arg(ids)::text::jsonb)::bigint))
   AND (state <> sqlc.arg(to_state) OR snoozed_until IS DISTINCT FROM sqlc.narg(to_until))
+  AND (sqlc.narg(if_state)::text IS NULL OR (state = sqlc.narg(if_state)::text AND snoozed_until IS NOT DISTINCT FROM sqlc.narg(if_until)::timestamptz))
 ORDER BY id
 FOR UPDATE
 RETURNING *;

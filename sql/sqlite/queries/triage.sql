@@ -3,12 +3,15 @@
 
 -- name: RecordStateChanges :many
 -- The audit rows of moving the images in ids to to_state/to_until, for those not there
--- already. What it returns is what the change moves: each image with its prior state.
-INSERT INTO state_changes (image_id, changed_at, actor, digest, from_state, from_until, to_state, to_until)
-SELECT id, sqlc.arg(changed_at), sqlc.arg(actor), digest, state, snoozed_until, sqlc.arg(to_state), sqlc.narg(to_until)
+-- already. What it returns is what the change moves: each image with its prior state. With
+-- if_state (and if_until), only the images still in that state move: an undo changes back
+-- only what is still as its action left it (compare and set).
+INSERT INTO state_changes (image_id, changed_at, actor, digest, from_state, from_until, to_state, to_until, cause)
+SELECT id, sqlc.arg(changed_at), sqlc.arg(actor), digest, state, snoozed_until, sqlc.arg(to_state), sqlc.narg(to_until), sqlc.arg(cause)
 FROM images
 WHERE id IN (SELECT value FROM json_each(CAST(sqlc.arg(ids) AS TEXT)))
   AND (state <> sqlc.arg(to_state) OR snoozed_until IS NOT sqlc.narg(to_until))
+  AND (CAST(sqlc.narg(if_state) AS TEXT) IS NULL OR (state = CAST(sqlc.narg(if_state) AS TEXT) AND snoozed_until IS sqlc.narg(if_until)))
 ORDER BY id
 RETURNING *;
 

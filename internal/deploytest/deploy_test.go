@@ -132,10 +132,35 @@ func TestComposeDefault(t *testing.T) {
 	if len(d.Ports) != 1 || d.Ports[0].Target != 8080 || d.Ports[0].Published != "8080" {
 		t.Errorf("ports %+v, want 8080:8080", d.Ports)
 	}
+	if d.Image != "ghcr.io/diundashboard/diundashboard:latest" {
+		t.Errorf("image %q: want the published image pulled by default", d.Image)
+	}
+	checkHardened(t, d)
 	if d.Build == nil || d.Build.Context == "" {
 		t.Error("dashboard has no build section: `docker compose build` would not work")
 	} else if v := d.Build.Args["VERSION"]; v == nil || *v != "dev" {
 		t.Errorf("build arg VERSION %v, want dev by default", v)
+	}
+}
+
+// checkHardened: the dashboard runs as the image's numeric user on a read-only root, with no
+// capabilities and no way to gain privileges; only /data (the volume) and /tmp are writable.
+func checkHardened(t *testing.T, d types.ServiceConfig) {
+	t.Helper()
+	if d.User != "65532:65532" {
+		t.Errorf("user %q, want 65532:65532 (the image's non-root user)", d.User)
+	}
+	if !d.ReadOnly {
+		t.Error("the root file system is writable: want read_only: true")
+	}
+	if !slices.Equal(d.CapDrop, []string{"ALL"}) || len(d.CapAdd) != 0 {
+		t.Errorf("cap_drop %v, cap_add %v: want every capability dropped, none added", d.CapDrop, d.CapAdd)
+	}
+	if !slices.Contains(d.SecurityOpt, "no-new-privileges:true") {
+		t.Errorf("security_opt %v: want no-new-privileges:true", d.SecurityOpt)
+	}
+	if !slices.Contains(d.Tmpfs, "/tmp") {
+		t.Errorf("tmpfs %v: want /tmp writable on the read-only root", d.Tmpfs)
 	}
 }
 

@@ -14,9 +14,9 @@ import (
 // a project Compose accepts: a mosquitto service with its volume, and the dashboard pointed
 // at it.
 func TestREADMEMQTTCompose(t *testing.T) {
-	m := regexp.MustCompile("(?s)<!-- compose-test: mqtt -->\n```yaml\n(.*?)```").FindStringSubmatch(readFile(t, "README.md"))
+	m := regexp.MustCompile("(?s)<!-- compose-test: mqtt -->\n```yaml\n(.*?)```").FindStringSubmatch(readFile(t, "docs/home-assistant.md"))
 	if m == nil {
-		t.Fatal("README.md has no block marked <!-- compose-test: mqtt -->")
+		t.Fatal("docs/home-assistant.md has no block marked <!-- compose-test: mqtt -->")
 	}
 	dir := t.TempDir()
 	for name, text := range map[string]string{"compose.yml": readFile(t, "compose.yml"), "mqtt.yml": m[1]} {

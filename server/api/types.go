@@ -130,9 +130,11 @@ type Change struct {
 	FromUntil *string `json:"from_snoozed_until"`
 	To        string  `json:"to"`
 	ToUntil   *string `json:"to_snoozed_until"`
+	// Cause says why, when it was not Actor's own decision: "undo" or "new digest".
+	Cause string `json:"cause"`
 }
 
 func toChange(c store.StateChange) Change {
 	return Change{At: formatTime(c.At), Actor: c.Actor, Digest: c.Digest, From: string(c.From), FromUntil: httpx.TimeJSON(c.FromUntil),
-		To: string(c.To), ToUntil: httpx.TimeJSON(c.ToUntil)}
+		To: string(c.To), ToUntil: httpx.TimeJSON(c.ToUntil), Cause: c.Cause}
 }

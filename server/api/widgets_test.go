@@ -131,11 +131,11 @@ func TestREADMEWidgets(t *testing.T) {
 	})
 }
 
-// readmeBlocks returns the fenced code blocks of README.md that follow a
+// readmeBlocks returns the fenced code blocks of docs/api.md that follow a
 // <!-- widget-test: NAME --> line, by name.
 func readmeBlocks(t *testing.T) map[string]string {
 	t.Helper()
-	raw, err := os.ReadFile("../../README.md")
+	raw, err := os.ReadFile("../../docs/api.md")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +146,7 @@ func readmeBlocks(t *testing.T) map[string]string {
 	}
 	for _, name := range []string{"homepage", "home-assistant", "home-assistant-secrets"} {
 		if out[name] == "" {
-			t.Fatalf("README.md has no block marked <!-- widget-test: %s -->", name)
+			t.Fatalf("docs/api.md has no block marked <!-- widget-test: %s -->", name)
 		}
 	}
 	return out

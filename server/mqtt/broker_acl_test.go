@@ -104,10 +104,10 @@ func mqttClient(addr, user, password string) (paho.Client, error) {
 // The README's mosquitto ACL, on a real mosquitto: the dashboard publishes and hears Home
 // Assistant's commands; another user of the broker, and anonymous clients, cannot command.
 func TestREADMEMosquittoACL(t *testing.T) {
-	readme := readText(t, "../../README.md")
+	readme := readText(t, "../../docs/home-assistant.md")
 	m := regexp.MustCompile("(?s)<!-- mosquitto-acl -->\n```\n(.*?)```").FindStringSubmatch(readme)
 	if m == nil {
-		t.Fatal("README.md has no block marked <!-- mosquitto-acl -->")
+		t.Fatal("docs/home-assistant.md has no block marked <!-- mosquitto-acl -->")
 	}
 	addr := startMosquitto(t, m[1], map[string]string{"diundashboard": "change-me", "homeassistant": "ha-secret", "guest": "guest-secret"})
 

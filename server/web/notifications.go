@@ -55,14 +55,14 @@ func (h *Handler) notificationsPage(w http.ResponseWriter, r *http.Request) {
 // sends it at once. The outcome shows on the page (Post/Redirect/Get).
 func (h *Handler) sendTestNotification(w http.ResponseWriter, r *http.Request) {
 	if h.opts.Notify == nil {
-		h.renderStatus(w, r, http.StatusConflict, "Notifications are off", "Set NOTIFY_URLS to one or more shoutrrr URLs and restart; see the README's Notifications section.")
+		h.renderStatus(w, r, http.StatusConflict, "Notifications are off", "Set NOTIFY_URLS to one or more shoutrrr URLs and restart; see docs/notifications.md.")
 		return
 	}
 	ctx, cancel := h.storeContext(r)
 	defer cancel()
 	err := h.opts.Notify.SendTest(ctx, principalName(r))
 	if errors.Is(err, notify.ErrNoTargets) {
-		h.renderStatus(w, r, http.StatusConflict, "Notifications are off", "Set NOTIFY_URLS to one or more shoutrrr URLs and restart; see the README's Notifications section.")
+		h.renderStatus(w, r, http.StatusConflict, "Notifications are off", "Set NOTIFY_URLS to one or more shoutrrr URLs and restart; see docs/notifications.md.")
 		return
 	}
 	if err != nil {

@@ -65,7 +65,7 @@ func TestEveryChangePublishesOneLiveEvent(t *testing.T) {
 			{"UI acknowledge", "POST", "/images/" + id(3) + "/acknowledge", nil, formHeader, 200},
 			{"UI snooze", "POST", "/images/" + id(3), form(url.Values{"action": {"snooze"}, "for": {"7d"}}), formHeader, 200},
 			{"UI bulk ignore", "POST", "/bulk", form(url.Values{"action": {"ignore"}, "id": {id(2), id(3)}}), formHeader, 200},
-			{"UI undo", "POST", "/restore", form(url.Values{"item": {id(2) + ":open:", id(3) + ":open:"}}), formHeader, 200},
+			{"UI undo", "POST", "/restore", form(url.Values{"item": {id(2) + ":open::ignored:"}}), formHeader, 200},
 			{"UI host action", "POST", "/bulk?host=host-0&state=open", form(url.Values{"action": {"acknowledge"}, "confirm": {"yes"}}), formHeader, 200},
 			{"UI bulk tag", "POST", "/bulk", form(url.Values{"action": {"tag"}, "tag_id": {strconv.FormatInt(tag.ID, 10)}, "id": {id(4), id(5)}}), formHeader, 200},
 			{"UI create a tag", "POST", "/tags", form(url.Values{"name": {"lab"}}), formHeader, 200},

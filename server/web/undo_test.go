@@ -74,7 +74,7 @@ func TestTimelineSaysWhatReopenedAndWhatWasUndone(t *testing.T) {
 			t.Fatalf("a new digest left the image %s", got)
 		}
 		_, body := e.get("/images/1", nil)
-		for _, want := range []string{"by <strong>Diun</strong>", "(new digest; was acknowledged)", "(undo; was ignored)"} {
+		for _, want := range []string{"by <strong><bdi>Diun</bdi></strong>", "(new digest; was acknowledged)", "(undo; was ignored)"} {
 			if !strings.Contains(body, want) {
 				t.Errorf("the timeline does not say %q", want)
 			}

@@ -43,6 +43,8 @@ type connectData struct {
 	Configured bool
 	Checks     []store.Event
 	LastCheck  *time.Time
+	// RotatedAfterCheck is when the token was made anew, when that was after LastCheck.
+	RotatedAfterCheck *time.Time
 	// Rejected is the last refused webhook request, when there was one since the start;
 	// AcceptedSince tells that a notification arrived after it.
 	Rejected      *webhook.Rejection
@@ -93,6 +95,10 @@ func (h *Handler) renderConnect(w http.ResponseWriter, r *http.Request, fl flash
 	h.webhookURLs(r, &d)
 	if len(checks) > 0 {
 		d.LastCheck = &checks[0].ReceivedAt
+		// A test sent with the token before it was made anew proves nothing of the new one.
+		if at, ok := webhook.RotatedAt(ctx, h.store); ok && at.After(*d.LastCheck) {
+			d.RotatedAfterCheck = &at
+		}
 	}
 	if rej, ok := h.opts.Rejected.Last(); ok {
 		d.Rejected = &rej

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"diundashboard/server/webhook"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -190,6 +191,8 @@ type overviewData struct {
 	LastNotification *time.Time
 	// LastCheck is when Diun's test notification last arrived (`diun notif test`).
 	LastCheck *time.Time
+	// Refused is the last refused webhook request, when no notification got through since.
+	Refused *webhook.Rejection
 	// Fresh is a dashboard without any image yet: the page shows how to connect Diun, and
 	// that it is connected once a test notification arrived, instead of an empty list.
 	Fresh    bool
@@ -285,6 +288,13 @@ func (h *Handler) overview(w http.ResponseWriter, r *http.Request) {
 		Query:    r.URL.RawQuery,
 	}
 	d.ByStack, d.NoStackURL = byStack, viewWithout(v, "stack")
+	// Diun never resends: a refusal since the last notification that got through is worth
+	// saying where people look, not only on the Connect page.
+	if h.opts.Rejected != nil {
+		if rej, ok := h.opts.Rejected.Last(); ok && (sum.LastNotification == nil || rej.At.After(*sum.LastNotification)) {
+			d.Refused = &rej
+		}
+	}
 	d.StateArg = string(q.Filter.State)
 	if d.StateArg == "" {
 		d.StateArg = "all"

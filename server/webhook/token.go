@@ -210,6 +210,20 @@ func (t *Token) Rotate(ctx context.Context) (string, error) {
 	return secret.Token, nil
 }
 
+// TokenRotatedSetting holds when the stored token was last made anew (RFC 3339, UTC).
+const TokenRotatedSetting = "webhook_token_rotated_at"
+
+// RotatedAt tells when the stored webhook token was last made anew; false when it never was
+// (or the setting cannot be read: the Connect page then says what it said before).
+func RotatedAt(ctx context.Context, st store.Store) (time.Time, bool) {
+	v, err := st.Setting(ctx, TokenRotatedSetting)
+	if err != nil || v == "" {
+		return time.Time{}, false
+	}
+	at, err := time.Parse(time.RFC3339Nano, v)
+	return at, err == nil
+}
+
 // RotateToken makes a new stored webhook token, kept (to be shown) until Diun presents
 // it. Servers pick it up on their next background tick.
 func RotateToken(ctx context.Context, st store.Store) (Secret, error) {
@@ -225,6 +239,10 @@ func RotateToken(ctx context.Context, st store.Store) (Secret, error) {
 		return Secret{}, fmt.Errorf("cannot store the new webhook token: %w", err)
 	}
 	if err := st.PutSetting(ctx, TokenHashSetting, secret.Hash); err != nil {
+		return Secret{}, fmt.Errorf("cannot store the new webhook token: %w", err)
+	}
+	// When: a test notification from before it proves nothing about the new token.
+	if err := st.PutSetting(ctx, TokenRotatedSetting, time.Now().UTC().Format(time.RFC3339Nano)); err != nil {
 		return Secret{}, fmt.Errorf("cannot store the new webhook token: %w", err)
 	}
 	return secret, nil

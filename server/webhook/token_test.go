@@ -221,6 +221,10 @@ func TestRotatedTokenIsAcceptedAtOnce(t *testing.T) {
 	if running.MatchesFresh(ctx, secret.Token) {
 		t.Error("the running server still accepts the token rotated away")
 	}
+	// When it was made anew is kept: the Connect page asks for a new test after it (issue 18, F4).
+	if at, ok := RotatedAt(ctx, st); !ok || time.Since(at) > time.Minute {
+		t.Errorf("the rotation's time is not kept: %v %v", at, ok)
+	}
 	// Wrong tokens do not read the database each time: one read per interval at most.
 	for range 100 {
 		if running.MatchesFresh(ctx, "wrong-token-0123456789abcdef") {

@@ -5,7 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"strings"
 	"time"
+
+	"diundashboard/internal/textutil"
 )
 
 // cursor is the position after the last row of a page: the sort key of that row. It travels
@@ -59,6 +62,13 @@ func decodeCursor(s Sort, raw string) (cursor, error) {
 	case SortImage, SortHost:
 		if c.Image == "" {
 			return cursor{}, fmt.Errorf("%w: incomplete", ErrInvalidCursor)
+		}
+		// No stored image or host holds a control character (the webhook refuses them), and
+		// PostgreSQL refuses a NUL in any text: such a cursor was never written here.
+		for _, v := range []string{c.Image, c.Hostname} {
+			if _, bad := textutil.LineBreaker(v); bad || strings.ContainsRune(v, 0) {
+				return cursor{}, fmt.Errorf("%w: not a cursor of this dashboard", ErrInvalidCursor)
+			}
 		}
 	}
 	return c, nil

@@ -224,6 +224,11 @@ func TestWebhookRefusesBadInputAndStoresNothing(t *testing.T) {
 		{"image with a right-to-left override", with("image", "docker.io/a\u202e:1"), 422, "image"},
 		// Unicode's line and paragraph separators break lines too (JavaScript, many chat apps).
 		{"hostname with a line separator", with("hostname", "vm\u2028FAKE: all images are up to date"), 422, "hostname contains the control character U+2028"},
+		// Found by an outside review: these two were stored as sent, and the image page shows
+		// Diun's version on the timeline's line.
+		{"diun_version with a line break", with("diun_version", "4.28\n[ERROR] forged"), 422, "diun_version contains the control character U+000A"},
+		{"diun_version with a right-to-left override", with("diun_version", "4.28\u202eXX"), 422, "diun_version contains the control character U+202E"},
+		{"hub_link with a line break", with("hub_link", "https://x/\nINJECT"), 422, "hub_link contains the control character U+000A"},
 		{"status with a paragraph separator", with("status", "new\u2029update"), 422, "status contains the control character U+2029"},
 		{"digest with a line break inside", with("digest", "sha256:"+strings.Repeat("a", 32)+"\n"+strings.Repeat("a", 32)), 422, "digest"},
 		{"platform with a tab", with("platform", "linux/\tamd64"), 422, "platform"},

@@ -13,8 +13,10 @@ import (
 
 // MaxImportID bounds the ids of imported rows. Far above any real database's, it leaves room
 // for ids to grow (an id at the top of int64 made every later insert fail, "database or disk
-// is full"), and is the largest integer JavaScript reads exactly.
-const MaxImportID = 1<<53 - 1
+// is full"): 2^52 more rows before ids pass 2^53, the largest integer JavaScript reads exactly
+// (at 2^53-1 itself, the next rows got ids that clients confused and a later import refused:
+// an outside review).
+const MaxImportID = 1 << 52
 
 // Limits of the columns no notification carries.
 const (
@@ -72,6 +74,7 @@ func checkNotification(table string, n Notification, metadata []byte) error {
 	for _, f := range []struct{ name, value string }{
 		{"hostname", n.Hostname}, {"image", n.Image}, {"digest", n.Digest}, {"platform", n.Platform},
 		{"provider", n.Provider}, {"status", n.Status}, {"mime_type", n.MimeType},
+		{"diun_version", n.DiunVersion}, {"hub_link", n.HubLink},
 	} {
 		if err := checkLine(table, f.name, f.value, MaxFieldLen); err != nil {
 			return err

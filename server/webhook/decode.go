@@ -144,6 +144,7 @@ func checkPlainFields(n store.Notification) error {
 	for _, f := range []struct{ name, value string }{
 		{"hostname", n.Hostname}, {"image", n.Image}, {"digest", n.Digest}, {"platform", n.Platform},
 		{"provider", n.Provider}, {"status", n.Status}, {"mime_type", n.MimeType},
+		{"diun_version", n.DiunVersion}, {"hub_link", n.HubLink},
 	} {
 		if r, bad := textutil.LineBreaker(f.value); bad {
 			return unprocessable("%s contains the control character %U: Diun never sends one there; send the %s on one line of printable text", f.name, r, f.name)

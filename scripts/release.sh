@@ -96,10 +96,13 @@ for t in $TARGETS; do
   for packager in deb rpm; do
     arch=$deb; [[ $packager == rpm ]] && arch=$(rpm_arch "$t")
     # nfpm names the file the distribution's way: diundashboard_1.2.3_amd64.deb, diundashboard-1.2.3-1.x86_64.rpm.
-    BINARY=dist/build/$(target_dir "$t")/diundashboard VERSION=$ver ARCH=$arch \
-      $NFPM package --config packaging/nfpm.yaml --packager $packager --target dist/ >/dev/null
+    # packaging/nfpm.yaml takes the binary from dist/pkg/ (nfpm does not expand a variable there).
+    mkdir -p dist/pkg && cp "dist/build/$(target_dir "$t")/diundashboard" dist/pkg/diundashboard
+    VERSION=$ver ARCH=$arch $NFPM package --config packaging/nfpm.yaml --packager $packager --target dist/ >/dev/null
   done
 done
+
+rm -rf dist/pkg
 
 step "image"
 images=()

@@ -35,7 +35,7 @@ built=$(jq -r '.predicate.buildDefinition.externalParameters.targets | join(" ")
 step "checksums and signature"
 if (cd dist && sha256sum --quiet -c checksums.txt); then ok "checksums.txt matches"; else fail "checksums.txt does not match dist/"; fi
 listed=$(awk '{print $2}' dist/checksums.txt)
-present=$(cd dist && ls -1 -- *.tar.gz *.zip *.deb *.rpm *.sbom.cdx.json 2>/dev/null | sort)
+present=$(cd dist && shopt -s nullglob && ls -1 -- *.tar.gz *.zip *.deb *.rpm *.sbom.cdx.json | sort)
 [[ $listed == "$present" ]] && ok "checksums.txt lists every shipped file" || fail "checksums.txt lists $(wc -w <<<"$listed") files, dist/ holds $(wc -w <<<"$present")"
 verify() { ssh-keygen -Y verify -f dist/allowed_signers -I release@diundashboard -n diundashboard-release -s dist/checksums.txt.sig < "$1" >/dev/null 2>&1; }
 if verify dist/checksums.txt; then ok "checksums.txt.sig verifies"; else fail "checksums.txt.sig does not verify"; fi

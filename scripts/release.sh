@@ -116,7 +116,7 @@ if ((${#images[@]})); then
 fi
 
 step "checksums, signature, provenance"
-(cd dist && sha256sum -- *.tar.gz *.zip *.deb *.rpm *.sbom.cdx.json 2>/dev/null | sort -k2 > checksums.txt)
+(cd dist && shopt -s nullglob && sha256sum -- *.tar.gz *.zip *.deb *.rpm *.sbom.cdx.json | sort -k2 > checksums.txt)
 key=${SIGNING_KEY:-}
 if [[ -z $key ]]; then
   key=$BIN/release-signing-key

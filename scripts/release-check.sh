@@ -78,12 +78,13 @@ for t in $TARGETS; do
   deb_arch=$(deb_arch "$t") || continue
   rpm_arch=$(rpm_arch "$t")
   bin=dist/build/$(target_dir "$t")/diundashboard
-  deb=dist/diundashboard_${ver}-1_${deb_arch}.deb
-  rpm=dist/diundashboard-${ver}-1.${rpm_arch}.rpm
+  # A pre-release's version is 1.2.3~rc.1 in the packages (it sorts before 1.2.3).
+  deb=dist/diundashboard_${ver/-/\~}-1_${deb_arch}.deb
+  rpm=dist/diundashboard-${ver/-/\~}-1.${rpm_arch}.rpm
   [[ -f $deb && -f $rpm ]] || { fail "$t: missing $deb or $rpm"; continue; }
   x=$work/deb-$deb_arch
   dpkg-deb -x "$deb" "$x"
-  want="./etc/default/diundashboard ./lib/systemd/system/diundashboard.service ./usr/bin/diundashboard ./usr/share/doc/diundashboard/README.md ./usr/share/doc/diundashboard/changelog.gz ./usr/share/doc/diundashboard/copyright "
+  want="./etc/default/diundashboard ./lib/systemd/system/diundashboard.service ./usr/bin/diundashboard ./usr/share/doc/diundashboard/README.md ./usr/share/doc/diundashboard/changelog.Debian.gz ./usr/share/doc/diundashboard/copyright ./usr/share/lintian/overrides/diundashboard "
   got=$(cd "$x" && find . -type f | sort | tr '\n' ' ')
   [[ $got == "$want" ]] || fail "$deb holds: $got"
   cmp -s "$x/usr/bin/diundashboard" "$bin" || fail "$deb: /usr/bin/diundashboard is not the binary built"

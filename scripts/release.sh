@@ -91,13 +91,19 @@ done
 rm -rf dist/stage
 
 step "packages"
+# Debian wants its own changelog in a package; the release notes are CHANGELOG.md.
+mkdir -p dist/pkg
+printf '%s\n' "diundashboard (${ver/-/\~}-1) stable; urgency=medium" "" \
+  "  * Release $VERSION ($COMMIT): see CHANGELOG.md in the release archives." "" \
+  " -- The DiunDashboard authors <diundashboard@users.noreply.github.com>  $(date -u -d "@$SOURCE_DATE_EPOCH" -R)" \
+  | gzip -9 -n > dist/pkg/changelog.Debian.gz
 for t in $TARGETS; do
   deb=$(deb_arch "$t") || continue
   for packager in deb rpm; do
     arch=$deb; [[ $packager == rpm ]] && arch=$(rpm_arch "$t")
     # nfpm names the file the distribution's way: diundashboard_1.2.3_amd64.deb, diundashboard-1.2.3-1.x86_64.rpm.
     # packaging/nfpm.yaml takes the binary from dist/pkg/ (nfpm does not expand a variable there).
-    mkdir -p dist/pkg && cp "dist/build/$(target_dir "$t")/diundashboard" dist/pkg/diundashboard
+    cp "dist/build/$(target_dir "$t")/diundashboard" dist/pkg/diundashboard
     VERSION=$ver ARCH=$arch $NFPM package --config packaging/nfpm.yaml --packager $packager --target dist/ >/dev/null
   done
 done

@@ -138,7 +138,13 @@ func build(out string, m meta, args []string) error {
 	if err := os.RemoveAll(out); err != nil {
 		return err
 	}
-	if _, err := layout.Write(out, idx); err != nil {
+	// index.json names the one image index by its version, as `docker buildx --output type=oci`
+	// does; crane, skopeo and regctl push it as it is.
+	p, err := layout.Write(out, empty.Index)
+	if err != nil {
+		return err
+	}
+	if err := p.AppendIndex(idx, layout.WithAnnotations(map[string]string{"org.opencontainers.image.ref.name": m.version})); err != nil {
 		return err
 	}
 	h, err := idx.Digest()
@@ -241,7 +247,6 @@ func index(dir string) (v1.ImageIndex, error) {
 	if err != nil {
 		return nil, err
 	}
-	// layout.Write puts the index itself as index.json's one manifest.
 	m, err := outer.IndexManifest()
 	if err != nil {
 		return nil, err

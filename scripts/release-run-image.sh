@@ -49,11 +49,12 @@ mapfile -t env < <(jq -r '.config.Env[]' "$work/config.json")
 # The image's Env, LISTEN_ADDR on loopback, and TZ: a scratch image has no zoneinfo, so a log
 # time in Paris' offset proves the binary carries its own.
 env+=("LISTEN_ADDR=127.0.0.1:$port" "WEBHOOK_TOKEN=$token" "AUTH_MODE=none" "TZ=Europe/Paris")
-# in_image CMD…: runs the image's binary in its own mount namespace, the rootfs read-only.
+# in_image CMD…: runs the image's binary in its own mount namespace, the rootfs read-only. It
+# execs (the binary keeps the caller's PID, for the signals): call it in a subshell.
 in_image() {
-  unshare -m bash -c 'set -e; r=$1 d=$2; shift 2
+  exec unshare -m bash -c 'set -e; r=$1 d=$2; shift 2
     mount --bind "$r" "$r"; mount -o remount,bind,ro "$r" "$r"; mount --bind "$d" "$r/data"
-    exec chroot --userspec=65532:65532 "$r" "$@"' _ "$root" "$data" env -i "${env[@]}" "${emu[@]}" /diundashboard "$@"
+    exec "$@"' _ "$root" "$data" env -i "${env[@]}" "$(command -v chroot)" --userspec=65532:65532 "$root" "${emu[@]}" /diundashboard "$@"
 }
 
 version_out=$(in_image version) || die "diundashboard version failed"
@@ -72,7 +73,7 @@ for ((i = 0; i < 240; i++)); do
 done
 curl -fsS -o /dev/null "$url/healthz" || die "/healthz does not answer 200"
 curl -fsS -o /dev/null "$url/readyz" || die "/readyz does not answer 200"
-in_image healthcheck || die "the HEALTHCHECK command (/diundashboard healthcheck) failed"
+(in_image healthcheck) || die "the HEALTHCHECK command (/diundashboard healthcheck) failed"
 code=$(curl -sS -o "$work/webhook.out" -w '%{http_code}' -H "Authorization: Bearer $token" -H 'Content-Type: application/json' --data-binary "$body" "$url/webhook")
 [[ $code == 2?? ]] || die "POST /webhook answered $code: $(cat "$work/webhook.out")"
 image=$(jq -r .image <<<"$body")

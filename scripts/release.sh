@@ -94,7 +94,7 @@ step "packages"
 # Debian wants its own changelog in a package; the release notes are CHANGELOG.md.
 mkdir -p dist/pkg
 printf '%s\n' "diundashboard (${ver/-/\~}-1) stable; urgency=medium" "" \
-  "  * Release $VERSION ($COMMIT): see CHANGELOG.md in the release archives." "" \
+  "  * Release $VERSION: see CHANGELOG.md in the release archives." "" \
   " -- The DiunDashboard authors <diundashboard@users.noreply.github.com>  $(date -u -d "@$SOURCE_DATE_EPOCH" -R)" \
   | gzip -9 -n > dist/pkg/changelog.Debian.gz
 for t in $TARGETS; do

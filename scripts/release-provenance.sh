@@ -10,6 +10,8 @@ if [[ -f image-digest.txt ]]; then
   subjects=$(jq --arg d "$(cat image-digest.txt)" '. + [{name: "oci/index.json (image index)", digest: {sha256: ($d | ltrimstr("sha256:"))}}]' <<<"$subjects")
 fi
 jq -n --argjson subjects "$subjects" --arg version "$VERSION" --arg commit "$COMMIT" --arg date "$DATE" \
+  --arg ca "$(sha256sum /etc/ssl/certs/ca-certificates.crt | cut -d' ' -f1)" \
+  --arg ca_version "$(dpkg-query -W -f '${Version}' ca-certificates 2>/dev/null || echo unknown)" \
   --arg targets "$TARGETS" --arg source "$SOURCE_URL" --arg builder "$BUILDER_ID" --arg go "$(go env GOVERSION)" '{
   _type: "https://in-toto.io/Statement/v1",
   subject: $subjects,
@@ -19,7 +21,10 @@ jq -n --argjson subjects "$subjects" --arg version "$VERSION" --arg commit "$COM
       buildType: ($source + "/blob/" + $commit + "/scripts/release.sh"),
       externalParameters: {version: $version, targets: ($targets | split(" ")), source: {uri: ("git+" + $source), digest: {gitCommit: $commit}}},
       internalParameters: {go: $go, cgo: false, flags: ["-trimpath", "-buildvcs=false", "-ldflags=-s -w -X main.version -X main.commit -X main.date"], sourceDateEpoch: $date},
-      resolvedDependencies: [{uri: ("git+" + $source + "@" + $version), digest: {gitCommit: $commit}}]
+      resolvedDependencies: [
+        {uri: ("git+" + $source + "@" + $version), digest: {gitCommit: $commit}},
+        {uri: ("pkg:deb/debian/ca-certificates@" + $ca_version), name: "/etc/ssl/certs/ca-certificates.crt (in the image)", digest: {sha256: $ca}}
+      ]
     },
     runDetails: {builder: {id: $builder}, metadata: {invocationId: ($version + "@" + $commit)}}
   }

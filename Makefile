@@ -18,6 +18,7 @@ GOTOOL := $(GO) tool -modfile=tools/go.mod
 SQLC   := bin/sqlc
 
 .PHONY: help generate check-generate build run test test-postgres test-all lint bench fuzz clean docker-build
+.PHONY: release release-check release-repro release-tools
 .PHONY: test-e2e test-load test-crash test-outage test-diskfull test-slow bench-report screenshots
 
 help: ## list the targets
@@ -42,6 +43,26 @@ check-generate: generate ## fail if gen/ is not exactly what sqlc generates; sql
 
 build: ## build bin/diundashboard (static, no cgo)
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w -X main.version=$(VERSION)" -o bin/diundashboard ./cmd/diundashboard
+
+# Release tools (tools/release, a module of their own so that they never move sqlc's dependencies):
+# the OCI image builder, nfpm and cyclonedx-gomod. About 10 minutes cold; rebuilt when it changes.
+RELEASE_TOOLS := bin/ocibuild bin/nfpm bin/cyclonedx-gomod
+$(RELEASE_TOOLS) &: tools/release/go.mod tools/release/go.sum tools/release/ocibuild/main.go
+	cd tools/release && CGO_ENABLED=0 $(GO) build -o ../../bin/ ./ocibuild github.com/goreleaser/nfpm/v2/cmd/nfpm github.com/CycloneDX/cyclonedx-gomod/cmd/cyclonedx-gomod
+	@touch $(RELEASE_TOOLS)
+
+release-tools: $(RELEASE_TOOLS) ## build the release tools into bin/
+
+# TARGETS="linux/amd64 linux/arm64" builds a subset (development, CI); the default is every target.
+release: $(RELEASE_TOOLS) ## dist/: archives, SBOMs, .deb/.rpm, OCI image index, signed checksums, provenance (VERSION=vX.Y.Z)
+	VERSION=$(VERSION) scripts/release.sh
+
+release-check: $(RELEASE_TOOLS) ## verify dist/ and run every image platform under qemu (as root; same TARGETS as release)
+	scripts/ensure-release-tools.sh
+	scripts/release-check.sh
+
+release-repro: $(RELEASE_TOOLS) ## make release again in a fresh clone; fail unless checksums.txt and the image digest are identical
+	VERSION=$(VERSION) scripts/release-repro.sh
 
 # The Dockerfile runs the same go build line as `build` (internal/deploytest checks it).
 docker-build: ## build the container image diundashboard:$(VERSION) (needs Docker)

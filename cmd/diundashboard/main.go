@@ -27,9 +27,6 @@ import (
 	"diundashboard/server/webhook"
 )
 
-// version is stamped at build time: -ldflags "-X main.version=…".
-var version = "dev"
-
 func main() {
 	os.Exit(run(context.Background(), os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
 }
@@ -40,7 +37,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		cmd, args = args[0], args[1:]
 	}
 	if cmd == "version" {
-		fmt.Fprintln(stdout, "diundashboard", version)
+		printVersion(stdout)
 		return 0
 	}
 	if cmd == "hash-password" {

@@ -19,6 +19,7 @@ SQLC   := bin/sqlc
 
 .PHONY: help generate check-generate build run test test-postgres test-all lint bench fuzz clean docker-build
 .PHONY: release release-check release-repro release-tools
+.PHONY: test-deploy
 .PHONY: test-e2e test-load test-crash test-outage test-diskfull test-slow bench-report screenshots
 
 help: ## list the targets
@@ -82,11 +83,19 @@ test-postgres: ## start (or install) PostgreSQL, then the tests with -tags postg
 
 # The postgres tag only adds the PostgreSQL tests to the untagged ones, so one tagged run is the
 # whole suite: running `test` first would run every SQLite test twice.
-test-all: ## the whole suite: SQLite, PostgreSQL, the browser, email and broker tests (Chromium and mosquitto installed, mailpit built when missing)
+test-all: ## the whole suite: SQLite, PostgreSQL, the browser, email and broker tests (Chromium and mosquitto installed, mailpit built when missing), the Helm chart and the workflows
 	scripts/ensure-chromium.sh
 	scripts/ensure-mailpit.sh
 	scripts/ensure-mosquitto.sh
 	$(MAKE) test-postgres
+	$(MAKE) test-deploy
+
+# The deploy kit's own module (tools/deploy): helm and actionlint are heavy, so they stay out of
+# the main module and the tools module. Renders the chart with `helm template` and decodes every
+# manifest strictly into the Kubernetes API types; actionlint checks the GitHub workflows.
+test-deploy: ## the Helm chart (helm template, strict decoding) and actionlint on .github/workflows
+	cd tools/deploy && $(GO) test $(TESTFLAGS) ./...
+	$(GO) tool -modfile=tools/deploy/go.mod actionlint
 
 # The browser tests named TestBrowserScreenshots… (server/web): each page saved as
 # <page>-<light|dark|mobile|mobile-dark>.png. CI=1: a missing Chromium fails instead of skipping.

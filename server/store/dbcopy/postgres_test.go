@@ -85,14 +85,14 @@ func TestImportPostgresAllOrNothing(t *testing.T) {
 		"missing trailer": joinLines(lines[:len(lines)-1]),
 		"tampered row":    strings.Replace(joinLines(lines), "secret-token", "attacker-token", 1),
 	} {
-		if _, err := dbcopy.Import(ctx, to.copier(t), strings.NewReader(input), dbcopy.Options{Force: true}); err == nil {
+		if _, err := dbcopy.Import(ctx, to.copier(t), strings.NewReader(input), dbcopy.Options{Force: true, WithCredentials: true}); err == nil {
 			t.Fatalf("%s: Import accepted it", name)
 		}
 		if after := sums(t, to); !reflect.DeepEqual(before, after) {
 			t.Errorf("%s: the refused import changed the PostgreSQL database", name)
 		}
 	}
-	if _, err := dbcopy.Import(ctx, to.copier(t), strings.NewReader(joinLines(lines)), dbcopy.Options{Force: true}); err != nil {
+	if _, err := dbcopy.Import(ctx, to.copier(t), strings.NewReader(joinLines(lines)), dbcopy.Options{Force: true, WithCredentials: true}); err != nil {
 		t.Fatalf("Import of the whole export: %v", err)
 	}
 	sameData(t, from, to)

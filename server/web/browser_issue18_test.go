@@ -52,6 +52,24 @@ func TestBrowserMarksLegendAndDetailsShowWhole(t *testing.T) {
 		}
 	}
 
+	// Grouped by stack, every row says its host, however long its name (an outside review
+	// found "on k3s-control" hidden by a long quay.io name: it stood on the details' line).
+	for i, host := range []string{"k3s-control", "k3s-node-2"} {
+		e.notify(host, "quay.io/prometheus-operator/prometheus-config-reloader-with-a-long-name:v0.77.1", digestN(420+i), `{"pod_namespace":"monitoring","pod_name":"prometheus-0"}`)
+	}
+	for _, w := range []int64{1280, 1024} {
+		step(t, ctx, "grouped by stack", 10*time.Second, chromedp.EmulateViewport(w, 800), chromedp.Navigate(e.ts.URL+"/?group=stack&state=all"), chromedp.WaitVisible(chromedp.CSS("#live-status.on")))
+		hidden := eval[[]string](t, ctx, `[...document.querySelectorAll("li.img")].filter(li => {
+			const h = li.querySelector(".on-host");
+			if (!h) return true;
+			const r = h.getBoundingClientRect(), c = h.closest("p").getBoundingClientRect();
+			return r.width === 0 || r.bottom > c.bottom + 1 || r.right > c.right + 1;
+		}).map(li => li.querySelector("a[title]").title)`)
+		if len(hidden) > 0 {
+			t.Errorf("at %d px grouped by stack, rows that do not show their host: %s", w, strings.Join(hidden, "; "))
+		}
+	}
+
 	// B6: with filters set the Legend's summary sits further left; its box stays on screen.
 	for _, w := range []int64{1280, 1100, 1024, 900, 800, 700} {
 		step(t, ctx, "a filtered view", 10*time.Second, chromedp.EmulateViewport(w, 800), chromedp.Navigate(e.ts.URL+"/?stack=media-server&state=all&q=bazarr&tag=media"), chromedp.WaitVisible(chromedp.CSS("#legend")))

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	dto "github.com/prometheus/client_model/go"
+
 	"diundashboard/server/live"
 	"diundashboard/server/store"
 	"diundashboard/server/triage"
@@ -27,6 +29,7 @@ func runScenarios(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"WatchRepoTags", testWatchRepoTags},
 		{"LearnHostname", testLearnHostname},
 		{"NeverBackwards", testNeverBackwards},
+		{"EqualOrOlderCreated", testEqualOrOlderCreated},
 		{"Lease", testLeaseOnce},
 		{"ManyDiuns", testManyDiuns},
 		{"RecordedOutage", testRecordedOutage},
@@ -249,16 +252,60 @@ func testLearnHostname(t *testing.T, st store.Store) {
 	}
 }
 
-// A webhook newer than Diun's answer (the push came after Diun's check read) is never undone.
+// A webhook that arrives after reconcile read Diun's answer is newer than that answer: it is
+// never undone, and the refusal is counted.
 func testNeverBackwards(t *testing.T, st store.Store) {
 	diun := newFakeDiun(t)
 	const image = "ghcr.io/acme/webapp"
 	diun.push(image, "1.4", 1, t0)
-	webhook(t, st, "vm", image+":1.4", 2, t0.Add(time.Hour))
-	r := newReconciler(t, st, Options{Targets: []Target{{Host: "vm", Addr: diun.addr}}})
+	webhook(t, st, "vm", image+":1.4", 0, t0.Add(-time.Hour))
+	record := triage.New(st, live.NewHub(), nil).Record
+	raced := false
+	r := newReconciler(t, st, Options{Targets: []Target{{Host: "vm", Addr: diun.addr}},
+		Record: func(ctx context.Context, n store.Notification) (store.RecordResult, error) {
+			if !raced { // the push's webhook arrives between ImageList and the write
+				raced = true
+				time.Sleep(2 * time.Millisecond)
+				webhook(t, st, "vm", image+":1.4", 2, t0.Add(time.Hour))
+			}
+			return record(ctx, n)
+		}})
 	syncOne(t, r, diun.addr)
-	if img := imageOf(t, st, "vm", image+":1.4"); img.Digest != digest(2) || img.Notifications != 1 {
+	if img := imageOf(t, st, "vm", image+":1.4"); img.Digest != digest(2) || img.Notifications != 2 {
 		t.Errorf("image = %s (%d notifications), want the newer webhook's digest untouched", img.Digest, img.Notifications)
+	}
+	var m dto.Metric
+	if err := r.metrics.refused.WithLabelValues(diun.addr).Write(&m); err != nil || m.GetCounter().GetValue() != 1 {
+		got := m.GetCounter().GetValue()
+		t.Errorf("refused = %v, want 1", got)
+	}
+	// A digest the image had before is older than its current one: never restored.
+	diun.push(image, "1.4", 0, t0.Add(2*time.Hour))
+	syncOne(t, r, diun.addr)
+	if img := imageOf(t, st, "vm", image+":1.4"); img.Digest != digest(2) {
+		t.Errorf("image = %s, want 2: digest 0 is in its history", img.Digest)
+	}
+}
+
+// Diun keeps only each tag's current digest: one the dashboard never had is recovered even
+// when its created equals the row's (reproducible builds) or is older (a rollback).
+func testEqualOrOlderCreated(t *testing.T, st store.Store) {
+	diun := newFakeDiun(t)
+	const image = "ghcr.io/acme/webapp"
+	webhook(t, st, "vm", image+":1.4", 1, t0)
+	r := newReconciler(t, st, Options{Targets: []Target{{Host: "vm", Addr: diun.addr}}})
+	diun.push(image, "1.4", 2, t0) // SOURCE_DATE_EPOCH: the same created
+	syncOne(t, r, diun.addr)
+	if img := imageOf(t, st, "vm", image+":1.4"); img.Digest != digest(2) {
+		t.Fatalf("equal created: image = %s, want Diun's 2", img.Digest)
+	}
+	diun.push(image, "1.4", 3, t0.AddDate(0, -1, 0)) // a rollback to an older build
+	syncOne(t, r, diun.addr)
+	if img := imageOf(t, st, "vm", image+":1.4"); img.Digest != digest(3) {
+		t.Fatalf("older created: image = %s, want Diun's 3", img.Digest)
+	}
+	if s := r.Statuses()[0]; s.RecoveredTotal != 2 {
+		t.Errorf("recovered = %d, want 2", s.RecoveredTotal)
 	}
 }
 

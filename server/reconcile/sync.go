@@ -43,6 +43,7 @@ func (r *Reconciler) syncOnce(ctx context.Context, in *instance) (run, error) {
 	callCtx, cancel := context.WithTimeout(ctx, r.opts.CallTimeout)
 	list, err := in.images.ImageList(callCtx, &diunpb.ImageListRequest{})
 	cancel()
+	readAt := time.Now()
 	if err != nil {
 		return res, fmt.Errorf("ImageList: %w", err)
 	}
@@ -85,7 +86,7 @@ func (r *Reconciler) syncOnce(ctx context.Context, in *instance) (run, error) {
 			}
 		}
 		for _, m := range manifests {
-			if n, ok := r.decide(in, host, name, m, here); ok {
+			if n, ok := r.decide(in, host, name, m, here, readAt); ok {
 				if !rec.send(n) {
 					return res, ctx.Err()
 				}
@@ -131,9 +132,11 @@ func splitRef(ref string) (repo, tag string) {
 	return ref[:i], ref[i+1:]
 }
 
-// decide makes the notification for one of Diun's manifests, or false when the dashboard is
-// up to date with it (the store refuses an older digest anyway: this saves the write).
-func (r *Reconciler) decide(in *instance, host, name string, m *diunpb.Manifest, here map[string]current) (store.Notification, bool) {
+// decide makes the notification for one of Diun's manifests, or false when the dashboard
+// holds its digest. Diun keeps only each tag's current digest, so any other is newer than the
+// row whatever its created time (equal for reproducible builds, older for a rollback); the
+// store refuses one the image had before, or a row a webhook changed after readAt.
+func (r *Reconciler) decide(in *instance, host, name string, m *diunpb.Manifest, here map[string]current, readAt time.Time) (store.Notification, bool) {
 	tag := m.GetTag()
 	if tag == "" {
 		tag = "latest"
@@ -146,7 +149,7 @@ func (r *Reconciler) decide(in *instance, host, name string, m *diunpb.Manifest,
 	}
 	n := store.Notification{
 		Hostname: host, Image: ref, Digest: m.GetDigest(), MimeType: m.GetMimeType(),
-		Platform: m.GetPlatform(), Created: created,
+		Platform: m.GetPlatform(), Created: created, ReadAt: readAt,
 	}
 	cur, ok := here[ref]
 	switch {
@@ -154,8 +157,6 @@ func (r *Reconciler) decide(in *instance, host, name string, m *diunpb.Manifest,
 		n.Source, n.Status = store.SourceBackfill, "new"
 	case cur.digest == n.Digest:
 		return n, false
-	case cur.created != nil && (created == nil || !created.After(*cur.created)):
-		return n, false // the dashboard's digest is newer (a webhook came after Diun's check)
 	default:
 		// Diun gives no provider, hub link or metadata: the image keeps what its webhooks said.
 		n.Source, n.Status = store.SourceReconcile, "update"
@@ -215,6 +216,8 @@ func (r *Reconciler) recorder(ctx context.Context, in *instance, host string, re
 					r.metrics.errors.WithLabelValues(in.target.Addr).Inc()
 					r.log.Warn("cannot record an image read from Diun", "diun", in.target.Addr, "hostname", host, "image", n.Image, "digest", n.Digest, "err", err)
 				case out.Refused:
+					r.metrics.refused.WithLabelValues(in.target.Addr).Inc()
+					r.log.Info("left an image as it is: Diun's digest is one it had before, or a webhook changed it after Diun was read", "diun", in.target.Addr, "hostname", host, "image", n.Image, "digest", n.Digest)
 				case n.Source == store.SourceBackfill:
 					res.backfilled++
 					r.metrics.recovered.WithLabelValues(in.target.Addr, string(n.Source)).Inc()

@@ -500,3 +500,25 @@ func waitFor(t *testing.T, ok func() bool) {
 	}
 	t.Fatal("timed out")
 }
+
+// A broken webhook path: the one NotifTest of this start sends its test message, nothing
+// arrives, and the retries with backoff never send another (each would reach every notifier).
+func TestNotifTestOncePerStart(t *testing.T) {
+	st := newSQLite(t)
+	diun := newFakeDiun(t)
+	diun.loadFixtures(t) // onNotifTest is nil: the test notification never reaches the webhook
+	r := newReconciler(t, st, Options{Targets: []Target{{Addr: diun.addr}},
+		LearnTimeout: 100 * time.Millisecond, RetryMin: 10 * time.Millisecond})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	r.Run(ctx)
+	diun.mu.Lock()
+	calls := diun.notifTests
+	diun.mu.Unlock()
+	if calls != 1 {
+		t.Errorf("NotifTest called %d times in a second of retries, want once", calls)
+	}
+	if s := r.Statuses()[0]; !strings.Contains(s.Err, "none reached the webhook") || !strings.Contains(s.Err, "until the dashboard restarts") {
+		t.Errorf("status error = %q, want why and that no other test is sent", s.Err)
+	}
+}

@@ -61,10 +61,12 @@ func (r *Reconciler) syncOnce(ctx context.Context, in *instance) (run, error) {
 		return res, err
 	}
 	res.host, res.learned = host, learned
+	// readAt is taken before the call: a row a webhook changed while Diun answered, or since,
+	// is left for the next run (it may be newer than the answer).
+	readAt := time.Now()
 	callCtx, cancel := context.WithTimeout(ctx, r.opts.CallTimeout)
 	list, err := in.images.ImageList(callCtx, &diunpb.ImageListRequest{})
 	cancel()
-	readAt := time.Now()
 	if err != nil {
 		return res, fmt.Errorf("ImageList: %w", err)
 	}

@@ -19,12 +19,14 @@ WITH batch AS MATERIALIZED (
            (e ->> 'seen_at')::timestamptz AS seen_at, e ->> 'diun_version' AS diun_version,
            e ->> 'raw_body' AS raw_body, (e ->> 'is_check')::boolean AS is_check,
            e ->> 'source' AS source, e ->> 'initial_state' AS initial_state,
+           (e ->> 'read_at')::timestamptz AS read_at,
            nextval(pg_get_serial_sequence('events', 'id')) AS event_id
     FROM jsonb_array_elements($1::jsonb) AS e
 ), refused AS (
     SELECT b.ord FROM batch b JOIN images i ON i.hostname = b.hostname AND i.image = b.image
     WHERE NOT b.is_check AND b.source <> 'webhook'
-      AND NOT (i.digest <> b.digest AND (i.created IS NULL OR b.created IS NULL OR b.created > i.created))
+      AND (i.digest = b.digest OR i.last_seen > b.read_at
+           OR EXISTS (SELECT 1 FROM events e WHERE e.image_id = i.id AND e.digest = b.digest))
 ), upserted AS (
     INSERT INTO images (hostname, image, digest, status, provider, hub_link, mime_type, platform,
                         created, metadata, first_seen, last_seen, notifications, state, state_changed_at)
@@ -88,8 +90,10 @@ type RecordBatchRow struct {
 // Event ids are drawn up front so that every notification, test ones included, gets its own
 // back, in the input's order. The upsert is UpsertImage's (images.sql), with the same rules
 // for state, status and source: a notification read from Diun's API (source 'reconcile' or
-// 'backfill') that would move a row to an older or the same digest is left out (the refused
-// CTE), writes no event, and comes back with no image_id. That check reads the rows before the
+// 'backfill') is left out (the refused CTE), writes no event, and comes back with no image_id
+// when its digest is the row's, or one in the image's history (older than the row's), or when
+// the row changed after reconcile read Diun's answer (read_at: a webhook raced ahead). Its
+// created time is no reason: equal for reproducible builds, older for a rollback. That check reads the rows before the
 // statement; one image's notifications are always written by one writer (ingest.go), in order.
 func (q *Queries) RecordBatch(ctx context.Context, batch json.RawMessage) ([]RecordBatchRow, error) {
 	rows, err := q.db.QueryContext(ctx, recordBatch, batch)

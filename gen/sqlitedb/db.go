@@ -123,6 +123,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.getTagStmt, err = db.PrepareContext(ctx, getTag); err != nil {
 		return nil, fmt.Errorf("error preparing query GetTag: %w", err)
 	}
+	if q.imageChangedSinceStmt, err = db.PrepareContext(ctx, imageChangedSince); err != nil {
+		return nil, fmt.Errorf("error preparing query ImageChangedSince: %w", err)
+	}
 	if q.imageIDsOfHostStmt, err = db.PrepareContext(ctx, imageIDsOfHost); err != nil {
 		return nil, fmt.Errorf("error preparing query ImageIDsOfHost: %w", err)
 	}
@@ -447,6 +450,11 @@ func (q *Queries) Close() error {
 	if q.getTagStmt != nil {
 		if cerr := q.getTagStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing getTagStmt: %w", cerr)
+		}
+	}
+	if q.imageChangedSinceStmt != nil {
+		if cerr := q.imageChangedSinceStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing imageChangedSinceStmt: %w", cerr)
 		}
 	}
 	if q.imageIDsOfHostStmt != nil {
@@ -781,6 +789,7 @@ type Queries struct {
 	getSessionStmt                   *sql.Stmt
 	getSettingStmt                   *sql.Stmt
 	getTagStmt                       *sql.Stmt
+	imageChangedSinceStmt            *sql.Stmt
 	imageIDsOfHostStmt               *sql.Stmt
 	importAPITokenStmt               *sql.Stmt
 	importEventStmt                  *sql.Stmt
@@ -872,6 +881,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		getSessionStmt:                   q.getSessionStmt,
 		getSettingStmt:                   q.getSettingStmt,
 		getTagStmt:                       q.getTagStmt,
+		imageChangedSinceStmt:            q.imageChangedSinceStmt,
 		imageIDsOfHostStmt:               q.imageIDsOfHostStmt,
 		importAPITokenStmt:               q.importAPITokenStmt,
 		importEventStmt:                  q.importEventStmt,

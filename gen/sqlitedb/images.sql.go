@@ -79,6 +79,26 @@ func (q *Queries) GetImage(ctx context.Context, id int64) (Image, error) {
 	return i, err
 }
 
+const imageChangedSince = `-- name: ImageChangedSince :one
+SELECT EXISTS (SELECT 1 FROM images
+               WHERE hostname = ?1 AND image = ?2
+                 AND last_seen > ?3) AS changed
+`
+
+type ImageChangedSinceParams struct {
+	Hostname string
+	Image    string
+	ReadAt   time.Time
+}
+
+// Whether (hostname, image) changed after read_at (see UpsertImageIfNewer).
+func (q *Queries) ImageChangedSince(ctx context.Context, arg ImageChangedSinceParams) (bool, error) {
+	row := q.queryRow(ctx, q.imageChangedSinceStmt, imageChangedSince, arg.Hostname, arg.Image, arg.ReadAt)
+	var changed bool
+	err := row.Scan(&changed)
+	return changed, err
+}
+
 const upsertImage = `-- name: UpsertImage :one
 INSERT INTO images (hostname, image, digest, status, provider, hub_link, mime_type, platform,
                     created, metadata, first_seen, last_seen, notifications, state, state_changed_at)
@@ -173,8 +193,8 @@ ON CONFLICT (hostname, image) DO UPDATE SET
     metadata         = excluded.metadata,
     last_seen        = excluded.last_seen,
     notifications    = images.notifications + 1
-WHERE (images.digest <> excluded.digest
-       AND (images.created IS NULL OR excluded.created IS NULL OR excluded.created > images.created))
+WHERE images.digest <> excluded.digest
+  AND NOT EXISTS (SELECT 1 FROM events e WHERE e.image_id = images.id AND e.digest = excluded.digest)
 RETURNING id, state
 `
 
@@ -198,10 +218,14 @@ type UpsertImageIfNewerRow struct {
 	State string
 }
 
-// UpsertImage for a notification read from Diun's API (source 'reconcile' or 'backfill'): it
-// changes a row only to a different digest created after the current one, so it never moves an
-// image back to an older digest and never repeats one. Refused, it returns no row and the store
-// writes no event. SQLite only: PostgreSQL's RecordBatch applies the same rule (record.sql).
+// UpsertImage for a notification read from Diun's API (source 'reconcile' or 'backfill'). Diun
+// keeps only the current digest of each tag, so a digest it holds that the image's history has
+// never had is the current one, whatever its created time (equal for reproducible builds, older
+// for a rollback). It changes a row only to a digest that is not in the image's history (one the
+// dashboard saw before is older than the row's) and only when the row has not changed since
+// reconcile read Diun's answer (ImageChangedSince, asked first in the same transaction: a webhook
+// raced ahead, the next reconcile sees Diun's newer state). Refused, it returns no row and the
+// store writes no event. SQLite only: PostgreSQL's RecordBatch applies the same rule (record.sql).
 func (q *Queries) UpsertImageIfNewer(ctx context.Context, arg UpsertImageIfNewerParams) (UpsertImageIfNewerRow, error) {
 	row := q.queryRow(ctx, q.upsertImageIfNewerStmt, upsertImageIfNewer,
 		arg.Hostname,

@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"time"
 
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
 	"diundashboard/gen/diunpb"
 	"diundashboard/server/store"
 )
@@ -39,6 +42,27 @@ func (r *Reconciler) hostOf(ctx context.Context, in *instance) (host string, lea
 func (r *Reconciler) learn(ctx context.Context, in *instance) (string, error) {
 	r.learnMu.Lock()
 	defer r.learnMu.Unlock()
+	// NotifTest sends a test message to every notifier of the user: once per start, never
+	// again with each retry. A second try would fail the same way until someone fixes the
+	// webhook, and a restart (or host= in DIUN_GRPC) follows that fix.
+	in.mu.Lock()
+	failed := in.learnErr
+	in.mu.Unlock()
+	if failed != nil {
+		return "", fmt.Errorf("%w (no other test notification is sent until the dashboard restarts)", failed)
+	}
+	h, err := r.notifTest(ctx, in)
+	if err != nil && status.Code(err) != codes.Unavailable && ctx.Err() == nil {
+		// Unavailable: the request never reached Diun, so nothing was sent; try again later.
+		in.mu.Lock()
+		in.learnErr = err
+		in.mu.Unlock()
+	}
+	return h, err
+}
+
+// notifTest calls NotifTest once and waits for its notification.
+func (r *Reconciler) notifTest(ctx context.Context, in *instance) (string, error) {
 	var after int64
 	if checks, err := r.opts.Store.ListChecks(ctx, 1); err != nil {
 		return "", err

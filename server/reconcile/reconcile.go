@@ -79,6 +79,8 @@ type instance struct {
 
 	mu     sync.Mutex
 	status Status
+	// learnErr is why this start's one NotifTest did not tell the hostname (see learn).
+	learnErr error
 }
 
 // Status is what the Connect page shows of one Diun.

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	dto "github.com/prometheus/client_model/go"
+
 	"diundashboard/server/live"
 	"diundashboard/server/store"
 	"diundashboard/server/triage"
@@ -27,6 +29,8 @@ func runScenarios(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"WatchRepoTags", testWatchRepoTags},
 		{"LearnHostname", testLearnHostname},
 		{"NeverBackwards", testNeverBackwards},
+		{"EqualOrOlderCreated", testEqualOrOlderCreated},
+		{"NamedTags", testNamedTags},
 		{"Lease", testLeaseOnce},
 		{"ManyDiuns", testManyDiuns},
 		{"RecordedOutage", testRecordedOutage},
@@ -168,7 +172,7 @@ func testOutageThenRecover(t *testing.T, st store.Store) {
 }
 
 // A fresh dashboard next to a Diun shows what it knows at once, as known: nothing open,
-// nothing announced, one row per image (watch_repo: its newest tag only).
+// nothing announced, one row per tag (at most MaxBackfillTags per repository).
 func testBackfill(t *testing.T, st store.Store) {
 	diun := newFakeDiun(t)
 	diun.loadFixtures(t)
@@ -180,8 +184,8 @@ func testBackfill(t *testing.T, st store.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, tot := sum.ByHost(); tot.Open != 0 || tot.Acknowledged != 3 {
-		t.Errorf("totals = %+v, want 3 known (acknowledged), none open", tot)
+	if _, tot := sum.ByHost(); tot.Open != 0 || tot.Acknowledged != 7 {
+		t.Errorf("totals = %+v, want the 7 tags known (acknowledged), none open", tot)
 	}
 	if q := queued(t, st); len(q) != 0 {
 		t.Errorf("queued = %v, want nothing announced", q)
@@ -190,17 +194,23 @@ func testBackfill(t *testing.T, st store.Store) {
 	if ev := eventsOf(t, st, redis.ID); len(ev) != 1 || ev[0].Source != store.SourceBackfill || redis.Created == nil {
 		t.Errorf("redis events = %+v", ev)
 	}
-	if diun.inspects != 0 {
-		t.Errorf("ImageInspect called %d times for a fresh dashboard; ImageList's latest is enough", diun.inspects)
+	several := 0
+	for _, ms := range diun.images {
+		if len(ms) > 1 {
+			several++
+		}
+	}
+	if diun.inspects != several {
+		t.Errorf("ImageInspect called %d times, want once per image with several tags (%d)", diun.inspects, several)
 	}
 	s := r.Statuses()[0]
-	if s.DiunImages != 3 || s.DiunTags != 7 || s.Here != 3 || s.BackfilledTotal != 3 {
+	if s.DiunImages != 3 || s.DiunTags != 7 || s.Here != 7 || s.BackfilledTotal != 7 {
 		t.Errorf("status = %+v", s)
 	}
 }
 
-// watch_repo: the tags the dashboard shows are kept up to date; the others Diun watches are not
-// added.
+// watch_repo: the tags the dashboard shows are kept up to date, and Diun's newest others are
+// added (all of redis's 5 here, fewer than MaxBackfillTags).
 func testWatchRepoTags(t *testing.T, st store.Store) {
 	diun := newFakeDiun(t)
 	diun.loadFixtures(t)
@@ -216,8 +226,8 @@ func testWatchRepoTags(t *testing.T, st store.Store) {
 	for _, i := range p.Images {
 		refs = append(refs, i.Image)
 	}
-	if strings.Join(refs, " ") != "docker.io/library/redis:7.2 docker.io/library/redis:8.0" {
-		t.Errorf("redis images = %v, want the tag the dashboard had and Diun's newest", refs)
+	if len(refs) != len(diun.images["docker.io/library/redis"]) {
+		t.Errorf("redis images = %v, want every tag Diun has", refs)
 	}
 }
 
@@ -237,8 +247,8 @@ func testLearnHostname(t *testing.T, st store.Store) {
 	r := newReconciler(t, st, Options{Targets: []Target{{Addr: diun.addr}}, LearnTimeout: 10 * time.Second})
 	syncOne(t, r, diun.addr)
 	s := r.Statuses()[0]
-	if s.Host != "nas" || !s.Learned || s.Here != 3 {
-		t.Fatalf("status = %+v, want host nas learned and 3 images", s)
+	if s.Host != "nas" || !s.Learned || s.Here != 7 {
+		t.Fatalf("status = %+v, want host nas learned and 7 images", s)
 	}
 	r2 := newReconciler(t, st, Options{Targets: []Target{{Addr: diun.addr}}, Holder: "second"})
 	if err := r2.Sync(context.Background(), diun.addr); err != nil {
@@ -249,16 +259,60 @@ func testLearnHostname(t *testing.T, st store.Store) {
 	}
 }
 
-// A webhook newer than Diun's answer (the push came after Diun's check read) is never undone.
+// A webhook that arrives after reconcile read Diun's answer is newer than that answer: it is
+// never undone, and the refusal is counted.
 func testNeverBackwards(t *testing.T, st store.Store) {
 	diun := newFakeDiun(t)
 	const image = "ghcr.io/acme/webapp"
 	diun.push(image, "1.4", 1, t0)
-	webhook(t, st, "vm", image+":1.4", 2, t0.Add(time.Hour))
-	r := newReconciler(t, st, Options{Targets: []Target{{Host: "vm", Addr: diun.addr}}})
+	webhook(t, st, "vm", image+":1.4", 0, t0.Add(-time.Hour))
+	record := triage.New(st, live.NewHub(), nil).Record
+	raced := false
+	r := newReconciler(t, st, Options{Targets: []Target{{Host: "vm", Addr: diun.addr}},
+		Record: func(ctx context.Context, n store.Notification) (store.RecordResult, error) {
+			if !raced { // the push's webhook arrives between ImageList and the write
+				raced = true
+				time.Sleep(2 * time.Millisecond)
+				webhook(t, st, "vm", image+":1.4", 2, t0.Add(time.Hour))
+			}
+			return record(ctx, n)
+		}})
 	syncOne(t, r, diun.addr)
-	if img := imageOf(t, st, "vm", image+":1.4"); img.Digest != digest(2) || img.Notifications != 1 {
+	if img := imageOf(t, st, "vm", image+":1.4"); img.Digest != digest(2) || img.Notifications != 2 {
 		t.Errorf("image = %s (%d notifications), want the newer webhook's digest untouched", img.Digest, img.Notifications)
+	}
+	var m dto.Metric
+	if err := r.metrics.refused.WithLabelValues(diun.addr).Write(&m); err != nil || m.GetCounter().GetValue() != 1 {
+		got := m.GetCounter().GetValue()
+		t.Errorf("refused = %v, want 1", got)
+	}
+	// A digest the image had before is older than its current one: never restored.
+	diun.push(image, "1.4", 0, t0.Add(2*time.Hour))
+	syncOne(t, r, diun.addr)
+	if img := imageOf(t, st, "vm", image+":1.4"); img.Digest != digest(2) {
+		t.Errorf("image = %s, want 2: digest 0 is in its history", img.Digest)
+	}
+}
+
+// Diun keeps only each tag's current digest: one the dashboard never had is recovered even
+// when its created equals the row's (reproducible builds) or is older (a rollback).
+func testEqualOrOlderCreated(t *testing.T, st store.Store) {
+	diun := newFakeDiun(t)
+	const image = "ghcr.io/acme/webapp"
+	webhook(t, st, "vm", image+":1.4", 1, t0)
+	r := newReconciler(t, st, Options{Targets: []Target{{Host: "vm", Addr: diun.addr}}})
+	diun.push(image, "1.4", 2, t0) // SOURCE_DATE_EPOCH: the same created
+	syncOne(t, r, diun.addr)
+	if img := imageOf(t, st, "vm", image+":1.4"); img.Digest != digest(2) {
+		t.Fatalf("equal created: image = %s, want Diun's 2", img.Digest)
+	}
+	diun.push(image, "1.4", 3, t0.AddDate(0, -1, 0)) // a rollback to an older build
+	syncOne(t, r, diun.addr)
+	if img := imageOf(t, st, "vm", image+":1.4"); img.Digest != digest(3) {
+		t.Fatalf("older created: image = %s, want Diun's 3", img.Digest)
+	}
+	if s := r.Statuses()[0]; s.RecoveredTotal != 2 {
+		t.Errorf("recovered = %d, want 2", s.RecoveredTotal)
 	}
 }
 
@@ -452,4 +506,89 @@ func waitFor(t *testing.T, ok func() bool) {
 		}
 	}
 	t.Fatal("timed out")
+}
+
+// A broken webhook path: the one NotifTest of this start sends its test message, nothing
+// arrives, and the retries with backoff never send another (each would reach every notifier).
+func TestNotifTestOncePerStart(t *testing.T) {
+	st := newSQLite(t)
+	diun := newFakeDiun(t)
+	diun.loadFixtures(t) // onNotifTest is nil: the test notification never reaches the webhook
+	r := newReconciler(t, st, Options{Targets: []Target{{Addr: diun.addr}},
+		LearnTimeout: 100 * time.Millisecond, RetryMin: 10 * time.Millisecond})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	r.Run(ctx)
+	diun.mu.Lock()
+	calls := diun.notifTests
+	diun.mu.Unlock()
+	if calls != 1 {
+		t.Errorf("NotifTest called %d times in a second of retries, want once", calls)
+	}
+	if s := r.Statuses()[0]; !strings.Contains(s.Err, "none reached the webhook") || !strings.Contains(s.Err, "until the dashboard restarts") {
+		t.Errorf("status error = %q, want why and that no other test is sent", s.Err)
+	}
+}
+
+// Tags a user named in Diun all show. Of the tags the dashboard did not have, one created
+// after the host's last notification appeared while the dashboard was away: a recovered update
+// (open, announced); an older one is known. Both are described as the repository's other tag
+// (provider, metadata) and are updates of an image the dashboard has. A repository with more
+// tags than MaxBackfillTags gets its newest ones only.
+func testNamedTags(t *testing.T, st store.Store) {
+	diun := newFakeDiun(t)
+	const app = "ghcr.io/acme/webapp"
+	created := t0.Add(-48 * time.Hour)
+	res, err := st.Record(context.Background(), store.Notification{DiunVersion: "v4.33.0", Hostname: "vm", Status: "new",
+		Provider: "docker", Image: app + ":1.4", Digest: digest(1), Created: &created, Platform: "linux/amd64",
+		Metadata: map[string]string{"ctn_names": "web-1"}, RawBody: []byte("{}"), ReceivedAt: t0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.SetStates(context.Background(), []int64{res.ImageID}, store.Transition{State: store.StateAcknowledged}, "tester"); err != nil {
+		t.Fatal(err)
+	}
+	drainQueue(t, st)
+	diun.push(app, "1.4", 1, created)
+	diun.push(app, "1.5", 2, t0.Add(-time.Hour))   // before the last notification: known
+	diun.push(app, "latest", 3, t0.Add(time.Hour)) // while the dashboard was away: missed
+	const tool = "ghcr.io/acme/tool"
+	for i := range MaxBackfillTags + 5 {
+		diun.push(tool, fmt.Sprintf("v%d", i), 100+i, t0.Add(time.Duration(i)*time.Minute))
+	}
+	r := newReconciler(t, st, Options{Targets: []Target{{Host: "vm", Addr: diun.addr}}})
+	syncOne(t, r, diun.addr)
+
+	known := imageOf(t, st, "vm", app+":1.5")
+	if known.State != store.StateAcknowledged || known.Status != "update" || known.Provider != "docker" || known.Metadata["ctn_names"] != "web-1" {
+		t.Errorf("1.5 = %s %s provider %q metadata %v; want known, an update, described as 1.4", known.State, known.Status, known.Provider, known.Metadata)
+	}
+	missed := imageOf(t, st, "vm", app+":latest")
+	if missed.State != store.StateOpen || missed.Status != "update" || missed.Provider != "docker" || missed.Metadata["ctn_names"] != "web-1" {
+		t.Errorf("latest = %s %s provider %q metadata %v; want open, an update, described as 1.4", missed.State, missed.Status, missed.Provider, missed.Metadata)
+	}
+	if ev := eventsOf(t, st, missed.ID); len(ev) != 1 || ev[0].Source != store.SourceReconcile {
+		t.Errorf("latest events = %+v, want one reconcile", ev)
+	}
+	if q := queued(t, st); len(q) != 1 || q[0] != app+":latest@03" {
+		t.Errorf("queued = %v, want the missed latest only", q)
+	}
+	p, err := st.ListImages(context.Background(), store.ImageFilter{Hostname: "vm", Query: tool}, store.SortImage, store.PageRequest{Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Images) != MaxBackfillTags {
+		t.Errorf("%d tool tags, want the newest %d", len(p.Images), MaxBackfillTags)
+	}
+	for _, img := range p.Images {
+		if img.Image == tool+":v0" || img.Provider != "" {
+			t.Errorf("tool tag %s (provider %q): want the newest only, undescribed (no other tag here)", img.Image, img.Provider)
+		}
+	}
+	// A later push of a named tag is a recovered update, not lost.
+	diun.push(app, "1.5", 4, t0.Add(2*time.Hour))
+	syncOne(t, r, diun.addr)
+	if got := imageOf(t, st, "vm", app+":1.5"); got.Digest != digest(4) || got.State != store.StateOpen {
+		t.Errorf("1.5 after a push = %s %s, want Diun's digest, open", got.Digest, got.State)
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -21,16 +22,36 @@ type run struct {
 	here                   int
 	recovered              []Recovery
 	reconciled, backfilled int
-	failures               int
+	// added is how many rows the run created (backfilled, or recovered new tags).
+	added    int
+	failures int
 }
 
 // current is what the dashboard holds of one image.
 type current struct {
 	digest   string
-	created  *time.Time
+	lastSeen time.Time
 	provider string
 	hubLink  string
 	metadata map[string]string
+}
+
+// MaxBackfillTags is how many tags of one repository (Diun's newest by created) a reconcile
+// follows besides those the dashboard already shows: a watch_repo image with hundreds of tags
+// stays bounded, and the tags a user named in Diun (webapp:1.4, 1.5 and latest) all show.
+const MaxBackfillTags = 10
+
+// hostView is what the dashboard holds of one host, as decide needs it.
+type hostView struct {
+	images map[string]current
+	// repos is, per repository, the row of its most recently seen tag: a new tag takes its
+	// provider, hub link and metadata (Diun's API gives none).
+	repos map[string]current
+	// tags is, per repository, the tags the dashboard has.
+	tags map[string][]string
+	// last is the dashboard's last notification from the host: a tag created after it
+	// appeared while the dashboard was away.
+	last time.Time
 }
 
 func (r *Reconciler) syncOnce(ctx context.Context, in *instance) (run, error) {
@@ -40,6 +61,9 @@ func (r *Reconciler) syncOnce(ctx context.Context, in *instance) (run, error) {
 		return res, err
 	}
 	res.host, res.learned = host, learned
+	// readAt is taken before the call: a row a webhook changed while Diun answered, or since,
+	// is left for the next run (it may be newer than the answer).
+	readAt := time.Now()
 	callCtx, cancel := context.WithTimeout(ctx, r.opts.CallTimeout)
 	list, err := in.images.ImageList(callCtx, &diunpb.ImageListRequest{})
 	cancel()
@@ -50,14 +74,8 @@ func (r *Reconciler) syncOnce(ctx context.Context, in *instance) (run, error) {
 	if err != nil {
 		return res, fmt.Errorf("reading the dashboard's images of %s: %w", host, err)
 	}
-	// The tags the dashboard has of each repository, for watch_repo images (see wanted).
-	tagsHere := map[string][]string{}
-	for ref := range here {
-		repo, tag := splitRef(ref)
-		tagsHere[repo] = append(tagsHere[repo], tag)
-	}
 
-	rec := r.recorder(ctx, in, host, &res)
+	rec := r.recorder(ctx, in, host, here.images, &res)
 	defer rec.wait()
 	for _, img := range list.GetImages() {
 		name := img.GetName()
@@ -69,8 +87,8 @@ func (r *Reconciler) syncOnce(ctx context.Context, in *instance) (run, error) {
 			continue
 		}
 		manifests := []*diunpb.Manifest{img.GetLatest()}
-		if img.GetManifestsCount() > 1 && len(tagsHere[name]) > 0 {
-			// watch_repo: read every tag only when the dashboard has some of them.
+		if img.GetManifestsCount() > 1 {
+			// Several tags (named in Diun, or watch_repo): ImageList gives only the newest.
 			callCtx, cancel := context.WithTimeout(ctx, r.opts.CallTimeout)
 			ins, err := in.images.ImageInspect(callCtx, &diunpb.ImageInspectRequest{Name: name})
 			cancel()
@@ -81,11 +99,11 @@ func (r *Reconciler) syncOnce(ctx context.Context, in *instance) (run, error) {
 				res.failures++
 				r.log.Warn("cannot inspect an image in Diun; its other tags wait for the next run", "diun", in.target.Addr, "image", name, "err", err)
 			} else {
-				manifests = wanted(ins.GetImage().GetManifests(), img.GetLatest(), tagsHere[name])
+				manifests = wanted(ins.GetImage().GetManifests(), here.tags[name])
 			}
 		}
 		for _, m := range manifests {
-			if n, ok := r.decide(in, host, name, m, here); ok {
+			if n, ok := r.decide(in, host, name, m, here, readAt); ok {
 				if !rec.send(n) {
 					return res, ctx.Err()
 				}
@@ -93,20 +111,24 @@ func (r *Reconciler) syncOnce(ctx context.Context, in *instance) (run, error) {
 		}
 	}
 	rec.wait()
-	res.here = len(here) + res.backfilled
+	res.here = len(here.images) + res.added
 	if res.failures > 0 {
 		return res, fmt.Errorf("%d of Diun's images could not be read or recorded (see the log)", res.failures)
 	}
 	return res, nil
 }
 
-// wanted is the watch_repo policy: of a repository's many tags, the ones the dashboard already
-// shows (a container runs them, or a webhook named them) and Diun's newest, never the hundreds
-// of others Diun watches but nobody runs.
-func wanted(all []*diunpb.Manifest, latest *diunpb.Manifest, tags []string) []*diunpb.Manifest {
-	out := []*diunpb.Manifest{latest}
-	for _, m := range all {
-		if m.GetTag() != latest.GetTag() && containsString(tags, m.GetTag()) {
+// wanted is the tag policy: every tag the dashboard already shows (a container runs it, or a
+// webhook named it), and Diun's MaxBackfillTags newest by created; never the hundreds of
+// others a watch_repo image has that nobody runs.
+func wanted(all []*diunpb.Manifest, tags []string) []*diunpb.Manifest {
+	byNewest := slices.Clone(all)
+	slices.SortStableFunc(byNewest, func(a, b *diunpb.Manifest) int {
+		return b.GetCreated().AsTime().Compare(a.GetCreated().AsTime())
+	})
+	var out []*diunpb.Manifest
+	for i, m := range byNewest {
+		if i < MaxBackfillTags || containsString(tags, m.GetTag()) {
 			out = append(out, m)
 		}
 	}
@@ -131,9 +153,11 @@ func splitRef(ref string) (repo, tag string) {
 	return ref[:i], ref[i+1:]
 }
 
-// decide makes the notification for one of Diun's manifests, or false when the dashboard is
-// up to date with it (the store refuses an older digest anyway: this saves the write).
-func (r *Reconciler) decide(in *instance, host, name string, m *diunpb.Manifest, here map[string]current) (store.Notification, bool) {
+// decide makes the notification for one of Diun's manifests, or false when the dashboard
+// holds its digest. Diun keeps only each tag's current digest, so any other is newer than the
+// row whatever its created time (equal for reproducible builds, older for a rollback); the
+// store refuses one the image had before, or a row a webhook changed after readAt.
+func (r *Reconciler) decide(in *instance, host, name string, m *diunpb.Manifest, here hostView, readAt time.Time) (store.Notification, bool) {
 	tag := m.GetTag()
 	if tag == "" {
 		tag = "latest"
@@ -146,20 +170,28 @@ func (r *Reconciler) decide(in *instance, host, name string, m *diunpb.Manifest,
 	}
 	n := store.Notification{
 		Hostname: host, Image: ref, Digest: m.GetDigest(), MimeType: m.GetMimeType(),
-		Platform: m.GetPlatform(), Created: created,
+		Platform: m.GetPlatform(), Created: created, ReadAt: readAt,
 	}
-	cur, ok := here[ref]
+	cur, ok := here.images[ref]
+	sibling, repoHere := here.repos[name]
 	switch {
-	case !ok:
-		n.Source, n.Status = store.SourceBackfill, "new"
-	case cur.digest == n.Digest:
+	case ok && cur.digest == n.Digest:
 		return n, false
-	case cur.created != nil && (created == nil || !created.After(*cur.created)):
-		return n, false // the dashboard's digest is newer (a webhook came after Diun's check)
-	default:
+	case ok:
 		// Diun gives no provider, hub link or metadata: the image keeps what its webhooks said.
 		n.Source, n.Status = store.SourceReconcile, "update"
 		n.Provider, n.HubLink, n.Metadata = cur.provider, cur.hubLink, cur.metadata
+	case repoHere:
+		// A tag of a repository the host shows: an update of that image, described as its
+		// other tag is. Created after the host's last notification, it appeared while the
+		// dashboard was away, and is news; older, it is known.
+		n.Source, n.Status = store.SourceBackfill, "update"
+		if created != nil && created.After(here.last) {
+			n.Source = store.SourceReconcile
+		}
+		n.Provider, n.HubLink, n.Metadata = sibling.provider, sibling.hubLink, sibling.metadata
+	default:
+		n.Source, n.Status = store.SourceBackfill, "new"
 	}
 	n.RawBody, _ = json.Marshal(struct {
 		Source   store.Source `json:"source"`
@@ -175,16 +207,25 @@ func (r *Reconciler) decide(in *instance, host, name string, m *diunpb.Manifest,
 }
 
 // loadHere reads the dashboard's images of host, a page at a time.
-func (r *Reconciler) loadHere(ctx context.Context, host string) (map[string]current, error) {
-	here := map[string]current{}
+func (r *Reconciler) loadHere(ctx context.Context, host string) (hostView, error) {
+	here := hostView{images: map[string]current{}, repos: map[string]current{}, tags: map[string][]string{}}
 	page := store.PageRequest{Limit: store.MaxPageSize}
 	for {
 		p, err := r.opts.Store.ListImages(ctx, store.ImageFilter{Hostname: host, ExactHost: true}, store.SortImage, page)
 		if err != nil {
-			return nil, err
+			return hostView{}, err
 		}
 		for _, img := range p.Images {
-			here[img.Image] = current{digest: img.Digest, created: img.Created, provider: img.Provider, hubLink: img.HubLink, metadata: img.Metadata}
+			cur := current{digest: img.Digest, lastSeen: img.LastSeen, provider: img.Provider, hubLink: img.HubLink, metadata: img.Metadata}
+			here.images[img.Image] = cur
+			repo, tag := splitRef(img.Image)
+			here.tags[repo] = append(here.tags[repo], tag)
+			if prev, ok := here.repos[repo]; !ok || cur.lastSeen.After(prev.lastSeen) {
+				here.repos[repo] = cur
+			}
+			if cur.lastSeen.After(here.last) {
+				here.last = cur.lastSeen
+			}
 		}
 		if p.NextCursor == "" {
 			return here, nil
@@ -201,7 +242,7 @@ type recorder struct {
 	once sync.Once
 }
 
-func (r *Reconciler) recorder(ctx context.Context, in *instance, host string, res *run) *recorder {
+func (r *Reconciler) recorder(ctx context.Context, in *instance, host string, here map[string]current, res *run) *recorder {
 	rec := &recorder{ch: make(chan store.Notification), ctx: ctx}
 	var mu sync.Mutex
 	for range r.opts.Workers {
@@ -209,12 +250,17 @@ func (r *Reconciler) recorder(ctx context.Context, in *instance, host string, re
 			for n := range rec.ch {
 				out, err := r.recordOne(ctx, n)
 				mu.Lock()
+				if _, had := here[n.Image]; err == nil && !out.Refused && !had {
+					res.added++
+				}
 				switch {
 				case err != nil:
 					res.failures++
 					r.metrics.errors.WithLabelValues(in.target.Addr).Inc()
 					r.log.Warn("cannot record an image read from Diun", "diun", in.target.Addr, "hostname", host, "image", n.Image, "digest", n.Digest, "err", err)
 				case out.Refused:
+					r.metrics.refused.WithLabelValues(in.target.Addr).Inc()
+					r.log.Info("left an image as it is: Diun's digest is one it had before, or a webhook changed it after Diun was read", "diun", in.target.Addr, "hostname", host, "image", n.Image, "digest", n.Digest)
 				case n.Source == store.SourceBackfill:
 					res.backfilled++
 					r.metrics.recovered.WithLabelValues(in.target.Addr, string(n.Source)).Inc()

@@ -180,6 +180,8 @@ type pgBatchRow struct {
 	Source      string          `json:"source"`
 	// InitialState is the state a new row starts in (see UpsertImage).
 	InitialState string `json:"initial_state"`
+	// ReadAt is Notification.ReadAt, null when zero.
+	ReadAt *time.Time `json:"read_at"`
 }
 
 // writeBatch is PostgreSQL's batch statement: RecordBatch, once per round of distinct
@@ -224,6 +226,10 @@ func recordRound(ctx context.Context, q *postgresdb.Queries, notes []Notificatio
 			Created: ev.Created, Metadata: json.RawMessage(ev.Metadata), SeenAt: ev.ReceivedAt,
 			DiunVersion: ev.DiunVersion, RawBody: ev.RawBody, IsCheck: notes[i].IsCheck(),
 			Source: ev.Source, InitialState: string(notes[i].initialState()),
+		}
+		if at := notes[i].ReadAt; !at.IsZero() {
+			at = dbTime(at)
+			rows[j].ReadAt = &at
 		}
 	}
 	batch, err := json.Marshal(rows)

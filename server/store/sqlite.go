@@ -191,6 +191,15 @@ func recordIn(ctx context.Context, q *sqlitedb.Queries, n Notification) (RecordR
 		return RecordResult{EventID: id, Check: true}, err
 	}
 	upsert := q.UpsertImage
+	if n.sourceOf() != SourceWebhook && !n.ReadAt.IsZero() {
+		changed, err := q.ImageChangedSince(ctx, sqlitedb.ImageChangedSinceParams{Hostname: n.Hostname, Image: n.Image, ReadAt: dbTime(n.ReadAt)})
+		if err != nil {
+			return RecordResult{}, err
+		}
+		if changed {
+			return RecordResult{Refused: true}, nil // see UpsertImageIfNewer
+		}
+	}
 	if n.sourceOf() != SourceWebhook {
 		upsert = func(ctx context.Context, p sqlitedb.UpsertImageParams) (sqlitedb.UpsertImageRow, error) {
 			row, err := q.UpsertImageIfNewer(ctx, sqlitedb.UpsertImageIfNewerParams(p))
@@ -212,7 +221,7 @@ func recordIn(ctx context.Context, q *sqlitedb.Queries, n Notification) (RecordR
 		InitialState: string(n.initialState()),
 	})
 	if errors.Is(err, sql.ErrNoRows) && n.sourceOf() != SourceWebhook {
-		return RecordResult{Refused: true}, nil // an older or the same digest: see UpsertImage
+		return RecordResult{Refused: true}, nil // the same digest, or one in its history: see UpsertImageIfNewer
 	}
 	if err != nil {
 		return RecordResult{}, err

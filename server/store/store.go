@@ -148,6 +148,9 @@ type Notification struct {
 	ReceivedAt time.Time
 	// Source tells where the notification came from; "" is SourceWebhook.
 	Source Source
+	// ReadAt is when reconcile read Diun's answer (zero: not from reconcile). A notification
+	// from Diun's API leaves a row that changed after it alone: a webhook raced ahead.
+	ReadAt time.Time
 }
 
 // Source is where a notification came from.
@@ -200,7 +203,8 @@ type RecordResult struct {
 	// State is the image's triage state after the notification.
 	State State
 	// Refused is true when a notification read from Diun's API (reconcile, backfill) was not
-	// stored because the image already holds that digest or a newer one: nothing changed.
+	// stored because the image already holds that digest, had it before (it is older), or
+	// changed after its ReadAt: nothing changed.
 	Refused bool
 }
 

@@ -15,6 +15,8 @@ func sourceTests() []test {
 		{"ReconcileReopensAcknowledged", testSourceReconcileReopens},
 		{"ReconcileKeepsSnoozedAndIgnored", testSourceReconcileKeepsState},
 		{"ReconcileNeverMovesBackwards", testSourceNeverBackwards},
+		{"ReconcileTakesEqualOrOlderCreated", testSourceEqualOrOlderCreated},
+		{"ReconcileYieldsToARacingWebhook", testSourceRacingWebhook},
 		{"ReconcileIsIdempotent", testSourceIdempotent},
 		{"BackfillIsKnownNotNews", testSourceBackfillKnown},
 		{"Invalid", testSourceInvalid},
@@ -87,21 +89,63 @@ func testSourceReconcileKeepsState(t *testing.T, s store.Store) {
 }
 
 func testSourceNeverBackwards(t *testing.T, s store.Store) {
-	n := note("h", "docker.io/library/nginx:1", 5, at(0))
-	res := record(t, s, n)
+	n := note("h", "docker.io/library/nginx:1", 4, at(0))
+	record(t, s, n)
+	res := record(t, s, note("h", n.Image, 5, at(time.Minute)))
 	for _, src := range []store.Source{store.SourceReconcile, store.SourceBackfill} {
-		older := fromDiun(note("h", n.Image, 4, at(time.Hour)), src, n.Created.Add(-time.Hour))
+		// Digest 4 is in the image's history: the dashboard saw it before 5, so it is older,
+		// whatever its created time says.
+		older := fromDiun(note("h", n.Image, 4, at(time.Hour)), src, n.Created.Add(time.Hour))
 		if r := record(t, s, older); !r.Refused || r.EventID != 0 {
-			t.Errorf("%s of an older digest = %+v, want refused with no event", src, r)
+			t.Errorf("%s of a digest in the history = %+v, want refused with no event", src, r)
 		}
 	}
 	img := getImage(t, s, res.ImageID)
-	if img.Digest != digest(5) || img.Notifications != 1 || len(eventsOf(t, s, res.ImageID)) != 1 {
+	if img.Digest != digest(5) || img.Notifications != 2 || len(eventsOf(t, s, res.ImageID)) != 2 {
 		t.Errorf("image = %s with %d notifications, want digest 5 and nothing added", img.Digest, img.Notifications)
 	}
 	// A webhook is Diun's word: it still moves the row, as before.
 	if r := record(t, s, note("h", n.Image, 4, at(2*time.Hour))); r.Refused {
 		t.Errorf("webhook refused: %+v", r)
+	}
+}
+
+// Diun keeps only the current digest of a tag: one the dashboard never had is the current one,
+// even when created equals the row's (reproducible builds) or is older (a rollback).
+func testSourceEqualOrOlderCreated(t *testing.T, s store.Store) {
+	n := note("h", "docker.io/library/nginx:1", 1, at(0))
+	res := record(t, s, n)
+	same := fromDiun(note("h", n.Image, 2, at(time.Hour)), store.SourceReconcile, *n.Created)
+	same.ReadAt = at(time.Hour)
+	if r := record(t, s, same); r.Refused || r.ImageID != res.ImageID {
+		t.Fatalf("reconcile of a new digest with an equal created = %+v, want stored", r)
+	}
+	rollback := fromDiun(note("h", n.Image, 3, at(2*time.Hour)), store.SourceReconcile, n.Created.Add(-24*time.Hour))
+	rollback.ReadAt = at(2 * time.Hour)
+	if r := record(t, s, rollback); r.Refused {
+		t.Fatalf("reconcile of a new digest with an older created = %+v, want stored", r)
+	}
+	if img := getImage(t, s, res.ImageID); img.Digest != digest(3) || img.Notifications != 3 {
+		t.Errorf("image = %s with %d notifications, want digest 3 after 3", img.Digest, img.Notifications)
+	}
+}
+
+// A webhook that arrived after reconcile read Diun is newer than what reconcile read.
+func testSourceRacingWebhook(t *testing.T, s store.Store) {
+	n := note("h", "docker.io/library/nginx:1", 1, at(0))
+	record(t, s, n)
+	res := record(t, s, note("h", n.Image, 3, at(2*time.Minute)))
+	late := fromDiun(note("h", n.Image, 2, at(3*time.Minute)), store.SourceReconcile, n.Created.Add(time.Hour))
+	late.ReadAt = at(time.Minute)
+	if r := record(t, s, late); !r.Refused {
+		t.Fatalf("reconcile read before the row's last change = %+v, want refused", r)
+	}
+	if img := getImage(t, s, res.ImageID); img.Digest != digest(3) {
+		t.Errorf("digest = %s, want the webhook's 3", img.Digest)
+	}
+	late.ReadAt = at(2*time.Minute + time.Second)
+	if r := record(t, s, late); r.Refused {
+		t.Errorf("reconcile read after the row's last change = %+v, want stored", r)
 	}
 }
 

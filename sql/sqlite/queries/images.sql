@@ -30,10 +30,14 @@ ON CONFLICT (hostname, image) DO UPDATE SET
 RETURNING id, state;
 
 -- name: UpsertImageIfNewer :one
--- UpsertImage for a notification read from Diun's API (source 'reconcile' or 'backfill'): it
--- changes a row only to a different digest created after the current one, so it never moves an
--- image back to an older digest and never repeats one. Refused, it returns no row and the store
--- writes no event. SQLite only: PostgreSQL's RecordBatch applies the same rule (record.sql).
+-- UpsertImage for a notification read from Diun's API (source 'reconcile' or 'backfill'). Diun
+-- keeps only the current digest of each tag, so a digest it holds that the image's history has
+-- never had is the current one, whatever its created time (equal for reproducible builds, older
+-- for a rollback). It changes a row only to a digest that is not in the image's history (one the
+-- dashboard saw before is older than the row's) and only when the row has not changed since
+-- reconcile read Diun's answer (ImageChangedSince, asked first in the same transaction: a webhook
+-- raced ahead, the next reconcile sees Diun's newer state). Refused, it returns no row and the
+-- store writes no event. SQLite only: PostgreSQL's RecordBatch applies the same rule (record.sql).
 INSERT INTO images (hostname, image, digest, status, provider, hub_link, mime_type, platform,
                     created, metadata, first_seen, last_seen, notifications, state, state_changed_at)
 VALUES (sqlc.arg(hostname), sqlc.arg(image), sqlc.arg(digest), sqlc.arg(status), sqlc.arg(provider),
@@ -55,9 +59,15 @@ ON CONFLICT (hostname, image) DO UPDATE SET
     metadata         = excluded.metadata,
     last_seen        = excluded.last_seen,
     notifications    = images.notifications + 1
-WHERE (images.digest <> excluded.digest
-       AND (images.created IS NULL OR excluded.created IS NULL OR excluded.created > images.created))
+WHERE images.digest <> excluded.digest
+  AND NOT EXISTS (SELECT 1 FROM events e WHERE e.image_id = images.id AND e.digest = excluded.digest)
 RETURNING id, state;
+
+-- name: ImageChangedSince :one
+-- Whether (hostname, image) changed after read_at (see UpsertImageIfNewer).
+SELECT EXISTS (SELECT 1 FROM images
+               WHERE hostname = sqlc.arg(hostname) AND image = sqlc.arg(image)
+                 AND last_seen > sqlc.arg(read_at)) AS changed;
 
 -- name: GetImage :one
 SELECT * FROM images WHERE id = sqlc.arg(id);

@@ -224,8 +224,11 @@ func (r *Reconciler) Run(ctx context.Context) {
 
 func (r *Reconciler) loop(ctx context.Context, in *instance) {
 	retry := time.Duration(0)
+	// The start's run and a kick (a webhook from a silent host) run at once; a timer's run is
+	// skipped when a replica ran this Diun less than an interval ago.
+	periodic := false
 	for {
-		err := r.Sync(ctx, in.target.Addr)
+		err := r.sync(ctx, in, periodic)
 		var wait time.Duration
 		switch {
 		case ctx.Err() != nil:
@@ -238,9 +241,11 @@ func (r *Reconciler) loop(ctx context.Context, in *instance) {
 			retry = 0
 			wait = r.opts.Interval
 		}
-		if !sleep(ctx, wait, in.kick) {
+		ok, kicked := sleep(ctx, wait, in.kick)
+		if !ok {
 			return
 		}
+		periodic = !kicked && err == nil
 	}
 }
 
@@ -251,39 +256,69 @@ func (r *Reconciler) maxRetry() time.Duration {
 	return 5 * time.Minute
 }
 
-// Sync reconciles the Diun at addr once, unless another replica holds its lease.
+// runLease bounds one run: the lease keeps two replicas from reconciling one Diun at the same
+// time, and is given back when the run ends. (It used to be held for most of the interval, so a
+// restarted dashboard, a new holder, skipped its start's run for up to 13 minutes: found by an
+// outside test with the real Diun.)
+const runLease = 2 * time.Minute
+
+// lastRunKey is the setting that holds when a run of the Diun at addr last succeeded, on any
+// replica: the timer's runs are spaced by it.
+func lastRunKey(addr string) string { return "reconcile_last_run " + addr }
+
+// Sync reconciles the Diun at addr now, unless another replica is reconciling it at this moment.
 func (r *Reconciler) Sync(ctx context.Context, addr string) error {
-	var in *instance
-	for _, i := range r.instances {
-		if i.target.Addr == addr {
-			in = i
+	for _, in := range r.instances {
+		if in.target.Addr == addr {
+			return r.sync(ctx, in, false)
 		}
 	}
-	if in == nil {
-		return fmt.Errorf("no Diun at %s in DIUN_GRPC", addr)
-	}
+	return fmt.Errorf("no Diun at %s in DIUN_GRPC", addr)
+}
+
+// sync runs once; periodic (a timer's run) skips when a replica ran less than 9/10 of the
+// interval ago, so that replicas reconcile each Diun about once per interval.
+func (r *Reconciler) sync(ctx context.Context, in *instance, periodic bool) error {
+	addr := in.target.Addr
 	now := time.Now()
-	hold := r.opts.Interval * 9 / 10
-	if hold < time.Minute {
-		hold = time.Minute
+	if periodic {
+		if v, err := r.opts.Store.Setting(ctx, lastRunKey(addr)); err == nil {
+			if last, err := time.Parse(time.RFC3339Nano, v); err == nil && now.Sub(last) < r.opts.Interval*9/10 {
+				r.skipped(in)
+				return nil
+			}
+		}
 	}
-	taken, err := r.opts.Store.TakeLease(ctx, "reconcile "+addr, r.opts.Holder, now, now.Add(hold))
+	name := "reconcile " + addr
+	taken, err := r.opts.Store.TakeLease(ctx, name, r.opts.Holder, now, now.Add(runLease))
 	if err != nil {
 		return fmt.Errorf("cannot take the reconcile lease: %w", err)
 	}
 	if !taken {
-		in.mu.Lock()
-		in.status.Skipped = true
-		in.mu.Unlock()
+		r.skipped(in)
 		return nil
 	}
 	run, err := r.syncOnce(ctx, in)
 	r.finish(in, run, err)
+	// Given back (held until now: expired) whatever the outcome; a failure to do so only makes
+	// the others wait out runLease.
+	end := time.Now()
+	_, _ = r.opts.Store.TakeLease(context.WithoutCancel(ctx), name, r.opts.Holder, end, end)
+	if err == nil {
+		_ = r.opts.Store.PutSetting(context.WithoutCancel(ctx), lastRunKey(addr), end.UTC().Format(time.RFC3339Nano))
+	}
 	return err
 }
 
-// sleep waits d (forever when 0) or until kick; false when ctx ended.
-func sleep(ctx context.Context, d time.Duration, kick <-chan struct{}) bool {
+func (r *Reconciler) skipped(in *instance) {
+	in.mu.Lock()
+	in.status.Skipped = true
+	in.mu.Unlock()
+}
+
+// sleep waits d (forever when 0) or until kick; ok is false when ctx ended, kicked when the
+// kick woke it.
+func sleep(ctx context.Context, d time.Duration, kick <-chan struct{}) (ok, kicked bool) {
 	var tick <-chan time.Time
 	if d > 0 {
 		t := time.NewTimer(d)
@@ -292,9 +327,10 @@ func sleep(ctx context.Context, d time.Duration, kick <-chan struct{}) bool {
 	}
 	select {
 	case <-ctx.Done():
-		return false
+		return false, false
 	case <-tick:
+		return true, false
 	case <-kick:
+		return true, true
 	}
-	return true
 }

@@ -446,6 +446,10 @@ func importLines(ctx context.Context, w store.RowWriter, r io.Reader, opts Optio
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 64<<10), MaxLine)
 	written = map[string]*tableHash{}
+	// Each table's rows come in export order: the read-back compares in that order, after the
+	// commit, so a file edited out of order (with a matching trailer) was committed, then
+	// failed (found by an outside review).
+	lastKey := map[string]store.RowKey{}
 	batch := make([]store.Row, 0, BatchSize)
 	lineNo := 0
 	var (
@@ -528,6 +532,14 @@ func importLines(ctx context.Context, w store.RowWriter, r io.Reader, opts Optio
 			if written[row.Table] == nil {
 				written[row.Table] = newTableHash()
 			}
+			key, err := exportKey(row)
+			if err != nil {
+				return nil, false, fmt.Errorf("line %d: %w; nothing was imported", lineNo, err)
+			}
+			if prev, ok := lastKey[row.Table]; ok && !keyAfter(key, prev) {
+				return nil, false, fmt.Errorf("%w: line %d: a row of %s out of the order export writes (by its key): the file was edited; nothing was imported", ErrMismatch, lineNo, row.Table)
+			}
+			lastKey[row.Table] = key
 			// A batch holds one table, so that progress names it.
 			if len(batch) > 0 && batch[0].Table != row.Table {
 				if err := flush(); err != nil {
@@ -606,4 +618,39 @@ func clip(b []byte) string {
 		return string(b)
 	}
 	return string(b[:n]) + "…"
+}
+
+// exportKey is a row's place in its table's export order (the ORDER BY of copy.sql: ids, the
+// pair of image_tags, settings' key and sessions' id_hash in byte order).
+func exportKey(row store.Row) (store.RowKey, error) {
+	var k struct {
+		ID      int64  `json:"id"`
+		ImageID int64  `json:"image_id"`
+		TagID   int64  `json:"tag_id"`
+		Key     string `json:"key"`
+		IDHash  string `json:"id_hash"`
+	}
+	if err := json.Unmarshal(row.JSON, &k); err != nil {
+		return store.RowKey{}, fmt.Errorf("a row of %s without its key: %w", row.Table, err)
+	}
+	switch row.Table {
+	case "image_tags":
+		return store.RowKey{ID: k.ImageID, ID2: k.TagID}, nil
+	case "settings":
+		return store.RowKey{Text: k.Key}, nil
+	case "sessions":
+		return store.RowKey{Text: k.IDHash}, nil
+	}
+	return store.RowKey{ID: k.ID}, nil
+}
+
+// keyAfter tells whether a comes strictly after b.
+func keyAfter(a, b store.RowKey) bool {
+	if a.ID != b.ID {
+		return a.ID > b.ID
+	}
+	if a.ID2 != b.ID2 {
+		return a.ID2 > b.ID2
+	}
+	return a.Text > b.Text
 }

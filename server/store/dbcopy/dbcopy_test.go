@@ -442,6 +442,8 @@ func TestImportBadInput(t *testing.T) {
 	// Each bad line comes after a good one and before the trailer (which they never reach), so
 	// that each is refused for what it is.
 	const good = `{"table":"tags","id":1,"name":"a","created_at":"2026-01-01T00:00:00Z"}` + "\n"
+	// The line after: the next tag (rows come in export order, so not the same one again).
+	const next = `{"table":"tags","id":3,"name":"c","created_at":"2026-01-01T00:00:00Z"}` + "\n"
 	const trailer = `{"trailer":"diundashboard","tables":[]}` + "\n"
 	for name, c := range map[string]struct{ line, want string }{
 		"not json":        {"not json", "not a JSON object"},
@@ -455,9 +457,9 @@ func TestImportBadInput(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			to := newSQLite(t)
-			input := header + good + c.line + "\n" + good + trailer
+			input := header + good + c.line + "\n" + next + trailer
 			if name == "newer format" {
-				input = c.line + "\n" + good + trailer
+				input = c.line + "\n" + next + trailer
 			}
 			_, err := dbcopy.Import(ctx, to.copier(t), strings.NewReader(input), dbcopy.Options{})
 			if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), "nothing was imported") {

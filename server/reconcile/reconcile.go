@@ -185,6 +185,17 @@ func (r *Reconciler) Statuses() []Status {
 // had been silent longer than the interval suggests the dashboard (or the network) was away:
 // that host's Diun is reconciled at once.
 func (r *Reconciler) Observe(hostname string, at time.Time) {
+	// Only the hosts of a Diun in DIUN_GRPC are tracked: the map is keyed by what webhooks say,
+	// so any other name would only grow it.
+	var mine []*instance
+	for _, in := range r.instances {
+		if in.host() == hostname {
+			mine = append(mine, in)
+		}
+	}
+	if len(mine) == 0 {
+		return
+	}
 	gap := r.opts.Interval
 	if gap <= 0 {
 		gap = DefaultInterval
@@ -196,12 +207,10 @@ func (r *Reconciler) Observe(hostname string, at time.Time) {
 	if !ok || at.Sub(prev) <= gap {
 		return
 	}
-	for _, in := range r.instances {
-		if in.host() == hostname {
-			select {
-			case in.kick <- struct{}{}:
-			default:
-			}
+	for _, in := range mine {
+		select {
+		case in.kick <- struct{}{}:
+		default:
 		}
 	}
 }

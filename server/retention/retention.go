@@ -101,6 +101,10 @@ func (p *Pruner) Run(ctx context.Context) {
 		n, err := p.PruneOnce(ctx)
 		switch {
 		case err != nil && ctx.Err() != nil:
+			// Stopping mid-run: the batches already deleted are gone, so say so.
+			if n > 0 {
+				log.Info("pruned old events", "count", n, "cutoff", cutoff.UTC().Format(time.RFC3339), "duration", time.Since(start).Round(time.Millisecond), "stopped", true)
+			}
 			return
 		case err != nil:
 			log.Warn("cannot prune old events; trying again later", "err", err, "pruned", n, "cutoff", cutoff.UTC().Format(time.RFC3339))

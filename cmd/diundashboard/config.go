@@ -31,6 +31,7 @@ type config struct {
 	EventRetention string
 	Retention      time.Duration
 	MetricsToken   string
+	PprofAddr      string
 
 	AuthMode         string
 	AuthUsername     string
@@ -96,6 +97,7 @@ func (c *config) settings() []setting {
 		{"DIUN_GRPC", "diun-grpc", "", "Diun gRPC addresses (space or comma separated, e.g. diun:42286, or nas=diun-nas:42286 to name the hostname its webhooks carry) to recover missed updates from and backfill a new install; without a hostname it is learned with a test notification; empty: off", &c.DiunGRPC},
 		{"DIUN_RECONCILE", "diun-reconcile", "15m", "how often to reconcile with DIUN_GRPC (also on start and after a webhook from a host silent longer than this); off: on start only", &c.DiunReconcile},
 		{"METRICS_TOKEN", "metrics-token", "", "token GET /metrics accepts (Authorization: Bearer) besides API tokens and signed-in users; /metrics is open to anyone only with AUTH_MODE=none and no METRICS_TOKEN", &c.MetricsToken},
+		{"PPROF_ADDR", "pprof-addr", "", "loopback address (such as 127.0.0.1:6060) to serve Go's runtime profiles on (/debug/pprof/), for measuring; empty: off", &c.PprofAddr},
 	}
 }
 
@@ -152,6 +154,9 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 		return c, err
 	}
 	if c.reconcileEvery, err = reconcile.ParseInterval(c.DiunReconcile); err != nil {
+		return c, err
+	}
+	if err := checkPprofAddr(c.PprofAddr); err != nil {
 		return c, err
 	}
 	if c.notify.Digest.On() {

@@ -215,6 +215,13 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stderr io.Writer) 
 	defer stopBackground()
 	go srv.RunBackground(bgCtx)
 	go (&retention.Pruner{Store: st, Retention: cfg.Retention, Log: log}).Run(bgCtx)
+	if cfg.PprofAddr != "" {
+		go func() {
+			if err := servePprof(bgCtx, cfg.PprofAddr, log); err != nil {
+				log.Error("runtime profiles are not served", "err", err)
+			}
+		}()
+	}
 
 	served := make(chan error, 1)
 	go func() { served <- httpServer.Serve(ln) }()

@@ -39,6 +39,11 @@ type options struct {
 	hosts       int
 	self        bool
 	databaseURL string
+	// tokenInQuery sends every other request's token as ?token= instead of the header.
+	tokenInQuery bool
+	// rounds and pprofAddr are -binary's (binary.go).
+	rounds    int
+	pprofAddr string
 }
 
 func main() {
@@ -51,6 +56,11 @@ func main() {
 	flag.IntVar(&o.pairs, "pairs", 2000, "distinct (host, image) pairs")
 	flag.IntVar(&o.hosts, "hosts", 20, "distinct hosts")
 	flag.BoolVar(&o.self, "self", false, "measure store, decode-only handler and webhook side by side in-process")
+	binary := flag.String("binary", "", "measure this diundashboard binary (serve, in its own process, defaults) beside a decode-only process and, on SQLite, the reference writer")
+	flag.BoolVar(&o.tokenInQuery, "token-in-query", false, "send every other request's token as ?token= (Diun's other way) instead of the header; on with -binary")
+	flag.IntVar(&o.rounds, "rounds", 3, "with -binary: interleaved rounds; each line is the round of median rate")
+	flag.StringVar(&o.pprofAddr, "pprof-addr", "", "with -binary: PPROF_ADDR of the binary, to profile it while it runs")
+	decodeOnly := flag.String("decode-only-listen", "", "serve the decode-only handler on this address and print its URL (used by -binary)")
 	coldStart := flag.String("coldstart", "", "time exec to /readyz 200 of this diundashboard binary -n times on fresh databases (-database-url for PostgreSQL)")
 	flag.StringVar(&o.databaseURL, "database-url", "", "with -self: postgres://… admin URL to create scratch databases on (default: SQLite files in a temp dir)")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
@@ -76,7 +86,15 @@ func main() {
 		os.Exit(2)
 	}
 	var err error
-	if *coldStart != "" {
+	if *decodeOnly != "" {
+		err = serveDecodeOnly(*decodeOnly)
+	} else if *binary != "" {
+		if o.rounds <= 0 {
+			fmt.Fprintln(os.Stderr, "loadgen: -rounds must be positive")
+			os.Exit(2)
+		}
+		err = runBinary(context.Background(), *binary, o)
+	} else if *coldStart != "" {
 		err = runColdStart(context.Background(), *coldStart, o)
 	} else if *pagesSizes != "" {
 		err = runPages(context.Background(), o) // pages.go
@@ -215,11 +233,17 @@ func sendHTTP(url, token string, o options) (result, error) {
 		Transport: &http.Transport{MaxIdleConnsPerHost: o.concurrency, MaxConnsPerHost: o.concurrency},
 	}
 	res := run(o, func(i int) error {
-		req, err := http.NewRequest(o.method, url, bytes.NewReader(bodies[i]))
+		u, header := url, "Bearer "+token
+		if o.tokenInQuery && i%2 == 1 && token != "" {
+			u, header = url+"?token="+token, ""
+		}
+		req, err := http.NewRequest(o.method, u, bytes.NewReader(bodies[i]))
 		if err != nil {
 			return err
 		}
-		req.Header.Set("Authorization", "Bearer "+token)
+		if header != "" {
+			req.Header.Set("Authorization", header)
+		}
 		resp, err := client.Do(req)
 		if err != nil {
 			return fmt.Errorf("transport error")

@@ -18,8 +18,9 @@ import (
 // runReference is the yardstick of SQLite ingest: the simplest fast writer of the same rows
 // on the same schema (triggers included), with nothing of the server around it — one
 // goroutine, one connection, the store's prepared upsert and event insert, batch
-// notifications per transaction. Each notification's latency is its batch's.
-func runReference(ctx context.Context, notes []store.Notification, batch int) (result, error) {
+// notifications per transaction. Each notification's latency is its batch's. bare drops the
+// schema's upkeep triggers first (counts, search, notification queue), to price them.
+func runReference(ctx context.Context, notes []store.Notification, batch int, bare bool) (result, error) {
 	dir, err := os.MkdirTemp("", "loadgen-ref")
 	if err != nil {
 		return result{}, err
@@ -39,6 +40,11 @@ func runReference(ctx context.Context, notes []store.Notification, batch int) (r
 	}
 	defer db.Close()
 	db.SetMaxOpenConns(1)
+	if bare {
+		if err := dropUpkeepTriggers(ctx, db); err != nil {
+			return result{}, err
+		}
+	}
 	q, err := sqlitedb.Prepare(ctx, db)
 	if err != nil {
 		return result{}, err
@@ -83,7 +89,7 @@ func referenceBatch(ctx context.Context, db *sql.DB, q *sqlitedb.Queries, notes 
 		row, err := qtx.UpsertImage(ctx, sqlitedb.UpsertImageParams{
 			Hostname: n.Hostname, Image: n.Image, Digest: n.Digest, Status: n.Status, Provider: n.Provider,
 			HubLink: n.HubLink, MimeType: n.MimeType, Platform: n.Platform, Created: n.Created,
-			Metadata: meta, SeenAt: now,
+			Metadata: meta, SeenAt: now, InitialState: "open",
 		})
 		if err != nil {
 			return fmt.Errorf("upsert: %w", err)
@@ -92,9 +98,40 @@ func referenceBatch(ctx context.Context, db *sql.DB, q *sqlitedb.Queries, notes 
 			ImageID: &row.ID, ReceivedAt: now, DiunVersion: n.DiunVersion, Hostname: n.Hostname,
 			Status: n.Status, Provider: n.Provider, Image: n.Image, HubLink: n.HubLink, MimeType: n.MimeType,
 			Digest: n.Digest, Created: n.Created, Platform: n.Platform, Metadata: meta, RawBody: string(n.RawBody),
+			Source: "webhook",
 		}); err != nil {
 			return fmt.Errorf("insert event: %w", err)
 		}
 	}
 	return tx.Commit()
+}
+
+// dropUpkeepTriggers drops the triggers that keep derived tables (image_counts, tag_counts,
+// event_days, image_search, notify_queue) as rows change; the audit trigger stays, as it
+// records what happened rather than a figure that could be recounted.
+func dropUpkeepTriggers(ctx context.Context, db *sql.DB) error {
+	rows, err := db.QueryContext(ctx, `SELECT name FROM sqlite_master WHERE type = 'trigger'
+		AND (name LIKE '%count%' OR name LIKE '%search%' OR name LIKE 'notify_queue%')`)
+	if err != nil {
+		return err
+	}
+	var names []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			rows.Close()
+			return err
+		}
+		names = append(names, name)
+	}
+	rows.Close()
+	if len(names) == 0 {
+		return fmt.Errorf("no upkeep triggers found: the schema changed, update dropUpkeepTriggers")
+	}
+	for _, name := range names {
+		if _, err := db.ExecContext(ctx, "DROP TRIGGER "+name); err != nil {
+			return err
+		}
+	}
+	return nil
 }

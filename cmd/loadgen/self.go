@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -47,8 +46,8 @@ func runSelf(ctx context.Context, o options) error {
 	// The yardstick (SQLite only): a bare writer of the same rows, batches of 8 and of 64.
 	var refRes result
 	if o.databaseURL == "" {
-		for _, size := range []int{8, 64} {
-			r, err := runReference(ctx, notes, size)
+		for _, size := range []int{1, 8, 64} {
+			r, err := runReference(ctx, notes, size, false)
 			if err != nil {
 				return err
 			}
@@ -57,18 +56,14 @@ func runSelf(ctx context.Context, o options) error {
 				refRes = r
 			}
 		}
+		r, err := runReference(ctx, notes, 8, true)
+		if err != nil {
+			return err
+		}
+		fmt.Println(r.line("reference bare, 8/tx"))
 	}
 
-	decodeOnly := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(http.MaxBytesReader(w, r.Body, webhook.MaxBody))
-		if _, err := webhook.Decode(b); err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write([]byte(`{"event_id":0}`))
-	})
-	u, stop, err := listen(decodeOnly)
+	u, stop, err := listen(decodeOnlyHandler())
 	if err != nil {
 		return err
 	}

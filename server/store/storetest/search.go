@@ -160,6 +160,20 @@ func testSearchFollowsMetadata(t *testing.T, s store.Store) {
 	if got := listAll(t, s, store.ImageFilter{Query: "newname"}, store.SortLastSeen, 0); len(got) != 0 {
 		t.Errorf("metadata gone, Query newname still finds %v", ids(got))
 	}
+	// The same metadata again keeps the names; a provider that changes, with the same metadata,
+	// changes the stack (a swarm service's comes from its ctn_name).
+	for i, provider := range []string{"docker", "docker", "swarm"} {
+		n = note("vm", "docker.io/acme/app:1", 10+i, at(time.Duration(10+i)*time.Minute))
+		n.Provider = provider
+		n.Metadata = map[string]string{"ctn_name": "shop_web"}
+		record(t, s, n)
+		if got := listAll(t, s, store.ImageFilter{Query: "shop_web"}, store.SortLastSeen, 0); !slices.Equal(ids(got), []int64{id}) {
+			t.Errorf("provider %s, same metadata: Query shop_web found %v, want [%d]", provider, ids(got), id)
+		}
+	}
+	if got := listAll(t, s, store.ImageFilter{Stack: "shop"}, store.SortLastSeen, 0); !slices.Equal(ids(got), []int64{id}) {
+		t.Errorf("provider became swarm: Stack shop found %v, want [%d]", ids(got), id)
+	}
 	// A deleted image and a new one of the same name: the new one's names only.
 	if _, err := s.DeleteImages(ctx(t), []int64{id}); err != nil {
 		t.Fatal(err)

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net/url"
 	"runtime"
 	"slices"
 
@@ -20,6 +21,7 @@ import (
 type SQLite struct {
 	*db
 	ingest          *ingest
+	checkpoints     *checkpointer
 	closeStatements func()
 	// writeQ are the writer's prepared queries.
 	writeQ *sqlitedb.Queries
@@ -49,7 +51,7 @@ func newSQLite(ctx context.Context, databaseURL string) (*SQLite, error) {
 	if err := t.ensureSQLiteFile(); err != nil {
 		return nil, err
 	}
-	writeDB, err := sql.Open("sqlite", t.SQLiteDSN(false))
+	writeDB, err := sql.Open("sqlite", t.SQLiteDSN(false)+"&_pragma="+url.QueryEscape(fmt.Sprintf("wal_autocheckpoint(%d)", writerAutoCheckpoint)))
 	if err != nil {
 		return nil, fmt.Errorf("cannot open the SQLite database %s: %w", t.Path, err)
 	}
@@ -78,6 +80,11 @@ func newSQLite(ctx context.Context, databaseURL string) (*SQLite, error) {
 	if err := s.prepare(ctx); err != nil {
 		_ = s.db.close()
 		return nil, err
+	}
+	if s.checkpoints, err = newCheckpointer(t.SQLiteDSN(false)); err != nil {
+		s.closeStatements()
+		_ = s.db.close()
+		return nil, fmt.Errorf("cannot open the SQLite database %s: %w", t.Path, err)
 	}
 	s.ingest = newIngest(s.writeBatch, ingestQueue, 1)
 	return s, nil
@@ -160,8 +167,12 @@ func (s *SQLite) SetIngestObserver(o IngestObserver) { s.ingest.setObserver(o) }
 // Close writes every notification already accepted, then closes both pools.
 func (s *SQLite) Close() error {
 	s.ingest.close()
+	cerr := s.checkpoints.close()
 	s.closeStatements()
-	return s.db.close()
+	if err := s.db.close(); err != nil {
+		return err
+	}
+	return cerr
 }
 
 // AfterImport has nothing to do: SQLite's AUTOINCREMENT counter (sqlite_sequence) follows
@@ -172,6 +183,7 @@ func (s *SQLite) AfterImport(context.Context) error { return nil }
 // with the writer's prepared queries. SQLite has no data-modifying CTE to do more per
 // statement, and needs none: the statements run in-process.
 func (s *SQLite) writeBatch(ctx context.Context, notes []Notification) ([]RecordResult, error) {
+	defer s.checkpoints.committed()
 	return writeInTx(ctx, s.writeDB, func(tx *sql.Tx) ([]RecordResult, error) {
 		q := s.writeQ.WithTx(tx)
 		results := make([]RecordResult, len(notes))

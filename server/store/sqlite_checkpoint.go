@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"sync"
 	"time"
 )
 
@@ -24,10 +25,11 @@ const (
 )
 
 type checkpointer struct {
-	db   *sql.DB
-	wake chan struct{}
-	stop chan struct{}
-	done chan struct{}
+	db       *sql.DB
+	wake     chan struct{}
+	stop     chan struct{}
+	done     chan struct{}
+	stopOnce sync.Once
 }
 
 // newCheckpointer starts the checkpointer on its own connection to dsn.
@@ -78,8 +80,13 @@ func (c *checkpointer) run() {
 }
 
 // close stops the checkpointer; closing the last connection checkpoints what is left.
+// Closing twice is harmless, as for the store.
 func (c *checkpointer) close() error {
-	close(c.stop)
-	<-c.done
-	return c.db.Close()
+	var err error
+	c.stopOnce.Do(func() {
+		close(c.stop)
+		<-c.done
+		err = c.db.Close()
+	})
+	return err
 }

@@ -282,6 +282,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.upsertImageIfNewerStmt, err = db.PrepareContext(ctx, upsertImageIfNewer); err != nil {
 		return nil, fmt.Errorf("error preparing query UpsertImageIfNewer: %w", err)
 	}
+	if q.upsertImageKeepStateStmt, err = db.PrepareContext(ctx, upsertImageKeepState); err != nil {
+		return nil, fmt.Errorf("error preparing query UpsertImageKeepState: %w", err)
+	}
 	return &q, nil
 }
 
@@ -717,6 +720,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing upsertImageIfNewerStmt: %w", cerr)
 		}
 	}
+	if q.upsertImageKeepStateStmt != nil {
+		if cerr := q.upsertImageKeepStateStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing upsertImageKeepStateStmt: %w", cerr)
+		}
+	}
 	return err
 }
 
@@ -842,6 +850,7 @@ type Queries struct {
 	untagImagesStmt                  *sql.Stmt
 	upsertImageStmt                  *sql.Stmt
 	upsertImageIfNewerStmt           *sql.Stmt
+	upsertImageKeepStateStmt         *sql.Stmt
 }
 
 func (q *Queries) WithTx(tx *sql.Tx) *Queries {
@@ -934,5 +943,6 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		untagImagesStmt:                  q.untagImagesStmt,
 		upsertImageStmt:                  q.upsertImageStmt,
 		upsertImageIfNewerStmt:           q.upsertImageIfNewerStmt,
+		upsertImageKeepStateStmt:         q.upsertImageKeepStateStmt,
 	}
 }

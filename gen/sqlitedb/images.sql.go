@@ -245,3 +245,71 @@ func (q *Queries) UpsertImageIfNewer(ctx context.Context, arg UpsertImageIfNewer
 	err := row.Scan(&i.ID, &i.State)
 	return i, err
 }
+
+const upsertImageKeepState = `-- name: UpsertImageKeepState :one
+INSERT INTO images (hostname, image, digest, status, provider, hub_link, mime_type, platform,
+                    created, metadata, first_seen, last_seen, notifications, state, state_changed_at)
+VALUES (?1, ?2, ?3, ?4, ?5,
+        ?6, ?7, ?8, ?9,
+        ?10, ?11, ?11, 1, ?12, ?11)
+ON CONFLICT (hostname, image) DO UPDATE SET
+    digest           = excluded.digest,
+    status           = CASE WHEN images.digest = excluded.digest
+                            THEN images.status ELSE excluded.status END,
+    provider         = excluded.provider,
+    hub_link         = excluded.hub_link,
+    mime_type        = excluded.mime_type,
+    platform         = excluded.platform,
+    created          = excluded.created,
+    metadata         = excluded.metadata,
+    last_seen        = excluded.last_seen,
+    notifications    = images.notifications + 1
+WHERE NOT (images.state = 'acknowledged' AND images.digest <> excluded.digest)
+RETURNING id, state
+`
+
+type UpsertImageKeepStateParams struct {
+	Hostname     string
+	Image        string
+	Digest       string
+	Status       string
+	Provider     string
+	HubLink      string
+	MimeType     string
+	Platform     string
+	Created      *time.Time
+	Metadata     dbtype.JSON
+	SeenAt       time.Time
+	InitialState string
+}
+
+type UpsertImageKeepStateRow struct {
+	ID    int64
+	State string
+}
+
+// UpsertImage for a row whose state the notification does not change, which is nearly every
+// row: SQLite rewrites the entries of every index holding a column that an UPDATE sets, even
+// to the same value, so UpsertImage's "state = CASE ..." dirties the three images_state_*
+// indexes' pages in each commit (3 of the 15 WAL pages of a notification). This statement
+// leaves state and state_changed_at out and refuses, returning no row, the one case that
+// changes them (an acknowledged image with another digest): the store then runs UpsertImage.
+func (q *Queries) UpsertImageKeepState(ctx context.Context, arg UpsertImageKeepStateParams) (UpsertImageKeepStateRow, error) {
+	row := q.queryRow(ctx, q.upsertImageKeepStateStmt, upsertImageKeepState,
+		arg.Hostname,
+		arg.Image,
+		arg.Digest,
+		arg.Status,
+		arg.Provider,
+		arg.HubLink,
+		arg.MimeType,
+		arg.Platform,
+		arg.Created,
+		arg.Metadata,
+		arg.SeenAt,
+		arg.InitialState,
+	)
+	var i UpsertImageKeepStateRow
+	err := row.Scan(&i.ID, &i.State)
+	return i, err
+}

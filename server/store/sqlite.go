@@ -197,6 +197,18 @@ func (s *SQLite) writeBatch(ctx context.Context, notes []Notification) ([]Record
 	})
 }
 
+// upsertKeepingState is UpsertImage by way of UpsertImageKeepState, which writes fewer pages
+// and refuses only the rows whose state changes (see images.sql).
+func upsertKeepingState(q *sqlitedb.Queries) func(context.Context, sqlitedb.UpsertImageParams) (sqlitedb.UpsertImageRow, error) {
+	return func(ctx context.Context, p sqlitedb.UpsertImageParams) (sqlitedb.UpsertImageRow, error) {
+		row, err := q.UpsertImageKeepState(ctx, sqlitedb.UpsertImageKeepStateParams(p))
+		if errors.Is(err, sql.ErrNoRows) {
+			return q.UpsertImage(ctx, p)
+		}
+		return sqlitedb.UpsertImageRow(row), err
+	}
+}
+
 // recordIn writes one notification with q, inside the batch's transaction: the current row,
 // then the event (PostgreSQL writes a whole batch in one statement: RecordBatch).
 func recordIn(ctx context.Context, q *sqlitedb.Queries, n Notification) (RecordResult, error) {
@@ -205,7 +217,7 @@ func recordIn(ctx context.Context, q *sqlitedb.Queries, n Notification) (RecordR
 		id, err := q.InsertEvent(ctx, ev)
 		return RecordResult{EventID: id, Check: true}, err
 	}
-	upsert := q.UpsertImage
+	upsert := upsertKeepingState(q)
 	if n.sourceOf() != SourceWebhook && !n.ReadAt.IsZero() {
 		changed, err := q.ImageChangedSince(ctx, sqlitedb.ImageChangedSinceParams{Hostname: n.Hostname, Image: n.Image, ReadAt: dbTime(n.ReadAt)})
 		if err != nil {

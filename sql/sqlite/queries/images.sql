@@ -29,6 +29,33 @@ ON CONFLICT (hostname, image) DO UPDATE SET
     notifications    = images.notifications + 1
 RETURNING id, state;
 
+-- name: UpsertImageKeepState :one
+-- UpsertImage for a row whose state the notification does not change, which is nearly every
+-- row: SQLite rewrites the entries of every index holding a column that an UPDATE sets, even
+-- to the same value, so UpsertImage's "state = CASE ..." dirties the three images_state_*
+-- indexes' pages in each commit (3 of the 15 WAL pages of a notification). This statement
+-- leaves state and state_changed_at out and refuses, returning no row, the one case that
+-- changes them (an acknowledged image with another digest): the store then runs UpsertImage.
+INSERT INTO images (hostname, image, digest, status, provider, hub_link, mime_type, platform,
+                    created, metadata, first_seen, last_seen, notifications, state, state_changed_at)
+VALUES (sqlc.arg(hostname), sqlc.arg(image), sqlc.arg(digest), sqlc.arg(status), sqlc.arg(provider),
+        sqlc.arg(hub_link), sqlc.arg(mime_type), sqlc.arg(platform), sqlc.narg(created),
+        sqlc.narg(metadata), sqlc.arg(seen_at), sqlc.arg(seen_at), 1, sqlc.arg(initial_state), sqlc.arg(seen_at))
+ON CONFLICT (hostname, image) DO UPDATE SET
+    digest           = excluded.digest,
+    status           = CASE WHEN images.digest = excluded.digest
+                            THEN images.status ELSE excluded.status END,
+    provider         = excluded.provider,
+    hub_link         = excluded.hub_link,
+    mime_type        = excluded.mime_type,
+    platform         = excluded.platform,
+    created          = excluded.created,
+    metadata         = excluded.metadata,
+    last_seen        = excluded.last_seen,
+    notifications    = images.notifications + 1
+WHERE NOT (images.state = 'acknowledged' AND images.digest <> excluded.digest)
+RETURNING id, state;
+
 -- name: UpsertImageIfNewer :one
 -- UpsertImage for a notification read from Diun's API (source 'reconcile' or 'backfill'). Diun
 -- keeps only the current digest of each tag, so a digest it holds that the image's history has

@@ -32,10 +32,6 @@ const (
 	ingestQueue = 2048
 	// batchTimeout bounds a batch whose callers set no deadline.
 	batchTimeout = 30 * time.Second
-	// gatherWait bounds how long a writer holding a batch waits for notifications announced
-	// as on their way (Announce): short against a commit, so a caller waits little, long
-	// enough for handlers decoding on a busy CPU to get there.
-	gatherWait = time.Millisecond
 )
 
 // IngestObserver receives the pipeline's measurements; server/metrics implements it.
@@ -43,16 +39,6 @@ type IngestObserver interface {
 	// ObserveIngestBatch is called after each transaction with the notifications it held
 	// and how long it took from BEGIN to the end of COMMIT.
 	ObserveIngestBatch(size int, commit time.Duration)
-}
-
-// IngestAnnouncer is offered by both stores to the webhook: a handler that has read a body
-// announces it before decoding it, and calls the returned function once it has called Record
-// (or given up). A writer that has a batch waits, briefly (gatherWait), for the notifications
-// announced: with several senders on a busy CPU they arrive a few at a time, and a commit per
-// few of them costs a WAL flush each (measured: a third of the batches held 1 notification with
-// 8 senders on 2 cores). A single sender announces nothing the writer could wait for.
-type IngestAnnouncer interface {
-	Announce() (handedOver func())
 }
 
 // IngestMeter is what both stores offer the metrics: the queue's depth and an observer of
@@ -82,10 +68,6 @@ type ingest struct {
 	closed   bool
 	done     chan struct{}
 	observer atomic.Pointer[IngestObserver]
-	// arriving counts the notifications announced and not yet handed to record; arrived is
-	// signalled when it falls to zero.
-	arriving atomic.Int64
-	arrived  chan struct{}
 }
 
 type recordRequest struct {
@@ -102,7 +84,7 @@ type recordRequest struct {
 // batch meanwhile.
 func newIngest(write batchWriter, queue, writers int) *ingest {
 	writers = max(1, writers)
-	p := &ingest{write: write, done: make(chan struct{}), arrived: make(chan struct{}, 1)}
+	p := &ingest{write: write, done: make(chan struct{})}
 	var wg sync.WaitGroup
 	for range writers {
 		q := make(chan *recordRequest, max(1, queue/writers))
@@ -139,21 +121,6 @@ func (p *ingest) record(ctx context.Context, n Notification) (RecordResult, erro
 	}
 }
 
-// announce counts one notification on its way to record; the function it returns, to be
-// called once, takes it off (see IngestAnnouncer).
-func (p *ingest) announce() func() {
-	p.arriving.Add(1)
-	var handed atomic.Bool
-	return func() {
-		if handed.CompareAndSwap(false, true) && p.arriving.Add(-1) == 0 {
-			select {
-			case p.arrived <- struct{}{}:
-			default:
-			}
-		}
-	}
-}
-
 // queueOf is the queue of n's (hostname, image).
 func (p *ingest) queueOf(n Notification) chan *recordRequest {
 	if len(p.queues) == 1 {
@@ -179,58 +146,25 @@ func (p *ingest) setObserver(o IngestObserver) { p.observer.Store(&o) }
 
 func (p *ingest) run(queue chan *recordRequest) {
 	batch := make([]*recordRequest, 0, maxBatch)
-	wait := time.NewTimer(gatherWait)
-	wait.Stop()
 	for req := range queue {
 		batch = append(batch[:0], req)
 		// Let the handlers that are about to call record get there first: on a busy server a
 		// yield makes batches, and so commits, several times fewer (measured with loadgen).
 		runtime.Gosched()
-		batch = takeQueued(batch, queue)
-		batch = p.awaitAnnounced(batch, queue, wait)
+	gather:
+		for len(batch) < maxBatch {
+			select {
+			case req, ok := <-queue:
+				if !ok {
+					break gather
+				}
+				batch = append(batch, req)
+			default:
+				break gather
+			}
+		}
 		p.commit(batch)
 	}
-}
-
-// takeQueued appends to batch what waits in queue, up to maxBatch, without blocking.
-func takeQueued(batch []*recordRequest, queue chan *recordRequest) []*recordRequest {
-	for len(batch) < maxBatch {
-		select {
-		case req, ok := <-queue:
-			if !ok {
-				return batch
-			}
-			batch = append(batch, req)
-		default:
-			return batch
-		}
-	}
-	return batch
-}
-
-// awaitAnnounced adds to batch the notifications announced as on their way, waiting for them
-// at most gatherWait.
-func (p *ingest) awaitAnnounced(batch []*recordRequest, queue chan *recordRequest, wait *time.Timer) []*recordRequest {
-	if len(batch) >= maxBatch || p.arriving.Load() == 0 {
-		return batch
-	}
-	wait.Reset(gatherWait)
-	defer wait.Stop()
-	for len(batch) < maxBatch && p.arriving.Load() > 0 {
-		select {
-		case req, ok := <-queue:
-			if !ok {
-				return batch
-			}
-			batch = append(batch, req)
-		case <-p.arrived:
-		case <-wait.C:
-			return takeQueued(batch, queue)
-		}
-	}
-	// The last one announced was handed over just before it was queued.
-	runtime.Gosched()
-	return takeQueued(batch, queue)
 }
 
 // commit writes the batch's live requests and answers every request of it.

@@ -144,9 +144,6 @@ func (p *Postgres) Record(ctx context.Context, n Notification) (RecordResult, er
 	return p.ingest.record(ctx, n)
 }
 
-// Announce tells the writer that a notification is on its way (see IngestAnnouncer).
-func (p *Postgres) Announce() func() { return p.ingest.announce() }
-
 // IngestQueueDepth is how many notifications wait for the writer.
 func (p *Postgres) IngestQueueDepth() int { return p.ingest.depth() }
 

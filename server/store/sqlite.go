@@ -155,9 +155,6 @@ func (s *SQLite) Record(ctx context.Context, n Notification) (RecordResult, erro
 	return s.ingest.record(ctx, n)
 }
 
-// Announce tells the writer that a notification is on its way (see IngestAnnouncer).
-func (s *SQLite) Announce() func() { return s.ingest.announce() }
-
 // IngestQueueDepth is how many notifications wait for the writer.
 func (s *SQLite) IngestQueueDepth() int { return s.ingest.depth() }
 

@@ -32,15 +32,6 @@ func New(st store.Store, hub *live.Hub, m *metrics.Metrics) *Service {
 	return &Service{store: st, hub: hub, metrics: m}
 }
 
-// Announce tells the store's writer that a notification is on its way, when the store batches
-// (store.IngestAnnouncer); call the function it returns once Record is called or abandoned.
-func (s *Service) Announce() (handedOver func()) {
-	if a, ok := s.store.(store.IngestAnnouncer); ok {
-		return a.Announce()
-	}
-	return func() {}
-}
-
 // Record stores one notification from Diun, then tells the open pages: of an update, or of a
 // test notification (the Connect page listens for it).
 func (s *Service) Record(ctx context.Context, n store.Notification) (store.RecordResult, error) {

@@ -90,10 +90,6 @@ func (h *Handler) receive(w http.ResponseWriter, r *http.Request) (status int, c
 		w.Header().Set("WWW-Authenticate", `Bearer realm="diundashboard"`)
 		return fail(http.StatusUnauthorized, "missing or wrong webhook token: send Authorization: Bearer <token> or ?token=<token> (see the Connect page or the server log)")
 	}
-	// The writer may wait a little for this notification to make one commit of several
-	// (store.IngestAnnouncer); a body that trickles in only shortens that wait.
-	handedOver := h.opts.Triage.Announce()
-	defer handedOver()
 	body, release, status := h.bodies.read(w, r)
 	if status != 0 {
 		return status, false
@@ -109,7 +105,6 @@ func (h *Handler) receive(w http.ResponseWriter, r *http.Request) (status int, c
 	}
 	ctx, cancel := httpx.StoreContext(r, h.opts.StoreTimeout)
 	defer cancel()
-	handedOver()
 	res, err := h.opts.Triage.Record(ctx, n)
 	if err != nil {
 		if errors.Is(err, store.ErrInvalid) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -86,11 +87,19 @@ func referenceBatch(ctx context.Context, db *sql.DB, q *sqlitedb.Queries, notes 
 				return err
 			}
 		}
-		row, err := qtx.UpsertImage(ctx, sqlitedb.UpsertImageParams{
+		// The store's statements: the upsert that leaves state alone, the full one when the
+		// notification reopens the image (see UpsertImageKeepState).
+		p := sqlitedb.UpsertImageParams{
 			Hostname: n.Hostname, Image: n.Image, Digest: n.Digest, Status: n.Status, Provider: n.Provider,
 			HubLink: n.HubLink, MimeType: n.MimeType, Platform: n.Platform, Created: n.Created,
 			Metadata: meta, SeenAt: now, InitialState: "open",
-		})
+		}
+		row, err := qtx.UpsertImageKeepState(ctx, sqlitedb.UpsertImageKeepStateParams(p))
+		if errors.Is(err, sql.ErrNoRows) {
+			var full sqlitedb.UpsertImageRow
+			full, err = qtx.UpsertImage(ctx, p)
+			row = sqlitedb.UpsertImageKeepStateRow(full)
+		}
 		if err != nil {
 			return fmt.Errorf("upsert: %w", err)
 		}

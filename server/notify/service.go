@@ -80,6 +80,8 @@ type Service struct {
 	mu         sync.Mutex
 	digestDone time.Time // the last digest slot written (or found written)
 	lastPrune  time.Time
+	// queueSet is true once this start's SetNotifyQueue succeeded.
+	queueSet bool
 }
 
 // New makes a Service. It sends nothing until Run or Tick.
@@ -190,7 +192,16 @@ func (s *Service) logStart() {
 func (s *Service) staleAfter() time.Duration { return max(24*time.Hour, 10*s.cfg.NewAfter) }
 
 func (s *Service) composeNew(ctx context.Context, now time.Time) error {
-	if !s.cfg.Enabled() || s.cfg.NewAfter == 0 {
+	on := s.cfg.Enabled() && s.cfg.NewAfter != 0
+	if !s.queueSet {
+		// Every replica sharing a database must have the same NOTIFY_URLS and NOTIFY_NEW:
+		// the last to start sets the queue for all.
+		if err := s.st.SetNotifyQueue(ctx, on); err != nil {
+			return err
+		}
+		s.queueSet = true
+	}
+	if !on {
 		// Nobody takes them: the queue is emptied so that it does not grow.
 		_, err := s.st.DropQueuedBefore(ctx, now.Add(time.Second))
 		return err

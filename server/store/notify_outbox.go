@@ -111,6 +111,10 @@ type NotifyOutbox interface {
 	PruneOutbox(ctx context.Context, cutoff time.Time) (int64, error)
 	// DropQueuedBefore empties the queue of images queued before cutoff.
 	DropQueuedBefore(ctx context.Context, cutoff time.Time) (int64, error)
+	// SetNotifyQueue turns the queue on or off: off, images that become open are not queued
+	// (the database's triggers read the setting NotifyQueueSetting), and nothing is written
+	// for a notification service that is not running.
+	SetNotifyQueue(ctx context.Context, on bool) error
 	// OldestOpenImage is the open image that has waited longest; ErrNotFound when none is open.
 	OldestOpenImage(ctx context.Context) (Image, error)
 	// ImageStates are the states of the images of ids now; an image deleted since is absent.
@@ -336,6 +340,18 @@ func (d *db) PruneOutbox(ctx context.Context, cutoff time.Time) (int64, error) {
 	return pruneInBatches(ctx, func() (int64, error) {
 		return q.PruneNotifyOutbox(ctx, sqlitedb.PruneNotifyOutboxParams{Before: &before, PageSize: pruneBatch})
 	})
+}
+
+// NotifyQueueSetting is the setting the triggers of notify_queue read ('on' or 'off'; on in a
+// database no server has set it in: migration 20261207000702).
+const NotifyQueueSetting = "notify_queue"
+
+func (d *db) SetNotifyQueue(ctx context.Context, on bool) error {
+	value := "off"
+	if on {
+		value = "on"
+	}
+	return d.PutSetting(ctx, NotifyQueueSetting, value)
 }
 
 func (d *db) DropQueuedBefore(ctx context.Context, cutoff time.Time) (int64, error) {

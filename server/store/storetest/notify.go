@@ -13,6 +13,7 @@ import (
 func notifyTests() []test {
 	return []test{
 		{"QueueTrigger", testNotifyQueueTrigger},
+		{"QueueOff", testNotifyQueueOff},
 		{"ComposeQueued", testNotifyComposeQueued},
 		{"LeaseOnce", testNotifyLeaseOnce},
 		{"RetryAndSent", testNotifyRetryAndSent},
@@ -107,6 +108,30 @@ func testNotifyQueueTrigger(t *testing.T, s store.Store) {
 	}
 	if got := peekQueue(t, s); len(got) != 0 {
 		t.Fatalf("a deleted image stayed queued: %v", queuedKeys(got))
+	}
+}
+
+// With the queue off (notifications of new updates off), no image is queued, new or updated;
+// on again, the next ones are.
+func testNotifyQueueOff(t *testing.T, s store.Store) {
+	if err := s.SetNotifyQueue(ctx(t), false); err != nil {
+		t.Fatal(err)
+	}
+	record(t, s, note("h1", "nginx:1", 1, at(0)))
+	record(t, s, note("h1", "nginx:1", 2, at(time.Minute)))
+	if got := peekQueue(t, s); len(got) != 0 {
+		t.Fatalf("queued with the queue off: %v", queuedKeys(got))
+	}
+	if v, err := s.Setting(ctx(t), store.NotifyQueueSetting); err != nil || v != "off" {
+		t.Fatalf("Setting(%s) = %q, %v; want off", store.NotifyQueueSetting, v, err)
+	}
+	if err := s.SetNotifyQueue(ctx(t), true); err != nil {
+		t.Fatal(err)
+	}
+	record(t, s, note("h1", "nginx:1", 3, at(2*time.Minute)))
+	record(t, s, note("h1", "redis:7", 1, at(2*time.Minute)))
+	if got, want := queuedKeys(peekQueue(t, s)), []string{"h1 nginx:1 03", "h1 redis:7 01"}; !slices.Equal(got, want) {
+		t.Fatalf("queued with the queue on again: %v; want %v", got, want)
 	}
 }
 

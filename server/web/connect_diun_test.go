@@ -69,6 +69,16 @@ func TestConnectListsDiunInstances(t *testing.T) {
 	if strings.Contains(body, "nas<b>") {
 		t.Error("the hostname is not escaped")
 	}
+	// Diun was never read: its counts are unknown, not 0 (an outside tester saw "0 images" for
+	// a Diun that could not be reached).
+	if !strings.Contains(body, "unknown: Diun not reached yet") || strings.Contains(body, "0 images") {
+		t.Error("the counts of a Diun never reached are not shown as unknown")
+	}
+	// The error is a sentence that says what to check; gRPC's own words are in the details.
+	sentence := "Nothing accepts connections at " + dead + " (connection refused)"
+	if i, j := strings.Index(body, sentence), strings.Index(body, "rpc error: code = Unavailable"); i < 0 || j < 0 || j < strings.Index(body, "<details class=\"diun-err\">") {
+		t.Errorf("the error is not explained, with gRPC's own words in its details:\n%s", body)
+	}
 	// The failed runs are counted, per Diun.
 	res, err := http.Get(ts.URL + "/metrics")
 	if err != nil {

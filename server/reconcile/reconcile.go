@@ -22,6 +22,7 @@ import (
 type Store interface {
 	ListImages(ctx context.Context, f store.ImageFilter, s store.Sort, p store.PageRequest) (store.ImagePage, error)
 	ListChecks(ctx context.Context, limit int) ([]store.Event, error)
+	HostHasWebhook(ctx context.Context, hostname string) (bool, error)
 	Setting(ctx context.Context, key string) (string, error)
 	PutSetting(ctx context.Context, key, value string) error
 	TakeLease(ctx context.Context, name, holder string, now, until time.Time) (bool, error)
@@ -102,6 +103,9 @@ type Status struct {
 	DiunImages, DiunTags, Here int
 	// LastRun is when the last run ended; LastSuccess, the last one that read Diun fully.
 	LastRun, LastSuccess time.Time
+	// Warning, when set, says that the hostname DIUN_GRPC gives this Diun is not the one its
+	// webhooks carry (checkHost).
+	Warning string
 	// Skipped is set when another replica held the lease at the last run.
 	Skipped bool
 	// Recovered are the updates the last runs recovered (newest first, at most 20);

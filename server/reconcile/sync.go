@@ -113,6 +113,7 @@ func (r *Reconciler) syncOnce(ctx context.Context, in *instance) (run, error) {
 		}
 	}
 	rec.wait()
+	r.setWarning(in, r.checkHost(ctx, in, host, list.GetImages()))
 	res.here = len(here.images) + res.added
 	res.read = true
 	if res.failures > 0 {

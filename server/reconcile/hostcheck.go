@@ -13,7 +13,8 @@ import (
 // reads Diun into a host no webhook fills, and never sees the rows its webhooks made. While no
 // webhook has named host, the images Diun lists are looked for on the other hosts, at the same
 // digests: a host that holds at least half of them is most likely this Diun's real hostname.
-// The warning is kept for the Connect page and logged once; "" clears it.
+// Without such a host, the newest test notification is looked at (checkHostByTest). The
+// warning is kept for the Connect page and logged once; "" clears it.
 func (r *Reconciler) checkHost(ctx context.Context, in *instance, host string, list []*diunpb.ImageListResponse_Image) string {
 	has, err := r.opts.Store.HostHasWebhook(ctx, host)
 	if err != nil {
@@ -68,11 +69,26 @@ func (r *Reconciler) checkHost(ctx context.Context, in *instance, host string, l
 		}
 	}
 	if n == 0 || 2*n < len(want) {
-		return ""
+		return r.checkHostByTest(ctx, in, host, taken)
 	}
 	return fmt.Sprintf("DIUN_GRPC names the Diun at %s %q, but no webhook has come with that hostname, while %d of the %d images it lists are on the host %q here, at the same digests: its webhooks most likely carry %q. "+
 		"Write DIUN_GRPC=%s=%s (or the address alone: the hostname is then learned from a test notification) and restart, or make Diun's hostname %q; until then what it recovers goes to %q, not to the rows of its webhooks.",
 		in.target.Addr, host, n, len(want), best, best, best, in.target.Addr, host, host)
+}
+
+// checkHostByTest is checkHost for a Diun none of whose images the dashboard has from a
+// webhook (a new install: Diun notifies only on change), when the newest test notification
+// (`diun notif test`) came from a hostname no Diun of DIUN_GRPC is given. Nothing ties a test
+// notification to one Diun, so this warning says "if".
+func (r *Reconciler) checkHostByTest(ctx context.Context, in *instance, host string, taken map[string]bool) string {
+	checks, err := r.opts.Store.ListChecks(ctx, 1)
+	if err != nil || len(checks) == 0 || checks[0].Hostname == "" || taken[checks[0].Hostname] {
+		return ""
+	}
+	h := checks[0].Hostname
+	return fmt.Sprintf("DIUN_GRPC names the Diun at %s %q, but no webhook has come with that hostname, and the last test notification came from %q. "+
+		"If it came from this Diun, its webhooks carry %q: write DIUN_GRPC=%s=%s (or the address alone: the hostname is then learned from a test notification) and restart, or make Diun's hostname %q.",
+		in.target.Addr, host, h, h, h, in.target.Addr, host)
 }
 
 // setWarning keeps w for the Connect page and logs it when it is new.

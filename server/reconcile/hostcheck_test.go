@@ -64,6 +64,23 @@ func testHostMismatch(t *testing.T, st store.Store) {
 		t.Errorf("the right hostname is warned about: %q", w)
 	}
 
+	// A new install: no webhook about an image yet, but Diun's test notification came with its
+	// real hostname.
+	fresh := newFakeDiun(t)
+	fresh.push("docker.io/library/postgres", "17", 9, t0)
+	if _, err := st.Record(context.Background(), store.Notification{Hostname: "diun-pi", Status: "new", Image: store.TestImage,
+		Digest: digest(0xbeef), RawBody: []byte("{}")}); err != nil {
+		t.Fatal(err)
+	}
+	byTest := newReconciler(t, st, Options{Targets: []Target{{Host: "rpi", Addr: fresh.addr}}, Holder: "fresh"})
+	syncOne(t, byTest, fresh.addr)
+	w = byTest.Statuses()[0].Warning
+	for _, want := range []string{`"rpi"`, `test notification came from "diun-pi"`, "DIUN_GRPC=diun-pi=" + fresh.addr} {
+		if !strings.Contains(w, want) {
+			t.Errorf("warning %q lacks %q", w, want)
+		}
+	}
+
 	// A webhook names "nas" (its test notification): the binding is the webhook's, no warning.
 	if _, err := st.Record(context.Background(), store.Notification{Hostname: "nas", Status: "new", Image: store.TestImage,
 		Digest: digest(0xdead), RawBody: []byte("{}")}); err != nil {

@@ -71,9 +71,13 @@ func (r *Reconciler) checkHost(ctx context.Context, in *instance, host string, l
 	if n == 0 || 2*n < len(want) {
 		return r.checkHostByTest(ctx, in, host, taken)
 	}
-	return fmt.Sprintf("DIUN_GRPC names the Diun at %s %q, but no webhook has come with that hostname, while %d of the %d images it lists are on the host %q here, at the same digests: its webhooks most likely carry %q. "+
+	which := fmt.Sprintf("%d of the %d images it lists are", n, len(want))
+	if len(want) == 1 {
+		which = "the one image it lists is"
+	}
+	return fmt.Sprintf("DIUN_GRPC names the Diun at %s %q, but no webhook has come with that hostname, while %s on the host %q here, at the same digests: its webhooks most likely carry %q. "+
 		"Write DIUN_GRPC=%s=%s (or the address alone: the hostname is then learned from a test notification) and restart, or make Diun's hostname %q; until then what it recovers goes to %q, not to the rows of its webhooks.",
-		in.target.Addr, host, n, len(want), best, best, best, in.target.Addr, host, host)
+		in.target.Addr, host, which, best, best, best, in.target.Addr, host, host)
 }
 
 // checkHostByTest is checkHost for a Diun none of whose images the dashboard has from a

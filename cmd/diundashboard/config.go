@@ -95,7 +95,7 @@ func (c *config) settings() []setting {
 		{"MQTT_BIRTH_TOPIC", "mqtt-birth-topic", mqtt.DefaultBirthTopic, "topic of Home Assistant's birth message (MQTT integration, Configure), after which the dashboard publishes everything again", &c.MQTTBirthTopic},
 		{"MQTT_COMMANDS", "mqtt-commands", "on", "on: Home Assistant's Install acknowledges an image and an Ignore button ignores it; off: read-only entities, no command topics", &c.MQTTCommands},
 		{"DIUN_GRPC", "diun-grpc", "", "Diun gRPC addresses (space or comma separated, e.g. diun:42286, or nas=diun-nas:42286 to name the hostname its webhooks carry) to recover missed updates from and backfill a new install; without a hostname it is learned with a test notification; empty: off", &c.DiunGRPC},
-		{"DIUN_RECONCILE", "diun-reconcile", "15m", "how often to reconcile with DIUN_GRPC (also on start and after a webhook from a host silent longer than this); off: on start only", &c.DiunReconcile},
+		{"DIUN_RECONCILE", "diun-reconcile", "15m", "how often to reconcile with DIUN_GRPC: a duration (15m, 1h) or days (1d); also on start and after a webhook from a host silent longer than this; off: on start only", &c.DiunReconcile},
 		{"METRICS_TOKEN", "metrics-token", "", "token GET /metrics accepts (Authorization: Bearer) besides API tokens and signed-in users; /metrics is open to anyone only with AUTH_MODE=none and no METRICS_TOKEN", &c.MetricsToken},
 		{"PPROF_ADDR", "pprof-addr", "", "loopback address (such as 127.0.0.1:6060) to serve Go's runtime profiles on (/debug/pprof/), for measuring; empty: off", &c.PprofAddr},
 	}

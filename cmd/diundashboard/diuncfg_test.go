@@ -17,6 +17,11 @@ func TestDiunGRPCSettings(t *testing.T) {
 	if err != nil || len(cfg.diun) != 2 || cfg.diun[0].Host != "nas" || cfg.reconcileEvery != time.Hour {
 		t.Fatalf("parsed %+v every %s, %v", cfg.diun, cfg.reconcileEvery, err)
 	}
+	// Days, as EVENT_RETENTION takes them.
+	cfg, _, err = parse(map[string]string{"DIUN_GRPC": "diun:42286", "DIUN_RECONCILE": "1d"})
+	if err != nil || cfg.reconcileEvery != 24*time.Hour {
+		t.Fatalf("DIUN_RECONCILE=1d: every %s, %v", cfg.reconcileEvery, err)
+	}
 	cfg, _, err = parse(map[string]string{})
 	if err != nil || len(cfg.diun) != 0 || cfg.reconcileEvery != 15*time.Minute {
 		t.Fatalf("defaults: %+v every %s, %v", cfg.diun, cfg.reconcileEvery, err)

@@ -64,6 +64,22 @@ func (q *Queries) CountEventsPerDay(ctx context.Context, sinceDay string) ([]Cou
 	return items, nil
 }
 
+const hostHasWebhook = `-- name: HostHasWebhook :one
+SELECT (EXISTS (SELECT 1 FROM images i JOIN events e ON e.image_id = i.id
+                WHERE i.hostname = $1 AND e.source = 'webhook')
+     OR EXISTS (SELECT 1 FROM events c WHERE c.image_id IS NULL AND c.hostname = $1))::int::bigint AS has
+`
+
+// Whether a webhook ever carried hostname (among the events kept): an event from the webhook
+// about one of the host's images (images by hostname, then events_image_id), or a test
+// notification (events_checks).
+func (q *Queries) HostHasWebhook(ctx context.Context, hostname string) (int64, error) {
+	row := q.db.QueryRowContext(ctx, hostHasWebhook, hostname)
+	var has int64
+	err := row.Scan(&has)
+	return has, err
+}
+
 const insertEvent = `-- name: InsertEvent :one
 INSERT INTO events (image_id, received_at, diun_version, hostname, status, provider, image,
                     hub_link, mime_type, digest, created, platform, metadata, raw_body, source)
@@ -127,6 +143,44 @@ func (q *Queries) LastUpdateTime(ctx context.Context) (time.Time, error) {
 	var received_at time.Time
 	err := row.Scan(&received_at)
 	return received_at, err
+}
+
+const latestEventSources = `-- name: LatestEventSources :many
+SELECT i.id AS image_id,
+       COALESCE((SELECT e.source FROM events e WHERE e.image_id = i.id ORDER BY e.id DESC LIMIT 1), 'webhook')::text AS source
+FROM images i
+WHERE i.id = ANY (ARRAY(SELECT jsonb_array_elements_text($1::text::jsonb)::bigint))
+`
+
+type LatestEventSourcesRow struct {
+	ImageID int64
+	Source  string
+}
+
+// The source of each image's newest event, for a page of images in one query (ids is a JSON
+// array of the page's image ids): one probe of events_image_id (image_id, id) per image. An
+// image whose events were all pruned reads as a webhook's.
+func (q *Queries) LatestEventSources(ctx context.Context, ids string) ([]LatestEventSourcesRow, error) {
+	rows, err := q.db.QueryContext(ctx, latestEventSources, ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []LatestEventSourcesRow
+	for rows.Next() {
+		var i LatestEventSourcesRow
+		if err := rows.Scan(&i.ImageID, &i.Source); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const listChecks = `-- name: ListChecks :many

@@ -123,6 +123,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.getTagStmt, err = db.PrepareContext(ctx, getTag); err != nil {
 		return nil, fmt.Errorf("error preparing query GetTag: %w", err)
 	}
+	if q.hostHasWebhookStmt, err = db.PrepareContext(ctx, hostHasWebhook); err != nil {
+		return nil, fmt.Errorf("error preparing query HostHasWebhook: %w", err)
+	}
 	if q.imageChangedSinceStmt, err = db.PrepareContext(ctx, imageChangedSince); err != nil {
 		return nil, fmt.Errorf("error preparing query ImageChangedSince: %w", err)
 	}
@@ -170,6 +173,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.lastUpdateTimeStmt, err = db.PrepareContext(ctx, lastUpdateTime); err != nil {
 		return nil, fmt.Errorf("error preparing query LastUpdateTime: %w", err)
+	}
+	if q.latestEventSourcesStmt, err = db.PrepareContext(ctx, latestEventSources); err != nil {
+		return nil, fmt.Errorf("error preparing query LatestEventSources: %w", err)
 	}
 	if q.leaseNotifyOutboxStmt, err = db.PrepareContext(ctx, leaseNotifyOutbox); err != nil {
 		return nil, fmt.Errorf("error preparing query LeaseNotifyOutbox: %w", err)
@@ -455,6 +461,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing getTagStmt: %w", cerr)
 		}
 	}
+	if q.hostHasWebhookStmt != nil {
+		if cerr := q.hostHasWebhookStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing hostHasWebhookStmt: %w", cerr)
+		}
+	}
 	if q.imageChangedSinceStmt != nil {
 		if cerr := q.imageChangedSinceStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing imageChangedSinceStmt: %w", cerr)
@@ -533,6 +544,11 @@ func (q *Queries) Close() error {
 	if q.lastUpdateTimeStmt != nil {
 		if cerr := q.lastUpdateTimeStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing lastUpdateTimeStmt: %w", cerr)
+		}
+	}
+	if q.latestEventSourcesStmt != nil {
+		if cerr := q.latestEventSourcesStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing latestEventSourcesStmt: %w", cerr)
 		}
 	}
 	if q.leaseNotifyOutboxStmt != nil {
@@ -797,6 +813,7 @@ type Queries struct {
 	getSessionStmt                   *sql.Stmt
 	getSettingStmt                   *sql.Stmt
 	getTagStmt                       *sql.Stmt
+	hostHasWebhookStmt               *sql.Stmt
 	imageChangedSinceStmt            *sql.Stmt
 	imageIDsOfHostStmt               *sql.Stmt
 	importAPITokenStmt               *sql.Stmt
@@ -813,6 +830,7 @@ type Queries struct {
 	insertNotifyOutboxStmt           *sql.Stmt
 	insertSettingIfAbsentStmt        *sql.Stmt
 	lastUpdateTimeStmt               *sql.Stmt
+	latestEventSourcesStmt           *sql.Stmt
 	leaseNotifyOutboxStmt            *sql.Stmt
 	listAPITokensStmt                *sql.Stmt
 	listChecksStmt                   *sql.Stmt
@@ -890,6 +908,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		getSessionStmt:                   q.getSessionStmt,
 		getSettingStmt:                   q.getSettingStmt,
 		getTagStmt:                       q.getTagStmt,
+		hostHasWebhookStmt:               q.hostHasWebhookStmt,
 		imageChangedSinceStmt:            q.imageChangedSinceStmt,
 		imageIDsOfHostStmt:               q.imageIDsOfHostStmt,
 		importAPITokenStmt:               q.importAPITokenStmt,
@@ -906,6 +925,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		insertNotifyOutboxStmt:           q.insertNotifyOutboxStmt,
 		insertSettingIfAbsentStmt:        q.insertSettingIfAbsentStmt,
 		lastUpdateTimeStmt:               q.lastUpdateTimeStmt,
+		latestEventSourcesStmt:           q.latestEventSourcesStmt,
 		leaseNotifyOutboxStmt:            q.leaseNotifyOutboxStmt,
 		listAPITokensStmt:                q.listAPITokensStmt,
 		listChecksStmt:                   q.listChecksStmt,

@@ -4,6 +4,7 @@ package textutil
 
 import (
 	"strconv"
+	"strings"
 	"unicode"
 	"unicode/utf8"
 )
@@ -39,4 +40,12 @@ func LineBreaker(s string) (r rune, ok bool) {
 		}
 	}
 	return 0, false
+}
+
+// ParseDays reads a number of days as the settings write it: "365" or "365d" (a sign is
+// allowed, so that a caller can say why a negative count is refused). ok is false for
+// anything else, such as a Go duration ("8760h").
+func ParseDays(s string) (n int64, ok bool) {
+	n, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(s), "d"), 10, 64)
+	return n, err == nil
 }

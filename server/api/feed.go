@@ -137,6 +137,17 @@ func (h *Handler) feed(w http.ResponseWriter, r *http.Request) {
 		httpx.StoreError(w, r, h.log, err)
 		return
 	}
+	// Where each image's newest event came from, in one query: a feed reader learns that an
+	// update was recovered from Diun rather than sent by its webhook.
+	ids := make([]int64, len(page.Images))
+	for i, img := range page.Images {
+		ids[i] = img.ID
+	}
+	sources, err := h.store.LatestSources(ctx, ids)
+	if err != nil {
+		httpx.StoreError(w, r, h.log, err)
+		return
+	}
 	base := h.publicBase(r)
 	authority := tagAuthority(base)
 	filters := feedFilters(v)
@@ -160,7 +171,7 @@ func (h *Handler) feed(w http.ResponseWriter, r *http.Request) {
 		if updated.After(newest) {
 			newest = updated
 		}
-		f.Entries = append(f.Entries, feedEntry(img, base, authority, updated))
+		f.Entries = append(f.Entries, feedEntry(img, sources[img.ID], base, authority, updated))
 	}
 	if newest.IsZero() {
 		newest = time.Now()
@@ -180,8 +191,9 @@ func (h *Handler) feed(w http.ResponseWriter, r *http.Request) {
 }
 
 // feedEntry is one image: its id names the host, the image and the digest, so that a new
-// digest is a new entry and a change of state updates the entry.
-func feedEntry(img store.Image, base, authority string, updated time.Time) atomEntry {
+// digest is a new entry and a change of state updates the entry. source is where its newest
+// event came from ("" or webhook: Diun's webhook).
+func feedEntry(img store.Image, source store.Source, base, authority string, updated time.Time) atomEntry {
 	host := img.Hostname
 	shownHost := host
 	if shownHost == "" {
@@ -204,6 +216,10 @@ func feedEntry(img store.Image, base, authority string, updated time.Time) atomE
 	if u, err := url.Parse(img.HubLink); err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" {
 		e.Links = append(e.Links, atomLink{Rel: "related", Type: "text/html", Href: img.HubLink})
 	}
+	if source != "" && source != store.SourceWebhook {
+		e.Categories = append(e.Categories, atomCategory{Term: "source:" + string(source), Label: map[store.Source]string{
+			store.SourceReconcile: "recovered from Diun", store.SourceBackfill: "known to Diun"}[source]})
+	}
 	for _, t := range img.Tags {
 		e.Categories = append(e.Categories, atomCategory{Term: "tag:" + t.Name, Label: t.Name})
 	}
@@ -212,7 +228,14 @@ func feedEntry(img store.Image, base, authority string, updated time.Time) atomE
 	if img.Platform != "" && img.Platform != "/" {
 		fmt.Fprintf(&s, " (%s)", img.Platform)
 	}
-	fmt.Fprintf(&s, ". Digest %s. State: %s", img.Digest, img.State)
+	fmt.Fprintf(&s, ". Digest %s.", img.Digest)
+	switch source {
+	case store.SourceReconcile:
+		s.WriteString(" Recovered from Diun over gRPC: its webhook never reached the dashboard (down or unreachable then).")
+	case store.SourceBackfill:
+		s.WriteString(" Read from Diun over gRPC: Diun knew it when the dashboard connected (not announced).")
+	}
+	fmt.Fprintf(&s, " State: %s", img.State)
 	if img.State == store.StateSnoozed && img.SnoozedUntil != nil {
 		fmt.Fprintf(&s, " until %s", atomTime(*img.SnoozedUntil))
 	}

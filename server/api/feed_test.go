@@ -283,3 +283,74 @@ func firstTitle(f *gofeed.Feed) string {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// An entry says when the image's newest event was read from Diun over gRPC (reconcile,
+// backfill) rather than sent by its webhook (an outside tester could not tell from the feed).
+func TestFeedSaysRecovered(t *testing.T) { forEachStore(t, testFeedSaysRecovered) }
+
+func testFeedSaysRecovered(t *testing.T, st store.Store) {
+	e := newFeedEnv(t, st, "https://dash.example.org")
+	t0 := time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)
+	ctx := context.Background()
+	record := func(host, image string, dig int, at time.Time, src store.Source) {
+		t.Helper()
+		if _, err := st.Record(ctx, store.Notification{Hostname: host, Status: "update", Image: image,
+			Digest: "sha256:" + strings.Repeat(strconv.Itoa(dig), 64), ReceivedAt: at, Source: src}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const evil = `ghcr.io/x/<i>y</i>:1`
+	record("h1", "docker.io/library/nginx:1", 1, t0, store.SourceWebhook)
+	record(`h<b>2`, evil, 2, t0.Add(time.Minute), store.SourceReconcile)
+	record("h1", "docker.io/library/redis:7", 3, t0.Add(2*time.Minute), store.SourceBackfill)
+	// Recovered, then its webhook arrived late: the newest event is the webhook's.
+	record("h1", "docker.io/library/caddy:2", 4, t0.Add(3*time.Minute), store.SourceReconcile)
+	record("h1", "docker.io/library/caddy:2", 4, t0.Add(4*time.Minute), store.SourceWebhook)
+
+	_, _, body := e.get("/api/v1/feed.atom?state=all", e.bearer(e.readTok))
+	f := parse(t, body)
+	summaries := map[string]string{}
+	categories := map[string][]string{}
+	for _, it := range f.Items {
+		for _, name := range []string{"nginx", "<i>y</i>", "redis", "caddy"} {
+			if strings.Contains(it.Title, name) {
+				summaries[name] = it.Description
+				categories[name] = it.Categories
+			}
+		}
+	}
+	if len(summaries) != 4 {
+		t.Fatalf("entries %v:\n%s", summaries, body)
+	}
+	const recovered, known = "Recovered from Diun over gRPC", "Read from Diun over gRPC"
+	for name, want := range map[string]string{"<i>y</i>": recovered, "redis": known} {
+		if !strings.Contains(summaries[name], want) {
+			t.Errorf("%s: %q does not say %q", name, summaries[name], want)
+		}
+	}
+	for _, name := range []string{"nginx", "caddy"} {
+		if s := summaries[name]; strings.Contains(s, recovered) || strings.Contains(s, known) {
+			t.Errorf("%s came last by webhook, yet: %q", name, s)
+		}
+	}
+	if !strings.Contains(body, `term="source:reconcile"`) {
+		t.Errorf("no source category:\n%s", body)
+	}
+	// gofeed gives a category's label.
+	if !slicesContains(categories["<i>y</i>"], "recovered from Diun") || !slicesContains(categories["redis"], "known to Diun") || len(categories["nginx"]) != 2 {
+		t.Errorf("categories %v", categories)
+	}
+	// The untrusted host and image next to it are escaped as everywhere in the feed.
+	if strings.Contains(body, "<i>") || strings.Contains(body, "<b>") || !strings.Contains(summaries["<i>y</i>"], "h<b>2") {
+		t.Errorf("untrusted text is not escaped:\n%s", body)
+	}
+}
+
+func slicesContains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}

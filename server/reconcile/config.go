@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"diundashboard/internal/textutil"
 )
 
 // Target is one Diun's gRPC address, with the hostname its webhooks carry when it was given
@@ -55,18 +57,29 @@ func ParseTargets(s string) ([]Target, error) {
 	return out, nil
 }
 
-// ParseInterval reads DIUN_RECONCILE: a duration of at least a minute, or "off" (0: reconcile
-// only on start, and after a webhook from a host that was silent).
+// ParseInterval reads DIUN_RECONCILE: a duration of at least a minute (15m, 1h), a number of
+// days written with its "d" like EVENT_RETENTION's (1d), or "off" (0: reconcile only on start,
+// and after a webhook from a host that was silent). A bare number other than 0 is refused: 15
+// could mean minutes as well as days.
 func ParseInterval(s string) (time.Duration, error) {
-	switch strings.TrimSpace(s) {
+	s = strings.TrimSpace(s)
+	switch s {
 	case "":
 		return DefaultInterval, nil
 	case "off", "0":
 		return 0, nil
 	}
-	d, err := time.ParseDuration(strings.TrimSpace(s))
+	bad := fmt.Errorf("DIUN_RECONCILE %q is not a duration of at least 1m (such as 15m, 1h or 1d) or off", s)
+	if strings.HasSuffix(s, "d") {
+		n, ok := textutil.ParseDays(s)
+		if !ok || n < 1 || n > 365 {
+			return 0, bad
+		}
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	d, err := time.ParseDuration(s)
 	if err != nil || d < time.Minute {
-		return 0, fmt.Errorf("DIUN_RECONCILE %q is not a duration of at least 1m (such as 15m or 1h) or off", s)
+		return 0, bad
 	}
 	return d, nil
 }

@@ -33,12 +33,14 @@ func TestParseTargets(t *testing.T) {
 }
 
 func TestParseInterval(t *testing.T) {
-	for in, want := range map[string]time.Duration{"": DefaultInterval, "15m": 15 * time.Minute, "1h": time.Hour, "off": 0} {
+	for in, want := range map[string]time.Duration{"": DefaultInterval, "15m": 15 * time.Minute, "1h": time.Hour, "off": 0,
+		// Days, as EVENT_RETENTION takes them (an outside tester's 1d was refused).
+		"1d": 24 * time.Hour, " 2d ": 48 * time.Hour} {
 		if got, err := ParseInterval(in); err != nil || got != want {
 			t.Errorf("ParseInterval(%q) = %v, %v; want %v", in, got, err, want)
 		}
 	}
-	for _, in := range []string{"5s", "soon", "-1h"} {
+	for _, in := range []string{"5s", "soon", "-1h", "0d", "-1d", "1.5d", "d", "15", "1000d"} {
 		if _, err := ParseInterval(in); err == nil || !strings.Contains(err.Error(), "DIUN_RECONCILE") {
 			t.Errorf("ParseInterval(%q) = %v, want an error naming DIUN_RECONCILE", in, err)
 		}

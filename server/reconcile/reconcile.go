@@ -22,6 +22,7 @@ import (
 type Store interface {
 	ListImages(ctx context.Context, f store.ImageFilter, s store.Sort, p store.PageRequest) (store.ImagePage, error)
 	ListChecks(ctx context.Context, limit int) ([]store.Event, error)
+	HostHasWebhook(ctx context.Context, hostname string) (bool, error)
 	Setting(ctx context.Context, key string) (string, error)
 	PutSetting(ctx context.Context, key, value string) error
 	TakeLease(ctx context.Context, name, holder string, now, until time.Time) (bool, error)
@@ -90,14 +91,21 @@ type Status struct {
 	// its test notification rather than DIUN_GRPC.
 	Host    string
 	Learned bool
-	// Reachable is false after a failed run; Err says why.
-	Reachable bool
-	Err       string
-	// DiunImages and DiunTags are what Diun's database holds (images, and tags over all of
-	// them); Here is how many images of Host the dashboard has.
+	// Reachable is false after a failed run; Err says why, in a sentence that tells what to
+	// check (Explain), and ErrDetail is the raw error when Err explains one of gRPC's.
+	Reachable      bool
+	Err, ErrDetail string
+	// Counted tells that a run has read Diun's list: until then DiunImages, DiunTags and Here
+	// are unknown, not 0. DiunImages and DiunTags are what Diun's database holds (images, and
+	// tags over all of them) at the last read; Here is how many images of Host the dashboard
+	// had then.
+	Counted                    bool
 	DiunImages, DiunTags, Here int
 	// LastRun is when the last run ended; LastSuccess, the last one that read Diun fully.
 	LastRun, LastSuccess time.Time
+	// Warning, when set, says that the hostname DIUN_GRPC gives this Diun is not the one its
+	// webhooks carry (checkHost).
+	Warning string
 	// Skipped is set when another replica held the lease at the last run.
 	Skipped bool
 	// Recovered are the updates the last runs recovered (newest first, at most 20);
@@ -245,7 +253,11 @@ func (r *Reconciler) loop(ctx context.Context, in *instance) {
 		case err != nil:
 			retry = min(max(2*retry, r.opts.RetryMin), r.maxRetry())
 			wait = retry
-			r.log.Warn("cannot reconcile with Diun; retrying", "diun", in.target.Addr, "retry_in", wait.String(), "err", err)
+			if hint, ok := Explain(in.target.Addr, r.opts.CallTimeout, err); ok {
+				r.log.Warn("cannot reconcile with Diun; retrying", "diun", in.target.Addr, "retry_in", wait.String(), "hint", hint, "err", err)
+			} else {
+				r.log.Warn("cannot reconcile with Diun; retrying", "diun", in.target.Addr, "retry_in", wait.String(), "err", err)
+			}
 		default:
 			retry = 0
 			wait = r.opts.Interval

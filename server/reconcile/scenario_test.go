@@ -34,6 +34,7 @@ func runScenarios(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Lease", testLeaseOnce},
 		{"ManyDiuns", testManyDiuns},
 		{"RecordedOutage", testRecordedOutage},
+		{"HostMismatch", testHostMismatch},
 	} {
 		t.Run(sc.name, func(t *testing.T) { sc.run(t, newStore(t)) })
 	}

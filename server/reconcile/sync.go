@@ -22,6 +22,8 @@ type run struct {
 	here                   int
 	recovered              []Recovery
 	reconciled, backfilled int
+	// read is set once Diun's list was read: its counts are known (0 is then a count).
+	read bool
 	// added is how many rows the run created (backfilled, or recovered new tags).
 	added    int
 	failures int
@@ -111,7 +113,9 @@ func (r *Reconciler) syncOnce(ctx context.Context, in *instance) (run, error) {
 		}
 	}
 	rec.wait()
+	r.setWarning(in, r.checkHost(ctx, in, host, list.GetImages()))
 	res.here = len(here.images) + res.added
+	res.read = true
 	if res.failures > 0 {
 		return res, fmt.Errorf("%d of Diun's images could not be read or recorded (see the log)", res.failures)
 	}
@@ -329,11 +333,15 @@ func (r *Reconciler) finish(in *instance, res run, err error) {
 		s.Host, s.Learned = res.host, s.Learned || res.learned
 	}
 	s.Reachable = err == nil
-	s.Err = ""
+	s.Err, s.ErrDetail = "", ""
 	if err != nil {
 		s.Err = err.Error()
+		if hint, ok := Explain(in.target.Addr, r.opts.CallTimeout, err); ok {
+			s.Err, s.ErrDetail = hint, err.Error()
+		}
 	}
-	if res.diunImages > 0 || err == nil {
+	if res.read {
+		s.Counted = true
 		s.DiunImages, s.DiunTags, s.Here = res.diunImages, res.diunTags, res.here
 	}
 	if err == nil {

@@ -7,10 +7,10 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"strconv"
 	"strings"
 	"time"
 
+	"diundashboard/internal/textutil"
 	"diundashboard/server/store"
 )
 
@@ -31,8 +31,7 @@ func Parse(s string) (time.Duration, error) {
 	if s == "0" {
 		return 0, nil
 	}
-	days := strings.TrimSuffix(s, "d")
-	if n, err := strconv.ParseInt(days, 10, 64); err == nil {
+	if n, ok := textutil.ParseDays(s); ok {
 		if n < 0 {
 			return 0, fmt.Errorf("EVENT_RETENTION %q is negative; use 0 to keep events forever", s)
 		}

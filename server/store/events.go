@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -84,6 +85,30 @@ func (d *db) ListEvents(ctx context.Context, imageID int64, p PageRequest) (Even
 		page.Events = append(page.Events, eventFromRow(r))
 	}
 	return page, nil
+}
+
+func (d *db) LatestSources(ctx context.Context, ids []int64) (map[int64]Source, error) {
+	out := make(map[int64]Source, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	if len(ids) > MaxPageSize {
+		return nil, fmt.Errorf("latest sources: %d images, at most %d at once", len(ids), MaxPageSize)
+	}
+	idsJSON, _ := json.Marshal(ids)
+	rows, err := d.read.LatestEventSources(ctx, string(idsJSON))
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		out[r.ImageID] = Source(r.Source)
+	}
+	return out, nil
+}
+
+func (d *db) HostHasWebhook(ctx context.Context, hostname string) (bool, error) {
+	has, err := d.read.HostHasWebhook(ctx, hostname)
+	return has != 0, err
 }
 
 func (d *db) ListChecks(ctx context.Context, limit int) ([]Event, error) {

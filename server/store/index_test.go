@@ -132,6 +132,11 @@ var planCases = map[string]planCase{
 	// The chart reads the daily counts that triggers keep (event_days), from its first day on.
 	"CountEventsPerDay": {sqliteIndexes: []string{"primary key"}, pgIndexes: []string{"event_days_pkey"}, ordered: true, keyset: true},
 	"ListImageTags":     {sqliteIndexes: []string{"sqlite_autoindex_image_tags_1"}, pgIndexes: []string{"image_tags_pkey"}},
+	// The feed's page: each image by its key, its newest event by events_image_id.
+	"LatestEventSources": {sqliteIndexes: []string{"events_image_id"}, pgIndexes: []string{"events_image_id"}},
+	// Whether a webhook named a host: its images by the hostname index, their events by
+	// events_image_id, and the test notifications by their partial index.
+	"HostHasWebhook": {sqliteIndexes: []string{"events_image_id"}, pgIndexes: []string{"events_image_id"}, params: map[string]any{"hostname": "h"}},
 	// Tags by name, each with its count from tag_counts (kept by triggers), by key.
 	"ListTags": {sqliteIndexes: []string{"rowid"}, pgIndexes: []string{"tag_counts_pkey"}},
 	// Snoozed images are few: any index that starts with state reads only them.
@@ -307,7 +312,8 @@ func checkSQLitePlan(t *testing.T, plan []string, c planCase) {
 				usedBy = append(usedBy, line)
 			}
 		}
-		if m := sqliteScan.FindStringSubmatch(line); m != nil {
+		// "SCAN CONSTANT ROW" is a SELECT with no FROM (HostHasWebhook's EXISTS … OR EXISTS …).
+		if m := sqliteScan.FindStringSubmatch(line); m != nil && line != "SCAN CONSTANT ROW" {
 			if !strings.Contains(m[2], "USING INDEX") && !strings.Contains(m[2], "USING COVERING INDEX") &&
 				!strings.Contains(m[2], "VIRTUAL TABLE") && !slices.Contains(substringScans, m[1]) {
 				t.Errorf("full table scan: %q", line)

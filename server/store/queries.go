@@ -18,6 +18,8 @@ type queries interface {
 	LastUpdateTime(ctx context.Context) (time.Time, error)
 	ListChecks(ctx context.Context, arg sqlitedb.ListChecksParams) ([]sqlitedb.Event, error)
 	ListEvents(ctx context.Context, arg sqlitedb.ListEventsParams) ([]sqlitedb.Event, error)
+	LatestEventSources(ctx context.Context, ids string) ([]sqlitedb.LatestEventSourcesRow, error)
+	HostHasWebhook(ctx context.Context, hostname string) (int64, error)
 	PruneEvents(ctx context.Context, arg sqlitedb.PruneEventsParams) (int64, error)
 	CountImages(ctx context.Context) ([]sqlitedb.CountImagesRow, error)
 	CountImagesMatching(ctx context.Context, arg sqlitedb.CountImagesMatchingParams) ([]sqlitedb.CountImagesMatchingRow, error)
@@ -91,6 +93,17 @@ func (p pgQueries) ListChecks(ctx context.Context, arg sqlitedb.ListChecksParams
 func (p pgQueries) ListEvents(ctx context.Context, arg sqlitedb.ListEventsParams) ([]sqlitedb.Event, error) {
 	rows, err := p.q.ListEvents(ctx, postgresdb.ListEventsParams(arg))
 	return convertRows(rows, func(r postgresdb.Event) sqlitedb.Event { return sqlitedb.Event(r) }), err
+}
+
+func (p pgQueries) LatestEventSources(ctx context.Context, ids string) ([]sqlitedb.LatestEventSourcesRow, error) {
+	rows, err := p.q.LatestEventSources(ctx, ids)
+	return convertRows(rows, func(r postgresdb.LatestEventSourcesRow) sqlitedb.LatestEventSourcesRow {
+		return sqlitedb.LatestEventSourcesRow(r)
+	}), err
+}
+
+func (p pgQueries) HostHasWebhook(ctx context.Context, hostname string) (int64, error) {
+	return p.q.HostHasWebhook(ctx, hostname)
 }
 
 func (p pgQueries) PruneEvents(ctx context.Context, arg sqlitedb.PruneEventsParams) (int64, error) {

@@ -27,6 +27,13 @@ type Store interface {
 	ListEvents(ctx context.Context, imageID int64, p PageRequest) (EventPage, error)
 	// ListChecks returns the newest test notifications (`diun notif test`), newest first.
 	ListChecks(ctx context.Context, limit int) ([]Event, error)
+	// LatestSources tells, for each of the images ids (a page: at most MaxPageSize), where its
+	// newest event came from; an unknown id is left out, an image with no event kept (pruned)
+	// reads as SourceWebhook.
+	LatestSources(ctx context.Context, ids []int64) (map[int64]Source, error)
+	// HostHasWebhook tells whether a webhook (not reconcile) ever named hostname, among the
+	// events kept: a notification about one of its images, or a test notification.
+	HostHasWebhook(ctx context.Context, hostname string) (bool, error)
 
 	// CreateTag adds a tag; a name already taken gives ErrConflict.
 	CreateTag(ctx context.Context, name string) (Tag, error)

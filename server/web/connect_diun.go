@@ -1,6 +1,9 @@
 package web
 
 import (
+	"fmt"
+	"time"
+
 	"diundashboard/server/reconcile"
 )
 
@@ -18,6 +21,9 @@ func (h *Handler) diunView() diunView {
 	v := diunView{Instances: h.opts.Diun()}
 	if d := h.opts.DiunEvery; d > 0 {
 		v.Every = d.String()
+		if d%(24*time.Hour) == 0 {
+			v.Every = fmt.Sprintf("%dd", d/(24*time.Hour)) // as DIUN_RECONCILE=1d was written
+		}
 	}
 	return v
 }

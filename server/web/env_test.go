@@ -79,6 +79,13 @@ func modeConfig(mode auth.Mode) auth.Config {
 // newEnvLogging is newEnvWith with the server's log going to log.
 func newEnvLogging(t testing.TB, databaseURL string, cfg auth.Config, log *slog.Logger) *env {
 	t.Helper()
+	return newEnvOptions(t, databaseURL, cfg, log, nil)
+}
+
+// newEnvOptions is newEnvLogging with server options of the test's own (set, when not nil,
+// changes them before the server is made).
+func newEnvOptions(t testing.TB, databaseURL string, cfg auth.Config, log *slog.Logger, set func(*server.Options)) *env {
+	t.Helper()
 	ctx := context.Background()
 	if err := store.Migrate(ctx, databaseURL); err != nil {
 		t.Fatalf("Migrate: %v", err)
@@ -92,7 +99,11 @@ func newEnvLogging(t testing.TB, databaseURL string, cfg auth.Config, log *slog.
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := server.New(st, server.Options{WebhookToken: webhookToken, Auth: a, Version: "test", Logger: log})
+	opts := server.Options{WebhookToken: webhookToken, Auth: a, Version: "test", Logger: log}
+	if set != nil {
+		set(&opts)
+	}
+	srv := server.New(st, opts)
 	ts := httptest.NewServer(srv)
 	t.Cleanup(func() {
 		// Open event streams would hold Close up forever.

@@ -2,13 +2,18 @@ package web_test
 
 import (
 	"context"
+	"net"
 	"testing"
 	"time"
 
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
+	"google.golang.org/grpc"
 
+	"diundashboard/gen/diunpb"
+	"diundashboard/server"
 	"diundashboard/server/auth"
+	"diundashboard/server/reconcile"
 )
 
 // `make screenshots` runs the tests named TestBrowserScreenshots…: every page, in each of
@@ -67,5 +72,42 @@ func TestBrowserScreenshotsOfTheFirstRun(t *testing.T) {
 	for _, mode := range screenshotModes {
 		useMode(t, ctx, mode)
 		shootPage(t, ctx, e.ts.URL, "overview-empty", "/", "#setup", mode)
+	}
+}
+
+// TestBrowserScreenshotsOfDiunInstances: the Connect page's Diun instances (DIUN_GRPC), one that
+// was never reached (its counts unknown, the error explained, gRPC's own words folded) and one
+// read under a hostname its webhooks never carry (the warning).
+func TestBrowserScreenshotsOfDiunInstances(t *testing.T) {
+	ctx := newBrowser(t)
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := grpc.NewServer()
+	diunpb.RegisterImageServiceServer(g, oneImageDiun{name: "docker.io/library/nginx", tag: "1.29-alpine", digest: digestN(1)})
+	go func() { _ = g.Serve(lis) }()
+	t.Cleanup(g.Stop)
+	dead, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadAddr := dead.Addr().String()
+	dead.Close()
+	e := newEnvOptions(t, databases["sqlite"](t), modeConfig(auth.ModeBuiltin), quietLog, func(o *server.Options) {
+		o.Diun = []reconcile.Target{{Host: "nas", Addr: lis.Addr().String()}, {Host: "pi", Addr: deadAddr}}
+		o.DiunReconcile = 24 * time.Hour
+	})
+	e.notify("diun-nas", "docker.io/library/nginx:1.29-alpine", digestN(1), `{"ctn_names":"web-1"}`)
+	bg, stop := context.WithCancel(context.Background())
+	t.Cleanup(stop)
+	go e.srv.RunBackground(bg)
+	signIn(t, ctx, e.ts.URL)
+	for _, mode := range screenshotModes {
+		useMode(t, ctx, mode)
+		shootPage(t, ctx, e.ts.URL, "connect-diun", "/connect", "#diun-grpc:has(.diun-err) .diun-host-warning", mode)
+		// The section alone, with gRPC's own error unfolded, to look at closely.
+		step(t, ctx, "unfold", 5*time.Second, chromedp.Click(chromedp.CSS(".diun-err summary")))
+		artifactShot(t, ctx, "connect-diun-section-"+mode.suffix+".png", chromedp.Screenshot(chromedp.CSS("#diun-grpc")))
 	}
 }

@@ -47,3 +47,20 @@ WHERE day >= to_date(sqlc.arg(since_day), 'YYYY-MM-DD')
 GROUP BY event_days.day
 HAVING sum(events) > 0
 ORDER BY event_days.day;
+
+-- name: LatestEventSources :many
+-- The source of each image's newest event, for a page of images in one query (ids is a JSON
+-- array of the page's image ids): one probe of events_image_id (image_id, id) per image. An
+-- image whose events were all pruned reads as a webhook's.
+SELECT i.id AS image_id,
+       COALESCE((SELECT e.source FROM events e WHERE e.image_id = i.id ORDER BY e.id DESC LIMIT 1), 'webhook')::text AS source
+FROM images i
+WHERE i.id = ANY (ARRAY(SELECT jsonb_array_elements_text(sqlc.arg(ids)::text::jsonb)::bigint));
+
+-- name: HostHasWebhook :one
+-- Whether a webhook ever carried hostname (among the events kept): an event from the webhook
+-- about one of the host's images (images by hostname, then events_image_id), or a test
+-- notification (events_checks).
+SELECT (EXISTS (SELECT 1 FROM images i JOIN events e ON e.image_id = i.id
+                WHERE i.hostname = sqlc.arg(hostname) AND e.source = 'webhook')
+     OR EXISTS (SELECT 1 FROM events c WHERE c.image_id IS NULL AND c.hostname = sqlc.arg(hostname)))::int::bigint AS has;

@@ -45,3 +45,20 @@ SELECT CAST(day AS TEXT) AS day, events
 FROM event_days
 WHERE event_days.day >= sqlc.arg(since_day) AND events > 0
 ORDER BY event_days.day;
+
+-- name: LatestEventSources :many
+-- The source of each image's newest event, for a page of images in one query (ids is a JSON
+-- array of the page's image ids): one probe of events_image_id (image_id, id) per image. An
+-- image whose events were all pruned reads as a webhook's.
+SELECT i.id AS image_id,
+       CAST(COALESCE((SELECT e.source FROM events e WHERE e.image_id = i.id ORDER BY e.id DESC LIMIT 1), 'webhook') AS TEXT) AS source
+FROM images i
+WHERE i.id IN (SELECT value FROM json_each(CAST(sqlc.arg(ids) AS TEXT)));
+
+-- name: HostHasWebhook :one
+-- Whether a webhook ever carried hostname (among the events kept): an event from the webhook
+-- about one of the host's images (images by hostname, then events_image_id), or a test
+-- notification (events_checks).
+SELECT CAST(EXISTS (SELECT 1 FROM images i JOIN events e ON e.image_id = i.id
+                    WHERE i.hostname = sqlc.arg(hostname) AND e.source = 'webhook')
+         OR EXISTS (SELECT 1 FROM events c WHERE c.image_id IS NULL AND c.hostname = sqlc.arg(hostname)) AS INTEGER) AS has;

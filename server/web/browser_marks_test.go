@@ -1,0 +1,63 @@
+package web_test
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"diundashboard/server/auth"
+)
+
+// TestBrowserMarks (issue 18, F2): with "last looked" long ago, each open row that changed
+// carries a mark that says what happened: new, a new digest that reopened it, a newer digest
+// since it opened, back from its snooze; a row a person reopened is marked only as new. At
+// 1280 and at 360 px the marks keep to their rows and leave the names readable.
+func TestBrowserMarks(t *testing.T) {
+	ctx := newBrowser(t)
+	e := newEnv(t, databases["sqlite"](t), auth.ModeBuiltin)
+	ids := seedMarks(t, e)
+	signIn(t, ctx, e.ts.URL)
+	marks := func() map[int64]string {
+		got := eval[map[string]string](t, ctx, `Object.fromEntries([...document.querySelectorAll("li.img")].map(r => [r.id, (r.querySelector(".name .mark") || {}).textContent || ""]))`)
+		out := map[int64]string{}
+		for mark, id := range ids {
+			out[id] = got["img-"+strconv.FormatInt(id, 10)]
+			if mark == "person" {
+				mark = "new"
+			}
+			if out[id] != mark {
+				t.Errorf("row %d shows the mark %q, want %q", id, out[id], mark)
+			}
+		}
+		return out
+	}
+	for _, size := range []struct {
+		w, h int64
+		wide bool
+		shot string
+	}{{1280, 800, true, "marks-light.png"}, {360, 740, false, "marks-mobile.png"}} {
+		// "Last looked" long ago, set on a page without rows (leaving one with rows moves it on).
+		step(t, ctx, "connect page", 10*time.Second, chromedp.Navigate(e.ts.URL+"/connect"), chromedp.WaitVisible(chromedp.CSS("h1")))
+		eval[bool](t, ctx, `localStorage.setItem("dd-last-looked", "2000-01-01T00:00:00Z") === undefined`)
+		step(t, ctx, "overview", 10*time.Second, chromedp.EmulateViewport(size.w, size.h), chromedp.Navigate(e.ts.URL+"/?host=marks"),
+			chromedp.WaitVisible(chromedp.CSS("#live-status.on")), chromedp.WaitVisible(chromedp.CSS("li.img .mark")))
+		marks()
+		if p := eval[[]string](t, ctx, rowProblems+"("+map[bool]string{true: "true", false: "false"}[size.wide]+")"); len(p) > 0 {
+			t.Errorf("at %d px:\n%s", size.w, strings.Join(p, "\n"))
+		}
+		// The marks show whole; they leave the badge and the links on their line (a phone's
+		// row showed the mark alone there, the rest wrapped out of sight).
+		if p := eval[[]string](t, ctx, markProblems); len(p) > 0 {
+			t.Errorf("at %d px: %s", size.w, strings.Join(p, "; "))
+		}
+		if p := eval[[]string](t, ctx, `[...document.querySelectorAll("li.img")].flatMap(row => {
+			const line = row.querySelector(".extras").getBoundingClientRect();
+			return [...row.querySelectorAll(".extras > .badge, .extras > .link")].filter(el => el.getBoundingClientRect().top >= line.bottom - 0.5).map(el => row.id + ": " + el.textContent + " wrapped out of sight"); })`); len(p) > 0 {
+			t.Errorf("at %d px:\n%s", size.w, strings.Join(p, "\n"))
+		}
+		reviewShot(t, ctx, size.shot)
+	}
+}

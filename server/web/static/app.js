@@ -822,6 +822,15 @@
   }
 
   document.addEventListener("keydown", (ev) => {
+    // Escape in the search clears it and applies at once (the field keeps its focus).
+    const t0 = ev.target;
+    if (ev.key === "Escape" && t0.id === "filter-q" && t0.form && t0.value !== "") {
+      ev.preventDefault();
+      t0.value = "";
+      typedEntry = null;
+      applyFilters(t0.form, false);
+      return;
+    }
     if (ev.key === "Escape") {
       // A menu closes and gives focus back to its button.
       const menu = document.activeElement && document.activeElement.closest && document.activeElement.closest(popups);

@@ -6,8 +6,6 @@ import (
 	"regexp"
 	"testing"
 	"time"
-
-	"diundashboard/server/auth"
 )
 
 // seedMarks gives each mark of an open row one row on host "marks" (issue 18, F2): a new
@@ -49,8 +47,12 @@ func seedMarks(t *testing.T, e *env) map[string]int64 {
 // TestOverviewMarksSayWhatHappened: each open row tells app.js what changed in it and since
 // when; a row back from its snooze and one with another new digest while open are no longer
 // read as a person's reopening (which is news only as far as the image itself is new).
+// On each store (the marks read what the ingest and triage write).
 func TestOverviewMarksSayWhatHappened(t *testing.T) {
-	e := newEnv(t, databases["sqlite"](t), auth.ModeBuiltin)
+	eachStore(t, testOverviewMarks)
+}
+
+func testOverviewMarks(t *testing.T, e *env) {
 	ids := seedMarks(t, e)
 	_, body := e.get("/?host=marks", nil)
 	for mark, id := range ids {

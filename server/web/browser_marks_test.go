@@ -12,12 +12,12 @@ import (
 	"diundashboard/server/auth"
 )
 
-// TestBrowserMarks (issue 18, F2): with "last looked" long ago, each open row that changed
-// carries a mark that says what happened: new, a new digest that reopened it, a newer digest
-// since it opened, back from its snooze; a row a person reopened is marked only as new. At
-// 1280 and at 360 px the marks keep to their rows and leave the names, badges and links
-// readable, and the state tabs show whole.
-func TestBrowserMarks(t *testing.T) {
+// TestBrowserScreenshotsOfTheMarks (issue 18, F2; `make screenshots` saves them): with "last
+// looked" long ago, each open row that changed carries a mark that says what happened: new, a
+// new digest that reopened it, a newer digest since it opened, back from its snooze; a row a
+// person reopened is marked only as new. At 1280 and at 360 px, light and dark, the marks keep
+// to their rows and leave the names, badges and links readable, and the state tabs show whole.
+func TestBrowserScreenshotsOfTheMarks(t *testing.T) {
 	ctx := newBrowser(t)
 	e := newEnv(t, databases["sqlite"](t), auth.ModeBuiltin)
 	ids := seedMarks(t, e)
@@ -36,15 +36,17 @@ func TestBrowserMarks(t *testing.T) {
 		}
 		return out
 	}
-	for _, size := range []struct {
-		w, h int64
-		wide bool
-		shot string
-	}{{1280, 800, true, "marks-light.png"}, {360, 740, false, "marks-mobile.png"}} {
+	for _, mode := range screenshotModes[:3] { // light, dark, mobile (screenshots_test.go)
+		size := struct {
+			w    int64
+			wide bool
+			shot string
+		}{mode.width, mode.width > 400, "marks-" + mode.suffix + ".png"}
+		useMode(t, ctx, mode)
 		// "Last looked" long ago, set on a page without rows (leaving one with rows moves it on).
 		step(t, ctx, "connect page", 10*time.Second, chromedp.Navigate(e.ts.URL+"/connect"), chromedp.WaitVisible(chromedp.CSS("h1")))
 		eval[bool](t, ctx, `localStorage.setItem("dd-last-looked", "2000-01-01T00:00:00Z") === undefined`)
-		step(t, ctx, "overview", 10*time.Second, chromedp.EmulateViewport(size.w, size.h), chromedp.Navigate(e.ts.URL+"/?host=marks"),
+		step(t, ctx, "overview", 10*time.Second, chromedp.Navigate(e.ts.URL+"/?host=marks"),
 			chromedp.WaitVisible(chromedp.CSS("#live-status.on")), chromedp.WaitVisible(chromedp.CSS("li.img .mark")))
 		marks()
 		if p := eval[[]string](t, ctx, rowProblems+"("+map[bool]string{true: "true", false: "false"}[size.wide]+")"); len(p) > 0 {

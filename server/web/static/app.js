@@ -823,12 +823,12 @@
 
   document.addEventListener("keydown", (ev) => {
     // Escape in the search clears it and applies at once (the field keeps its focus).
-    const t0 = ev.target;
-    if (ev.key === "Escape" && t0.id === "filter-q" && t0.form && t0.value !== "") {
+    const field = ev.target;
+    if (ev.key === "Escape" && field.id === "filter-q" && field.form && field.value !== "") {
       ev.preventDefault();
-      t0.value = "";
+      field.value = "";
       typedEntry = null;
-      applyFilters(t0.form, false);
+      applyFilters(field.form, false);
       return;
     }
     if (ev.key === "Escape") {

@@ -227,7 +227,7 @@ func BenchmarkUpsertImage(b *testing.B) {
 				_, err := w.UpsertImage(ctx, sqlitedb.UpsertImageParams{
 					Hostname: "host", Image: fmt.Sprintf("docker.io/team/app-%d:1", i%1000),
 					Digest: fmt.Sprintf("sha256:%064x", i), Status: "update", Provider: "docker",
-					Platform: "linux/amd64", SeenAt: now(),
+					Platform: "linux/amd64", SeenAt: now(), InitialState: string(StateOpen),
 				})
 				if err != nil {
 					b.Fatal(err)

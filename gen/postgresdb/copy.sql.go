@@ -138,7 +138,7 @@ func (q *Queries) ExportImageTags(ctx context.Context, arg ExportImageTagsParams
 
 const exportImages = `-- name: ExportImages :many
 
-SELECT id, hostname, image, digest, status, provider, hub_link, mime_type, platform, created, metadata, first_seen, last_seen, notifications, state, state_changed_at, snoozed_until FROM images WHERE id > $1 ORDER BY id LIMIT $2::bigint
+SELECT id, hostname, image, digest, status, provider, hub_link, mime_type, platform, created, metadata, first_seen, last_seen, notifications, state, state_changed_at, snoozed_until, digest_changed_at, opened_by FROM images WHERE id > $1 ORDER BY id LIMIT $2::bigint
 `
 
 type ExportImagesParams struct {
@@ -176,6 +176,8 @@ func (q *Queries) ExportImages(ctx context.Context, arg ExportImagesParams) ([]I
 			&i.State,
 			&i.StateChangedAt,
 			&i.SnoozedUntil,
+			&i.DigestChangedAt,
+			&i.OpenedBy,
 		); err != nil {
 			return nil, err
 		}
@@ -507,31 +509,34 @@ func (q *Queries) ImportEvent(ctx context.Context, arg ImportEventParams) error 
 const importImage = `-- name: ImportImage :exec
 INSERT INTO images (id, hostname, image, digest, status, provider, hub_link, mime_type, platform,
                     created, metadata, first_seen, last_seen, notifications, state,
-                    state_changed_at, snoozed_until)
+                    state_changed_at, snoozed_until, digest_changed_at, opened_by)
 VALUES ($1, $2, $3, $4, $5,
         $6, $7, $8, $9,
         $10, $11, $12, $13,
-        $14, $15, $16, $17)
+        $14, $15, $16, $17,
+        $18, $19)
 `
 
 type ImportImageParams struct {
-	ID             int64
-	Hostname       string
-	Image          string
-	Digest         string
-	Status         string
-	Provider       string
-	HubLink        string
-	MimeType       string
-	Platform       string
-	Created        *time.Time
-	Metadata       dbtype.JSON
-	FirstSeen      time.Time
-	LastSeen       time.Time
-	Notifications  int64
-	State          string
-	StateChangedAt time.Time
-	SnoozedUntil   *time.Time
+	ID              int64
+	Hostname        string
+	Image           string
+	Digest          string
+	Status          string
+	Provider        string
+	HubLink         string
+	MimeType        string
+	Platform        string
+	Created         *time.Time
+	Metadata        dbtype.JSON
+	FirstSeen       time.Time
+	LastSeen        time.Time
+	Notifications   int64
+	State           string
+	StateChangedAt  time.Time
+	SnoozedUntil    *time.Time
+	DigestChangedAt time.Time
+	OpenedBy        string
 }
 
 func (q *Queries) ImportImage(ctx context.Context, arg ImportImageParams) error {
@@ -553,6 +558,8 @@ func (q *Queries) ImportImage(ctx context.Context, arg ImportImageParams) error 
 		arg.State,
 		arg.StateChangedAt,
 		arg.SnoozedUntil,
+		arg.DigestChangedAt,
+		arg.OpenedBy,
 	)
 	return err
 }

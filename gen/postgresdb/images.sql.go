@@ -51,7 +51,7 @@ func (q *Queries) CountImages(ctx context.Context) ([]CountImagesRow, error) {
 }
 
 const getImage = `-- name: GetImage :one
-SELECT id, hostname, image, digest, status, provider, hub_link, mime_type, platform, created, metadata, first_seen, last_seen, notifications, state, state_changed_at, snoozed_until FROM images WHERE id = $1
+SELECT id, hostname, image, digest, status, provider, hub_link, mime_type, platform, created, metadata, first_seen, last_seen, notifications, state, state_changed_at, snoozed_until, digest_changed_at, opened_by FROM images WHERE id = $1
 `
 
 func (q *Queries) GetImage(ctx context.Context, id int64) (Image, error) {
@@ -75,21 +75,27 @@ func (q *Queries) GetImage(ctx context.Context, id int64) (Image, error) {
 		&i.State,
 		&i.StateChangedAt,
 		&i.SnoozedUntil,
+		&i.DigestChangedAt,
+		&i.OpenedBy,
 	)
 	return i, err
 }
 
 const upsertImage = `-- name: UpsertImage :one
 INSERT INTO images (hostname, image, digest, status, provider, hub_link, mime_type, platform,
-                    created, metadata, first_seen, last_seen, notifications, state, state_changed_at)
+                    created, metadata, first_seen, last_seen, notifications, state, state_changed_at,
+                    digest_changed_at)
 VALUES ($1, $2, $3, $4, $5,
         $6, $7, $8, $9,
-        $10, $11, $11, 1, $12, $11)
+        $10, $11, $11, 1, $12, $11,
+        $11)
 ON CONFLICT (hostname, image) DO UPDATE SET
     state            = CASE WHEN images.state = 'acknowledged' AND images.digest <> excluded.digest
                             THEN 'open' ELSE images.state END,
     state_changed_at = CASE WHEN images.state = 'acknowledged' AND images.digest <> excluded.digest
                             THEN excluded.last_seen ELSE images.state_changed_at END,
+    digest_changed_at = CASE WHEN images.digest <> excluded.digest
+                             THEN excluded.last_seen ELSE images.digest_changed_at END,
     digest           = excluded.digest,
     status           = CASE WHEN images.digest = excluded.digest
                             THEN images.status ELSE excluded.status END,

@@ -11,7 +11,7 @@ import (
 )
 
 const listImagesByFirstSeen = `-- name: ListImagesByFirstSeen :many
-SELECT id, hostname, image, digest, status, provider, hub_link, mime_type, platform, created, metadata, first_seen, last_seen, notifications, state, state_changed_at, snoozed_until FROM images
+SELECT id, hostname, image, digest, status, provider, hub_link, mime_type, platform, created, metadata, first_seen, last_seen, notifications, state, state_changed_at, snoozed_until, digest_changed_at, opened_by FROM images
 WHERE (first_seen, id) < ($1::timestamptz, $2::bigint)
   AND (hostname = $3 OR $3 IS NULL)
   AND (provider = $4 OR $4 IS NULL)
@@ -72,6 +72,8 @@ func (q *Queries) ListImagesByFirstSeen(ctx context.Context, arg ListImagesByFir
 			&i.State,
 			&i.StateChangedAt,
 			&i.SnoozedUntil,
+			&i.DigestChangedAt,
+			&i.OpenedBy,
 		); err != nil {
 			return nil, err
 		}
@@ -87,7 +89,7 @@ func (q *Queries) ListImagesByFirstSeen(ctx context.Context, arg ListImagesByFir
 }
 
 const listImagesByHost = `-- name: ListImagesByHost :many
-SELECT id, hostname, image, digest, status, provider, hub_link, mime_type, platform, created, metadata, first_seen, last_seen, notifications, state, state_changed_at, snoozed_until FROM images
+SELECT id, hostname, image, digest, status, provider, hub_link, mime_type, platform, created, metadata, first_seen, last_seen, notifications, state, state_changed_at, snoozed_until, digest_changed_at, opened_by FROM images
 WHERE (hostname, image) > ($1::text, $2::text)
   AND (hostname = $3 OR $3 IS NULL)
   AND (provider = $4 OR $4 IS NULL)
@@ -148,6 +150,8 @@ func (q *Queries) ListImagesByHost(ctx context.Context, arg ListImagesByHostPara
 			&i.State,
 			&i.StateChangedAt,
 			&i.SnoozedUntil,
+			&i.DigestChangedAt,
+			&i.OpenedBy,
 		); err != nil {
 			return nil, err
 		}
@@ -163,7 +167,7 @@ func (q *Queries) ListImagesByHost(ctx context.Context, arg ListImagesByHostPara
 }
 
 const listImagesByImage = `-- name: ListImagesByImage :many
-SELECT id, hostname, image, digest, status, provider, hub_link, mime_type, platform, created, metadata, first_seen, last_seen, notifications, state, state_changed_at, snoozed_until FROM images
+SELECT id, hostname, image, digest, status, provider, hub_link, mime_type, platform, created, metadata, first_seen, last_seen, notifications, state, state_changed_at, snoozed_until, digest_changed_at, opened_by FROM images
 WHERE (image, hostname) > ($1::text, $2::text)
   AND (hostname = $3 OR $3 IS NULL)
   AND (provider = $4 OR $4 IS NULL)
@@ -224,6 +228,8 @@ func (q *Queries) ListImagesByImage(ctx context.Context, arg ListImagesByImagePa
 			&i.State,
 			&i.StateChangedAt,
 			&i.SnoozedUntil,
+			&i.DigestChangedAt,
+			&i.OpenedBy,
 		); err != nil {
 			return nil, err
 		}
@@ -240,7 +246,7 @@ func (q *Queries) ListImagesByImage(ctx context.Context, arg ListImagesByImagePa
 
 const listImagesByLastSeen = `-- name: ListImagesByLastSeen :many
 
-SELECT id, hostname, image, digest, status, provider, hub_link, mime_type, platform, created, metadata, first_seen, last_seen, notifications, state, state_changed_at, snoozed_until FROM images
+SELECT id, hostname, image, digest, status, provider, hub_link, mime_type, platform, created, metadata, first_seen, last_seen, notifications, state, state_changed_at, snoozed_until, digest_changed_at, opened_by FROM images
 WHERE (last_seen, id) < ($1::timestamptz, $2::bigint)
   AND (hostname = $3 OR $3 IS NULL)
   AND (provider = $4 OR $4 IS NULL)
@@ -304,6 +310,8 @@ func (q *Queries) ListImagesByLastSeen(ctx context.Context, arg ListImagesByLast
 			&i.State,
 			&i.StateChangedAt,
 			&i.SnoozedUntil,
+			&i.DigestChangedAt,
+			&i.OpenedBy,
 		); err != nil {
 			return nil, err
 		}
@@ -319,7 +327,7 @@ func (q *Queries) ListImagesByLastSeen(ctx context.Context, arg ListImagesByLast
 }
 
 const listImagesInStateByFirstSeen = `-- name: ListImagesInStateByFirstSeen :many
-SELECT id, hostname, image, digest, status, provider, hub_link, mime_type, platform, created, metadata, first_seen, last_seen, notifications, state, state_changed_at, snoozed_until FROM images
+SELECT id, hostname, image, digest, status, provider, hub_link, mime_type, platform, created, metadata, first_seen, last_seen, notifications, state, state_changed_at, snoozed_until, digest_changed_at, opened_by FROM images
 WHERE state = $1::text
   AND (first_seen, id) < ($2::timestamptz, $3::bigint)
   AND (hostname = $4 OR $4 IS NULL)
@@ -383,6 +391,8 @@ func (q *Queries) ListImagesInStateByFirstSeen(ctx context.Context, arg ListImag
 			&i.State,
 			&i.StateChangedAt,
 			&i.SnoozedUntil,
+			&i.DigestChangedAt,
+			&i.OpenedBy,
 		); err != nil {
 			return nil, err
 		}
@@ -398,7 +408,7 @@ func (q *Queries) ListImagesInStateByFirstSeen(ctx context.Context, arg ListImag
 }
 
 const listImagesInStateByHost = `-- name: ListImagesInStateByHost :many
-SELECT id, hostname, image, digest, status, provider, hub_link, mime_type, platform, created, metadata, first_seen, last_seen, notifications, state, state_changed_at, snoozed_until FROM images
+SELECT id, hostname, image, digest, status, provider, hub_link, mime_type, platform, created, metadata, first_seen, last_seen, notifications, state, state_changed_at, snoozed_until, digest_changed_at, opened_by FROM images
 WHERE state = $1::text
   AND (hostname, image) > ($2::text, $3::text)
   AND (hostname = $4 OR $4 IS NULL)
@@ -462,6 +472,8 @@ func (q *Queries) ListImagesInStateByHost(ctx context.Context, arg ListImagesInS
 			&i.State,
 			&i.StateChangedAt,
 			&i.SnoozedUntil,
+			&i.DigestChangedAt,
+			&i.OpenedBy,
 		); err != nil {
 			return nil, err
 		}
@@ -477,7 +489,7 @@ func (q *Queries) ListImagesInStateByHost(ctx context.Context, arg ListImagesInS
 }
 
 const listImagesInStateByImage = `-- name: ListImagesInStateByImage :many
-SELECT id, hostname, image, digest, status, provider, hub_link, mime_type, platform, created, metadata, first_seen, last_seen, notifications, state, state_changed_at, snoozed_until FROM images
+SELECT id, hostname, image, digest, status, provider, hub_link, mime_type, platform, created, metadata, first_seen, last_seen, notifications, state, state_changed_at, snoozed_until, digest_changed_at, opened_by FROM images
 WHERE state = $1::text
   AND (image, hostname) > ($2::text, $3::text)
   AND (hostname = $4 OR $4 IS NULL)
@@ -541,6 +553,8 @@ func (q *Queries) ListImagesInStateByImage(ctx context.Context, arg ListImagesIn
 			&i.State,
 			&i.StateChangedAt,
 			&i.SnoozedUntil,
+			&i.DigestChangedAt,
+			&i.OpenedBy,
 		); err != nil {
 			return nil, err
 		}
@@ -556,7 +570,7 @@ func (q *Queries) ListImagesInStateByImage(ctx context.Context, arg ListImagesIn
 }
 
 const listImagesInStateByLastSeen = `-- name: ListImagesInStateByLastSeen :many
-SELECT id, hostname, image, digest, status, provider, hub_link, mime_type, platform, created, metadata, first_seen, last_seen, notifications, state, state_changed_at, snoozed_until FROM images
+SELECT id, hostname, image, digest, status, provider, hub_link, mime_type, platform, created, metadata, first_seen, last_seen, notifications, state, state_changed_at, snoozed_until, digest_changed_at, opened_by FROM images
 WHERE state = $1::text
   AND (last_seen, id) < ($2::timestamptz, $3::bigint)
   AND (hostname = $4 OR $4 IS NULL)
@@ -620,6 +634,8 @@ func (q *Queries) ListImagesInStateByLastSeen(ctx context.Context, arg ListImage
 			&i.State,
 			&i.StateChangedAt,
 			&i.SnoozedUntil,
+			&i.DigestChangedAt,
+			&i.OpenedBy,
 		); err != nil {
 			return nil, err
 		}

@@ -46,23 +46,25 @@ type EventDay struct {
 }
 
 type Image struct {
-	ID             int64
-	Hostname       string
-	Image          string
-	Digest         string
-	Status         string
-	Provider       string
-	HubLink        string
-	MimeType       string
-	Platform       string
-	Created        *time.Time
-	Metadata       dbtype.JSON
-	FirstSeen      time.Time
-	LastSeen       time.Time
-	Notifications  int64
-	State          string
-	StateChangedAt time.Time
-	SnoozedUntil   *time.Time
+	ID              int64
+	Hostname        string
+	Image           string
+	Digest          string
+	Status          string
+	Provider        string
+	HubLink         string
+	MimeType        string
+	Platform        string
+	Created         *time.Time
+	Metadata        dbtype.JSON
+	FirstSeen       time.Time
+	LastSeen        time.Time
+	Notifications   int64
+	State           string
+	StateChangedAt  time.Time
+	SnoozedUntil    *time.Time
+	DigestChangedAt time.Time
+	OpenedBy        string
 }
 
 type ImageCount struct {

@@ -29,9 +29,10 @@ WITH batch AS MATERIALIZED (
            OR EXISTS (SELECT 1 FROM events e WHERE e.image_id = i.id AND e.digest = b.digest))
 ), upserted AS (
     INSERT INTO images (hostname, image, digest, status, provider, hub_link, mime_type, platform,
-                        created, metadata, first_seen, last_seen, notifications, state, state_changed_at)
+                        created, metadata, first_seen, last_seen, notifications, state, state_changed_at,
+                        digest_changed_at)
     SELECT hostname, image, digest, status, provider, hub_link, mime_type, platform, created,
-           metadata, seen_at, seen_at, 1, initial_state, seen_at
+           metadata, seen_at, seen_at, 1, initial_state, seen_at, seen_at
     FROM batch
     WHERE NOT is_check AND ord NOT IN (SELECT ord FROM refused)
     -- One order of row locks for every batch, so that two concurrent batches cannot deadlock.
@@ -41,6 +42,8 @@ WITH batch AS MATERIALIZED (
                                 THEN 'open' ELSE images.state END,
         state_changed_at = CASE WHEN images.state = 'acknowledged' AND images.digest <> excluded.digest
                                 THEN excluded.last_seen ELSE images.state_changed_at END,
+        digest_changed_at = CASE WHEN images.digest <> excluded.digest
+                                 THEN excluded.last_seen ELSE images.digest_changed_at END,
         digest           = excluded.digest,
         status           = CASE WHEN images.digest = excluded.digest
                                 THEN images.status ELSE excluded.status END,

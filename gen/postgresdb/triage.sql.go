@@ -220,22 +220,26 @@ func (q *Queries) RecordStateChanges(ctx context.Context, arg RecordStateChanges
 
 const setImagesState = `-- name: SetImagesState :execrows
 UPDATE images
-SET state = $1, snoozed_until = $2, state_changed_at = $3
-WHERE id = ANY (ARRAY(SELECT jsonb_array_elements_text($4::text::jsonb)::bigint))
+SET state = $1, snoozed_until = $2, state_changed_at = $3,
+    opened_by = CASE WHEN $1::text = 'open' THEN $4::text ELSE opened_by END
+WHERE id = ANY (ARRAY(SELECT jsonb_array_elements_text($5::text::jsonb)::bigint))
 `
 
 type SetImagesStateParams struct {
 	State        string
 	SnoozedUntil *time.Time
 	ChangedAt    time.Time
+	OpenedBy     string
 	Ids          string
 }
 
+// opened_by is why a move to open happens ('snooze', 'person'); other moves keep it.
 func (q *Queries) SetImagesState(ctx context.Context, arg SetImagesStateParams) (int64, error) {
 	result, err := q.db.ExecContext(ctx, setImagesState,
 		arg.State,
 		arg.SnoozedUntil,
 		arg.ChangedAt,
+		arg.OpenedBy,
 		arg.Ids,
 	)
 	if err != nil {

@@ -310,7 +310,7 @@ func (q *Queries) NotifyQueued(ctx context.Context, pageSize int64) ([]NotifyQue
 }
 
 const oldestOpenImage = `-- name: OldestOpenImage :one
-SELECT id, hostname, image, digest, status, provider, hub_link, mime_type, platform, created, metadata, first_seen, last_seen, notifications, state, state_changed_at, snoozed_until FROM images WHERE state = 'open' ORDER BY state_changed_at, id LIMIT 1
+SELECT id, hostname, image, digest, status, provider, hub_link, mime_type, platform, created, metadata, first_seen, last_seen, notifications, state, state_changed_at, snoozed_until, digest_changed_at, opened_by FROM images WHERE state = 'open' ORDER BY state_changed_at, id LIMIT 1
 `
 
 // The update that has waited longest, for the digest.
@@ -335,6 +335,8 @@ func (q *Queries) OldestOpenImage(ctx context.Context) (Image, error) {
 		&i.State,
 		&i.StateChangedAt,
 		&i.SnoozedUntil,
+		&i.DigestChangedAt,
+		&i.OpenedBy,
 	)
 	return i, err
 }

@@ -216,22 +216,26 @@ func (q *Queries) RecordStateChanges(ctx context.Context, arg RecordStateChanges
 
 const setImagesState = `-- name: SetImagesState :execrows
 UPDATE images
-SET state = ?1, snoozed_until = ?2, state_changed_at = ?3
-WHERE id IN (SELECT value FROM json_each(CAST(?4 AS TEXT)))
+SET state = ?1, snoozed_until = ?2, state_changed_at = ?3,
+    opened_by = CASE WHEN ?1 = 'open' THEN CAST(?4 AS TEXT) ELSE opened_by END
+WHERE id IN (SELECT value FROM json_each(CAST(?5 AS TEXT)))
 `
 
 type SetImagesStateParams struct {
 	State        string
 	SnoozedUntil *time.Time
 	ChangedAt    time.Time
+	OpenedBy     string
 	Ids          string
 }
 
+// opened_by is why a move to open happens ('snooze', 'person'); other moves keep it.
 func (q *Queries) SetImagesState(ctx context.Context, arg SetImagesStateParams) (int64, error) {
 	result, err := q.exec(ctx, q.setImagesStateStmt, setImagesState,
 		arg.State,
 		arg.SnoozedUntil,
 		arg.ChangedAt,
+		arg.OpenedBy,
 		arg.Ids,
 	)
 	if err != nil {

@@ -55,7 +55,8 @@ func SQLite(ctx context.Context, db *sql.DB, s Sizes) error {
 	stmts := []string{
 		fmt.Sprintf(`WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < %[1]d)
 INSERT INTO images (id, hostname, image, digest, status, provider, hub_link, mime_type, platform, created,
-                    metadata, first_seen, last_seen, notifications, state, state_changed_at, snoozed_until)
+                    metadata, first_seen, last_seen, notifications, state, state_changed_at, snoozed_until,
+                    digest_changed_at)
 SELECT i, 'host-' || (i %% 50), 'registry.example/team-' || (i %% 100) || '/app-' || i || ':' || (i %% 7),
        'sha256:' || printf('%%064x', i), 'update',
        CASE i %% 4 WHEN 0 THEN 'docker' WHEN 1 THEN 'kubernetes' WHEN 2 THEN 'swarm' ELSE 'file' END,
@@ -63,7 +64,7 @@ SELECT i, 'host-' || (i %% 50), 'registry.example/team-' || (i %% 100) || '/app-
        '{"ctn_names":"app-' || i || '","ctn_state":"running"}',
        %[2]s, %[3]s, %[4]d,
        CASE i %% 10 WHEN 0 THEN 'acknowledged' WHEN 1 THEN 'snoozed' WHEN 2 THEN 'ignored' ELSE 'open' END,
-       %[2]s, CASE i %% 10 WHEN 1 THEN %[5]s END
+       %[2]s, CASE i %% 10 WHEN 1 THEN %[5]s END, %[2]s
 FROM c`, s.Images, ts(fmt.Sprintf("%d - %d - %d + i", now, span, s.Images)), ts(fmt.Sprintf("%d - (i * 7919) %% %d", now, span)),
 			max(1, s.Events/s.Images), ts(fmt.Sprintf("%d + 864000", now))),
 		fmt.Sprintf(`WITH RECURSIVE c(j) AS (SELECT 1 UNION ALL SELECT j + 1 FROM c WHERE j < %[1]d)
@@ -97,7 +98,8 @@ func Postgres(ctx context.Context, db *sql.DB, s Sizes) error {
 	span := fmt.Sprintf("interval '%d days'", s.SpanDays)
 	stmts := []string{
 		fmt.Sprintf(`INSERT INTO images (id, hostname, image, digest, status, provider, hub_link, mime_type, platform, created,
-                    metadata, first_seen, last_seen, notifications, state, state_changed_at, snoozed_until)
+                    metadata, first_seen, last_seen, notifications, state, state_changed_at, snoozed_until,
+                    digest_changed_at)
 SELECT i, 'host-' || (i %% 50), 'registry.example/team-' || (i %% 100) || '/app-' || i || ':' || (i %% 7),
        'sha256:' || lpad(to_hex(i), 64, '0'), 'update',
        CASE i %% 4 WHEN 0 THEN 'docker' WHEN 1 THEN 'kubernetes' WHEN 2 THEN 'swarm' ELSE 'file' END,
@@ -107,7 +109,8 @@ SELECT i, 'host-' || (i %% 50), 'registry.example/team-' || (i %% 100) || '/app-
        '%[2]s'::timestamptz - ((i::bigint * 7919) %% (extract(epoch FROM %[3]s)::bigint)) * interval '1 second',
        %[4]d,
        CASE i %% 10 WHEN 0 THEN 'acknowledged' WHEN 1 THEN 'snoozed' WHEN 2 THEN 'ignored' ELSE 'open' END,
-       '%[2]s'::timestamptz - %[3]s, CASE i %% 10 WHEN 1 THEN '%[2]s'::timestamptz + interval '10 days' END
+       '%[2]s'::timestamptz - %[3]s, CASE i %% 10 WHEN 1 THEN '%[2]s'::timestamptz + interval '10 days' END,
+       '%[2]s'::timestamptz - %[3]s - (%[1]d - i) * interval '1 second'
 FROM generate_series(1, %[1]d) AS i`, s.Images, now, span, max(1, s.Events/s.Images)),
 		fmt.Sprintf(`INSERT INTO events (id, image_id, received_at, diun_version, hostname, status, provider, image, hub_link,
                     mime_type, digest, created, platform, metadata, raw_body)

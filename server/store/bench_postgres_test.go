@@ -82,7 +82,8 @@ func seedPostgres(b testing.TB, db *sql.DB, images, events int) {
 	}
 	stmts := []string{
 		fmt.Sprintf(`INSERT INTO images (id, hostname, image, digest, status, provider, hub_link, mime_type, platform, created,
-                    metadata, first_seen, last_seen, notifications, state, state_changed_at, snoozed_until)
+                    metadata, first_seen, last_seen, notifications, state, state_changed_at, snoozed_until,
+                    digest_changed_at)
 SELECT i, 'host-' || (i %% 50), 'registry.example/team-' || (i %% 100) || '/app-' || i || ':' || (i %% 7),
        'sha256:' || lpad(to_hex(i), 64, '0'), 'update',
        CASE i %% 4 WHEN 0 THEN 'docker' WHEN 1 THEN 'kubernetes' WHEN 2 THEN 'swarm' ELSE 'file' END,
@@ -90,7 +91,7 @@ SELECT i, 'host-' || (i %% 50), 'registry.example/team-' || (i %% 100) || '/app-
        jsonb_build_object('ctn_names', 'app-' || i, 'ctn_state', 'running'),
        %[2]s, %[3]s, %[4]d,
        CASE i %% 10 WHEN 0 THEN 'acknowledged' WHEN 1 THEN 'snoozed' WHEN 2 THEN 'ignored' ELSE 'open' END,
-       %[2]s, CASE i %% 10 WHEN 1 THEN %[5]s END
+       %[2]s, CASE i %% 10 WHEN 1 THEN %[5]s END, %[2]s
 FROM generate_series(1, %[1]d) AS i`, images, ts("i"), ts(fmt.Sprintf("%d + (i::bigint * 7919) %% %d", images, events)), max(1, events/images), ts("10000000")),
 		fmt.Sprintf(`INSERT INTO events (id, image_id, received_at, diun_version, hostname, status, provider, image, hub_link,
                     mime_type, digest, created, platform, metadata, raw_body)

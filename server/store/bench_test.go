@@ -107,7 +107,8 @@ func seedSQLite(b testing.TB, db *sql.DB, images, events int) {
 	stmts := []string{
 		fmt.Sprintf(`WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < %[1]d)
 INSERT INTO images (id, hostname, image, digest, status, provider, hub_link, mime_type, platform, created,
-                    metadata, first_seen, last_seen, notifications, state, state_changed_at, snoozed_until)
+                    metadata, first_seen, last_seen, notifications, state, state_changed_at, snoozed_until,
+                    digest_changed_at)
 SELECT i, 'host-' || (i %% 50), 'registry.example/team-' || (i %% 100) || '/app-' || i || ':' || (i %% 7),
        'sha256:' || printf('%%064x', i), 'update',
        CASE i %% 4 WHEN 0 THEN 'docker' WHEN 1 THEN 'kubernetes' WHEN 2 THEN 'swarm' ELSE 'file' END,
@@ -115,7 +116,7 @@ SELECT i, 'host-' || (i %% 50), 'registry.example/team-' || (i %% 100) || '/app-
        '{"ctn_names":"app-' || i || '","ctn_state":"running"}',
        %[2]s, %[3]s, %[4]d,
        CASE i %% 10 WHEN 0 THEN 'acknowledged' WHEN 1 THEN 'snoozed' WHEN 2 THEN 'ignored' ELSE 'open' END,
-       %[2]s, CASE i %% 10 WHEN 1 THEN %[5]s END
+       %[2]s, CASE i %% 10 WHEN 1 THEN %[5]s END, %[2]s
 FROM c`, images, ts("i"), ts(fmt.Sprintf("%d + (i * 7919) %% %d", images, events)), max(1, events/images), ts("10000000")),
 		fmt.Sprintf(`WITH RECURSIVE c(j) AS (SELECT 1 UNION ALL SELECT j + 1 FROM c WHERE j < %[1]d)
 INSERT INTO events (id, image_id, received_at, diun_version, hostname, status, provider, image, hub_link,
@@ -226,7 +227,7 @@ func BenchmarkUpsertImage(b *testing.B) {
 				_, err := w.UpsertImage(ctx, sqlitedb.UpsertImageParams{
 					Hostname: "host", Image: fmt.Sprintf("docker.io/team/app-%d:1", i%1000),
 					Digest: fmt.Sprintf("sha256:%064x", i), Status: "update", Provider: "docker",
-					Platform: "linux/amd64", SeenAt: now(),
+					Platform: "linux/amd64", SeenAt: now(), InitialState: string(StateOpen),
 				})
 				if err != nil {
 					b.Fatal(err)

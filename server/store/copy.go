@@ -122,6 +122,9 @@ type (
 		State          string      `json:"state"`
 		StateChangedAt time.Time   `json:"state_changed_at"`
 		SnoozedUntil   *time.Time  `json:"snoozed_until"`
+		// Absent from backups made before them: normalise fills them.
+		DigestChangedAt time.Time `json:"digest_changed_at"`
+		OpenedBy        string    `json:"opened_by"`
 	}
 	eventCols struct {
 		ID          int64       `json:"id"`
@@ -287,6 +290,12 @@ func (r *imageRecord) normalise() {
 	normTime(&r.LastSeen)
 	normTime(&r.StateChangedAt)
 	normTimePtr(&r.SnoozedUntil)
+	// A backup from before digest_changed_at: the digest as old as the row, so that the
+	// overview marks no newer digest it cannot know of.
+	if r.DigestChangedAt.IsZero() {
+		r.DigestChangedAt = r.FirstSeen
+	}
+	normTime(&r.DigestChangedAt)
 	r.Metadata = canonicalJSON(r.Metadata)
 }
 

@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"diundashboard/internal/textutil"
 )
@@ -99,6 +100,14 @@ func (r *imageRecord) validate() error {
 	}
 	if err := checkState("images", "state", r.State); err != nil {
 		return err
+	}
+	if !OpenedBy(r.OpenedBy).Valid() {
+		return invalidRow("images", "opened_by %q is not one of \"\", %q, %q, %q", textutil.Truncate(r.OpenedBy, 40), OpenedByDigest, OpenedBySnooze, OpenedByPerson)
+	}
+	// The store sets it from the notifications that fill first_seen and last_seen.
+	if r.DigestChangedAt.Before(r.FirstSeen) || r.DigestChangedAt.After(r.LastSeen) {
+		return invalidRow("images", "digest_changed_at %s is not between first_seen %s and last_seen %s",
+			r.DigestChangedAt.Format(time.RFC3339Nano), r.FirstSeen.Format(time.RFC3339Nano), r.LastSeen.Format(time.RFC3339Nano))
 	}
 	return checkNotification("images", Notification{Hostname: r.Hostname, Image: r.Image, Digest: r.Digest, Status: r.Status,
 		Provider: r.Provider, HubLink: r.HubLink, MimeType: r.MimeType, Platform: r.Platform}, r.Metadata)

@@ -234,7 +234,37 @@ type Image struct {
 	State          State
 	StateChangedAt time.Time
 	SnoozedUntil   *time.Time
-	Tags           []Tag
+	// DigestChangedAt is when the current digest arrived: FirstSeen, or the notification of
+	// the latest new digest, whatever the state was.
+	DigestChangedAt time.Time
+	// OpenedBy is why the image last became open: OpenedFirst (never reopened), OpenedByDigest,
+	// OpenedBySnooze or OpenedByPerson. A move out of open keeps it.
+	OpenedBy OpenedBy
+	Tags     []Tag
+}
+
+// OpenedBy is why an image last became open (images.opened_by, migration 20261207000801).
+type OpenedBy string
+
+const (
+	// OpenedFirst: open since Diun first reported it (or never open since).
+	OpenedFirst OpenedBy = ""
+	// OpenedByDigest: a new digest reopened it once acknowledged (a trigger of the upsert).
+	OpenedByDigest OpenedBy = "digest"
+	// OpenedBySnooze: its snooze ended (WakeSnoozed).
+	OpenedBySnooze OpenedBy = "snooze"
+	// OpenedByPerson: someone reopened it, or undid what had closed it (a person, an API
+	// token, MQTT).
+	OpenedByPerson OpenedBy = "person"
+)
+
+// Valid tells whether o is one of the reasons the store writes.
+func (o OpenedBy) Valid() bool {
+	switch o {
+	case OpenedFirst, OpenedByDigest, OpenedBySnooze, OpenedByPerson:
+		return true
+	}
+	return false
 }
 
 // Event is one stored notification.

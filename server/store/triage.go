@@ -256,7 +256,13 @@ func changeStates(ctx context.Context, q queries, list string, t Transition, und
 	if err != nil {
 		return nil, err
 	}
-	if _, err := q.SetImagesState(ctx, sqlitedb.SetImagesStateParams{State: string(t.State), SnoozedUntil: until, ChangedAt: dbTime(at), Ids: movedList}); err != nil {
+	// Why a move to open happens, for the overview's marks; the query applies it to moves to
+	// open only. The snooze timer is the one actor that is not someone.
+	opened := OpenedByPerson
+	if actor == ActorSnoozeEnded {
+		opened = OpenedBySnooze
+	}
+	if _, err := q.SetImagesState(ctx, sqlitedb.SetImagesStateParams{State: string(t.State), SnoozedUntil: until, ChangedAt: dbTime(at), OpenedBy: string(opened), Ids: movedList}); err != nil {
 		return nil, err
 	}
 	return out, nil

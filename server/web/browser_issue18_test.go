@@ -12,13 +12,17 @@ import (
 )
 
 // markProblems lists the marks ("new", "new digest since you acknowledged") that show only in
-// part: cut by the top or bottom of their line (a strip), or cut sideways.
+// part or not at all: outside their row's name (a phone puts them on a line of their own under
+// the badges), clipped by the one-line box of the badges or covered (what shows at their
+// middle is not them), or cut sideways.
 const markProblems = `(() => {
   const out = [];
   for (const m of document.querySelectorAll("li.img .name .mark")) {
-    const b = m.getBoundingClientRect(), line = m.closest(".extras").getBoundingClientRect();
-    if (b.top >= line.bottom - 0.5) { out.push(m.textContent + " is below its line, out of sight"); continue; }
-    if (b.top < line.top - 0.5 || b.bottom > line.bottom + 0.5) out.push(m.textContent + " is cut to a strip of " + Math.round(Math.min(b.bottom, line.bottom) - Math.max(b.top, line.top)) + " of " + Math.round(b.height) + " px");
+    m.scrollIntoView({block: "center"});
+    const b = m.getBoundingClientRect(), name = m.closest(".name").getBoundingClientRect();
+    if (b.top < name.top - 0.5 || b.bottom > name.bottom + 0.5 || b.left < name.left - 0.5 || b.right > name.right + 0.5) out.push(m.textContent + " is outside its row's name");
+    const at = document.elementFromPoint(b.left + b.width / 2, b.top + b.height / 2);
+    if (!at || !m.contains(at)) out.push(m.textContent + " is out of sight (clipped or covered)");
     if (m.scrollWidth > m.clientWidth + 1) out.push(m.textContent + " is cut sideways");
   }
   return out;

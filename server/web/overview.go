@@ -59,10 +59,10 @@ type imageRow struct {
 	Context rowContext
 
 	// Since is when the row became what it is, for app.js to mark the rows that changed since
-	// the person last looked (see Mark): when Diun first reported the image, or when a new
-	// digest reopened it.
+	// the person last looked (see Mark): when Diun first reported the image, when a new digest
+	// or the end of a snooze reopened it, or when another new digest came while it was open.
 	Since time.Time
-	// Mark is what app.js says of such a row: "new", or "new digest since you acknowledged".
+	// Mark is what app.js says of such a row, in a few words: what happened (withMark).
 	Mark string
 
 	// HTML is the overview's rendering of the row, with its version (rowpatch.go).
@@ -82,18 +82,35 @@ func (h *Handler) row(img store.Image) imageRow {
 		FirstSeen: img.FirstSeen, LastSeen: img.LastSeen, Notifications: img.Notifications,
 		State: img.State, SnoozedUntil: img.SnoozedUntil, Tags: img.Tags,
 		RunsAs: runsAs(img.Metadata), Context: newRowContext(img), AgeClass: ageClass(h.now(), img.Created),
-		Since: img.FirstSeen, Mark: "new",
+		Since: img.FirstSeen, Mark: markNew,
 	}
 	r.withMark(img)
 	return r
 }
 
-// withMark sets what has changed in an open row: a new digest reopens an acknowledged image
-// and stamps its state change with that notification's time (the store's Record), which
-// tells it apart from a person's reopening or a snooze's end.
+// The marks of an open row that changed (withMark).
+const (
+	markNew         = "new"
+	markNewerDigest = "newer digest since it opened"
+	markReopened    = "new digest since you acknowledged"
+	markBackSnooze  = "back from snooze"
+)
+
+// withMark sets what has changed in an open row, from the store's record of it: a digest that
+// arrived after the row became open ("another new digest": the person may have seen the
+// previous one), then why it became open (a new digest of an acknowledged image, a snooze's
+// end). A person's reopening is no news to mark: the row keeps the time Diun first reported it.
 func (r *imageRow) withMark(img store.Image) {
-	if img.State == store.StateOpen && img.StateChangedAt.After(img.FirstSeen) && img.StateChangedAt.Equal(img.LastSeen) {
-		r.Since, r.Mark = img.StateChangedAt, "new digest since you acknowledged"
+	if img.State != store.StateOpen {
+		return
+	}
+	switch {
+	case img.DigestChangedAt.After(img.StateChangedAt) && img.DigestChangedAt.After(img.FirstSeen):
+		r.Since, r.Mark = img.DigestChangedAt, markNewerDigest
+	case img.OpenedBy == store.OpenedByDigest:
+		r.Since, r.Mark = img.StateChangedAt, markReopened
+	case img.OpenedBy == store.OpenedBySnooze:
+		r.Since, r.Mark = img.StateChangedAt, markBackSnooze
 	}
 }
 

@@ -42,7 +42,7 @@ func TestOverviewAddressIsClean(t *testing.T) {
 	if link := hrefOf(t, body, "</strong> open</a>"); link != "/?q=app" {
 		t.Errorf("the open tab links %q, want /?q=app", link)
 	}
-	if !regexp.MustCompile(`class="tab" aria-current="page"><strong>0</strong> acknowledged`).MatchString(body) {
+	if !regexp.MustCompile(`class="tab" aria-current="page"><strong>0</strong> <span class="long">acknowledged</span>`).MatchString(body) {
 		t.Error("the acknowledged tab is not marked current in the acknowledged view")
 	}
 	if strings.Count(body, `aria-current="page"`) != 2 { // the navigation's Updates, and one tab

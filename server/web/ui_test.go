@@ -82,7 +82,7 @@ func TestChartRangeAndFiltersKeepEachOther(t *testing.T) {
 	if link := hrefOf(t, body, ">Clear filters<"); link != "/?days=90" {
 		t.Errorf("Clear links to %q, want the overview with the range kept", link)
 	}
-	if link := hrefOf(t, body, `<strong>0</strong> acknowledged`); !strings.Contains(link, "days=90") || !strings.Contains(link, "host=nas") || !strings.Contains(link, "state=acknowledged") {
+	if link := hrefOf(t, body, `<strong>0</strong> <span class="long">acknowledged`); !strings.Contains(link, "days=90") || !strings.Contains(link, "host=nas") || !strings.Contains(link, "state=acknowledged") {
 		t.Errorf("the acknowledged count links to %q, want the view in that state", link)
 	}
 }

@@ -103,6 +103,20 @@ func seed(t *testing.T, d testDB, n int) {
 	if _, err := st.SetStates(ctx, imageIDs[2:3], store.Transition{State: store.StateAcknowledged}, "token:ci"); err != nil {
 		t.Fatal(err)
 	}
+	// Why rows were last opened (images.opened_by): by a person, and by a snooze's end.
+	if _, err := st.SetStates(ctx, imageIDs[5:6], store.Transition{State: store.StateAcknowledged}, "admin"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.SetStates(ctx, imageIDs[5:6], store.Transition{State: store.StateOpen}, "admin"); err != nil {
+		t.Fatal(err)
+	}
+	soon := base.Add(time.Hour)
+	if _, err := st.SetStates(ctx, imageIDs[6:7], store.Transition{State: store.StateSnoozed, SnoozedUntil: &soon}, "admin"); err != nil {
+		t.Fatal(err)
+	}
+	if woken, err := st.WakeSnoozed(ctx, base.Add(2*time.Hour)); err != nil || len(woken) != 1 {
+		t.Fatalf("WakeSnoozed = %v, %v; want image %d woken", woken, err, imageIDs[6])
+	}
 	if _, err := st.DeleteImages(ctx, imageIDs[3:4]); err != nil { // leaves a gap in the ids
 		t.Fatal(err)
 	}

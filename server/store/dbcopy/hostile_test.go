@@ -30,6 +30,9 @@ func TestImportRefusesRowsTheDashboardNeverWrites(t *testing.T) {
 		"a tag with ESC":              {`UPDATE tags SET name = 'a' || char(27) || '[31mb' WHERE name = 'lone'`, nil, "not a tag name"},
 		"an actor with an RLO":        {`UPDATE state_changes SET actor = 'token:' || char(8238) || 'x' WHERE id = 1`, nil, "actor contains the control character U+202E"},
 		"metadata that is no object":  {`UPDATE images SET metadata = '[1,2]' WHERE id = 1`, nil, "metadata is not an object of strings"},
+		// The overview's marks read them (images.digest_changed_at, opened_by).
+		"a digest older than the image": {`UPDATE images SET digest_changed_at = '2000-01-01 00:00:00+00:00' WHERE id = 1`, nil, "digest_changed_at 2000-01-01T00:00:00Z is not between first_seen"},
+		"opened by someone unknown":     {`PRAGMA ignore_check_constraints = ON; UPDATE images SET opened_by = 'mallory' WHERE id = 1; PRAGMA ignore_check_constraints = OFF`, nil, `opened_by "mallory" is not one of`},
 		// A message is re-composed from its content when it is sent: a crafted outbox row must
 		// be what the dashboard writes.
 		"an outbox row that is no JSON": {`INSERT INTO notify_outbox (kind, target, target_label, title, body, created_at, next_attempt_at, content)

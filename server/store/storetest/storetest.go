@@ -52,6 +52,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Auth", authTests()},
 		{"Notify", notifyTests()},
 		{"Source", sourceTests()},
+		{"OpenMarks", openMarkTests()},
 		{"Lifecycle", lifecycleTests()},
 	}
 	for _, g := range groups {

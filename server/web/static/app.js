@@ -822,6 +822,15 @@
   }
 
   document.addEventListener("keydown", (ev) => {
+    // Escape in the search clears it and applies at once (the field keeps its focus).
+    const field = ev.target;
+    if (ev.key === "Escape" && field.id === "filter-q" && field.form && field.value !== "") {
+      ev.preventDefault();
+      field.value = "";
+      typedEntry = null;
+      applyFilters(field.form, false);
+      return;
+    }
     if (ev.key === "Escape") {
       // A menu closes and gives focus back to its button.
       const menu = document.activeElement && document.activeElement.closest && document.activeElement.closest(popups);

@@ -7,15 +7,19 @@
 -- Kept identical to SQLite's UpsertImage (the store converts between the two packages); the
 -- store writes through RecordBatch (record.sql), which applies the same rules.
 INSERT INTO images (hostname, image, digest, status, provider, hub_link, mime_type, platform,
-                    created, metadata, first_seen, last_seen, notifications, state, state_changed_at)
+                    created, metadata, first_seen, last_seen, notifications, state, state_changed_at,
+                    digest_changed_at)
 VALUES (sqlc.arg(hostname), sqlc.arg(image), sqlc.arg(digest), sqlc.arg(status), sqlc.arg(provider),
         sqlc.arg(hub_link), sqlc.arg(mime_type), sqlc.arg(platform), sqlc.narg(created),
-        sqlc.narg(metadata), sqlc.arg(seen_at), sqlc.arg(seen_at), 1, sqlc.arg(initial_state), sqlc.arg(seen_at))
+        sqlc.narg(metadata), sqlc.arg(seen_at), sqlc.arg(seen_at), 1, sqlc.arg(initial_state), sqlc.arg(seen_at),
+        sqlc.arg(seen_at))
 ON CONFLICT (hostname, image) DO UPDATE SET
     state            = CASE WHEN images.state = 'acknowledged' AND images.digest <> excluded.digest
                             THEN 'open' ELSE images.state END,
     state_changed_at = CASE WHEN images.state = 'acknowledged' AND images.digest <> excluded.digest
                             THEN excluded.last_seen ELSE images.state_changed_at END,
+    digest_changed_at = CASE WHEN images.digest <> excluded.digest
+                             THEN excluded.last_seen ELSE images.digest_changed_at END,
     digest           = excluded.digest,
     status           = CASE WHEN images.digest = excluded.digest
                             THEN images.status ELSE excluded.status END,

@@ -19,8 +19,10 @@ FOR UPDATE
 RETURNING *;
 
 -- name: SetImagesState :execrows
+-- opened_by is why a move to open happens ('snooze', 'person'); other moves keep it.
 UPDATE images
-SET state = sqlc.arg(state), snoozed_until = sqlc.narg(snoozed_until), state_changed_at = sqlc.arg(changed_at)
+SET state = sqlc.arg(state), snoozed_until = sqlc.narg(snoozed_until), state_changed_at = sqlc.arg(changed_at),
+    opened_by = CASE WHEN sqlc.arg(state)::text = 'open' THEN sqlc.arg(opened_by)::text ELSE opened_by END
 WHERE id = ANY (ARRAY(SELECT jsonb_array_elements_text(sqlc.arg(ids)::text::jsonb)::bigint));
 
 -- name: ImageIDsOfHost :many

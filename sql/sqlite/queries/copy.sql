@@ -31,11 +31,12 @@ SELECT * FROM api_tokens WHERE id > sqlc.arg(after_id) ORDER BY id LIMIT sqlc.ar
 -- name: ImportImage :exec
 INSERT INTO images (id, hostname, image, digest, status, provider, hub_link, mime_type, platform,
                     created, metadata, first_seen, last_seen, notifications, state,
-                    state_changed_at, snoozed_until)
+                    state_changed_at, snoozed_until, digest_changed_at, opened_by)
 VALUES (sqlc.arg(id), sqlc.arg(hostname), sqlc.arg(image), sqlc.arg(digest), sqlc.arg(status),
         sqlc.arg(provider), sqlc.arg(hub_link), sqlc.arg(mime_type), sqlc.arg(platform),
         sqlc.narg(created), sqlc.narg(metadata), sqlc.arg(first_seen), sqlc.arg(last_seen),
-        sqlc.arg(notifications), sqlc.arg(state), sqlc.arg(state_changed_at), sqlc.narg(snoozed_until));
+        sqlc.arg(notifications), sqlc.arg(state), sqlc.arg(state_changed_at), sqlc.narg(snoozed_until),
+        sqlc.arg(digest_changed_at), sqlc.arg(opened_by));
 
 -- name: ImportEvent :exec
 INSERT INTO events (id, image_id, received_at, diun_version, hostname, status, provider, image,

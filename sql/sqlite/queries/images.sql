@@ -7,15 +7,19 @@
 -- A new row starts in initial_state: 'open', or 'acknowledged' for what a backfill found (known,
 -- not news).
 INSERT INTO images (hostname, image, digest, status, provider, hub_link, mime_type, platform,
-                    created, metadata, first_seen, last_seen, notifications, state, state_changed_at)
+                    created, metadata, first_seen, last_seen, notifications, state, state_changed_at,
+                    digest_changed_at)
 VALUES (sqlc.arg(hostname), sqlc.arg(image), sqlc.arg(digest), sqlc.arg(status), sqlc.arg(provider),
         sqlc.arg(hub_link), sqlc.arg(mime_type), sqlc.arg(platform), sqlc.narg(created),
-        sqlc.narg(metadata), sqlc.arg(seen_at), sqlc.arg(seen_at), 1, sqlc.arg(initial_state), sqlc.arg(seen_at))
+        sqlc.narg(metadata), sqlc.arg(seen_at), sqlc.arg(seen_at), 1, sqlc.arg(initial_state), sqlc.arg(seen_at),
+        sqlc.arg(seen_at))
 ON CONFLICT (hostname, image) DO UPDATE SET
     state            = CASE WHEN images.state = 'acknowledged' AND images.digest <> excluded.digest
                             THEN 'open' ELSE images.state END,
     state_changed_at = CASE WHEN images.state = 'acknowledged' AND images.digest <> excluded.digest
                             THEN excluded.last_seen ELSE images.state_changed_at END,
+    digest_changed_at = CASE WHEN images.digest <> excluded.digest
+                             THEN excluded.last_seen ELSE images.digest_changed_at END,
     digest           = excluded.digest,
     status           = CASE WHEN images.digest = excluded.digest
                             THEN images.status ELSE excluded.status END,
@@ -36,12 +40,17 @@ RETURNING id, state;
 -- indexes' pages in each commit (3 of the 15 WAL pages of a notification). This statement
 -- leaves state and state_changed_at out and refuses, returning no row, the one case that
 -- changes them (an acknowledged image with another digest): the store then runs UpsertImage.
+-- digest_changed_at is in no index: setting it costs no index page.
 INSERT INTO images (hostname, image, digest, status, provider, hub_link, mime_type, platform,
-                    created, metadata, first_seen, last_seen, notifications, state, state_changed_at)
+                    created, metadata, first_seen, last_seen, notifications, state, state_changed_at,
+                    digest_changed_at)
 VALUES (sqlc.arg(hostname), sqlc.arg(image), sqlc.arg(digest), sqlc.arg(status), sqlc.arg(provider),
         sqlc.arg(hub_link), sqlc.arg(mime_type), sqlc.arg(platform), sqlc.narg(created),
-        sqlc.narg(metadata), sqlc.arg(seen_at), sqlc.arg(seen_at), 1, sqlc.arg(initial_state), sqlc.arg(seen_at))
+        sqlc.narg(metadata), sqlc.arg(seen_at), sqlc.arg(seen_at), 1, sqlc.arg(initial_state), sqlc.arg(seen_at),
+        sqlc.arg(seen_at))
 ON CONFLICT (hostname, image) DO UPDATE SET
+    digest_changed_at = CASE WHEN images.digest <> excluded.digest
+                             THEN excluded.last_seen ELSE images.digest_changed_at END,
     digest           = excluded.digest,
     status           = CASE WHEN images.digest = excluded.digest
                             THEN images.status ELSE excluded.status END,
@@ -66,15 +75,19 @@ RETURNING id, state;
 -- raced ahead, the next reconcile sees Diun's newer state). Refused, it returns no row and the
 -- store writes no event. SQLite only: PostgreSQL's RecordBatch applies the same rule (record.sql).
 INSERT INTO images (hostname, image, digest, status, provider, hub_link, mime_type, platform,
-                    created, metadata, first_seen, last_seen, notifications, state, state_changed_at)
+                    created, metadata, first_seen, last_seen, notifications, state, state_changed_at,
+                    digest_changed_at)
 VALUES (sqlc.arg(hostname), sqlc.arg(image), sqlc.arg(digest), sqlc.arg(status), sqlc.arg(provider),
         sqlc.arg(hub_link), sqlc.arg(mime_type), sqlc.arg(platform), sqlc.narg(created),
-        sqlc.narg(metadata), sqlc.arg(seen_at), sqlc.arg(seen_at), 1, sqlc.arg(initial_state), sqlc.arg(seen_at))
+        sqlc.narg(metadata), sqlc.arg(seen_at), sqlc.arg(seen_at), 1, sqlc.arg(initial_state), sqlc.arg(seen_at),
+        sqlc.arg(seen_at))
 ON CONFLICT (hostname, image) DO UPDATE SET
     state            = CASE WHEN images.state = 'acknowledged' AND images.digest <> excluded.digest
                             THEN 'open' ELSE images.state END,
     state_changed_at = CASE WHEN images.state = 'acknowledged' AND images.digest <> excluded.digest
                             THEN excluded.last_seen ELSE images.state_changed_at END,
+    digest_changed_at = CASE WHEN images.digest <> excluded.digest
+                             THEN excluded.last_seen ELSE images.digest_changed_at END,
     digest           = excluded.digest,
     status           = CASE WHEN images.digest = excluded.digest
                             THEN images.status ELSE excluded.status END,

@@ -16,8 +16,10 @@ ORDER BY id
 RETURNING *;
 
 -- name: SetImagesState :execrows
+-- opened_by is why a move to open happens ('snooze', 'person'); other moves keep it.
 UPDATE images
-SET state = sqlc.arg(state), snoozed_until = sqlc.narg(snoozed_until), state_changed_at = sqlc.arg(changed_at)
+SET state = sqlc.arg(state), snoozed_until = sqlc.narg(snoozed_until), state_changed_at = sqlc.arg(changed_at),
+    opened_by = CASE WHEN sqlc.arg(state) = 'open' THEN CAST(sqlc.arg(opened_by) AS TEXT) ELSE opened_by END
 WHERE id IN (SELECT value FROM json_each(CAST(sqlc.arg(ids) AS TEXT)));
 
 -- name: ImageIDsOfHost :many

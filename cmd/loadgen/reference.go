@@ -41,6 +41,10 @@ func runReference(ctx context.Context, notes []store.Notification, batch int, ba
 	}
 	defer db.Close()
 	db.SetMaxOpenConns(1)
+	// As the binary runs by default: notifications off, so nothing is queued for them.
+	if _, err := db.ExecContext(ctx, `INSERT INTO settings (key, value, updated_at) VALUES (?, 'off', ?)`, store.NotifyQueueSetting, time.Now().UTC()); err != nil {
+		return result{}, err
+	}
 	if bare {
 		if err := dropUpkeepTriggers(ctx, db); err != nil {
 			return result{}, err

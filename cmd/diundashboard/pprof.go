@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"strings"
 	"time"
 )
 
@@ -42,7 +43,7 @@ func servePprof(ctx context.Context, addr string, log *slog.Logger) error {
 		return fmt.Errorf("cannot listen on PPROF_ADDR %s: %w", addr, err)
 	}
 	// Profiles and traces stream for as long as asked (?seconds=), so no write timeout.
-	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	hs := &http.Server{Handler: loopbackHostOnly(mux), ReadHeaderTimeout: 5 * time.Second}
 	go func() {
 		<-ctx.Done()
 		_ = hs.Close()
@@ -52,4 +53,21 @@ func servePprof(ctx context.Context, addr string, log *slog.Logger) error {
 		return err
 	}
 	return nil
+}
+
+// loopbackHostOnly answers 421 to a request that names another host than a loopback one: a web
+// page on this machine could otherwise reach the profiles through a name it rebinds to
+// 127.0.0.1 (DNS rebinding).
+func loopbackHostOnly(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host, _, err := net.SplitHostPort(r.Host)
+		if err != nil {
+			host = r.Host
+		}
+		if !loopbackHost(strings.Trim(host, "[]")) {
+			http.Error(w, "the profiles answer only to a loopback host name (127.0.0.1, [::1], localhost)", http.StatusMisdirectedRequest)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }

@@ -54,6 +54,16 @@ func TestPprofServesProfilesButNotTheCommandLine(t *testing.T) {
 	if code, body := get("/debug/pprof/cmdline"); code == http.StatusOK && body != "" && !strings.Contains(body, "Profile Descriptions") {
 		t.Errorf("cmdline is served: %d %.200s", code, body)
 	}
+	req, _ := http.NewRequest(http.MethodGet, "http://"+addr+"/debug/pprof/heap?debug=1", nil)
+	req.Host = "evil.example.com"
+	if resp, err := http.DefaultClient.Do(req); err != nil {
+		t.Fatal(err)
+	} else {
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusMisdirectedRequest {
+			t.Errorf("Host evil.example.com: %d, want 421 (DNS rebinding)", resp.StatusCode)
+		}
+	}
 	cancel()
 	select {
 	case err := <-done:

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"os"
 	"time"
 
 	"diundashboard/server/httpx"
@@ -73,6 +74,10 @@ func readError(w http.ResponseWriter, err error) int {
 	if _, tooBig := errors.AsType[*http.MaxBytesError](err); tooBig {
 		httpx.WriteError(w, http.StatusRequestEntityTooLarge, "the body is larger than %d bytes; Diun's notifications are far smaller", MaxBody)
 		return http.StatusRequestEntityTooLarge
+	}
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		httpx.WriteError(w, http.StatusRequestTimeout, "the body did not arrive in time; send it whole, at once")
+		return http.StatusRequestTimeout
 	}
 	httpx.WriteError(w, http.StatusBadRequest, "cannot read the body: %v", err)
 	return http.StatusBadRequest

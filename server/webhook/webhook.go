@@ -4,6 +4,7 @@
 package webhook
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -81,6 +82,11 @@ func (h *Handler) receive(w http.ResponseWriter, r *http.Request) (status int, c
 	// shares its address with whoever else runs on the host, and never resends a refused
 	// notification. Only failures are throttled; a failure past the allowance costs one
 	// hash compare before its 429.
+	// HEAD is GET without a body in the answer: it must change nothing, and Diun never sends it.
+	if r.Method == http.MethodHead {
+		w.Header().Set("Allow", "GET, POST")
+		return fail(http.StatusMethodNotAllowed, "HEAD does not store notifications: Diun sends GET or POST")
+	}
 	if !h.opts.Token.MatchesFresh(r.Context(), presentedToken(r)) {
 		client := h.opts.Auth.ClientIP(r)
 		if d := h.failures.Wait(client); d > 0 {
@@ -117,8 +123,14 @@ func (h *Handler) receive(w http.ResponseWriter, r *http.Request) (status int, c
 			w.Header().Set("Retry-After", "1")
 			return fail(http.StatusServiceUnavailable, "too many notifications are waiting to be written; this one was not stored: send it again in a second")
 		}
-		h.opts.Logger.ErrorContext(r.Context(), "cannot store a notification; Diun will not resend it", "hostname", n.Hostname, "image", n.Image, "digest", n.Digest, "err", err)
 		w.Header().Set("Retry-After", "5")
+		if errors.Is(err, context.DeadlineExceeded) {
+			// The writer may still commit it (or have committed it as the time ran out): the
+			// answer says so rather than "not stored", and a resend stores a second event.
+			h.opts.Logger.ErrorContext(r.Context(), "the database did not confirm a notification in time; it may or may not be stored", "hostname", n.Hostname, "image", n.Image, "digest", n.Digest, "err", err)
+			return fail(http.StatusServiceUnavailable, "the database did not confirm the notification in time; it may have been stored: check the image's history before sending it again")
+		}
+		h.opts.Logger.ErrorContext(r.Context(), "cannot store a notification; Diun will not resend it", "hostname", n.Hostname, "image", n.Image, "digest", n.Digest, "err", err)
 		return fail(http.StatusServiceUnavailable, "the database is unavailable; the notification was not stored")
 	}
 	reply := Reply{EventID: res.EventID, Check: res.Check}

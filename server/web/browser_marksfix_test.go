@@ -34,8 +34,8 @@ func setLooked(t *testing.T, ctx context.Context, base, looked string) {
 // TestBrowserMarksStayUntilRead (outside review of the marks): a change that arrived live and
 // was never read stays marked after opening an image and pressing Back, and after F5: leaving
 // the page saves as the last look the time of the data the page was first rendered with, not
-// the clock. A change in the second of the last look is not lost (the rows' times are whole
-// seconds; the last look was in milliseconds).
+// the clock. A change later in the second of the last look is not lost (the rows' times were
+// whole seconds, the last look milliseconds).
 func TestBrowserMarksStayUntilRead(t *testing.T) {
 	ctx := newBrowser(t)
 	e := newEnv(t, databases["sqlite"](t), auth.ModeBuiltin)
@@ -49,10 +49,15 @@ func TestBrowserMarksStayUntilRead(t *testing.T) {
 	signIn(t, ctx, e.ts.URL)
 	step(t, ctx, "viewport", 5*time.Second, chromedp.EmulateViewport(1280, 800))
 
-	// Last looked half a second into the second of the report: the report is marked.
-	setLooked(t, ctx, e.ts.URL, img.FirstSeen.UTC().Truncate(time.Second).Add(500*time.Millisecond).Format("2006-01-02T15:04:05.000Z"))
+	// Last looked a millisecond before the report, in the same second: the report is marked
+	// (whole seconds for the rows against milliseconds for the last look lost it).
+	looked := img.FirstSeen.Add(-time.Millisecond)
+	if looked.Truncate(time.Second) != img.FirstSeen.Truncate(time.Second) {
+		looked = img.FirstSeen.Truncate(time.Millisecond) // the report's own second, its first millisecond
+	}
+	setLooked(t, ctx, e.ts.URL, looked.UTC().Format("2006-01-02T15:04:05.000Z"))
 	if m := markOf(t, ctx, seen); m != "new" {
-		t.Errorf("a report in the second of the last look shows the mark %q, want new", m)
+		t.Errorf("a report later in the second of the last look shows the mark %q, want new", m)
 	}
 
 	// A change arrives live, then the person opens an image and comes Back.
@@ -127,7 +132,18 @@ func TestBrowserMarkTakesNoRoom(t *testing.T) {
 	e.notify("nas", "ghcr.io/home-assistant/home-assistant:stable", digestN(1), meta)
 	e.notify("nas", "lscr.io/linuxserver/bazarr:latest", digestN(2), `{"ctn_names":"/bazarr"}`)
 	e.notify("nas", "ghcr.io/immich-app/immich-machine-learning:v2.3.1", digestN(3), `{"ctn_names":"immich_machine_learning","stack":"immich"}`)
-	for i := range 41 {
+	e.notify("k3s-main", "ghcr.io/argoproj/argocd:v2.11.3", digestN(5), `{"pod_name":"argocd-server-5f7","pod_namespace":"monitoring","stack":"gitops"}`)
+	argocd := imageID(t, e, "k3s-main", "ghcr.io/argoproj/argocd:v2.11.3")
+	for _, name := range []string{"media", "critical", "weekend"} {
+		tag, err := e.st.CreateTag(t.Context(), name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.st.TagImages(t.Context(), []int64{argocd}, tag.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 40 {
 		e.notify("nas", fmt.Sprintf("docker.io/acme/app-%d:1", i), digestN(100+i), "")
 	}
 	e.login()
@@ -153,6 +169,15 @@ func TestBrowserMarkTakesNoRoom(t *testing.T) {
 				t.Errorf("at %d px the mark changes what row %s shows:\nwith    %s\nwithout %s", w, id, with[id], l)
 			}
 		}
+	}
+	// 360 px: a row's registry, source and release notes links show, on a second line if they
+	// must (they were hidden under the details' line of the rows whose badges wrapped).
+	if hidden := eval[[]string](t, ctx, `[...document.querySelectorAll("li.img .extras > .link")].filter(l => {
+	  l.closest("li.img").scrollIntoView({block: "center"}); // not the link: that scrolls its one-line box
+	  const b = l.getBoundingClientRect(), x = l.parentElement.getBoundingClientRect();
+	  return b.width === 0 || b.top >= x.bottom - 0.5 || !l.contains(document.elementFromPoint(b.left + b.width / 2, b.top + b.height / 2)); })
+	  .map(l => l.closest("li.img").querySelector(".name > a").title + ": " + l.textContent)`); len(hidden) > 0 {
+		t.Errorf("at 360 px, links out of sight: %q", hidden)
 	}
 	// 360 px: the tabs fit, no scrollbar, "all" whole.
 	if p := eval[string](t, ctx, `(() => { const n = document.querySelector("nav.tabs"), all = [...n.querySelectorAll(".tab")].pop().getBoundingClientRect(), b = n.getBoundingClientRect();

@@ -123,14 +123,22 @@ func (r *imageRow) withMarks(img store.Image) {
 	slices.SortStableFunc(r.Marks, func(a, b rowMark) int { return a.At.Compare(b.At) })
 }
 
-// marksAttr is a row's marks as app.js reads them (data-marks): "time text" pairs, the time
-// in whole seconds (RFC 3339, UTC), separated by ";".
+// marksAttr is a row's marks as app.js reads them (data-marks): "time text" pairs separated
+// by ";", each time in milliseconds (msTime) rounded up, so that a change even a fraction of a
+// millisecond after the page's data was read (data-rendered, rounded down) counts as after it.
 func marksAttr(marks []rowMark) string {
 	parts := make([]string, len(marks))
 	for i, m := range marks {
-		parts[i] = m.At.UTC().Format(time.RFC3339) + " " + m.Text
+		parts[i] = msTime(m.At.Add(time.Millisecond-1)) + " " + m.Text
 	}
 	return strings.Join(parts, ";")
+}
+
+// msTime is t in UTC to the millisecond (rounded down), as JavaScript's dates keep it: app.js
+// compares the rows' times with the last look at that precision (whole seconds on one side
+// and milliseconds on the other lost a change in the second of the last look).
+func msTime(t time.Time) string {
+	return t.UTC().Truncate(time.Millisecond).Format("2006-01-02T15:04:05.000Z07:00")
 }
 
 // hostGroup is the images of one host on this page, with the host's counts over all pages.

@@ -705,12 +705,11 @@
   // The last look moves on when the page is left or hidden, to the time of the data the page
   // was first rendered with (data-rendered), not the clock: what arrived live, perhaps in a
   // background tab, and was never read stays marked on the next visit (after F5, or Back).
-  // Times compare in whole seconds, as the server writes them: a change in the second of the
-  // last look counts as after it (marked once too often rather than lost).
+  // Times compare in milliseconds on both sides (the server rounds the rows' times up and its
+  // own down): a change later in the second of the last look is not lost.
 
   const lookedKey = "dd-last-looked";
-  const seconds = (s) => Math.floor(Date.parse(s || "") / 1000);
-  const lastLooked = seconds(localStorage.getItem(lookedKey));
+  const lastLooked = Date.parse(localStorage.getItem(lookedKey) || "");
   const renderedHead = main.querySelector("[data-rendered]");
   const rendered = renderedHead ? renderedHead.dataset.rendered : "";
 
@@ -720,7 +719,7 @@
       const at = part.indexOf(" ");
       if (at < 0) continue;
       const when = part.slice(0, at);
-      if (seconds(when) >= lastLooked) return { when: new Date(when), text: part.slice(at + 1) };
+      if (Date.parse(when) > lastLooked) return { when: new Date(when), text: part.slice(at + 1) };
     }
     return null;
   }

@@ -112,8 +112,8 @@ func TestBrowserRowLayout(t *testing.T) {
 	if _, err := chromedp.Call(ctx, emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{TimezoneID: "Pacific/Kiritimati"}); err != nil {
 		t.Fatal(err)
 	}
-	// "Last looked" long ago, set on a page without rows (leaving one with rows moves it on):
-	// the reopened row carries its mark.
+	// "Last looked" when a new digest reopened bazarr, set on a page without rows (leaving one
+	// with rows moves it on): the reopened row carries its mark.
 	step(t, ctx, "connect page", 10*time.Second, chromedp.EmulateViewport(1280, 800), chromedp.Navigate(e.ts.URL+"/connect"), chromedp.WaitVisible(chromedp.CSS("h1")))
 	reopened, err := e.st.GetImage(t.Context(), imageID(t, e, "nas", "lscr.io/linuxserver/bazarr:latest"))
 	if err != nil {

@@ -335,6 +335,8 @@
     const rowHadFocus = focusRow && document.activeElement === focusRow;
     main.style.minHeight = "";
     morphChildren(main, t.content);
+    // The marks first: a mark has a line of its own, and the place kept below counts it.
+    markNew();
     if (focusRow && !focusRow.isConnected) {
       const rows = main.querySelectorAll("li.img");
       const next = rows[Math.min(focusAt, rows.length - 1)];

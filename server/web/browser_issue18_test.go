@@ -83,9 +83,14 @@ func TestBrowserMarksLegendAndDetailsShowWhole(t *testing.T) {
 		}
 	}
 
-	// B5: a phone shows the mark whole ("last looked" long ago, set on a page without rows).
+	// B5: a phone shows the mark whole ("last looked" when the new digest reopened bazarr, set
+	// on a page without rows: the first thing since is that digest).
+	reopened, err := e.st.GetImage(t.Context(), imageID(t, e, "nas", "lscr.io/linuxserver/bazarr:latest"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	step(t, ctx, "360×740", 10*time.Second, chromedp.EmulateViewport(360, 740, chromedp.EmulateMobile), chromedp.Navigate(e.ts.URL+"/connect"), chromedp.WaitVisible(chromedp.CSS("h1")))
-	eval[bool](t, ctx, `localStorage.setItem("dd-last-looked", "2000-01-01T00:00:00Z") === undefined`)
+	eval[bool](t, ctx, `localStorage.setItem("dd-last-looked", "`+reopened.StateChangedAt.UTC().Format(time.RFC3339)+`") === undefined`)
 	step(t, ctx, "overview at 360", 10*time.Second, chromedp.Navigate(e.ts.URL+"/"), chromedp.WaitVisible(chromedp.CSS("#live-status.on")))
 	if p := eval[[]string](t, ctx, markProblems); len(p) > 0 {
 		t.Errorf("at 360 px: %s", strings.Join(p, "; "))

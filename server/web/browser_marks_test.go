@@ -13,14 +13,14 @@ import (
 )
 
 // TestBrowserScreenshotsOfTheMarks (issue 18, F2; `make screenshots` saves them): with "last
-// looked" long ago, each open row that changed carries a mark that says what happened: new, a
-// new digest that reopened it, a newer digest since it opened, back from its snooze; a row a
-// person reopened is marked only as new. At 1280 and at 360 px, light and dark, the marks keep
+// looked" after the first reports, each open row that changed since carries a mark that says
+// what happened first: new, a new digest that reopened it, a newer digest since it opened,
+// back from its snooze; a row a person reopened carries none. Each mark's title says when. At 1280 and at 360 px, light and dark, the marks keep
 // to their rows and leave the names, badges and links readable, and the state tabs show whole.
 func TestBrowserScreenshotsOfTheMarks(t *testing.T) {
 	ctx := newBrowser(t)
 	e := newEnv(t, databases["sqlite"](t), auth.ModeBuiltin)
-	ids := seedMarks(t, e)
+	ids, looked := seedMarks(t, e)
 	signIn(t, ctx, e.ts.URL)
 	marks := func() map[int64]string {
 		got := eval[map[string]string](t, ctx, `Object.fromEntries([...document.querySelectorAll("li.img")].map(r => [r.id, (r.querySelector(".name .mark") || {}).textContent || ""]))`)
@@ -28,7 +28,7 @@ func TestBrowserScreenshotsOfTheMarks(t *testing.T) {
 		for mark, id := range ids {
 			out[id] = got["img-"+strconv.FormatInt(id, 10)]
 			if mark == "person" {
-				mark = "new"
+				mark = ""
 			}
 			if out[id] != mark {
 				t.Errorf("row %d shows the mark %q, want %q", id, out[id], mark)
@@ -43,12 +43,17 @@ func TestBrowserScreenshotsOfTheMarks(t *testing.T) {
 			shot string
 		}{mode.width, mode.width > 400, "marks-" + mode.suffix + ".png"}
 		useMode(t, ctx, mode)
-		// "Last looked" long ago, set on a page without rows (leaving one with rows moves it on).
+		// "Last looked" after the first reports, set on a page without rows (leaving one with
+		// rows moves it on).
 		step(t, ctx, "connect page", 10*time.Second, chromedp.Navigate(e.ts.URL+"/connect"), chromedp.WaitVisible(chromedp.CSS("h1")))
-		eval[bool](t, ctx, `localStorage.setItem("dd-last-looked", "2000-01-01T00:00:00Z") === undefined`)
+		eval[bool](t, ctx, `localStorage.setItem("dd-last-looked", "`+looked.UTC().Format(time.RFC3339)+`") === undefined`)
 		step(t, ctx, "overview", 10*time.Second, chromedp.Navigate(e.ts.URL+"/?host=marks"),
 			chromedp.WaitVisible(chromedp.CSS("#live-status.on")), chromedp.WaitVisible(chromedp.CSS("li.img .mark")))
 		marks()
+		// The title says when, not the text again.
+		if bad := eval[[]string](t, ctx, `[...document.querySelectorAll("li.img .mark")].filter(m => !/\d\d:\d\d/.test(m.title) || m.title.includes(m.textContent)).map(m => m.textContent + ": " + m.title)`); len(bad) > 0 {
+			t.Errorf("marks whose title does not say when: %q", bad)
+		}
 		if p := eval[[]string](t, ctx, rowProblems+"("+map[bool]string{true: "true", false: "false"}[size.wide]+")"); len(p) > 0 {
 			t.Errorf("at %d px:\n%s", size.w, strings.Join(p, "\n"))
 		}

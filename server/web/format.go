@@ -18,6 +18,8 @@ func (h *Handler) funcs() template.FuncMap {
 		"exact":   exactTime,
 		"days":    func(t time.Time) string { return relDays(h.now(), t) },
 		"iso":     func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"marks":   marksAttr,
+		"msTime":  msTime,
 		"deref":   func(t *time.Time) time.Time { return *t },
 		"short":   shortDigest,
 		"path":    url.PathEscape,

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 )
@@ -11,8 +12,10 @@ import (
 // seedMarks gives each mark of an open row one row on host "marks" (issue 18, F2): a new
 // image, one reopened by a new digest, one that got another new digest while open, one back
 // from its snooze, one a person reopened (marked as new only when it is). It returns their ids
-// by the mark they should carry.
-func seedMarks(t *testing.T, e *env) map[string]int64 {
+// by the mark they should carry, and a time after the first reports and before the rest, in
+// a later second: with the last look then, each row's first news is its mark (with the last
+// look before the first reports, every row is "new"), and the person's reopening is none.
+func seedMarks(t *testing.T, e *env) (map[string]int64, time.Time) {
 	t.Helper()
 	refs := map[string]string{
 		"new":                               "docker.io/acme/fresh:1",
@@ -22,15 +25,19 @@ func seedMarks(t *testing.T, e *env) map[string]int64 {
 		"person":                            "docker.io/acme/handled:1",
 	}
 	n := 700
-	for _, ref := range refs {
-		n++
-		e.notify("marks", ref, digestN(n), `{"ctn_names":"svc"}`)
+	for mark, ref := range refs {
+		if mark != "new" {
+			n++
+			e.notify("marks", ref, digestN(n), `{"ctn_names":"svc"}`)
+		}
 	}
+	e.login()
+	looked := nextSecond()
+	e.notify("marks", refs["new"], digestN(710), `{"ctn_names":"svc"}`)
 	ids := map[string]int64{}
 	for mark, ref := range refs {
 		ids[mark] = imageID(t, e, "marks", ref)
 	}
-	e.login()
 	postJSON(t, e, fmt.Sprintf("/images/%d/acknowledge", ids["new digest since you acknowledged"]), nil)
 	e.notify("marks", refs["new digest since you acknowledged"], digestN(720), `{"ctn_names":"svc"}`)
 	e.notify("marks", refs["newer digest since it opened"], digestN(721), `{"ctn_names":"svc"}`)
@@ -41,7 +48,15 @@ func seedMarks(t *testing.T, e *env) map[string]int64 {
 	}
 	postJSON(t, e, fmt.Sprintf("/images/%d/acknowledge", ids["person"]), nil)
 	postJSON(t, e, fmt.Sprintf("/images/%d/reopen", ids["person"]), nil)
-	return ids
+	return ids, looked
+}
+
+// nextSecond waits for the next whole second and returns it: a last look then is after what
+// came before and before what follows, whatever the precision of the times compared.
+func nextSecond() time.Time {
+	at := time.Now().Truncate(time.Second).Add(time.Second)
+	time.Sleep(time.Until(at) + 10*time.Millisecond)
+	return at
 }
 
 // TestOverviewMarksSayWhatHappened: each open row tells app.js what changed in it and since
@@ -53,37 +68,56 @@ func TestOverviewMarksSayWhatHappened(t *testing.T) {
 }
 
 func testOverviewMarks(t *testing.T, e *env) {
-	ids := seedMarks(t, e)
+	ids, _ := seedMarks(t, e)
 	_, body := e.get("/?host=marks", nil)
-	for mark, id := range ids {
-		if mark == "person" {
-			mark = "new"
-		}
-		if !regexp.MustCompile(fmt.Sprintf(`id="img-%d" data-since="[^"]+" data-mark="%s"`, id, regexp.QuoteMeta(mark))).MatchString(body) {
-			t.Errorf("row %d is not marked %q:\n%s", id, mark, regexp.MustCompile(fmt.Sprintf(`id="img-%d"[^>]*>`, id)).FindString(body))
-		}
-	}
-	// The times: the snooze's end is the timer's time, two hours on; the person's reopening
-	// keeps the image's first report.
-	since := func(id int64) time.Time {
-		m := regexp.MustCompile(fmt.Sprintf(`id="img-%d" data-since="([^"]+)"`, id)).FindStringSubmatch(body)
+	marks := func(id int64) []string {
+		m := regexp.MustCompile(fmt.Sprintf(`id="img-%d" data-marks="([^"]+)"`, id)).FindStringSubmatch(body)
 		if m == nil {
-			t.Fatalf("row %d has no data-since", id)
+			t.Fatalf("row %d has no data-marks", id)
 		}
-		at, err := time.Parse(time.RFC3339Nano, m[1])
+		return strings.Split(m[1], ";")
+	}
+	at := func(pair string) time.Time {
+		when, err := time.Parse(time.RFC3339Nano, strings.SplitN(pair, " ", 2)[0])
 		if err != nil {
 			t.Fatal(err)
 		}
-		return at
+		return when
 	}
-	if s := since(ids["back from snooze"]); time.Until(s) < time.Hour {
-		t.Errorf("back from snooze since %s, want the timer's time, two hours on", s)
+	for mark, id := range ids {
+		got := marks(id)
+		// Every open row was new once, first; its last mark is what happened last.
+		if !strings.HasSuffix(got[0], " new") {
+			t.Errorf("row %d (%s): the first mark is %q, not new", id, mark, got[0])
+		}
+		want := mark
+		if mark == "person" {
+			want = "new"
+		}
+		if last := got[len(got)-1]; !strings.HasSuffix(last, " "+want) {
+			t.Errorf("row %d: the last mark is %q, want %q", id, last, want)
+		}
+		for i := 1; i < len(got); i++ {
+			if at(got[i]).Before(at(got[i-1])) {
+				t.Errorf("row %d: the marks are not oldest first: %q", id, got)
+			}
+		}
+	}
+	// The times: the snooze's end is the timer's time, two hours on; the person's reopening
+	// adds nothing to the image's first report.
+	back := marks(ids["back from snooze"])
+	if s := at(back[len(back)-1]); time.Until(s) < time.Hour {
+		t.Errorf("back from snooze at %s, want the timer's time, two hours on", s)
 	}
 	img, err := e.st.GetImage(t.Context(), ids["person"])
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s := since(ids["person"]); !s.Equal(img.FirstSeen.Truncate(time.Second)) {
-		t.Errorf("the row a person reopened is marked since %s, not the image's first report (%s)", s, img.FirstSeen)
+	if p := marks(ids["person"]); len(p) != 1 || at(p[0]).Before(img.FirstSeen) || at(p[0]).Sub(img.FirstSeen) >= time.Millisecond {
+		t.Errorf("the row a person reopened is marked %q, not only new at the image's first report (%s)", p, img.FirstSeen)
+	}
+	// The page says when its data was read, for app.js to save as the last look.
+	if !regexp.MustCompile(`data-rendered="\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z"`).MatchString(body) {
+		t.Error("the overview does not say when its data was read (data-rendered)")
 	}
 }

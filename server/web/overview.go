@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -58,12 +59,10 @@ type imageRow struct {
 	// Context is the stack, namespace, container state and links the row shows.
 	Context rowContext
 
-	// Since is when the row became what it is, for app.js to mark the rows that changed since
-	// the person last looked (see Mark): when Diun first reported the image, when a new digest
-	// or the end of a snooze reopened it, or when another new digest came while it was open.
-	Since time.Time
-	// Mark is what app.js says of such a row, in a few words: what happened (withMark).
-	Mark string
+	// Marks are what app.js may say of an open row that changed since the person last looked,
+	// each with its time, oldest first (withMarks): app.js shows the first one later than the
+	// last look, what happened first since then. None for a row that is not open.
+	Marks []rowMark
 
 	// HTML is the overview's rendering of the row, with its version (rowpatch.go).
 	HTML template.HTML
@@ -82,9 +81,8 @@ func (h *Handler) row(img store.Image) imageRow {
 		FirstSeen: img.FirstSeen, LastSeen: img.LastSeen, Notifications: img.Notifications,
 		State: img.State, SnoozedUntil: img.SnoozedUntil, Tags: img.Tags,
 		RunsAs: runsAs(img.Metadata), Context: newRowContext(img), AgeClass: ageClass(h.now(), img.Created),
-		Since: img.FirstSeen, Mark: markNew,
 	}
-	r.withMark(img)
+	r.withMarks(img)
 	return r
 }
 
@@ -96,22 +94,51 @@ const (
 	markBackSnooze  = "back from snooze"
 )
 
-// withMark sets what has changed in an open row, from the store's record of it: a digest that
-// arrived after the row became open ("another new digest": the person may have seen the
-// previous one), then why it became open (a new digest of an acknowledged image, a snooze's
-// end). A person's reopening is no news to mark: the row keeps the time Diun first reported it.
-func (r *imageRow) withMark(img store.Image) {
+// rowMark is one thing that happened to an open row: when, and what app.js says of it.
+type rowMark struct {
+	At   time.Time
+	Text string
+}
+
+// withMarks lists what happened to an open row, from the store's record of it, oldest first:
+// Diun first reported it; a new digest of the acknowledged image or a snooze's end reopened it
+// (a person's reopening is no news to mark); another new digest came while it was open. The
+// record keeps the last of each, which is enough to name the first thing since any look: an
+// image first reported since is new, whatever came after; one reopened since says why, even
+// if another digest followed.
+func (r *imageRow) withMarks(img store.Image) {
 	if img.State != store.StateOpen {
 		return
 	}
-	switch {
-	case img.DigestChangedAt.After(img.StateChangedAt) && img.DigestChangedAt.After(img.FirstSeen):
-		r.Since, r.Mark = img.DigestChangedAt, markNewerDigest
-	case img.OpenedBy == store.OpenedByDigest:
-		r.Since, r.Mark = img.StateChangedAt, markReopened
-	case img.OpenedBy == store.OpenedBySnooze:
-		r.Since, r.Mark = img.StateChangedAt, markBackSnooze
+	r.Marks = append(r.Marks, rowMark{img.FirstSeen, markNew})
+	switch img.OpenedBy {
+	case store.OpenedByDigest:
+		r.Marks = append(r.Marks, rowMark{img.StateChangedAt, markReopened})
+	case store.OpenedBySnooze:
+		r.Marks = append(r.Marks, rowMark{img.StateChangedAt, markBackSnooze})
 	}
+	if img.DigestChangedAt.After(img.StateChangedAt) && img.DigestChangedAt.After(img.FirstSeen) {
+		r.Marks = append(r.Marks, rowMark{img.DigestChangedAt, markNewerDigest})
+	}
+	slices.SortStableFunc(r.Marks, func(a, b rowMark) int { return a.At.Compare(b.At) })
+}
+
+// marksAttr is a row's marks as app.js reads them (data-marks): "time text" pairs separated
+// by ";", each time in milliseconds (msTime) rounded up, so that a change even a fraction of a
+// millisecond after the page's data was read (data-rendered, rounded down) counts as after it.
+func marksAttr(marks []rowMark) string {
+	parts := make([]string, len(marks))
+	for i, m := range marks {
+		parts[i] = msTime(m.At.Add(time.Millisecond-1)) + " " + m.Text
+	}
+	return strings.Join(parts, ";")
+}
+
+// msTime is t in UTC to the millisecond (rounded down), as JavaScript's dates keep it: app.js
+// compares the rows' times with the last look at that precision (whole seconds on one side
+// and milliseconds on the other lost a change in the second of the last look).
+func msTime(t time.Time) string {
+	return t.UTC().Truncate(time.Millisecond).Format("2006-01-02T15:04:05.000Z07:00")
 }
 
 // hostGroup is the images of one host on this page, with the host's counts over all pages.
@@ -220,6 +247,11 @@ type overviewData struct {
 	// view without its stack filter.
 	ByStack    bool
 	NoStackURL string
+
+	// Rendered is when the page's data was read (taken before the store is read, so a change
+	// committed meanwhile counts as after it): app.js saves it as "last looked" when the page
+	// is left, so that what arrived live since stays marked on the next visit.
+	Rendered time.Time
 }
 
 var providers = []string{"docker", "swarm", "kubernetes", "nomad", "containerd", "file", "dockerfile"}
@@ -268,6 +300,7 @@ func (h *Handler) overview(w http.ResponseWriter, r *http.Request) {
 	if v.Get("days") == "90" {
 		days = 90
 	}
+	rendered := h.now()
 	ctx, cancel := h.storeContext(r)
 	defer cancel()
 	page, err := h.store.ListImages(ctx, q.Filter, q.Sort, q.Page)
@@ -303,6 +336,7 @@ func (h *Handler) overview(w http.ResponseWriter, r *http.Request) {
 		Chart:    newChart(counts, since, days),
 		Filtered: q.Filter.Hostname != "" || q.Filter.Tag != "" || q.Filter.Provider != "" || q.Filter.Query != "" || q.Filter.Stack != "",
 		Query:    r.URL.RawQuery,
+		Rendered: rendered,
 	}
 	d.ByStack, d.NoStackURL = byStack, viewWithout(v, "stack")
 	// Diun never resends: a refusal since the last notification that got through is worth

@@ -192,10 +192,10 @@ func TestOverviewTitleAndLabels(t *testing.T) {
 	postJSON(t, e, fmt.Sprintf("/images/%d/acknowledge", id), nil)
 	e.notify("nas", "docker.io/acme/app:1", digestN(3), "")
 	_, body = e.get("/", nil)
-	if !regexp.MustCompile(fmt.Sprintf(`id="img-%d" data-since="[^"]+" data-mark="new digest since you acknowledged"`, id)).MatchString(body) {
+	if !regexp.MustCompile(fmt.Sprintf(`id="img-%d" data-marks="[^"]+ new;[^"]+ new digest since you acknowledged"`, id)).MatchString(body) {
 		t.Error("the reopened row is not marked as a new digest since acknowledged")
 	}
-	if !regexp.MustCompile(`data-mark="new"[ >]`).MatchString(body) {
+	if !regexp.MustCompile(`data-marks="[^";]+ new"[ >]`).MatchString(body) {
 		t.Error("the other open row is not marked new")
 	}
 }

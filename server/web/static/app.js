@@ -335,6 +335,8 @@
     const rowHadFocus = focusRow && document.activeElement === focusRow;
     main.style.minHeight = "";
     morphChildren(main, t.content);
+    // The marks first: a mark has a line of its own, and the place kept below counts it.
+    markNew();
     if (focusRow && !focusRow.isConnected) {
       const rows = main.querySelectorAll("li.img");
       const next = rows[Math.min(focusAt, rows.length - 1)];
@@ -699,39 +701,59 @@
   // "Last looked" is this browser's: a time in localStorage, kept by the browser rather than
   // the server because it is about this person on this device (two people signed in as
   // admin look at different times), costs the server nothing, and needs no sign-in session
-  // (AUTH_MODE=none, proxies). The time of the page's previous visit marks the rows that
-  // became new since (the server gives each open row its time and reason: data-since,
-  // data-mark); it moves on when the page is left or hidden, so that the marks stay while
-  // the person works through them, and rows that arrive live are marked too.
+  // (AUTH_MODE=none, proxies). The server gives each open row what happened to it, with
+  // when (data-marks: "time text" pairs, oldest first); a row shows the first of them since
+  // the last look, so that what it says is what happened first while the person was away.
+  // The last look moves on when the page is left or hidden, to the time of the data the page
+  // was first rendered with (data-rendered), not the clock: what arrived live, perhaps in a
+  // background tab, and was never read stays marked on the next visit (after F5, or Back).
+  // Times compare in milliseconds on both sides (the server rounds the rows' times up and its
+  // own down): a change later in the second of the last look is not lost.
 
   const lookedKey = "dd-last-looked";
   const lastLooked = Date.parse(localStorage.getItem(lookedKey) || "");
+  const renderedHead = main.querySelector("[data-rendered]");
+  const rendered = renderedHead ? renderedHead.dataset.rendered : "";
+
+  // firstMark is the first thing that happened to row since the last look, or null.
+  function firstMark(row) {
+    for (const part of (row.dataset.marks || "").split(";")) {
+      const at = part.indexOf(" ");
+      if (at < 0) continue;
+      const when = part.slice(0, at);
+      if (Date.parse(when) > lastLooked) return { when: new Date(when), text: part.slice(at + 1) };
+    }
+    return null;
+  }
 
   function markNew() {
     if (isNaN(lastLooked)) return;
-    for (const row of main.querySelectorAll("li.img[data-since]")) {
+    for (const row of main.querySelectorAll("li.img[data-marks]")) {
       const name = row.querySelector(".name");
       let mark = row.querySelector(".name .mark");
-      if (Date.parse(row.dataset.since) <= lastLooked || !name) {
+      const first = name && firstMark(row);
+      if (!first) {
         if (mark) mark.remove();
         continue;
       }
       if (!mark) {
         mark = document.createElement("span");
         mark.className = "mark";
-        // Beside the badge, so that it stays in sight with the chips and links after it.
-        const badge = name.querySelector(".badge");
-        if (badge) badge.after(" ", mark);
-        else name.append(" ", mark);
+        // After the badges and links, on a line of its own under them (app.css).
+        (name.querySelector(".extras") || name).append(" ", mark);
       }
-      const text = row.dataset.mark || "new";
-      if (mark.textContent !== text) mark.textContent = text;
-      if (mark.title !== text) mark.title = text; // a narrow row ends it with an ellipsis
+      if (mark.textContent !== first.text) mark.textContent = first.text;
+      // When it happened (the text is on the mark).
+      const title = localFormat.format(first.when) + " (" + utcText(first.when) + ")";
+      if (mark.title !== title) mark.title = title;
     }
   }
 
   function looked() {
-    if (document.querySelector("main li.img, main #setup")) localStorage.setItem(lookedKey, new Date().toISOString());
+    if (!rendered || !document.querySelector("main li.img, main #setup")) return;
+    // Never back: a later look, in another tab, stands.
+    const before = Date.parse(localStorage.getItem(lookedKey) || "");
+    if (isNaN(before) || Date.parse(rendered) > before) localStorage.setItem(lookedKey, rendered);
   }
   window.addEventListener("pagehide", looked);
   document.addEventListener("visibilitychange", () => {
@@ -937,7 +959,7 @@
   function offerBulkActions(ticked) {
     const bar = document.getElementById("bulk");
     if (!bar) return;
-    // An open row carries no data-state (it carries data-since instead).
+    // An open row carries no data-state (it carries data-marks instead).
     const states = new Set(ticked.map((box) => (box.closest("li.img") || {dataset: {}}).dataset.state || "open"));
     const changes = { reopen: "open", acknowledge: "acknowledged", ignore: "ignored" };
     for (const [action, state] of Object.entries(changes)) {

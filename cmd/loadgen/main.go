@@ -41,6 +41,8 @@ type options struct {
 	databaseURL string
 	// tokenInQuery sends every other request's token as ?token= instead of the header.
 	tokenInQuery bool
+	// client is the HTTP client: raw (client.go) or nethttp.
+	client string
 	// rounds and pprofAddr are -binary's (binary.go).
 	rounds    int
 	pprofAddr string
@@ -58,6 +60,7 @@ func main() {
 	flag.BoolVar(&o.self, "self", false, "measure store, decode-only handler and webhook side by side in-process")
 	binary := flag.String("binary", "", "measure this diundashboard binary (serve, in its own process, defaults) beside a decode-only process and, on SQLite, the reference writer")
 	flag.BoolVar(&o.tokenInQuery, "token-in-query", false, "send every other request's token as ?token= (Diun's other way) instead of the header; on with -binary")
+	flag.StringVar(&o.client, "client", "raw", "HTTP client: raw (a kept connection per sender, requests written as bytes; least CPU) or nethttp (Go's http.Client)")
 	flag.IntVar(&o.rounds, "rounds", 3, "with -binary: interleaved rounds; each line is the round of median rate")
 	flag.StringVar(&o.pprofAddr, "pprof-addr", "", "with -binary: PPROF_ADDR of the binary, to profile it while it runs")
 	decodeOnly := flag.String("decode-only-listen", "", "serve the decode-only handler on this address and print its URL (used by -binary)")
@@ -83,6 +86,10 @@ func main() {
 	}
 	if o.n <= 0 || o.concurrency <= 0 || o.pairs <= 0 || o.hosts <= 0 {
 		fmt.Fprintln(os.Stderr, "loadgen: -n, -c, -pairs and -hosts must be positive")
+		os.Exit(2)
+	}
+	if o.client != "raw" && o.client != "nethttp" {
+		fmt.Fprintln(os.Stderr, "loadgen: -client must be raw or nethttp")
 		os.Exit(2)
 	}
 	var err error
@@ -184,8 +191,9 @@ func (r result) line(name string) string {
 	return s
 }
 
-// run calls op for i in [0, o.n) from o.concurrency goroutines and times each call.
-func run(o options, op func(i int) error) result {
+// run calls op for i in [0, o.n) from o.concurrency goroutines (w is the caller's, 0 to
+// o.concurrency-1) and times each call.
+func run(o options, op func(w, i int) error) result {
 	var next atomic.Int64
 	lat := make([][]time.Duration, o.concurrency)
 	fails := make([]map[string]int, o.concurrency)
@@ -202,7 +210,7 @@ func run(o options, op func(i int) error) result {
 					return
 				}
 				t0 := time.Now()
-				if err := op(i); err != nil {
+				if err := op(w, i); err != nil {
 					fails[w][err.Error()]++
 					continue
 				}
@@ -228,34 +236,66 @@ func sendHTTP(url, token string, o options) (result, error) {
 	for i := range bodies {
 		bodies[i] = body(i, o)
 	}
-	client := &http.Client{
-		Timeout:   15 * time.Second,
-		Transport: &http.Transport{MaxIdleConnsPerHost: o.concurrency, MaxConnsPerHost: o.concurrency},
-	}
-	res := run(o, func(i int) error {
-		u, header := url, "Bearer "+token
+	// tokenOf is how request i carries the token: every other one in the query, as Diun may.
+	tokenOf := func(i int) (query, header string) {
 		if o.tokenInQuery && i%2 == 1 && token != "" {
-			u, header = url+"?token="+token, ""
+			return "token=" + token, ""
 		}
-		req, err := http.NewRequest(o.method, u, bytes.NewReader(bodies[i]))
+		if token == "" {
+			return "", ""
+		}
+		return "", "Bearer " + token
+	}
+	if o.client == "nethttp" {
+		client := &http.Client{
+			Timeout:   15 * time.Second,
+			Transport: &http.Transport{MaxIdleConnsPerHost: o.concurrency, MaxConnsPerHost: o.concurrency},
+		}
+		return run(o, func(_, i int) error {
+			u := url
+			query, header := tokenOf(i)
+			if query != "" {
+				u += "?" + query
+			}
+			req, err := http.NewRequest(o.method, u, bytes.NewReader(bodies[i]))
+			if err != nil {
+				return err
+			}
+			if header != "" {
+				req.Header.Set("Authorization", header)
+			}
+			resp, err := client.Do(req)
+			if err != nil {
+				return fmt.Errorf("transport error")
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				return fmt.Errorf("HTTP %d", resp.StatusCode)
+			}
+			return nil
+		}), nil
+	}
+	clients := make([]*rawClient, o.concurrency)
+	for w := range clients {
+		c, err := newRawClient(url)
 		if err != nil {
-			return err
+			return result{}, err
 		}
-		if header != "" {
-			req.Header.Set("Authorization", header)
-		}
-		resp, err := client.Do(req)
+		clients[w] = c
+		defer c.close()
+	}
+	return run(o, func(w, i int) error {
+		query, header := tokenOf(i)
+		status, err := clients[w].do(o.method, query, header, bodies[i])
 		if err != nil {
 			return fmt.Errorf("transport error")
 		}
-		_, _ = io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			return fmt.Errorf("HTTP %d", resp.StatusCode)
+		if status != http.StatusOK {
+			return fmt.Errorf("HTTP %d", status)
 		}
 		return nil
-	})
-	return res, nil
+	}), nil
 }
 
 // listen serves h on a loopback port until the returned function is called.

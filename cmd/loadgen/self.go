@@ -36,7 +36,7 @@ func runSelf(ctx context.Context, o options) error {
 			return err
 		}
 	}
-	storeRes := run(o, func(i int) error {
+	storeRes := run(o, func(_, i int) error {
 		_, err := st.Record(ctx, notes[i])
 		return err
 	})

@@ -47,15 +47,18 @@ func runBinary(ctx context.Context, path string, o options) error {
 	}
 	o.tokenInQuery = true
 	for range o.rounds {
-		r, err := decodeOnlyProcess(o)
+		r, err := binaryOnce(ctx, path, o)
 		if err != nil {
 			return err
 		}
-		add("HTTP, decode only", r)
-		if r, err = binaryOnce(ctx, path, o); err != nil {
+		add("binary webhook", r)
+		if o.binaryAlone {
+			continue
+		}
+		if r, err = decodeOnlyProcess(o); err != nil {
 			return err
 		}
-		add("binary webhook", r)
+		add("HTTP, decode only", r)
 		if o.databaseURL != "" {
 			continue
 		}

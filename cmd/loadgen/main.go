@@ -44,8 +44,9 @@ type options struct {
 	// client is the HTTP client: raw (client.go) or nethttp.
 	client string
 	// rounds and pprofAddr are -binary's (binary.go).
-	rounds    int
-	pprofAddr string
+	rounds      int
+	pprofAddr   string
+	binaryAlone bool
 }
 
 func main() {
@@ -62,6 +63,7 @@ func main() {
 	flag.BoolVar(&o.tokenInQuery, "token-in-query", false, "send every other request's token as ?token= (Diun's other way) instead of the header; on with -binary")
 	flag.StringVar(&o.client, "client", "raw", "HTTP client: raw (a kept connection per sender, requests written as bytes; least CPU) or nethttp (Go's http.Client)")
 	flag.IntVar(&o.rounds, "rounds", 3, "with -binary: interleaved rounds; each line is the round of median rate")
+	flag.BoolVar(&o.binaryAlone, "binary-alone", false, "with -binary: measure the binary only, without the decode-only process and the reference (to compare two builds run one after the other)")
 	flag.StringVar(&o.pprofAddr, "pprof-addr", "", "with -binary: PPROF_ADDR of the binary, to profile it while it runs")
 	decodeOnly := flag.String("decode-only-listen", "", "serve the decode-only handler on this address and print its URL (used by -binary)")
 	coldStart := flag.String("coldstart", "", "time exec to /readyz 200 of this diundashboard binary -n times on fresh databases (-database-url for PostgreSQL)")

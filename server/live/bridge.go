@@ -43,10 +43,18 @@ type Bridge struct {
 	minBackoff, maxBackoff time.Duration
 	// notifyTimeout bounds one Notify.
 	notifyTimeout time.Duration
+	// notifyGap is the least time between two rounds of NOTIFYs.
+	notifyGap time.Duration
 }
 
 // queueSize absorbs a burst of publishes while one NOTIFY is in flight.
 const queueSize = 256
+
+// notifyGap paces the NOTIFYs: under a steady stream of notifications, sending the next
+// NOTIFY as soon as the last returned made one a round trip (measured: about a thousand
+// transactions a second beside 1,600 notifications a second, each with its WAL flush, on
+// the database being written to). A page on another replica refreshes up to this much later.
+const notifyGap = 50 * time.Millisecond
 
 // wireEvent is what travels between replicas: well under PostgreSQL's 8000-byte limit.
 type wireEvent struct {
@@ -64,7 +72,7 @@ func NewBridge(hub *Hub, tr Transport, log *slog.Logger) *Bridge {
 	_, _ = crand.Read(id[:])
 	return &Bridge{hub: hub, tr: tr, log: log, origin: hex.EncodeToString(id[:]),
 		queue: make(chan Event, queueSize), minBackoff: 250 * time.Millisecond, maxBackoff: 10 * time.Second,
-		notifyTimeout: 5 * time.Second}
+		notifyTimeout: 5 * time.Second, notifyGap: notifyGap}
 }
 
 // Origin identifies this replica in the payloads it sends.
@@ -100,11 +108,19 @@ func (b *Bridge) enqueue(e Event) {
 
 // send drains the queue into Notify. What queued up while the last NOTIFY was in flight is
 // merged, one event per kind (ImageID 0 when they name different images, as the pages'
-// Coalescer does), so a burst of a thousand notifications costs a few NOTIFYs, not a thousand
-// statements on the database the burst is being written to: every receiver only refetches.
+// Coalescer does), and rounds are at least notifyGap apart, so a burst of a thousand
+// notifications costs a few NOTIFYs, not a thousand statements on the database the burst is
+// being written to: every receiver only refetches.
 func (b *Bridge) send(ctx context.Context) {
 	failing := false
+	gap := time.NewTimer(0)
+	defer gap.Stop()
 	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-gap.C:
+		}
 		var e Event
 		select {
 		case <-ctx.Done():
@@ -130,6 +146,7 @@ func (b *Bridge) send(ctx context.Context) {
 				b.log.Info("sending live updates to the other replicas again", "dropped_so_far", b.dropped.Load())
 			}
 		}
+		gap.Reset(b.notifyGap)
 	}
 }
 

@@ -381,3 +381,62 @@ func TestBridgeMergesABurstPerKind(t *testing.T) {
 		t.Errorf("second merged event = %s, want kind %s", got[2], KindCheck)
 	}
 }
+
+// countingBus is a bus that counts the NOTIFYs sent through it.
+type countingBus struct {
+	*bus
+	mu    sync.Mutex
+	count int
+}
+
+func (c *countingBus) Notify(ctx context.Context, payload string) error {
+	c.mu.Lock()
+	c.count++
+	c.mu.Unlock()
+	return c.bus.Notify(ctx, payload)
+}
+
+func (c *countingBus) sent() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.count
+}
+
+// Under a steady stream of notifications, a database that answers at once must not get a
+// NOTIFY per notification: rounds are notifyGap apart, and the last event still gets through.
+func TestBridgePacesASteadyStream(t *testing.T) {
+	tr := &countingBus{bus: newBus()}
+	a, b := NewHub(), NewHub()
+	startBridge(t, a, tr, discard())
+	startBridge(t, b, tr, discard())
+	waitFor(t, "both bridges to listen", func() bool { return tr.listening() == 2 })
+	subB, cancelB := b.Subscribe()
+	defer cancelB()
+
+	const stream = 300 * time.Millisecond
+	start := time.Now()
+	published := 0
+	for time.Since(start) < stream {
+		a.Publish(Event{Kind: KindNotification, ImageID: int64(published + 1)})
+		published++
+		time.Sleep(time.Millisecond)
+	}
+	elapsed := time.Since(start)
+	a.Publish(Event{Kind: KindCheck})
+	deadline := time.After(5 * time.Second)
+	for {
+		select {
+		case e := <-subB:
+			if e.Kind != KindCheck {
+				continue
+			}
+		case <-deadline:
+			t.Fatal("the last event did not reach the other replica within 5 s")
+		}
+		break
+	}
+	// One round at the start, then at most one per notifyGap, each one NOTIFY per kind.
+	if most := 2 * (int(elapsed/notifyGap) + 2); tr.sent() > most {
+		t.Errorf("%d NOTIFYs for %d events over %v, want at most %d (rounds %v apart)", tr.sent(), published, elapsed.Round(time.Millisecond), most, notifyGap)
+	}
+}

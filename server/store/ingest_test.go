@@ -172,7 +172,7 @@ func TestIngestQueueFullAndDrain(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.ingest.close()
-	s.ingest = newIngest(s.writeBatch, 4, 1)
+	s.ingest = newIngest(s.writeBatch, 4)
 
 	// Another connection holds the write lock: the writer's BEGIN IMMEDIATE waits (busy_timeout).
 	locker, err := sql.Open("sqlite", Target{Dialect: DialectSQLite, Path: path}.SQLiteDSN(false))

@@ -78,6 +78,6 @@ func openSharedPoolSQLite(b *testing.B, path string) *SQLite {
 	if err := s.prepare(context.Background()); err != nil {
 		b.Fatal(err)
 	}
-	s.ingest = newIngest(s.writeBatch, ingestQueue, 1)
+	s.ingest = newIngest(s.writeBatch, ingestQueue)
 	return s
 }

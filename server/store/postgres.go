@@ -76,7 +76,7 @@ func newPostgres(ctx context.Context, databaseURL string) (*Postgres, error) {
 		_ = pool.Close()
 		return nil, err
 	}
-	p.ingest = newIngest(p.writeBatch, ingestQueue, pgWriters)
+	p.ingest = newIngest(p.writeBatch, ingestQueue)
 	return p, nil
 }
 
@@ -155,10 +155,6 @@ func (p *Postgres) Close() error {
 	p.ingest.close()
 	return p.readDB.Close()
 }
-
-// pgWriters is how many batches PostgreSQL writes at once (see newIngest): two keep the
-// server busy while the other batch waits on its commit, and hold two connections of the pool.
-const pgWriters = 2
 
 // pgBatchRow is one notification of RecordBatch's JSON parameter.
 type pgBatchRow struct {

@@ -86,7 +86,7 @@ func newSQLite(ctx context.Context, databaseURL string) (*SQLite, error) {
 		_ = s.db.close()
 		return nil, fmt.Errorf("cannot open the SQLite database %s: %w", t.Path, err)
 	}
-	s.ingest = newIngest(s.writeBatch, ingestQueue, 1)
+	s.ingest = newIngest(s.writeBatch, ingestQueue)
 	return s, nil
 }
 

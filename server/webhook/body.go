@@ -41,6 +41,10 @@ func (b *bodyReader) read(w http.ResponseWriter, r *http.Request) (body []byte, 
 	release = func() {}
 	limited := http.MaxBytesReader(w, r.Body, MaxBody)
 	var buf bytes.Buffer
+	if r.ContentLength > 0 && r.ContentLength <= smallBody {
+		// Room for the whole body and the read that finds its end: no regrowing on the way.
+		buf.Grow(int(r.ContentLength) + bytes.MinRead)
+	}
 	if r.ContentLength <= smallBody {
 		n, err := io.CopyN(&buf, limited, smallBody+1)
 		if err != nil && !errors.Is(err, io.EOF) {

@@ -179,15 +179,8 @@ func (s *SQLite) AfterImport(context.Context) error { return nil }
 // writeBatch is SQLite's batch statement: each notification's upsert and event, in order,
 // with the writer's prepared queries. SQLite has no data-modifying CTE to do more per
 // statement, and needs none: the statements run in-process.
-//
-// It runs without ctx's deadline: modernc.org/sqlite watches a context that can end with a
-// goroutine of its own for each statement, so that it can interrupt it (three or four a
-// notification, each one a wake-up of another thread), and the statements here are short
-// and in-process. What could hold them, another process's write lock, is bounded by
-// busy_timeout; the callers still stop waiting at their own deadlines (ingest.record).
 func (s *SQLite) writeBatch(ctx context.Context, notes []Notification) ([]RecordResult, error) {
 	defer s.checkpoints.committed()
-	ctx = context.WithoutCancel(ctx)
 	return writeInTx(ctx, s.writeDB, func(tx *sql.Tx) ([]RecordResult, error) {
 		q := s.writeQ.WithTx(tx)
 		results := make([]RecordResult, len(notes))

@@ -22,10 +22,10 @@ import (
 
 // rawClient sends HTTP/1.1 requests on one kept-alive connection; one per sending goroutine.
 type rawClient struct {
-	addr, host, path string
-	conn             net.Conn
-	br               *bufio.Reader
-	buf              []byte
+	addr, path string // addr is host:port, also sent as Host
+	conn       net.Conn
+	br         *bufio.Reader
+	buf        []byte
 }
 
 func newRawClient(rawURL string) (*rawClient, error) {
@@ -40,7 +40,7 @@ func newRawClient(rawURL string) (*rawClient, error) {
 	if u.RawQuery != "" {
 		path += "?" + u.RawQuery
 	}
-	return &rawClient{addr: u.Host, host: u.Host, path: path}, nil
+	return &rawClient{addr: u.Host, path: path}, nil
 }
 
 // do sends one request and returns its status, reconnecting when the server closed the
@@ -56,7 +56,7 @@ func (c *rawClient) do(method, query, authorization string, body []byte) (int, e
 		b = append(b, query...)
 	}
 	b = append(b, " HTTP/1.1\r\nHost: "...)
-	b = append(b, c.host...)
+	b = append(b, c.addr...)
 	b = append(b, "\r\nUser-Agent: loadgen\r\n"...)
 	if authorization != "" {
 		b = append(b, "Authorization: "...)

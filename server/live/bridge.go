@@ -43,8 +43,6 @@ type Bridge struct {
 	minBackoff, maxBackoff time.Duration
 	// notifyTimeout bounds one Notify.
 	notifyTimeout time.Duration
-	// notifyGap is the least time between two rounds of NOTIFYs.
-	notifyGap time.Duration
 }
 
 // queueSize absorbs a burst of publishes while one NOTIFY is in flight.
@@ -72,7 +70,7 @@ func NewBridge(hub *Hub, tr Transport, log *slog.Logger) *Bridge {
 	_, _ = crand.Read(id[:])
 	return &Bridge{hub: hub, tr: tr, log: log, origin: hex.EncodeToString(id[:]),
 		queue: make(chan Event, queueSize), minBackoff: 250 * time.Millisecond, maxBackoff: 10 * time.Second,
-		notifyTimeout: 5 * time.Second, notifyGap: notifyGap}
+		notifyTimeout: 5 * time.Second}
 }
 
 // Origin identifies this replica in the payloads it sends.
@@ -146,7 +144,7 @@ func (b *Bridge) send(ctx context.Context) {
 				b.log.Info("sending live updates to the other replicas again", "dropped_so_far", b.dropped.Load())
 			}
 		}
-		gap.Reset(b.notifyGap)
+		gap.Reset(notifyGap)
 	}
 }
 

@@ -61,7 +61,7 @@ type ingest struct {
 	// suite's OverlappingRecords caught it when PostgreSQL had two).
 	queue chan *recordRequest
 	// mu orders enqueues before close: record holds it shared while it sends, close holds it
-	// alone while it closes the queues, so nothing is sent on a closed channel.
+	// alone while it closes the queue, so nothing is sent on a closed channel.
 	mu       sync.RWMutex
 	closed   bool
 	done     chan struct{}
@@ -83,7 +83,7 @@ type recordRequest struct {
 // its WAL flush, whatever its size).
 func newIngest(write batchWriter, queue int) *ingest {
 	p := &ingest{write: write, queue: make(chan *recordRequest, max(1, queue)), done: make(chan struct{})}
-	go func() { p.run(p.queue); close(p.done) }()
+	go func() { p.run(); close(p.done) }()
 	return p
 }
 
@@ -118,9 +118,9 @@ func (p *ingest) depth() int { return len(p.queue) }
 
 func (p *ingest) setObserver(o IngestObserver) { p.observer.Store(&o) }
 
-func (p *ingest) run(queue chan *recordRequest) {
+func (p *ingest) run() {
 	batch := make([]*recordRequest, 0, maxBatch)
-	for req := range queue {
+	for req := range p.queue {
 		batch = append(batch[:0], req)
 		// Let the handlers that are about to call record get there first: on a busy server a
 		// yield makes batches, and so commits, several times fewer (measured with loadgen).
@@ -128,7 +128,7 @@ func (p *ingest) run(queue chan *recordRequest) {
 	gather:
 		for len(batch) < maxBatch {
 			select {
-			case req, ok := <-queue:
+			case req, ok := <-p.queue:
 				if !ok {
 					break gather
 				}

@@ -18,14 +18,16 @@ import (
 // implement it; get it with st.(store.Copier). It is kept apart from Store because only
 // these maintenance commands need it, and the server never should.
 type Copier interface {
-	// ExportRows returns up to limit rows of table whose key comes after after (the zero
-	// RowKey for the first page), in key order, and the key of the last row returned.
-	ExportRows(ctx context.Context, table string, after RowKey, limit int) ([]Row, RowKey, error)
+	RowReader
+	// Snapshot runs fn with a RowReader that sees the database as it was at one moment, however
+	// long fn takes and whatever the server writes meanwhile. Paging each table on the pool
+	// instead, an export taken while notifications arrive held events whose image came after
+	// the images were read, and import rightly refused the file. (SQLite: one read
+	// transaction, which WAL keeps at its first read; PostgreSQL: REPEATABLE READ READ ONLY.)
+	Snapshot(ctx context.Context, fn func(RowReader) error) error
 	// ImportRows inserts rows, ids included, in one transaction. Rows that reference others
 	// (events → images) must come after them: CopyTables is such an order.
 	ImportRows(ctx context.Context, rows []Row) error
-	// CountRows counts the rows of table.
-	CountRows(ctx context.Context, table string) (int64, error)
 	// DeleteAllRows empties every table of CopyTables, in one transaction.
 	DeleteAllRows(ctx context.Context) error
 	// ImportTx runs fn in one write transaction, committed only when fn returns nil: an import
@@ -36,6 +38,16 @@ type Copier interface {
 	// identity sequences restart after the largest id, and its counts, which the import
 	// deferred, are rebuilt (SQLite needs nothing).
 	AfterImport(ctx context.Context) error
+}
+
+// RowReader reads the rows of the tables of CopyTables, from the pool (a Copier) or from one
+// snapshot (Copier.Snapshot).
+type RowReader interface {
+	// ExportRows returns up to limit rows of table whose key comes after after (the zero
+	// RowKey for the first page), in key order, and the key of the last row returned.
+	ExportRows(ctx context.Context, table string, after RowKey, limit int) ([]Row, RowKey, error)
+	// CountRows counts the rows of table.
+	CountRows(ctx context.Context, table string) (int64, error)
 }
 
 // RowWriter writes into the transaction of one ImportTx.
@@ -406,8 +418,36 @@ func exportPage[M any](table string, rows []M, toRecord func(M) record, keyOf fu
 	return out, last, nil
 }
 
+// rowReader is the RowReader of the read pool or of one snapshot transaction.
+type rowReader struct {
+	q  copyQueries
+	db sqlitedb.DBTX
+}
+
+func (d *db) poolReader() rowReader {
+	return rowReader{q: d.copyQueries(d.readDB), db: d.readDB}
+}
+
 func (d *db) ExportRows(ctx context.Context, table string, after RowKey, limit int) ([]Row, RowKey, error) {
-	q := d.copyQueries(d.readDB)
+	return d.poolReader().ExportRows(ctx, table, after, limit)
+}
+
+func (d *db) CountRows(ctx context.Context, table string) (int64, error) {
+	return d.poolReader().CountRows(ctx, table)
+}
+
+func (d *db) Snapshot(ctx context.Context, fn func(RowReader) error) error {
+	tx, err := d.readDB.BeginTx(ctx, d.snapshotTx)
+	if err != nil {
+		return fmt.Errorf("starting a read snapshot: %w", err)
+	}
+	// Read only: nothing to commit.
+	defer func() { _ = tx.Rollback() }()
+	return fn(rowReader{q: d.copyQueries(tx), db: tx})
+}
+
+func (r rowReader) ExportRows(ctx context.Context, table string, after RowKey, limit int) ([]Row, RowKey, error) {
+	q := r.q
 	n := int64(limit)
 	switch table {
 	case "images":
@@ -541,11 +581,11 @@ func checkTable(table string) error {
 }
 
 // CountRows names tables in SQL text, so it accepts only the fixed names of CopyTables.
-func (d *db) CountRows(ctx context.Context, table string) (int64, error) {
+func (r rowReader) CountRows(ctx context.Context, table string) (int64, error) {
 	if err := checkTable(table); err != nil {
 		return 0, err
 	}
 	var n int64
-	err := d.readDB.QueryRowContext(ctx, "SELECT count(*) FROM "+table).Scan(&n)
+	err := r.db.QueryRowContext(ctx, "SELECT count(*) FROM "+table).Scan(&n)
 	return n, err
 }

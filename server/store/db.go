@@ -23,6 +23,8 @@ type db struct {
 	inTx func(*sql.Tx) queries
 	// copyQueries runs the copy queries (copy.go) on a pool or a transaction.
 	copyQueries func(sqlitedb.DBTX) copyQueries
+	// snapshotTx begins the read transaction of Copier.Snapshot.
+	snapshotTx *sql.TxOptions
 	// notifyQueries runs the notification queries (notify_outbox.go) on a pool or a
 	// transaction: PostgreSQL's lock what they take, SQLite's single writer needs no lock.
 	notifyQueries func(sqlitedb.DBTX) notifyQueries

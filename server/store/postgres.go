@@ -69,6 +69,7 @@ func newPostgres(ctx context.Context, databaseURL string) (*Postgres, error) {
 			copyQueries:   func(tx sqlitedb.DBTX) copyQueries { return pgCopyQueries{postgresdb.New(tx)} },
 			notifyQueries: func(tx sqlitedb.DBTX) notifyQueries { return pgNotifyQueries{postgresdb.New(tx)} },
 			startImport:   deferCounts,
+			snapshotTx:    &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true},
 		},
 		databaseURL: databaseURL,
 	}

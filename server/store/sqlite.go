@@ -72,6 +72,9 @@ func newSQLite(ctx context.Context, databaseURL string) (*SQLite, error) {
 		dialect: DialectSQLite, readDB: readDB, writeDB: writeDB,
 		copyQueries:   func(tx sqlitedb.DBTX) copyQueries { return sqlitedb.New(tx) },
 		notifyQueries: func(tx sqlitedb.DBTX) notifyQueries { return sqlitedb.New(tx) },
+		// ReadOnly makes the driver say BEGIN, not the pool's BEGIN IMMEDIATE (which would
+		// hold the write lock for the whole export).
+		snapshotTx: &sql.TxOptions{ReadOnly: true},
 	}, warnings: warnings}
 	if err := s.checkSchema(ctx, t); err != nil {
 		_ = s.db.close()

@@ -175,7 +175,7 @@ func (t *tableHash) add(r store.Row) {
 func (t *tableHash) sum() string { return hex.EncodeToString(t.h.Sum(nil)) }
 
 // eachRow reads every row of table in key order, a batch at a time.
-func eachRow(ctx context.Context, c store.Copier, table string, fn func([]store.Row) error) error {
+func eachRow(ctx context.Context, c store.RowReader, table string, fn func([]store.Row) error) error {
 	var key store.RowKey
 	for {
 		rows, next, err := c.ExportRows(ctx, table, key, BatchSize)
@@ -195,7 +195,7 @@ func eachRow(ctx context.Context, c store.Copier, table string, fn func([]store.
 }
 
 // Sum reads one table and returns its count and checksum.
-func Sum(ctx context.Context, c store.Copier, table string) (TableSum, error) {
+func Sum(ctx context.Context, c store.RowReader, table string) (TableSum, error) {
 	th := newTableHash()
 	err := eachRow(ctx, c, table, func(rows []store.Row) error {
 		for _, r := range rows {
@@ -206,17 +206,20 @@ func Sum(ctx context.Context, c store.Copier, table string) (TableSum, error) {
 	return TableSum{Table: table, Rows: th.rows, Checksum: th.sum()}, err
 }
 
-// SumAll is Sum for every table of store.CopyTables.
+// SumAll is Sum for every table of store.CopyTables, read from one snapshot.
 func SumAll(ctx context.Context, c store.Copier) ([]TableSum, error) {
 	sums := make([]TableSum, 0, len(store.CopyTables))
-	for _, table := range store.CopyTables {
-		s, err := Sum(ctx, c, table)
-		if err != nil {
-			return nil, err
+	err := c.Snapshot(ctx, func(r store.RowReader) error {
+		for _, table := range store.CopyTables {
+			s, err := Sum(ctx, r, table)
+			if err != nil {
+				return err
+			}
+			sums = append(sums, s)
 		}
-		sums = append(sums, s)
-	}
-	return sums, nil
+		return nil
+	})
+	return sums, err
 }
 
 // prepareTarget refuses a target that holds rows, or with force empties it.
@@ -269,39 +272,46 @@ func verify(ctx context.Context, to store.Copier, written map[string]*tableHash)
 	return rep, nil
 }
 
-// Copy copies every row of from into to, keeping ids, then verifies the target. to must be
-// migrated, and empty unless opts.Force. The source should not change meanwhile (stop the
-// server): rows added during the copy make it fail, as the source's final counts differ.
+// Copy copies every row of from, read from one snapshot, into to, keeping ids, then verifies
+// the target. to must be migrated, and empty unless opts.Force. The source should not change
+// meanwhile (stop the server): the target would miss what arrived after the snapshot, so rows
+// added during the copy make it fail, as the source's final counts differ.
 func Copy(ctx context.Context, from, to store.Copier, opts Options) (Report, error) {
 	if err := prepareTarget(ctx, to, opts.Force); err != nil {
 		return Report{}, err
 	}
 	written := map[string]*tableHash{}
-	for _, table := range store.CopyTables {
-		total, err := from.CountRows(ctx, table)
-		if err != nil {
-			return Report{}, fmt.Errorf("counting the source's %s: %w", table, err)
-		}
-		th := newTableHash()
-		written[table] = th
-		if opts.Progress != nil {
-			opts.Progress(table, 0, total)
-		}
-		err = eachRow(ctx, from, table, func(rows []store.Row) error {
-			if err := to.ImportRows(ctx, rows); err != nil {
-				return fmt.Errorf("writing %s: %w", table, err)
+	err := from.Snapshot(ctx, func(src store.RowReader) error {
+		for _, table := range store.CopyTables {
+			total, err := src.CountRows(ctx, table)
+			if err != nil {
+				return fmt.Errorf("counting the source's %s: %w", table, err)
 			}
-			for _, r := range rows {
-				th.add(r)
-			}
+			th := newTableHash()
+			written[table] = th
 			if opts.Progress != nil {
-				opts.Progress(table, th.rows, max(total, th.rows))
+				opts.Progress(table, 0, total)
 			}
-			return nil
-		})
-		if err != nil {
-			return Report{}, err
+			err = eachRow(ctx, src, table, func(rows []store.Row) error {
+				if err := to.ImportRows(ctx, rows); err != nil {
+					return fmt.Errorf("writing %s: %w", table, err)
+				}
+				for _, r := range rows {
+					th.add(r)
+				}
+				if opts.Progress != nil {
+					opts.Progress(table, th.rows, max(total, th.rows))
+				}
+				return nil
+			})
+			if err != nil {
+				return err
+			}
 		}
+		return nil
+	})
+	if err != nil {
+		return Report{}, err
 	}
 	if err := to.AfterImport(ctx); err != nil {
 		return Report{}, err
@@ -345,38 +355,44 @@ type trailerTable struct {
 	SHA256 string `json:"sha256"`
 }
 
-// Export writes every row of from to w as JSON Lines, table by table in store.CopyTables
-// order, between the header and the trailer, and returns each table's count and checksum.
+// Export writes every row of from, read from one snapshot (the server may keep writing), to
+// w as JSON Lines, table by table in store.CopyTables order, between the header and the trailer, and returns each table's count and checksum.
 // Credentials are left out unless opts.WithCredentials. A write that fails leaves the output
 // without its trailer, which Import refuses.
 func Export(ctx context.Context, from store.Copier, w io.Writer, opts Options) ([]TableSum, error) {
 	bw := bufio.NewWriterSize(w, 256<<10)
 	writeJSONLine(bw, header{Export: exportName, Format: exportFormat})
 	sums := make([]TableSum, 0, len(store.CopyTables))
-	for _, table := range store.CopyTables {
-		total, err := from.CountRows(ctx, table)
-		if err != nil {
-			return nil, err
-		}
-		th := newTableHash()
-		err = eachRow(ctx, from, table, func(rows []store.Row) error {
-			for _, r := range rows {
-				if !opts.WithCredentials && credential(r) {
-					continue
+	err := from.Snapshot(ctx, func(src store.RowReader) error {
+		for _, table := range store.CopyTables {
+			total, err := src.CountRows(ctx, table)
+			if err != nil {
+				return err
+			}
+			th := newTableHash()
+			err = eachRow(ctx, src, table, func(rows []store.Row) error {
+				for _, r := range rows {
+					if !opts.WithCredentials && credential(r) {
+						continue
+					}
+					bw.Write(r.JSON)
+					bw.WriteByte('\n')
+					th.add(r)
 				}
-				bw.Write(r.JSON)
-				bw.WriteByte('\n')
-				th.add(r)
+				if opts.Progress != nil {
+					opts.Progress(table, th.rows, max(total, th.rows))
+				}
+				return nil
+			})
+			if err != nil {
+				return err
 			}
-			if opts.Progress != nil {
-				opts.Progress(table, th.rows, max(total, th.rows))
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, err
+			sums = append(sums, TableSum{Table: table, Rows: th.rows, Checksum: th.sum()})
 		}
-		sums = append(sums, TableSum{Table: table, Rows: th.rows, Checksum: th.sum()})
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	tr := trailer{Trailer: exportName}
 	for _, s := range sums {

@@ -97,3 +97,7 @@ func TestImportPostgresAllOrNothing(t *testing.T) {
 	}
 	sameData(t, from, to)
 }
+
+func TestExportWhileWritingPostgres(t *testing.T) {
+	checkExportIsOneSnapshot(t, newPostgres(t))
+}

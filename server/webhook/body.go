@@ -24,6 +24,9 @@ const maxLargeBodies = 4
 // largeBodyWait is how long a large body waits for its turn before it is answered 503.
 const largeBodyWait = 10 * time.Second
 
+// answerGrace is how long the answer to a body that did not arrive in time may take to write.
+const answerGrace = 5 * time.Second
+
 // bodyReader reads webhook bodies, the large ones a few at a time.
 type bodyReader struct {
 	large chan struct{}
@@ -80,6 +83,11 @@ func readError(w http.ResponseWriter, err error) int {
 		return http.StatusRequestEntityTooLarge
 	}
 	if errors.Is(err, os.ErrDeadlineExceeded) {
+		// The server's write deadline began as the headers were read and ends with the read
+		// deadline that just passed: without more time the answer is lost, and the client
+		// sees the connection close without one.
+		_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(answerGrace))
+		w.Header().Set("Connection", "close")
 		httpx.WriteError(w, http.StatusRequestTimeout, "the body did not arrive in time; send it whole, at once")
 		return http.StatusRequestTimeout
 	}

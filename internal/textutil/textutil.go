@@ -35,6 +35,14 @@ func Plural(n int64, noun string) string {
 // apps break lines at. ok is false when s has none.
 func LineBreaker(s string) (r rune, ok bool) {
 	for _, r := range s {
+		if r < utf8.RuneSelf {
+			// ASCII, nearly every character of Diun's fields: only C0 and DEL are control
+			// characters, and the table lookups below cost the webhook ~10 µs a notification.
+			if r < 0x20 || r == 0x7f {
+				return r, true
+			}
+			continue
+		}
 		if unicode.IsControl(r) || unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp) {
 			return r, true
 		}

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -18,6 +19,7 @@ func searchTests() []test {
 		{"QueryMatchesNames", testSearchNames},
 		{"QueryIgnoresOtherMetadata", testSearchOtherMetadata},
 		{"FollowsNewMetadata", testSearchFollowsMetadata},
+		{"FollowsEachKey", testSearchFollowsEachKey},
 		{"StackFilter", testSearchStackFilter},
 		{"StackFilterPages", testSearchStackPages},
 		{"HostActionsSeeTheSameView", testSearchHostActions},
@@ -183,6 +185,29 @@ func testSearchFollowsMetadata(t *testing.T, s store.Store) {
 	id2 := record(t, s, n).ImageID
 	if got := listAll(t, s, store.ImageFilter{Query: "thirdname"}, store.SortLastSeen, 0); !slices.Equal(ids(got), []int64{id2}) {
 		t.Errorf("Query thirdname: %v, want [%d]", ids(got), id2)
+	}
+}
+
+// testSearchFollowsEachKey changes each metadata key the search reads, alone, beside keys it
+// does not read (which change in most of Diun's notifications): the names follow every one.
+// PostgreSQL's trigger compares only these keys before it refreshes the row.
+func testSearchFollowsEachKey(t *testing.T, s store.Store) {
+	keys := []string{"stack", "com.docker.compose.project", "com.docker.stack.namespace", "ctn_name", "ctn_names",
+		"pod_name", "task_name", "job_name", "pod_namespace", "job_namespace"}
+	for i, key := range keys {
+		image := fmt.Sprintf("docker.io/acme/key-%d:1", i)
+		n := note("vm", image, 1, at(0))
+		n.Metadata = map[string]string{key: fmt.Sprintf("before%d", i), "ctn_status": "Up 1 hour"}
+		id := record(t, s, n).ImageID
+		n = note("vm", image, 2, at(time.Minute))
+		n.Metadata = map[string]string{key: fmt.Sprintf("after%d", i), "ctn_status": "Up 2 hours"}
+		record(t, s, n)
+		if got := listAll(t, s, store.ImageFilter{Query: fmt.Sprintf("after%d", i)}, store.SortLastSeen, 0); !slices.Equal(ids(got), []int64{id}) {
+			t.Errorf("%s changed: Query after%d found %v, want [%d]", key, i, ids(got), id)
+		}
+		if got := listAll(t, s, store.ImageFilter{Query: fmt.Sprintf("before%d", i)}, store.SortLastSeen, 0); len(got) != 0 {
+			t.Errorf("%s changed: Query before%d still finds %v", key, i, ids(got))
+		}
 	}
 }
 

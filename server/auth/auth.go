@@ -762,8 +762,17 @@ func subtleEqual(a, b string) bool {
 
 // BearerToken reads "Authorization: Bearer <token>"; present is true whenever a Bearer
 // header is sent, so that an empty one is refused rather than ignored. Other schemes (Basic
-// from a proxy in front) are left alone.
+// from a proxy in front) are left alone. Several Authorization headers of which one is Bearer
+// are refused (present, no token): which one counts would be a guess, and a proxy and its
+// backend could guess differently.
 func BearerToken(r *http.Request) (tok string, present bool) {
+	if vs := r.Header.Values("Authorization"); len(vs) > 1 {
+		for _, v := range vs {
+			if scheme, _, _ := strings.Cut(v, " "); strings.EqualFold(scheme, "Bearer") {
+				return "", true
+			}
+		}
+	}
 	scheme, tok, ok := strings.Cut(r.Header.Get("Authorization"), " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") {
 		return "", false

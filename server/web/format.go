@@ -26,6 +26,7 @@ func (h *Handler) funcs() template.FuncMap {
 		"plural":  plural,
 		"stateOf": func(s string) store.State { return store.State(s) },
 		"status":  statusLabel,
+		"link":    linkURL,
 		// Diun writes an unknown platform as "/" (empty os and architecture): show nothing.
 		"platform": func(p string) string {
 			if strings.Trim(p, "/") == "" {
@@ -34,6 +35,15 @@ func (h *Handler) funcs() template.FuncMap {
 			return p
 		},
 	}
+}
+
+// linkURL is raw when it is an http(s) URL a page may link to (httpURL), "" otherwise: a hub_link
+// of any other scheme is shown as text, not as a link html/template would neuter to #ZgotmplZ.
+func linkURL(raw string) string {
+	if _, ok := httpURL(raw); !ok {
+		return ""
+	}
+	return strings.TrimSpace(raw)
 }
 
 // statusLabel is Diun's status in plain words: "new" is an image it reports for the first

@@ -76,6 +76,12 @@ func unprocessable(format string, args ...any) *decodeError {
 	return &decodeError{Status: 422, Msg: fmt.Sprintf(format, args...)}
 }
 
+// The first bytes of a body that is not JSON text but could be mistaken for it by a sender.
+var (
+	gzipMagic = []byte{0x1f, 0x8b}
+	utf8BOM   = []byte("\ufeff")
+)
+
 // Decode turns a webhook body into a Notification, or explains what is wrong
 // with it. It accepts exactly what any Diun v4.x sends: no Content-Type, null or missing
 // created and metadata, empty hub_link, any status.
@@ -84,8 +90,14 @@ func Decode(body []byte) (store.Notification, error) {
 	if len(trimmed) == 0 {
 		return store.Notification{}, badRequest("the body is empty: Diun sends one JSON object per image")
 	}
+	if bytes.HasPrefix(trimmed, gzipMagic) {
+		return store.Notification{}, badRequest("the body is gzip-compressed: send the JSON uncompressed, as Diun does (no Content-Encoding)")
+	}
 	if !utf8.Valid(body) {
 		return store.Notification{}, badRequest("the body is not valid UTF-8")
+	}
+	if bytes.HasPrefix(trimmed, utf8BOM) {
+		return store.Notification{}, badRequest("the body starts with a byte order mark (U+FEFF): send the JSON object without it, as Diun does")
 	}
 	if trimmed[0] != '{' {
 		return store.Notification{}, badRequest("the body must be one JSON object, like Diun's webhook sends")

@@ -64,6 +64,34 @@ func (q *Queries) CountEventsPerDay(ctx context.Context, sinceDay string) ([]Cou
 	return items, nil
 }
 
+const eventStored = `-- name: EventStored :one
+SELECT EXISTS (SELECT 1 FROM events
+               WHERE received_at = $1 AND hostname = $2
+                 AND image = $3 AND digest = $4) AS stored
+`
+
+type EventStoredParams struct {
+	ReceivedAt time.Time
+	Hostname   string
+	Image      string
+	Digest     string
+}
+
+// PostgreSQL only: whether the event of a notification is stored (received_at,
+// then the rest), asked after a connection died under a batch: the batch is written again only
+// when it is not there (postgres.go, writeBatch).
+func (q *Queries) EventStored(ctx context.Context, arg EventStoredParams) (bool, error) {
+	row := q.db.QueryRowContext(ctx, eventStored,
+		arg.ReceivedAt,
+		arg.Hostname,
+		arg.Image,
+		arg.Digest,
+	)
+	var stored bool
+	err := row.Scan(&stored)
+	return stored, err
+}
+
 const hostHasWebhook = `-- name: HostHasWebhook :one
 SELECT (EXISTS (SELECT 1 FROM images i JOIN events e ON e.image_id = i.id
                 WHERE i.hostname = $1 AND e.source = 'webhook')

@@ -3,9 +3,13 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net"
+	"slices"
 	"time"
 
 	"diundashboard/gen/postgresdb"
@@ -184,8 +188,70 @@ type pgBatchRow struct {
 // writeBatch is PostgreSQL's batch statement: RecordBatch, once per round of distinct
 // (hostname, image) pairs (pgRounds). A batch of one round — almost every batch — is one
 // statement in autocommit, which PostgreSQL runs atomically: one round trip instead of three
-// (BEGIN, the statement, COMMIT). Several rounds share one transaction.
+// (BEGIN, the statement, COMMIT). Several rounds share one transaction. A batch whose
+// connection died is written again when the database does not hold it.
 func (p *Postgres) writeBatch(ctx context.Context, notes []Notification) ([]RecordResult, error) {
+	// Each attempt, and the check between them, must see the same received times.
+	for i := range notes {
+		if notes[i].ReceivedAt.IsZero() {
+			notes[i].ReceivedAt = now()
+		}
+	}
+	for attempt := 1; ; attempt++ {
+		results, err := p.writeBatchOnce(ctx, notes)
+		if err == nil || attempt == batchAttempts || !connectionLost(err) || ctx.Err() != nil {
+			return results, err
+		}
+		// The connection died under the batch (a restart, a failover, pg_terminate_backend):
+		// Diun never sends a notification again, so write it again, but only when it is not
+		// stored, which the error alone does not tell (a server may end the connection just
+		// after a commit, before it says so).
+		if stored, checkErr := p.batchStored(ctx, notes); checkErr != nil || stored {
+			return nil, err
+		}
+	}
+}
+
+// batchAttempts bounds how often writeBatch writes one batch whose connection died.
+const batchAttempts = 3
+
+// connectionLost tells a failure of the connection, or of the server process behind it, from
+// one of the statement: the server ended the session (57P01 admin_shutdown, 57P02
+// crash_shutdown, 57P05 idle_session_timeout) or the connection closed.
+func connectionLost(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code == "57P01" || pe.Code == "57P02" || pe.Code == "57P05"
+	}
+	var ne net.Error
+	return errors.Is(err, driver.ErrBadConn) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) ||
+		errors.Is(err, net.ErrClosed) || errors.As(err, &ne)
+}
+
+// batchStored tells whether a batch whose connection died was committed. It asks for the
+// event of its first notification from the webhook (a batch is one statement or one
+// transaction: all of it or none), on a connection that answers: dead ones of the pool are
+// met and dropped first. A batch without one (only notifications read from Diun's API) is
+// said not stored: writing it again refuses what is already there.
+func (p *Postgres) batchStored(ctx context.Context, notes []Notification) (bool, error) {
+	i := slices.IndexFunc(notes, func(n Notification) bool { return n.sourceOf() == SourceWebhook })
+	if i < 0 {
+		return false, nil
+	}
+	ev := eventParams(notes[i])
+	arg := postgresdb.EventStoredParams{ReceivedAt: ev.ReceivedAt, Hostname: ev.Hostname, Image: ev.Image, Digest: ev.Digest}
+	var err error
+	for range batchAttempts {
+		var stored bool
+		if stored, err = p.pg.EventStored(ctx, arg); err == nil || !connectionLost(err) {
+			return stored, err
+		}
+	}
+	return false, err
+}
+
+// writeBatchOnce is one attempt of writeBatch.
+func (p *Postgres) writeBatchOnce(ctx context.Context, notes []Notification) ([]RecordResult, error) {
 	rounds := pgRounds(notes)
 	results := make([]RecordResult, len(notes))
 	if len(rounds) == 1 {

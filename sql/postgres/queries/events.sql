@@ -64,3 +64,11 @@ WHERE i.id = ANY (ARRAY(SELECT jsonb_array_elements_text(sqlc.arg(ids)::text::js
 SELECT (EXISTS (SELECT 1 FROM images i JOIN events e ON e.image_id = i.id
                 WHERE i.hostname = sqlc.arg(hostname) AND e.source = 'webhook')
      OR EXISTS (SELECT 1 FROM events c WHERE c.image_id IS NULL AND c.hostname = sqlc.arg(hostname)))::int::bigint AS has;
+
+-- name: EventStored :one
+-- PostgreSQL only: whether the event of a notification is stored (received_at,
+-- then the rest), asked after a connection died under a batch: the batch is written again only
+-- when it is not there (postgres.go, writeBatch).
+SELECT EXISTS (SELECT 1 FROM events
+               WHERE received_at = sqlc.arg(received_at) AND hostname = sqlc.arg(hostname)
+                 AND image = sqlc.arg(image) AND digest = sqlc.arg(digest)) AS stored;

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"diundashboard/server/httpx"
+	"diundashboard/server/store"
 )
 
 // healthz tells that the process serves HTTP; it does not touch the database, so an
@@ -14,7 +15,9 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok", "version": s.opts.Version})
 }
 
-// readyz tells whether the database answers within 2 seconds.
+// readyz tells whether the database answers within 2 seconds, and whether it stores
+// notifications: after a batch it refused whole (a full disk), not for a minute or until one
+// is stored (store.IngestMeter).
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
@@ -22,6 +25,12 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 		s.log.WarnContext(r.Context(), "not ready: the database does not answer", "err", err)
 		httpx.WriteJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "error": "the database does not answer"})
 		return
+	}
+	if m, ok := s.store.(store.IngestMeter); ok {
+		if err := m.IngestFailing(); err != nil {
+			httpx.WriteJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "error": "notifications cannot be stored: " + store.WriteFailure(err)})
+			return
+		}
 	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ready", "database": string(s.store.Dialect())})
 }

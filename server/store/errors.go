@@ -1,7 +1,9 @@
 package store
 
 import (
+	"context"
 	"errors"
+	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"modernc.org/sqlite"
@@ -26,4 +28,37 @@ func isUniqueViolation(err error) bool {
 func isTransient(err error) bool {
 	var pe *pgconn.PgError
 	return errors.As(err, &pe) && (pe.Code == "40P01" || pe.Code == "40001")
+}
+
+// WriteFailure says in a few words why the database refused a write, for a readiness answer:
+// the classes an operator can act on, and no text of the error itself (it may name files).
+func WriteFailure(err error) string {
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() & 0xff {
+		case sqlite3.SQLITE_FULL:
+			return "the disk is full"
+		case sqlite3.SQLITE_READONLY:
+			return "the database is read-only"
+		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
+			return "the database is locked by another process"
+		case sqlite3.SQLITE_IOERR, sqlite3.SQLITE_CORRUPT:
+			return "the database file cannot be written"
+		}
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch {
+		case pe.Code == "53100":
+			return "the database server's disk is full"
+		case pe.Code == "25006":
+			return "the database is read-only (a standby?)"
+		case strings.HasPrefix(pe.Code, "53"):
+			return "the database server is out of resources"
+		}
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return "the database did not confirm in time"
+	}
+	return "the database refused the last notifications (see the log)"
 }

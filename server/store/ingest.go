@@ -45,7 +45,15 @@ type IngestObserver interface {
 type IngestMeter interface {
 	IngestQueueDepth() int
 	SetIngestObserver(IngestObserver)
+	// IngestFailing is the error of the last batch the database refused whole (a full disk, a
+	// read-only database), while it is recent (failingFor) and no batch was written since;
+	// nil otherwise. Readiness reports it: Ping alone answers while no write can succeed.
+	IngestFailing() error
 }
+
+// failingFor is how long a batch that failed whole keeps IngestFailing reporting it. It ends
+// by itself so that a server taken out of rotation for it gets notifications again to try.
+const failingFor = time.Minute
 
 // batchWriter writes notes, in order, atomically, and returns one result per note. It is the
 // only part of ingest that differs between dialects. A failure that certainly stored nothing
@@ -66,6 +74,13 @@ type ingest struct {
 	closed   bool
 	done     chan struct{}
 	observer atomic.Pointer[IngestObserver]
+	// failed is the last batch that failed whole, nil once one is written (IngestFailing).
+	failed atomic.Pointer[batchFailure]
+}
+
+type batchFailure struct {
+	at  time.Time
+	err error
 }
 
 type recordRequest struct {
@@ -161,12 +176,40 @@ func (p *ingest) commit(batch []*recordRequest) {
 	defer cancel()
 	start := time.Now()
 	p.writeSplit(ctx, live)
+	p.noteFailure(live)
 	if o := p.observer.Load(); o != nil {
 		(*o).ObserveIngestBatch(len(live), time.Since(start))
 	}
 	for _, r := range live {
 		close(r.done)
 	}
+}
+
+// noteFailure keeps the error of a batch whose every notification failed for the database's
+// sake (not its own data), and forgets it when any notification of a batch was written.
+func (p *ingest) noteFailure(reqs []*recordRequest) {
+	var err error
+	for _, r := range reqs {
+		if r.err == nil {
+			p.failed.Store(nil)
+			return
+		}
+		if !isRowError(r.err) {
+			err = r.err
+		}
+	}
+	if err != nil {
+		p.failed.Store(&batchFailure{at: time.Now(), err: err})
+	}
+}
+
+// failing is IngestFailing.
+func (p *ingest) failing() error {
+	f := p.failed.Load()
+	if f == nil || time.Since(f.at) > failingFor {
+		return nil
+	}
+	return f.err
 }
 
 func batchDeadline(reqs []*recordRequest) time.Time {

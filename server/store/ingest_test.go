@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -256,4 +257,56 @@ func TestIngestQueueFullAndDrain(t *testing.T) {
 		t.Errorf("%d events in the database, %d notifications answered stored (%d refused)", events, stored, refused)
 	}
 	t.Logf("%d sent: %d stored, %d refused", sent, stored, refused)
+}
+
+// TestIngestFailingWhileTheDiskIsFull: while the database refuses every write (here the
+// writer's connection may not grow the file, as on a full disk), IngestFailing says so, in
+// the words readiness shows; once a notification is stored again, it says nothing.
+func TestIngestFailingWhileTheDiskIsFull(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "full.db")
+	if err := Migrate(ctx, "sqlite:"+path); err != nil {
+		t.Fatal(err)
+	}
+	s, err := NewSQLite(ctx, "sqlite:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	note := func(i int) Notification {
+		return Notification{Hostname: "vm", Status: "new", Provider: "docker", Image: fmt.Sprintf("docker.io/acme/app-%d:1", i),
+			Digest: fmt.Sprintf("sha256:%064d", i), RawBody: bytes.Repeat([]byte("x"), 4000)}
+	}
+	if _, err := s.Record(ctx, note(0)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.IngestFailing(); err != nil {
+		t.Fatalf("IngestFailing after a write: %v", err)
+	}
+	var pages int
+	if err := s.writeDB.QueryRowContext(ctx, "PRAGMA page_count").Scan(&pages); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.writeDB.ExecContext(ctx, fmt.Sprintf("PRAGMA max_page_count = %d", pages)); err != nil {
+		t.Fatal(err)
+	}
+	var refused error
+	for i := 1; i < 100 && refused == nil; i++ {
+		_, refused = s.Record(ctx, note(i))
+	}
+	if refused == nil {
+		t.Fatal("100 notifications stored in a database that may not grow")
+	}
+	if got := WriteFailure(s.IngestFailing()); got != "the disk is full" {
+		t.Errorf("after %v: IngestFailing says %q, want the disk is full", refused, got)
+	}
+	if _, err := s.writeDB.ExecContext(ctx, "PRAGMA max_page_count = 1073741823"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Record(ctx, note(1000)); err != nil {
+		t.Fatalf("room again: %v", err)
+	}
+	if err := s.IngestFailing(); err != nil {
+		t.Errorf("IngestFailing after a write that succeeded: %v", err)
+	}
 }

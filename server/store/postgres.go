@@ -155,6 +155,9 @@ func (p *Postgres) IngestQueueDepth() int { return p.ingest.depth() }
 // SetIngestObserver makes o see every batch the writer commits.
 func (p *Postgres) SetIngestObserver(o IngestObserver) { p.ingest.setObserver(o) }
 
+// IngestFailing is the error of the last batch the database refused whole, while recent.
+func (p *Postgres) IngestFailing() error { return p.ingest.failing() }
+
 // Close writes every notification already accepted, then closes the pool.
 func (p *Postgres) Close() error {
 	p.ingest.close()

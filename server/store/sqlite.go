@@ -164,6 +164,9 @@ func (s *SQLite) IngestQueueDepth() int { return s.ingest.depth() }
 // SetIngestObserver makes o see every batch the writer commits.
 func (s *SQLite) SetIngestObserver(o IngestObserver) { s.ingest.setObserver(o) }
 
+// IngestFailing is the error of the last batch the database refused whole, while recent.
+func (s *SQLite) IngestFailing() error { return s.ingest.failing() }
+
 // Close writes every notification already accepted, then closes both pools.
 func (s *SQLite) Close() error {
 	s.ingest.close()

@@ -25,6 +25,10 @@ type Copier interface {
 	// the images were read, and import rightly refused the file. (SQLite: one read
 	// transaction, which WAL keeps at its first read; PostgreSQL: REPEATABLE READ READ ONLY.)
 	Snapshot(ctx context.Context, fn func(RowReader) error) error
+	// Identity names the database itself, however its URL was spelled (a relative path, a
+	// symbolic link, localhost for 127.0.0.1): two Copiers with the same Identity are one
+	// database, which a copy from one onto the other would empty.
+	Identity(ctx context.Context) (string, error)
 	// ImportRows inserts rows, ids included, in one transaction. Rows that reference others
 	// (events → images) must come after them: CopyTables is such an order.
 	ImportRows(ctx context.Context, rows []Row) error

@@ -149,6 +149,15 @@ func (p *Postgres) Record(ctx context.Context, n Notification) (RecordResult, er
 	return p.ingest.record(ctx, n)
 }
 
+// Identity is the server process (its port and the time it started, which no two servers
+// share) and the database's oid (Copier): a host's other names reach the same identity.
+func (p *Postgres) Identity(ctx context.Context) (string, error) {
+	var id string
+	err := p.readDB.QueryRowContext(ctx, `SELECT 'postgres:' || current_setting('port') || '/' || pg_postmaster_start_time()::text || '/' || d.oid::text
+		FROM pg_database d WHERE d.datname = current_database()`).Scan(&id)
+	return id, err
+}
+
 // IngestQueueDepth is how many notifications wait for the writer.
 func (p *Postgres) IngestQueueDepth() int { return p.ingest.depth() }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"path/filepath"
 	"runtime"
 	"slices"
 
@@ -156,6 +157,20 @@ func (s *SQLite) Record(ctx context.Context, n Notification) (RecordResult, erro
 		return RecordResult{}, err
 	}
 	return s.ingest.record(ctx, n)
+}
+
+// Identity is the main database file's path as SQLite opened it, absolute and with symbolic
+// links resolved (Copier).
+func (s *SQLite) Identity(ctx context.Context) (string, error) {
+	var seq int
+	var name, file string
+	if err := s.readDB.QueryRowContext(ctx, "SELECT seq, name, file FROM pragma_database_list WHERE name = 'main'").Scan(&seq, &name, &file); err != nil {
+		return "", err
+	}
+	if resolved, err := filepath.EvalSymlinks(file); err == nil {
+		file = resolved
+	}
+	return "sqlite:" + file, nil
 }
 
 // IngestQueueDepth is how many notifications wait for the writer.

@@ -47,6 +47,8 @@ const BatchSize = 1000
 var (
 	// ErrNotEmpty: the target holds rows and Force was not given.
 	ErrNotEmpty = errors.New("the target database is not empty")
+	// ErrSameDatabase: the source and the target are one database, however their URLs differ.
+	ErrSameDatabase = errors.New("the source and the target are the same database")
 	// ErrMismatch: the target does not hold what was written, or an export's rows do not
 	// match its trailer (counts or checksums differ).
 	ErrMismatch = errors.New("verification failed")
@@ -222,6 +224,24 @@ func SumAll(ctx context.Context, c store.Copier) ([]TableSum, error) {
 	return sums, err
 }
 
+// checkDistinct refuses a copy whose target is its source under another name: with --force,
+// the target's rows are deleted first, and the copy of nothing then verified (found by an
+// outside tester: sqlite:/x/dd.db onto sqlite:/x/./dd.db emptied it and said "verified").
+func checkDistinct(ctx context.Context, from, to store.Copier) error {
+	a, err := from.Identity(ctx)
+	if err != nil {
+		return fmt.Errorf("naming the source: %w", err)
+	}
+	b, err := to.Identity(ctx)
+	if err != nil {
+		return fmt.Errorf("naming the target: %w", err)
+	}
+	if a == b {
+		return fmt.Errorf("%w (%s): nothing was copied or deleted", ErrSameDatabase, a)
+	}
+	return nil
+}
+
 // prepareTarget refuses a target that holds rows, or with force empties it.
 func prepareTarget(ctx context.Context, to store.Copier, force bool) error {
 	empty, err := checkEmpty(ctx, to, force)
@@ -277,6 +297,9 @@ func verify(ctx context.Context, to store.Copier, written map[string]*tableHash)
 // meanwhile (stop the server): the target would miss what arrived after the snapshot, so rows
 // added during the copy make it fail, as the source's final counts differ.
 func Copy(ctx context.Context, from, to store.Copier, opts Options) (Report, error) {
+	if err := checkDistinct(ctx, from, to); err != nil {
+		return Report{}, err
+	}
 	if err := prepareTarget(ctx, to, opts.Force); err != nil {
 		return Report{}, err
 	}

@@ -101,3 +101,20 @@ func TestImportPostgresAllOrNothing(t *testing.T) {
 func TestExportWhileWritingPostgres(t *testing.T) {
 	checkExportIsOneSnapshot(t, newPostgres(t))
 }
+
+func TestCopyRefusesItsOwnSourcePostgres(t *testing.T) {
+	url := pgtest.NewDatabase(t)
+	from := openDB(t, url)
+	seed(t, from, 100)
+	before := sums(t, from)
+	other := strings.Replace(url, "127.0.0.1", "localhost", 1)
+	if other == url {
+		t.Fatalf("%s does not name 127.0.0.1", store.Redact(url))
+	}
+	checkRefusesSameDatabase(t, from, openDB(t, other), before)
+	// Another database of the same server is another database.
+	to := newPostgres(t)
+	if _, err := dbcopy.Copy(context.Background(), from.copier(t), to.copier(t), dbcopy.Options{}); err != nil {
+		t.Errorf("copy onto another database of the server: %v", err)
+	}
+}

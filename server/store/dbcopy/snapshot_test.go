@@ -3,7 +3,10 @@ package dbcopy_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"reflect"
 	"testing"
 
@@ -54,5 +57,34 @@ func checkExportIsOneSnapshot(t *testing.T, d testDB) {
 	to := newSQLite(t)
 	if _, err := dbcopy.Import(ctx, to.copier(t), bytes.NewReader(export.Bytes()), withCredentials); err != nil {
 		t.Fatalf("importing an export taken while notifications arrived: %v", err)
+	}
+}
+
+// TestCopyRefusesItsOwnSource: a copy whose target is its source under another spelling (a
+// "./" in the path, a relative path, a symbolic link) is refused before anything is deleted,
+// even with Force; before, Force emptied the database and the copy of nothing verified.
+func TestCopyRefusesItsOwnSource(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "dd.db")
+	from := openDB(t, "sqlite:"+path)
+	seed(t, from, 100)
+	before := sums(t, from)
+	if err := os.Symlink(path, filepath.Join(dir, "link.db")); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(dir)
+	for _, url := range []string{"sqlite:" + dir + "/./dd.db", "sqlite:dd.db", "sqlite:" + filepath.Join(dir, "link.db")} {
+		checkRefusesSameDatabase(t, from, openDB(t, url), before)
+	}
+}
+
+func checkRefusesSameDatabase(t *testing.T, from, to testDB, before []dbcopy.TableSum) {
+	t.Helper()
+	_, err := dbcopy.Copy(context.Background(), from.copier(t), to.copier(t), dbcopy.Options{Force: true})
+	if !errors.Is(err, dbcopy.ErrSameDatabase) {
+		t.Errorf("copy onto %s: %v, want %v", to.url, err, dbcopy.ErrSameDatabase)
+	}
+	if after := sums(t, from); !reflect.DeepEqual(after, before) {
+		t.Errorf("copy onto %s changed the source", to.url)
 	}
 }

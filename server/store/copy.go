@@ -54,8 +54,9 @@ type RowReader interface {
 	CountRows(ctx context.Context, table string) (int64, error)
 }
 
-// RowWriter writes into the transaction of one ImportTx.
+// RowWriter writes into the transaction of one ImportTx, and reads it back.
 type RowWriter interface {
+	RowReader
 	// ImportRows inserts rows, ids included; see Copier.ImportRows.
 	ImportRows(ctx context.Context, rows []Row) error
 	// DeleteAllRows empties every table of CopyTables.
@@ -531,7 +532,8 @@ func (d *db) ImportTx(ctx context.Context, fn func(w RowWriter) error) error {
 			return err
 		}
 	}
-	if err := fn(txWriter{tx: tx, q: d.copyQueries(tx)}); err != nil {
+	q := d.copyQueries(tx)
+	if err := fn(txWriter{rowReader: rowReader{q: q, db: tx}, tx: tx, q: q}); err != nil {
 		return err
 	}
 	return tx.Commit()
@@ -539,6 +541,7 @@ func (d *db) ImportTx(ctx context.Context, fn func(w RowWriter) error) error {
 
 // txWriter is the RowWriter of one ImportTx transaction.
 type txWriter struct {
+	rowReader
 	tx *sql.Tx
 	q  copyQueries
 }

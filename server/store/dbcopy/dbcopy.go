@@ -273,7 +273,7 @@ func checkEmpty(ctx context.Context, to store.Copier, force bool) (empty bool, e
 }
 
 // verify reads every table of the target back and compares it with what was written.
-func verify(ctx context.Context, to store.Copier, written map[string]*tableHash) (Report, error) {
+func verify(ctx context.Context, to store.RowReader, written map[string]*tableHash) (Report, error) {
 	var rep Report
 	for _, table := range store.CopyTables {
 		s, err := Sum(ctx, to, table)
@@ -450,6 +450,7 @@ func Import(ctx context.Context, to store.Copier, r io.Reader, opts Options) (Re
 	var (
 		written map[string]*tableHash
 		checked bool
+		rep     Report
 	)
 	err := to.ImportTx(ctx, func(w store.RowWriter) error {
 		if opts.Force {
@@ -458,18 +459,25 @@ func Import(ctx context.Context, to store.Copier, r io.Reader, opts Options) (Re
 			}
 		}
 		var err error
-		written, checked, err = importLines(ctx, w, r, opts)
-		return err
+		if written, checked, err = importLines(ctx, w, r, opts); err != nil {
+			return err
+		}
+		// Read back before the commit: a failed check then changes nothing, and rows that
+		// someone else wrote meanwhile (a server still running on this database) make it fail
+		// instead of leaving a replaced database behind a "verification failed".
+		if rep, err = verify(ctx, w, written); err != nil {
+			return fmt.Errorf("%w\nnothing was imported: if a server runs on this database, stop it and import again", err)
+		}
+		return nil
 	})
 	if err != nil {
 		return Report{}, err
 	}
-	if err := to.AfterImport(ctx); err != nil {
-		return Report{}, err
-	}
-	rep, err := verify(ctx, to, written)
 	rep.Trailer = checked
-	return rep, err
+	if err := to.AfterImport(ctx); err != nil {
+		return rep, err
+	}
+	return rep, nil
 }
 
 // line is what one line of an export holds: a row, the header or the trailer.

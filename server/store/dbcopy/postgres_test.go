@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"reflect"
 	"strings"
 	"testing"
@@ -116,5 +117,55 @@ func TestCopyRefusesItsOwnSourcePostgres(t *testing.T) {
 	to := newPostgres(t)
 	if _, err := dbcopy.Copy(context.Background(), from.copier(t), to.copier(t), dbcopy.Options{}); err != nil {
 		t.Errorf("copy onto another database of the server: %v", err)
+	}
+}
+
+// firstRead calls hook before the first read of r: inside the import's transaction.
+type firstRead struct {
+	r    io.Reader
+	hook func()
+}
+
+func (f *firstRead) Read(p []byte) (int, error) {
+	if f.hook != nil {
+		f.hook()
+		f.hook = nil
+	}
+	return f.r.Read(p)
+}
+
+// TestImportWhileAServerWrites: a notification stored while an import --force runs (a server
+// left running on the target) makes the import fail before its commit, so the target keeps
+// what it held; before, the import committed, then its check failed, and the target was
+// replaced behind a "verification failed" (found by an outside tester).
+func TestImportWhileAServerWrites(t *testing.T) {
+	ctx := context.Background()
+	from, to := newPostgres(t), newPostgres(t)
+	seed(t, from, 200)
+	seed(t, to, 300)
+	var export bytes.Buffer
+	if _, err := dbcopy.Export(ctx, from.copier(t), &export, withCredentials); err != nil {
+		t.Fatal(err)
+	}
+	hook := func() {
+		if _, err := to.st.Record(ctx, store.Notification{Hostname: "late", Status: "new", Provider: "docker",
+			Image: "docker.io/acme/late:1", Digest: "sha256:" + strings.Repeat("cd", 32)}); err != nil {
+			t.Errorf("Record during the import: %v", err)
+		}
+	}
+	before := sums(t, to)
+	_, err := dbcopy.Import(ctx, to.copier(t), &firstRead{r: &export, hook: hook}, dbcopy.Options{WithCredentials: true, Force: true})
+	if err == nil || !strings.Contains(err.Error(), "nothing was imported") {
+		t.Fatalf("Import: %v; want a failure saying nothing was imported", err)
+	}
+	after := sums(t, to)
+	for i := range before {
+		if after[i].Table == "events" || after[i].Table == "images" || after[i].Table == "notify_queue" {
+			if after[i].Rows != before[i].Rows+1 {
+				t.Errorf("%s: %d rows, want the %d it held and the late one", after[i].Table, after[i].Rows, before[i].Rows)
+			}
+		} else if after[i] != before[i] {
+			t.Errorf("%s changed: %v, was %v", after[i].Table, after[i], before[i])
+		}
 	}
 }

@@ -92,3 +92,29 @@ func TestWebhookSlowBodyIs408(t *testing.T) {
 		}
 	})
 }
+
+// TestWebhookDeclaredHugeBodyIs413: a Content-Length over the limit is answered 413 at once,
+// without a 100 Continue and without waiting for the body (it waited for the read timeout,
+// then answered 408; found by an outside tester).
+func TestWebhookDeclaredHugeBodyIs413(t *testing.T) {
+	forEachStore(t, func(t *testing.T, env *testEnv) {
+		for _, expect := range []string{"", "Expect: 100-continue\r\n"} {
+			conn, err := net.Dial("tcp", strings.TrimPrefix(env.http.URL, "http://"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close() // a handler waiting for the body ends with the test
+			fmt.Fprintf(conn, "POST /webhook HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer %s\r\n%sContent-Length: %d\r\n\r\n{\"image\":", testToken, expect, 10<<20)
+			_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+			resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+			if err != nil {
+				t.Fatalf("%q: %v", expect, err)
+			}
+			resp.Body.Close()
+			conn.Close()
+			if resp.StatusCode != http.StatusRequestEntityTooLarge {
+				t.Errorf("%q: status %d, want 413 at once", expect, resp.StatusCode)
+			}
+		}
+	})
+}

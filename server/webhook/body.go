@@ -42,6 +42,12 @@ func newBodyReader() *bodyReader {
 // answered (413, 400, 503) and status is that status, else 0.
 func (b *bodyReader) read(w http.ResponseWriter, r *http.Request) (body []byte, release func(), status int) {
 	release = func() {}
+	if r.ContentLength > MaxBody {
+		// Said up front: answered before a byte of it is read (nor a 100 Continue sent), rather
+		// than after waiting for a megabyte that may never come.
+		w.Header().Set("Connection", "close")
+		return nil, release, readError(w, &http.MaxBytesError{Limit: MaxBody})
+	}
 	limited := http.MaxBytesReader(w, r.Body, MaxBody)
 	var buf bytes.Buffer
 	if r.ContentLength > 0 && r.ContentLength <= smallBody {

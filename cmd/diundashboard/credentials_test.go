@@ -166,6 +166,26 @@ func TestTokenCommandWithHashedToken(t *testing.T) {
 	if got, err := st.Setting(context.Background(), webhook.TokenHashSetting); err != nil || got != auth.Hash(fresh) {
 		t.Errorf("after --rotate the stored hash is %q (%v); want the new token's", got, err)
 	}
+	// A server started with WEBHOOK_TOKEN in its environment, which this shell lacks (a
+	// systemd unit's EnvironmentFile): the stored token is not the one it accepts, so the
+	// command neither prints nor rotates it (found by an outside tester).
+	if err := webhook.NoteTokenSource(context.Background(), st, true); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"token"}, {"token", "--rotate"}} {
+		if code, stdout, stderr := runCommand(t, env, args...); code == 0 || stdout != "" || !strings.Contains(stderr, "WEBHOOK_TOKEN") {
+			t.Errorf("%q after a server took its token from WEBHOOK_TOKEN: exit %d, %q, %s; want a refusal naming WEBHOOK_TOKEN", args, code, stdout, stderr)
+		}
+	}
+	if got, err := st.Setting(context.Background(), webhook.TokenHashSetting); err != nil || got != auth.Hash(fresh) {
+		t.Errorf("a refused --rotate changed the stored hash: %q (%v)", got, err)
+	}
+	if err := webhook.NoteTokenSource(context.Background(), st, false); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := runCommand(t, env, "token", "--rotate"); code != 0 {
+		t.Errorf("token --rotate once the server takes the stored token again: exit %d, %s", code, stderr)
+	}
 	env["WEBHOOK_TOKEN"] = "configured-token-0123456789abcdef"
 	if code, _, stderr := runCommand(t, env, "token", "--rotate"); code == 0 || !strings.Contains(stderr, "WEBHOOK_TOKEN") {
 		t.Errorf("token --rotate with WEBHOOK_TOKEN: exit %d, %s; want a refusal naming WEBHOOK_TOKEN", code, stderr)

@@ -148,6 +148,11 @@ func printToken(ctx context.Context, cfg config, stdout io.Writer) error {
 		return err
 	}
 	defer st.Close()
+	if cfg.WebhookToken == "" {
+		if err := webhook.CheckStoredTokenInUse(ctx, st); err != nil {
+			return err
+		}
+	}
 	if cfg.cmd.Rotate {
 		if cfg.WebhookToken != "" {
 			return errors.New("WEBHOOK_TOKEN sets the webhook token: change it there (and in Diun's configuration), then restart")
@@ -184,6 +189,9 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stderr io.Writer) 
 	}
 	webhookSecret, created, err := webhook.EnsureToken(ctx, st, cfg.WebhookToken)
 	if err != nil {
+		return err
+	}
+	if err := webhook.NoteTokenSource(ctx, st, cfg.WebhookToken != ""); err != nil {
 		return err
 	}
 	if created {

@@ -210,6 +210,40 @@ func (t *Token) Rotate(ctx context.Context) (string, error) {
 	return secret.Token, nil
 }
 
+// TokenSourceSetting says where the last server started on this database takes its webhook
+// token from: "environment" (WEBHOOK_TOKEN) or "database". The `token` command, which runs
+// without the server's environment, reads it so that it never prints or rotates a stored
+// token that the server does not accept (found by an outside tester).
+const TokenSourceSetting = "webhook_token_source"
+
+// NoteTokenSource records, at a server's start, whether WEBHOOK_TOKEN sets its token.
+func NoteTokenSource(ctx context.Context, st store.Store, configured bool) error {
+	source := "database"
+	if configured {
+		source = "environment"
+	}
+	if err := st.PutSetting(ctx, TokenSourceSetting, source); err != nil {
+		return fmt.Errorf("cannot store where the webhook token comes from: %w", err)
+	}
+	return nil
+}
+
+// ErrTokenFromEnvironment: the server takes its token from WEBHOOK_TOKEN, not the database.
+var ErrTokenFromEnvironment = errors.New("the server last started on this database takes its webhook token from WEBHOOK_TOKEN (its environment), not from the database: change it there, and in Diun's configuration, then restart the server")
+
+// CheckStoredTokenInUse refuses, with ErrTokenFromEnvironment, when the last server started on
+// st took its token from its environment.
+func CheckStoredTokenInUse(ctx context.Context, st store.Store) error {
+	source, err := storedSetting(ctx, st, TokenSourceSetting)
+	if err != nil {
+		return fmt.Errorf("cannot read where the webhook token comes from: %w", err)
+	}
+	if source == "environment" {
+		return ErrTokenFromEnvironment
+	}
+	return nil
+}
+
 // TokenRotatedSetting holds when the stored token was last made anew (RFC 3339, UTC).
 const TokenRotatedSetting = "webhook_token_rotated_at"
 

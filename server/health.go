@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"time"
 
@@ -21,7 +22,11 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
-	if err := s.store.Ping(ctx); err != nil {
+	if err := s.store.Ping(ctx); errors.Is(err, store.ErrNoSchema) {
+		s.log.WarnContext(r.Context(), "not ready: the database holds none of the dashboard's tables; restart the server to migrate it")
+		httpx.WriteJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "error": "the database holds none of the dashboard's tables: restart the server to migrate it"})
+		return
+	} else if err != nil {
 		s.log.WarnContext(r.Context(), "not ready: the database does not answer", "err", err)
 		httpx.WriteJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "error": "the database does not answer"})
 		return

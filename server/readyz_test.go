@@ -46,3 +46,25 @@ func TestReadyzWhileTheDiskIsFull(t *testing.T) {
 	}
 	env.wantStatus(env.request(http.MethodGet, "/healthz", nil), http.StatusOK)
 }
+
+// TestReadyzWithoutTheSchema: a database dropped and made again under a running server answers
+// pings but holds no table: /readyz says so (it answered ready while the webhook failed;
+// found by an outside tester).
+func TestReadyzWithoutTheSchema(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "dd.db")
+	env := newTestEnv(t, storetest.Open(t, "sqlite:"+path))
+	env.wantStatus(env.request(http.MethodGet, "/readyz", nil), http.StatusOK)
+	raw, err := sql.Open("sqlite", store.Target{Dialect: store.DialectSQLite, Path: path}.SQLiteDSN(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	if _, err := raw.Exec("DROP TABLE schema_migrations"); err != nil {
+		t.Fatal(err)
+	}
+	r := env.request(http.MethodGet, "/readyz", nil)
+	env.wantStatus(r, http.StatusServiceUnavailable)
+	if msg := r.errorMessage(t); !strings.Contains(msg, "none of the dashboard's tables") {
+		t.Errorf("readyz says %q", msg)
+	}
+}

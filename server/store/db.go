@@ -301,8 +301,12 @@ func (d *db) Ping(ctx context.Context) error {
 	if err := d.writeDB.PingContext(ctx); err != nil {
 		return err
 	}
-	if d.readDB != d.writeDB {
-		return d.readDB.PingContext(ctx)
+	// A query of the schema rather than a ping of the read pool: a database dropped and made
+	// again under a running server answers pings, but stores nothing.
+	var n int
+	err := d.readDB.QueryRowContext(ctx, "SELECT count(*) FROM schema_migrations").Scan(&n)
+	if err != nil && isMissingTable(err) {
+		return ErrNoSchema
 	}
-	return nil
+	return err
 }

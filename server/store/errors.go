@@ -22,6 +22,16 @@ func isUniqueViolation(err error) bool {
 	return errors.As(err, &pe) && pe.Code == "23505"
 }
 
+// isMissingTable tells a query of a table that does not exist.
+func isMissingTable(err error) bool {
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		return se.Code() == sqlite3.SQLITE_ERROR && strings.Contains(se.Error(), "no such table")
+	}
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "42P01"
+}
+
 // isTransient tells a transaction that lost a race and may simply run again: PostgreSQL's
 // deadlock (two bulk changes locking the same images in different orders) and serialization
 // failures. SQLite's single writer has neither.

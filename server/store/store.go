@@ -82,7 +82,7 @@ type Store interface {
 	// The notification queue and outbox: see notify_outbox.go.
 	NotifyOutbox
 
-	// Ping checks that the database answers.
+	// Ping checks that the database answers and holds the dashboard's tables (ErrNoSchema).
 	Ping(ctx context.Context) error
 	// Dialect names the database engine.
 	Dialect() Dialect
@@ -103,6 +103,9 @@ var (
 	// ErrQueueFull: more notifications are waiting to be written than the ingest queue holds
 	// (see ingest.go); nothing was stored and the sender may try again shortly.
 	ErrQueueFull = errors.New("the ingest queue is full")
+	// ErrNoSchema: the database answers but holds none of the dashboard's tables (dropped or
+	// replaced under a running server).
+	ErrNoSchema = errors.New("the database holds none of the dashboard's tables")
 )
 
 // State is the triage state of an image.

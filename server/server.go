@@ -8,6 +8,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -80,11 +81,13 @@ type Server struct {
 	log     *slog.Logger
 	mux     *http.ServeMux
 	handler http.Handler
-	auth    *auth.Authenticator
-	hub     *live.Hub
-	triage  *triage.Service
-	token   *webhook.Token
-	hosts   hostPolicy
+	// notFoundPage answers a browser's address that no route serves.
+	notFoundPage http.HandlerFunc
+	auth         *auth.Authenticator
+	hub          *live.Hub
+	triage       *triage.Service
+	token        *webhook.Token
+	hosts        hostPolicy
 	// reconcile, with DIUN_GRPC, reads what each Diun knows and records what was missed
 	// (RunBackground runs it); nil without.
 	reconcile *reconcile.Reconciler
@@ -158,6 +161,7 @@ func New(st store.Store, opts Options) *Server {
 		panic(err)
 	}
 	ui.Register(s.mux)
+	s.notFoundPage = ui.NotFound
 
 	// Cross-origin protection refuses state-changing requests that a browser sends on behalf
 	// of another site; clients that are not browsers (Diun, curl) send no Sec-Fetch-Site or
@@ -202,6 +206,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	if probe.status == http.StatusMethodNotAllowed {
 		w.Header().Set("Allow", probe.header.Get("Allow"))
 		httpx.WriteError(w, http.StatusMethodNotAllowed, "method %s is not allowed on %s; allowed: %s", httpx.ShownMethod(r), httpx.ShownPath(r), probe.header.Get("Allow"))
+		return
+	}
+	if (r.Method == http.MethodGet || r.Method == http.MethodHead) && strings.Contains(r.Header.Get("Accept"), "text/html") && !strings.HasPrefix(r.URL.Path, "/api/") {
+		s.notFoundPage(w, r) // a browser's mistyped address: a page, not JSON
 		return
 	}
 	httpx.WriteError(w, http.StatusNotFound, "no such endpoint: %s %s", httpx.ShownMethod(r), httpx.ShownPath(r))

@@ -104,6 +104,11 @@ func (h *Handler) renderStatus(w http.ResponseWriter, r *http.Request, status in
 	h.render(w, r, status, "status", h.newPage(r, heading, "", statusData{Status: status, Heading: heading, Message: msg}))
 }
 
+// NotFound is the page a browser gets for an address that is no page of the dashboard.
+func (h *Handler) NotFound(w http.ResponseWriter, r *http.Request) {
+	h.renderStatus(w, r, http.StatusNotFound, "Page not found", "This address is not a page of the dashboard.")
+}
+
 func (h *Handler) serverError(w http.ResponseWriter, r *http.Request, err error) {
 	h.log.ErrorContext(r.Context(), "ui error", "method", textutil.Truncate(r.Method, 16), "path", textutil.Truncate(r.URL.Path, 256), "err", err)
 	w.Header().Set("Retry-After", "5")

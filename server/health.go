@@ -17,7 +17,7 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 }
 
 // readyz tells whether the database answers within 2 seconds, and whether it stores
-// notifications: after a batch it refused whole (a full disk), not for a minute or until one
+// notifications: after a batch it refused whole (a full disk), not for 15 s or until one
 // is stored (store.IngestMeter).
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)

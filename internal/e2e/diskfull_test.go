@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"sync"
+	"strings"
 	"testing"
 	"time"
 
@@ -95,8 +96,15 @@ func TestDiskFullSQLite(t *testing.T) {
 	if err := json.Unmarshal(body, &page); err != nil || len(page.Images) == 0 {
 		t.Fatalf("GET /api/v1/images on a full database: %v %s", err, body)
 	}
-	if err := p.WaitReady(5 * time.Second); err != nil {
-		t.Errorf("/readyz on a full database: %v", err)
+	// Readiness says that notifications cannot be stored, and why.
+	resp, err = client.Get(p.URL("/readyz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(body), "the disk is full") {
+		t.Errorf("/readyz on a full database: %d %s; want 503 saying the disk is full", resp.StatusCode, body)
 	}
 	p.stop()
 	forbiddenInLogs(t, p.Logs.String())

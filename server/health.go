@@ -26,6 +26,10 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 		s.log.WarnContext(r.Context(), "not ready: the database holds none of the dashboard's tables; restart the server to migrate it")
 		httpx.WriteJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "error": "the database holds none of the dashboard's tables: restart the server to migrate it"})
 		return
+	} else if errors.Is(err, store.ErrFileGone) {
+		s.log.WarnContext(r.Context(), "not ready: "+err.Error())
+		httpx.WriteJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "error": err.Error()})
+		return
 	} else if err != nil {
 		s.log.WarnContext(r.Context(), "not ready: the database does not answer", "err", err)
 		httpx.WriteJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "error": "the database does not answer"})

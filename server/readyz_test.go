@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -65,6 +66,28 @@ func TestReadyzWithoutTheSchema(t *testing.T) {
 	r := env.request(http.MethodGet, "/readyz", nil)
 	env.wantStatus(r, http.StatusServiceUnavailable)
 	if msg := r.errorMessage(t); !strings.Contains(msg, "none of the dashboard's tables") {
+		t.Errorf("readyz says %q", msg)
+	}
+}
+
+// TestDatabaseFileDeletedUnderTheServer: a SQLite file deleted (or moved) while the server runs
+// still takes its writes, which the next start never sees: the webhook answers 503 and /readyz
+// says why, where both answered as if all was well (found by an outside tester).
+func TestDatabaseFileDeletedUnderTheServer(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "dd.db")
+	env := newTestEnv(t, storetest.Open(t, "sqlite:"+path))
+	env.wantStatus(env.webhook(string(readBody(t, "docker-update.json"))), http.StatusOK)
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		if err := os.Rename(path+suffix, filepath.Join(dir, "moved.db"+suffix)); err != nil && suffix == "" {
+			t.Fatal(err)
+		}
+	}
+	r := env.webhook(strings.Replace(string(readBody(t, "docker-update.json")), `"image":"`, `"image":"lost`, 1))
+	env.wantStatus(r, http.StatusServiceUnavailable)
+	r = env.request(http.MethodGet, "/readyz", nil)
+	env.wantStatus(r, http.StatusServiceUnavailable)
+	if msg := r.errorMessage(t); !strings.Contains(msg, "deleted or replaced") {
 		t.Errorf("readyz says %q", msg)
 	}
 }

@@ -141,8 +141,8 @@ func copyDatabase(ctx context.Context, cfg config, log *slog.Logger, stdout, std
 	if to == "" {
 		return errors.New("copy needs --to: the database to copy into, such as postgres://user:password@host:5432/diundashboard")
 	}
-	if from == to {
-		return errors.New("copy: --from and --to name the same database")
+	if from == to || sameSQLiteFile(from, to) {
+		return errors.New("copy: --from and --to name the same database; nothing was copied or deleted")
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -169,6 +169,21 @@ func copyDatabase(ctx context.Context, cfg config, log *slog.Logger, stdout, std
 	}
 	fmt.Fprintf(stdout, "copied and verified every table in %v; point DATABASE_URL at %s and start the server\n", time.Since(start).Round(time.Millisecond), store.Redact(to))
 	return nil
+}
+
+// sameSQLiteFile tells two SQLite URLs of one file, however named (a hard link too), before
+// either is opened: SQLite keeps a WAL per name, so opening one file under two names corrupts
+// it, before any check of the open databases could refuse (found by an outside tester).
+// dbcopy.Copy also compares the open databases (Copier.Identity), for PostgreSQL.
+func sameSQLiteFile(a, b string) bool {
+	ta, errA := store.ParseURL(a)
+	tb, errB := store.ParseURL(b)
+	if errA != nil || errB != nil || ta.Dialect != store.DialectSQLite || tb.Dialect != store.DialectSQLite {
+		return false
+	}
+	fa, errA := os.Stat(ta.Path)
+	fb, errB := os.Stat(tb.Path)
+	return errA == nil && errB == nil && os.SameFile(fa, fb)
 }
 
 // exportDatabase is `diundashboard export`: JSON Lines on stdout, ending with a trailer of

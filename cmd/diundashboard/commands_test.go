@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -113,6 +114,21 @@ func TestCopyExportImportCommands(t *testing.T) {
 	}
 	if code, _, errOut = runCmd(t, env, "copy", "--from", src, "--to", dst, "--force"); code != 0 {
 		t.Fatalf("copy --force: %d %s", code, errOut)
+	}
+	// A hard link of the source is the source: refused before either is opened (opened under
+	// two names, SQLite keeps two WALs and the file is corrupted; found by an outside tester).
+	link := filepath.Join(dir, "link.db")
+	if err := os.Link(filepath.Join(dir, "a.db"), link); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errOut = runCmd(t, env, "copy", "--from", src, "--to", "sqlite:"+link, "--force"); code != 1 || !strings.Contains(errOut, "same database") || !strings.Contains(errOut, "nothing was copied") {
+		t.Fatalf("copy onto a hard link of the source: %d %s", code, errOut)
+	}
+	if _, err := os.Stat(link + "-wal"); err == nil {
+		t.Errorf("the refused copy opened the hard link (its WAL exists)")
+	}
+	if err := os.Remove(link); err != nil {
+		t.Fatal(err)
 	}
 
 	code, dump, errOut := runCmd(t, env, "export")

@@ -187,8 +187,11 @@ func TestTokenCommandWithHashedToken(t *testing.T) {
 		t.Errorf("token --rotate once the server takes the stored token again: exit %d, %s", code, stderr)
 	}
 	env["WEBHOOK_TOKEN"] = "configured-token-0123456789abcdef"
-	if code, _, stderr := runCommand(t, env, "token", "--rotate"); code == 0 || !strings.Contains(stderr, "WEBHOOK_TOKEN") {
-		t.Errorf("token --rotate with WEBHOOK_TOKEN: exit %d, %s; want a refusal naming WEBHOOK_TOKEN", code, stderr)
+	for _, args := range [][]string{{"token"}, {"token", "--rotate"}} {
+		// The server takes the stored token; this shell's WEBHOOK_TOKEN is not it.
+		if code, stdout, stderr := runCommand(t, env, args...); code == 0 || stdout != "" || !strings.Contains(stderr, "WEBHOOK_TOKEN") {
+			t.Errorf("%q with WEBHOOK_TOKEN here, not in the server's environment: exit %d, %q, %s; want a refusal naming WEBHOOK_TOKEN", args, code, stdout, stderr)
+		}
 	}
 }
 

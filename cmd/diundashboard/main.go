@@ -148,10 +148,8 @@ func printToken(ctx context.Context, cfg config, stdout io.Writer) error {
 		return err
 	}
 	defer st.Close()
-	if cfg.WebhookToken == "" {
-		if err := webhook.CheckStoredTokenInUse(ctx, st); err != nil {
-			return err
-		}
+	if err := webhook.CheckTokenSource(ctx, st, cfg.WebhookToken != ""); err != nil {
+		return err
 	}
 	if cfg.cmd.Rotate {
 		if cfg.WebhookToken != "" {

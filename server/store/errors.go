@@ -43,6 +43,9 @@ func isTransient(err error) bool {
 // WriteFailure says in a few words why the database refused a write, for a readiness answer:
 // the classes an operator can act on, and no text of the error itself (it may name files).
 func WriteFailure(err error) string {
+	if errors.Is(err, ErrFileGone) {
+		return "the database file was deleted or replaced while the server ran (restore it or restart the server)"
+	}
 	var se *sqlite.Error
 	if errors.As(err, &se) {
 		switch se.Code() & 0xff {

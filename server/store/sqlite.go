@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -28,6 +29,24 @@ type SQLite struct {
 	writeQ *sqlitedb.Queries
 	// warnings are what opening found about the files' permissions (see Warnings).
 	warnings []string
+	// path and file are the database file as opened: one deleted or replaced under the
+	// server takes its writes to a file nobody will open again (checkFile).
+	path string
+	file os.FileInfo
+}
+
+// ErrFileGone: the SQLite file the server opened is no longer at its path.
+var ErrFileGone = errors.New("the SQLite database file was deleted or replaced while the server ran: restore it or restart the server")
+
+// checkFile refuses when the database file at the path is not the one opened: its writes
+// would be answered "stored" and lost at the next start (found by an outside tester). A stat
+// a batch, about a microsecond.
+func (s *SQLite) checkFile() error {
+	fi, err := os.Stat(s.path)
+	if err != nil || !os.SameFile(fi, s.file) {
+		return ErrFileGone
+	}
+	return nil
 }
 
 // NewSQLite opens the SQLite database that databaseURL names (sqlite:path, sqlite3:path or
@@ -76,7 +95,11 @@ func newSQLite(ctx context.Context, databaseURL string) (*SQLite, error) {
 		// ReadOnly makes the driver say BEGIN, not the pool's BEGIN IMMEDIATE (which would
 		// hold the write lock for the whole export).
 		snapshotTx: &sql.TxOptions{ReadOnly: true},
-	}, warnings: warnings}
+	}, warnings: warnings, path: t.Path}
+	if s.file, err = os.Stat(t.Path); err != nil {
+		_ = s.db.close()
+		return nil, fmt.Errorf("cannot open the SQLite database %s: %w", t.Path, err)
+	}
 	if err := s.checkSchema(ctx, t); err != nil {
 		_ = s.db.close()
 		return nil, err
@@ -173,6 +196,14 @@ func (s *SQLite) Identity(ctx context.Context) (string, error) {
 	return "sqlite:" + file, nil
 }
 
+// Ping checks that the database answers with its tables, from the file at its path.
+func (s *SQLite) Ping(ctx context.Context) error {
+	if err := s.checkFile(); err != nil {
+		return err
+	}
+	return s.db.Ping(ctx)
+}
+
 // IngestQueueDepth is how many notifications wait for the writer.
 func (s *SQLite) IngestQueueDepth() int { return s.ingest.depth() }
 
@@ -201,6 +232,9 @@ func (s *SQLite) AfterImport(context.Context) error { return nil }
 // with the writer's prepared queries. SQLite has no data-modifying CTE to do more per
 // statement, and needs none: the statements run in-process.
 func (s *SQLite) writeBatch(ctx context.Context, notes []Notification) ([]RecordResult, error) {
+	if err := s.checkFile(); err != nil {
+		return nil, err
+	}
 	defer s.checkpoints.committed()
 	return writeInTx(ctx, s.writeDB, func(tx *sql.Tx) ([]RecordResult, error) {
 		q := s.writeQ.WithTx(tx)

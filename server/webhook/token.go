@@ -228,18 +228,27 @@ func NoteTokenSource(ctx context.Context, st store.Store, configured bool) error
 	return nil
 }
 
-// ErrTokenFromEnvironment: the server takes its token from WEBHOOK_TOKEN, not the database.
-var ErrTokenFromEnvironment = errors.New("the server last started on this database takes its webhook token from WEBHOOK_TOKEN (its environment), not from the database: change it there, and in Diun's configuration, then restart the server")
+// The refusals of CheckTokenSource.
+var (
+	// ErrTokenFromEnvironment: the server takes its token from WEBHOOK_TOKEN, not the database.
+	ErrTokenFromEnvironment = errors.New("the server last started on this database takes its webhook token from WEBHOOK_TOKEN (its environment), not from the database: change it there, and in Diun's configuration, then restart the server")
+	// ErrTokenFromDatabase: this command has WEBHOOK_TOKEN, the server does not.
+	ErrTokenFromDatabase = errors.New("WEBHOOK_TOKEN is set here, but the server last started on this database takes its webhook token from the database: run this command without WEBHOOK_TOKEN")
+)
 
-// CheckStoredTokenInUse refuses, with ErrTokenFromEnvironment, when the last server started on
-// st took its token from its environment.
-func CheckStoredTokenInUse(ctx context.Context, st store.Store) error {
+// CheckTokenSource refuses when the token a command would show or change is not the one the
+// last server started on st takes: configured tells whether the command has WEBHOOK_TOKEN.
+// A database no server has started on yet refuses nothing.
+func CheckTokenSource(ctx context.Context, st store.Store, configured bool) error {
 	source, err := storedSetting(ctx, st, TokenSourceSetting)
 	if err != nil {
 		return fmt.Errorf("cannot read where the webhook token comes from: %w", err)
 	}
-	if source == "environment" {
+	switch {
+	case source == "environment" && !configured:
 		return ErrTokenFromEnvironment
+	case source == "database" && configured:
+		return ErrTokenFromDatabase
 	}
 	return nil
 }
@@ -285,6 +294,15 @@ func RotateToken(ctx context.Context, st store.Store) (Secret, error) {
 // Reload reads the stored token, so that a rotation on another replica reaches this one, and
 // forgets the token itself once Diun has presented it.
 func (t *Token) Reload(ctx context.Context) error {
+	// Where the token comes from, again: an import or a database made anew under the server
+	// replaced what it recorded at start, and `token` would print a token it refuses.
+	if source, err := storedSetting(ctx, t.store, TokenSourceSetting); err != nil {
+		return err
+	} else if (source == "environment") != t.configured {
+		if err := NoteTokenSource(ctx, t.store, t.configured); err != nil {
+			return err
+		}
+	}
 	if t.configured {
 		return nil
 	}

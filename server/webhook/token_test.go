@@ -269,3 +269,38 @@ func TestPresentedTokenIsForgottenAtOnce(t *testing.T) {
 		t.Errorf("the new token was forgotten before Diun presented it: stored %q", got)
 	}
 }
+
+// TestReloadRestoresTheTokenSource: a database replaced under a running server (an import,
+// a database made anew) loses what the server recorded at start about its token; the next
+// background tick records it again, so that `token` refuses a token the server does not take
+// (found by an outside tester).
+func TestReloadRestoresTheTokenSource(t *testing.T) {
+	ctx := context.Background()
+	for name, open := range stores {
+		t.Run(name, func(t *testing.T) {
+			st := open(t)
+			for _, configured := range []bool{true, false} {
+				if err := NoteTokenSource(ctx, st, !configured); err != nil { // as an import could leave it
+					t.Fatal(err)
+				}
+				var secret Secret
+				if configured {
+					secret = SecretOf("configured-token-0123456789abcdef")
+				} else {
+					s, _, err := EnsureToken(ctx, st, "")
+					if err != nil {
+						t.Fatal(err)
+					}
+					secret = s
+				}
+				reload(t, NewToken(st, secret, configured))
+				if err := CheckTokenSource(ctx, st, configured); err != nil {
+					t.Errorf("configured %v: after a tick, a command configured alike is refused: %v", configured, err)
+				}
+				if err := CheckTokenSource(ctx, st, !configured); err == nil {
+					t.Errorf("configured %v: after a tick, a command configured otherwise is not refused", configured)
+				}
+			}
+		})
+	}
+}

@@ -8,8 +8,8 @@ import (
 	"io"
 	"net/http"
 	"path/filepath"
-	"sync"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 

@@ -16,6 +16,24 @@ import (
 // resetPassword replaces the generated admin password with a new one, printed this once on
 // stdout, ends every session and revokes every API token. Running servers read the new hash
 // at the next sign-in, so no restart is needed.
+// signInSourceSetting says how the last server started on the database signs people in:
+// "generated" (the generated admin) or "configured" (AUTH_PASSWORD_HASH, a proxy, none), so
+// that reset-password, run from a shell without the server's environment, does not reset a
+// password nobody signs in with while it ends everyone's sessions (found by an outside tester).
+const signInSourceSetting = "signin_source"
+
+// noteSignIn records, at a server's start, how it signs people in (signInSourceSetting).
+func noteSignIn(ctx context.Context, st store.Store, cfg config) error {
+	source := "configured"
+	if generatesPassword(cfg) {
+		source = "generated"
+	}
+	if err := st.PutSetting(ctx, signInSourceSetting, source); err != nil {
+		return fmt.Errorf("cannot store how the server signs people in: %w", err)
+	}
+	return nil
+}
+
 func resetPassword(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) error {
 	if !generatesPassword(cfg) {
 		mode, _ := auth.ParseMode(cfg.AuthMode, cfg.AuthUsername, cfg.AuthProxyHeader)
@@ -29,6 +47,11 @@ func resetPassword(ctx context.Context, cfg config, log *slog.Logger, stdout io.
 		return err
 	}
 	defer st.Close()
+	if source, err := st.Setting(ctx, signInSourceSetting); err == nil && source == "configured" {
+		return errors.New("the server last started on this database does not sign in the generated admin: its environment sets AUTH_PASSWORD_HASH, a proxy or AUTH_MODE=none, which this command's does not; change the password there (`diundashboard hash-password`), or run this with the server's settings; nothing was changed")
+	} else if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
 	password, err := webhook.GenerateToken()
 	if err != nil {
 		return err

@@ -95,6 +95,27 @@ func TestResetPassword(t *testing.T) {
 			t.Errorf("%s: the hash was echoed", name)
 		}
 	}
+
+	// A server whose environment configures the sign-in, and a shell whose does not: the
+	// generated admin is nobody's, so nothing is reset and no session ends.
+	configured := map[string]string{"DATABASE_URL": url, "AUTH_USERNAME": "me", "AUTH_PASSWORD_HASH": hash}
+	if code, errOut := serveOnce(t, configured); code != 0 {
+		t.Fatalf("start with AUTH_PASSWORD_HASH: exit %d\n%s", code, errOut)
+	}
+	addSession(t, st, "configured-user")
+	code, stdout, stderr = runCommand(t, env, "reset-password")
+	if code == 0 || stdout != "" || !strings.Contains(stderr, "AUTH_PASSWORD_HASH") || !strings.Contains(stderr, "nothing was changed") {
+		t.Errorf("reset-password beside a server with AUTH_PASSWORD_HASH: exit %d, %q, %s; want a refusal", code, stdout, stderr)
+	}
+	if _, err := st.GetSession(context.Background(), auth.Hash("configured-user")); err != nil {
+		t.Errorf("the refused reset ended a session: %v", err)
+	}
+	if code, errOut := serveOnce(t, env); code != 0 {
+		t.Fatalf("start with the generated admin again: exit %d\n%s", code, errOut)
+	}
+	if code, _, stderr := runCommand(t, env, "reset-password"); code != 0 {
+		t.Errorf("reset-password once the server signs in the generated admin again: exit %d, %s", code, stderr)
+	}
 }
 
 func TestSessionsRevokeAll(t *testing.T) {

@@ -192,6 +192,9 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stderr io.Writer) 
 	if err := webhook.NoteTokenSource(ctx, st, cfg.WebhookToken != ""); err != nil {
 		return err
 	}
+	if err := noteSignIn(ctx, st, cfg); err != nil {
+		return err
+	}
 	if created {
 		announceToken(log, stderr, cfg.LogFormat == "json", cfg.ListenAddr, cfg.BaseURL, webhookSecret.Token)
 	}

@@ -52,15 +52,7 @@ func TestPostgresIngest(t *testing.T) {
 // stored once.
 func TestPostgresIngestAfterBackendsEnd(t *testing.T) {
 	ctx := context.Background()
-	databaseURL := pgtest.NewDatabase(t)
-	if err := Migrate(ctx, databaseURL); err != nil {
-		t.Fatal(err)
-	}
-	p, err := NewPostgres(ctx, databaseURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = p.Close() })
+	p, databaseURL := newNotifyPostgres(t)
 	admin, err := sql.Open("pgx", databaseURL)
 	if err != nil {
 		t.Fatal(err)
@@ -107,15 +99,7 @@ func TestPostgresIngestAfterBackendsEnd(t *testing.T) {
 // RecordBatch stored (its received time at the database's precision), and not another one.
 func TestPostgresBatchStored(t *testing.T) {
 	ctx := context.Background()
-	databaseURL := pgtest.NewDatabase(t)
-	if err := Migrate(ctx, databaseURL); err != nil {
-		t.Fatal(err)
-	}
-	p, err := NewPostgres(ctx, databaseURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = p.Close() })
+	p, _ := newNotifyPostgres(t)
 	n := Notification{Hostname: "vm", Status: "new", Provider: "docker", Image: "docker.io/acme/app:1",
 		Digest: fmt.Sprintf("sha256:%064d", 1), ReceivedAt: time.Date(2026, 12, 7, 10, 0, 0, 123456789, time.UTC)}
 	if _, err := p.Record(ctx, n); err != nil {

@@ -12,7 +12,8 @@ import (
 	"diundashboard/internal/pgtest"
 )
 
-// newNotifyPostgres migrates a fresh database and opens a store on it.
+// newNotifyPostgres migrates a fresh database and opens a store on it (the notification and
+// ingest tests use it).
 func newNotifyPostgres(t *testing.T) (*Postgres, string) {
 	t.Helper()
 	ctx := context.Background()

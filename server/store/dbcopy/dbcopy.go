@@ -196,6 +196,44 @@ func eachRow(ctx context.Context, c store.RowReader, table string, fn func([]sto
 	}
 }
 
+// readAll reads every table of from, in store.CopyTables order, from one snapshot, a batch at a
+// time, hands write the rows that keep accepts, and returns each table's hash of those rows;
+// progress, when set, follows each table.
+func readAll(ctx context.Context, from store.Copier, progress Progress, keep func(store.Row) bool, write func(table string, rows []store.Row) error) (map[string]*tableHash, error) {
+	hashes := map[string]*tableHash{}
+	err := from.Snapshot(ctx, func(src store.RowReader) error {
+		for _, table := range store.CopyTables {
+			total, err := src.CountRows(ctx, table)
+			if err != nil {
+				return fmt.Errorf("counting the source's %s: %w", table, err)
+			}
+			th := newTableHash()
+			hashes[table] = th
+			if progress != nil {
+				progress(table, 0, total)
+			}
+			err = eachRow(ctx, src, table, func(rows []store.Row) error {
+				kept := slices.DeleteFunc(rows, func(r store.Row) bool { return !keep(r) })
+				if err := write(table, kept); err != nil {
+					return err
+				}
+				for _, r := range kept {
+					th.add(r)
+				}
+				if progress != nil {
+					progress(table, th.rows, max(total, th.rows))
+				}
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return hashes, err
+}
+
 // Sum reads one table and returns its count and checksum.
 func Sum(ctx context.Context, c store.RowReader, table string) (TableSum, error) {
 	th := newTableHash()
@@ -303,33 +341,9 @@ func Copy(ctx context.Context, from, to store.Copier, opts Options) (Report, err
 	if err := prepareTarget(ctx, to, opts.Force); err != nil {
 		return Report{}, err
 	}
-	written := map[string]*tableHash{}
-	err := from.Snapshot(ctx, func(src store.RowReader) error {
-		for _, table := range store.CopyTables {
-			total, err := src.CountRows(ctx, table)
-			if err != nil {
-				return fmt.Errorf("counting the source's %s: %w", table, err)
-			}
-			th := newTableHash()
-			written[table] = th
-			if opts.Progress != nil {
-				opts.Progress(table, 0, total)
-			}
-			err = eachRow(ctx, src, table, func(rows []store.Row) error {
-				if err := to.ImportRows(ctx, rows); err != nil {
-					return fmt.Errorf("writing %s: %w", table, err)
-				}
-				for _, r := range rows {
-					th.add(r)
-				}
-				if opts.Progress != nil {
-					opts.Progress(table, th.rows, max(total, th.rows))
-				}
-				return nil
-			})
-			if err != nil {
-				return err
-			}
+	written, err := readAll(ctx, from, opts.Progress, func(store.Row) bool { return true }, func(table string, rows []store.Row) error {
+		if err := to.ImportRows(ctx, rows); err != nil {
+			return fmt.Errorf("writing %s: %w", table, err)
 		}
 		return nil
 	})
@@ -385,37 +399,19 @@ type trailerTable struct {
 func Export(ctx context.Context, from store.Copier, w io.Writer, opts Options) ([]TableSum, error) {
 	bw := bufio.NewWriterSize(w, 256<<10)
 	writeJSONLine(bw, header{Export: exportName, Format: exportFormat})
-	sums := make([]TableSum, 0, len(store.CopyTables))
-	err := from.Snapshot(ctx, func(src store.RowReader) error {
-		for _, table := range store.CopyTables {
-			total, err := src.CountRows(ctx, table)
-			if err != nil {
-				return err
-			}
-			th := newTableHash()
-			err = eachRow(ctx, src, table, func(rows []store.Row) error {
-				for _, r := range rows {
-					if !opts.WithCredentials && credential(r) {
-						continue
-					}
-					bw.Write(r.JSON)
-					bw.WriteByte('\n')
-					th.add(r)
-				}
-				if opts.Progress != nil {
-					opts.Progress(table, th.rows, max(total, th.rows))
-				}
-				return nil
-			})
-			if err != nil {
-				return err
-			}
-			sums = append(sums, TableSum{Table: table, Rows: th.rows, Checksum: th.sum()})
+	hashes, err := readAll(ctx, from, opts.Progress, func(r store.Row) bool { return opts.WithCredentials || !credential(r) }, func(_ string, rows []store.Row) error {
+		for _, r := range rows {
+			bw.Write(r.JSON)
+			bw.WriteByte('\n')
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, err
+	}
+	sums := make([]TableSum, 0, len(store.CopyTables))
+	for _, table := range store.CopyTables {
+		sums = append(sums, TableSum{Table: table, Rows: hashes[table].rows, Checksum: hashes[table].sum()})
 	}
 	tr := trailer{Trailer: exportName}
 	for _, s := range sums {

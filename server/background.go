@@ -65,6 +65,9 @@ func (s *Server) sweep(ctx context.Context) {
 	if err := s.token.Reload(ctx); err != nil && ctx.Err() == nil {
 		s.log.Warn("cannot read the webhook token", "err", err)
 	}
+	if err := s.token.RecordSource(ctx); err != nil && ctx.Err() == nil {
+		s.log.Warn("cannot record where the webhook token comes from", "err", err)
+	}
 }
 
 // runLiveBridge carries live updates between the replicas that share the store's database,

@@ -22,11 +22,8 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
-	if err := s.store.Ping(ctx); errors.Is(err, store.ErrNoSchema) {
-		s.log.WarnContext(r.Context(), "not ready: the database holds none of the dashboard's tables; restart the server to migrate it")
-		httpx.WriteJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "error": "the database holds none of the dashboard's tables: restart the server to migrate it"})
-		return
-	} else if errors.Is(err, store.ErrFileGone) {
+	if err := s.store.Ping(ctx); errors.Is(err, store.ErrNoSchema) || errors.Is(err, store.ErrFileGone) {
+		// The database answers, wrongly: these errors say what happened and what to do.
 		s.log.WarnContext(r.Context(), "not ready: "+err.Error())
 		httpx.WriteJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "error": err.Error()})
 		return

@@ -13,9 +13,6 @@ import (
 	"diundashboard/server/webhook"
 )
 
-// resetPassword replaces the generated admin password with a new one, printed this once on
-// stdout, ends every session and revokes every API token. Running servers read the new hash
-// at the next sign-in, so no restart is needed.
 // signInSourceSetting says how the last server started on the database signs people in:
 // "generated" (the generated admin) or "configured" (AUTH_PASSWORD_HASH, a proxy, none), so
 // that reset-password, run from a shell without the server's environment, does not reset a
@@ -34,6 +31,9 @@ func noteSignIn(ctx context.Context, st store.Store, cfg config) error {
 	return nil
 }
 
+// resetPassword replaces the generated admin password with a new one, printed this once on
+// stdout, ends every session and revokes every API token. Running servers read the new hash
+// at the next sign-in, so no restart is needed.
 func resetPassword(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) error {
 	if !generatesPassword(cfg) {
 		mode, _ := auth.ParseMode(cfg.AuthMode, cfg.AuthUsername, cfg.AuthProxyHeader)

@@ -190,8 +190,8 @@ func TestTokenCommandWithHashedToken(t *testing.T) {
 	// A server started with WEBHOOK_TOKEN in its environment, which this shell lacks (a
 	// systemd unit's EnvironmentFile): the stored token is not the one it accepts, so the
 	// command neither prints nor rotates it (found by an outside tester).
-	if err := webhook.NoteTokenSource(context.Background(), st, true); err != nil {
-		t.Fatal(err)
+	if code, errOut := serveOnce(t, env); code != 0 { // serveOnce sets WEBHOOK_TOKEN
+		t.Fatalf("start with WEBHOOK_TOKEN: exit %d\n%s", code, errOut)
 	}
 	for _, args := range [][]string{{"token"}, {"token", "--rotate"}} {
 		if code, stdout, stderr := runCommand(t, env, args...); code == 0 || stdout != "" || !strings.Contains(stderr, "WEBHOOK_TOKEN") {
@@ -201,8 +201,8 @@ func TestTokenCommandWithHashedToken(t *testing.T) {
 	if got, err := st.Setting(context.Background(), webhook.TokenHashSetting); err != nil || got != auth.Hash(fresh) {
 		t.Errorf("a refused --rotate changed the stored hash: %q (%v)", got, err)
 	}
-	if err := webhook.NoteTokenSource(context.Background(), st, false); err != nil {
-		t.Fatal(err)
+	if code, errOut := serveOnce(t, map[string]string{"DATABASE_URL": url, "WEBHOOK_TOKEN": ""}); code != 0 {
+		t.Fatalf("start without WEBHOOK_TOKEN: exit %d\n%s", code, errOut)
 	}
 	if code, _, stderr := runCommand(t, env, "token", "--rotate"); code != 0 {
 		t.Errorf("token --rotate once the server takes the stored token again: exit %d, %s", code, stderr)

@@ -189,6 +189,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
+	// Recorded at start for the commands run right after it; the sweep keeps it so.
 	if err := webhook.NoteTokenSource(ctx, st, cfg.WebhookToken != ""); err != nil {
 		return err
 	}

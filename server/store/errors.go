@@ -44,7 +44,7 @@ func isTransient(err error) bool {
 // the classes an operator can act on, and no text of the error itself (it may name files).
 func WriteFailure(err error) string {
 	if errors.Is(err, ErrFileGone) {
-		return "the database file was deleted or replaced while the server ran (restore it or restart the server)"
+		return ErrFileGone.Error()
 	}
 	var se *sqlite.Error
 	if errors.As(err, &se) {

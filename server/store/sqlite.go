@@ -185,9 +185,8 @@ func (s *SQLite) Record(ctx context.Context, n Notification) (RecordResult, erro
 // Identity is the main database file's path as SQLite opened it, absolute and with symbolic
 // links resolved (Copier).
 func (s *SQLite) Identity(ctx context.Context) (string, error) {
-	var seq int
-	var name, file string
-	if err := s.readDB.QueryRowContext(ctx, "SELECT seq, name, file FROM pragma_database_list WHERE name = 'main'").Scan(&seq, &name, &file); err != nil {
+	var file string
+	if err := s.readDB.QueryRowContext(ctx, "SELECT file FROM pragma_database_list WHERE name = 'main'").Scan(&file); err != nil {
 		return "", err
 	}
 	if resolved, err := filepath.EvalSymlinks(file); err == nil {

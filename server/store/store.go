@@ -105,7 +105,7 @@ var (
 	ErrQueueFull = errors.New("the ingest queue is full")
 	// ErrNoSchema: the database answers but holds none of the dashboard's tables (dropped or
 	// replaced under a running server).
-	ErrNoSchema = errors.New("the database holds none of the dashboard's tables")
+	ErrNoSchema = errors.New("the database holds none of the dashboard's tables: restart the server to migrate it")
 )
 
 // State is the triage state of an image.

@@ -216,7 +216,21 @@ func (t *Token) Rotate(ctx context.Context) (string, error) {
 // token that the server does not accept (found by an outside tester).
 const TokenSourceSetting = "webhook_token_source"
 
-// NoteTokenSource records, at a server's start, whether WEBHOOK_TOKEN sets its token.
+// RecordSource records where this server's token comes from (TokenSourceSetting) when the
+// database says otherwise: at the first sweep, and again after an import or a database made
+// anew replaced it. The server's background sweep calls it, off the webhook's path.
+func (t *Token) RecordSource(ctx context.Context) error {
+	source, err := storedSetting(ctx, t.store, TokenSourceSetting)
+	if err != nil {
+		return err
+	}
+	if source != "" && (source == "environment") == t.configured {
+		return nil // already so
+	}
+	return NoteTokenSource(ctx, t.store, t.configured)
+}
+
+// NoteTokenSource records whether WEBHOOK_TOKEN sets the token of the server on st.
 func NoteTokenSource(ctx context.Context, st store.Store, configured bool) error {
 	source := "database"
 	if configured {
@@ -294,15 +308,6 @@ func RotateToken(ctx context.Context, st store.Store) (Secret, error) {
 // Reload reads the stored token, so that a rotation on another replica reaches this one, and
 // forgets the token itself once Diun has presented it.
 func (t *Token) Reload(ctx context.Context) error {
-	// Where the token comes from, again: an import or a database made anew under the server
-	// replaced what it recorded at start, and `token` would print a token it refuses.
-	if source, err := storedSetting(ctx, t.store, TokenSourceSetting); err != nil {
-		return err
-	} else if (source == "environment") != t.configured {
-		if err := NoteTokenSource(ctx, t.store, t.configured); err != nil {
-			return err
-		}
-	}
 	if t.configured {
 		return nil
 	}

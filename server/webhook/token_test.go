@@ -270,11 +270,11 @@ func TestPresentedTokenIsForgottenAtOnce(t *testing.T) {
 	}
 }
 
-// TestReloadRestoresTheTokenSource: a database replaced under a running server (an import,
-// a database made anew) loses what the server recorded at start about its token; the next
-// background tick records it again, so that `token` refuses a token the server does not take
+// TestRecordSourceRestoresTheTokenSource: a database replaced under a running server (an
+// import, a database made anew) loses what the server recorded about its token; the next
+// background sweep records it again, so that `token` refuses a token the server does not take
 // (found by an outside tester).
-func TestReloadRestoresTheTokenSource(t *testing.T) {
+func TestRecordSourceRestoresTheTokenSource(t *testing.T) {
 	ctx := context.Background()
 	for name, open := range stores {
 		t.Run(name, func(t *testing.T) {
@@ -293,7 +293,9 @@ func TestReloadRestoresTheTokenSource(t *testing.T) {
 					}
 					secret = s
 				}
-				reload(t, NewToken(st, secret, configured))
+				if err := NewToken(st, secret, configured).RecordSource(ctx); err != nil {
+					t.Fatal(err)
+				}
 				if err := CheckTokenSource(ctx, st, configured); err != nil {
 					t.Errorf("configured %v: after a tick, a command configured alike is refused: %v", configured, err)
 				}

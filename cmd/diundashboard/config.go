@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -224,33 +225,90 @@ func redactSetting(env, v string) string {
 	return v
 }
 
+// command is one entry of --help's command list: its name, its arguments, what it does and
+// the settings it reads besides LOG_LEVEL and LOG_FORMAT.
+type command struct {
+	name, args, text string
+	reads            []string
+}
+
+// commands are the commands --help lists, in its order; `diundashboard COMMAND --help`
+// prints the command's own entry, flags and settings.
+var commands = []command{
+	{"serve", "", "serve the webhook, the API and the UI (the default)", nil},
+	{"migrate", "", "apply database migrations and exit", []string{"DATABASE_URL"}},
+	{"token", "[--rotate]", "print the webhook token Diun must send, while it is still kept\n(--rotate: make a new one and print it)", []string{"DATABASE_URL", "WEBHOOK_TOKEN"}},
+	{"hash-password", "", "print the argon2id hash of a password (prompted, or one line of stdin)\nfor AUTH_PASSWORD_HASH", nil},
+	{"healthcheck", "", "exit 0 when the server at LISTEN_ADDR answers /healthz", []string{"LISTEN_ADDR"}},
+	{"reset-password", "", "replace the generated admin password with a new one, printed once,\nsign everybody out and revoke every API token (no restart needed)",
+		[]string{"DATABASE_URL", "AUTH_MODE", "AUTH_USERNAME", "AUTH_PASSWORD_HASH", "AUTH_PROXY_HEADER"}},
+	{"sessions", "revoke-all [--tokens]", "sign everybody out everywhere (and revoke every\nAPI token)", []string{"DATABASE_URL"}},
+	{"prune", "[--dry-run]", "delete events older than EVENT_RETENTION now (--dry-run: only count them)", []string{"DATABASE_URL", "EVENT_RETENTION"}},
+	{"export", "[--with-credentials] > FILE", "write every row of the database to stdout as JSON Lines (a backup)", []string{"DATABASE_URL"}},
+	{"import", "[--force] [--with-credentials] < FILE", "read what export wrote from stdin into an empty database (--force: replace)", []string{"DATABASE_URL"}},
+	{"copy", "--to URL [--from URL] [--force]", "copy every row from --from URL to --to URL, then verify (--force: replace)", []string{"DATABASE_URL"}},
+	{"version", "", "print the version", nil},
+}
+
+// usage is --help: for serve (and plain `diundashboard --help`) every command and setting;
+// for another command its own line, flags and the settings it reads.
 func usage(w io.Writer, fs *flag.FlagSet) {
-	fmt.Fprintf(w, `DiunDashboard: the dashboard for Diun's webhook notifications.
-
-Usage:
-  diundashboard [command] [flags]
-
-Commands:
-  serve        serve the webhook, the API and the UI (the default)
-  migrate      apply database migrations and exit
-  token        print the webhook token Diun must send, while it is still kept
-               (--rotate: make a new one and print it)
-  hash-password  print the argon2id hash of a password (prompted, or one line of stdin)
-               for AUTH_PASSWORD_HASH
-  healthcheck  exit 0 when the server at LISTEN_ADDR answers /healthz
-  reset-password  replace the generated admin password with a new one, printed once,
-               sign everybody out and revoke every API token (no restart needed)
-  sessions revoke-all [--tokens]  sign everybody out everywhere (and revoke every
-               API token)
-  prune        delete events older than EVENT_RETENTION now (--dry-run: only count them)
-  export       write every row of the database to stdout as JSON Lines (a backup)
-  import       read what export wrote from stdin into an empty database (--force: replace)
-  copy         copy every row from --from URL to --to URL, then verify (--force: replace)
-  version      print the version
-
-Flags (each also read from the environment variable named):
-`)
+	fs.SetOutput(w)
+	name := strings.TrimPrefix(fs.Name(), "diundashboard ")
+	if i := slices.IndexFunc(commands, func(c command) bool { return c.name == name }); i > 0 {
+		commandUsage(w, fs, commands[i])
+		return
+	}
+	fmt.Fprintf(w, "DiunDashboard: the dashboard for Diun's webhook notifications.\n\nUsage:\n  diundashboard [command] [flags]\n\nCommands:\n")
+	for _, c := range commands {
+		head := c.name
+		if c.name == "sessions" {
+			head += " " + c.args // its subcommand is part of its name
+		}
+		for i, line := range strings.Split(c.text, "\n") {
+			if i > 0 {
+				head = ""
+			}
+			fmt.Fprintf(w, "  %s%s%s\n", head, strings.Repeat(" ", max(2, 13-len(head))), line)
+		}
+	}
+	fmt.Fprintf(w, "\nFlags (each also read from the environment variable named):\n")
 	fs.PrintDefaults()
+}
+
+// commandUsage is `diundashboard COMMAND --help`.
+func commandUsage(w io.Writer, fs *flag.FlagSet, c command) {
+	text := strings.ReplaceAll(c.text, "\n", " ")
+	fmt.Fprintf(w, "Usage:\n  diundashboard %s\n\n%s%s.\n", strings.TrimSpace(c.name+" "+c.args), strings.ToUpper(text[:1]), text[1:])
+	own := flag.NewFlagSet(fs.Name(), flag.ContinueOnError)
+	own.SetOutput(w)
+	new(commandFlags).register(own, fs.Name())
+	if hasFlags(own) {
+		fmt.Fprintf(w, "\nFlags:\n")
+		own.PrintDefaults()
+	}
+	if c.reads == nil {
+		return // it reads no setting
+	}
+	reads := map[string]bool{"LOG_LEVEL": true, "LOG_FORMAT": true}
+	for _, env := range c.reads {
+		reads[env] = true
+	}
+	settings := flag.NewFlagSet(fs.Name(), flag.ContinueOnError)
+	settings.SetOutput(w)
+	for _, s := range (&config{}).settings() {
+		if f := fs.Lookup(s.flag); f != nil && reads[s.env] {
+			settings.Var(f.Value, f.Name, f.Usage)
+		}
+	}
+	fmt.Fprintf(w, "\nSettings it reads (each a flag or the environment variable named; the others of\n`diundashboard --help` are checked too):\n")
+	settings.PrintDefaults()
+}
+
+func hasFlags(fs *flag.FlagSet) bool {
+	n := 0
+	fs.VisitAll(func(*flag.Flag) { n++ })
+	return n > 0
 }
 
 func parseLevel(s string) (slog.Level, error) {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -19,14 +18,6 @@ import (
 )
 
 var resetLine = regexp.MustCompile(`Sign in as admin with the new password: (\S+)\n`)
-
-// runCommand runs one diundashboard command with env and returns its exit code and output.
-func runCommand(t *testing.T, env map[string]string, args ...string) (code int, stdout, stderr string) {
-	t.Helper()
-	var out, errOut bytes.Buffer
-	code = run(context.Background(), args, func(k string) string { return env[k] }, &out, &errOut)
-	return code, out.String(), errOut.String()
-}
 
 func addSession(t *testing.T, st store.Store, id string) {
 	t.Helper()
@@ -55,7 +46,7 @@ func TestResetPassword(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	code, stdout, stderr := runCommand(t, env, "reset-password")
+	code, stdout, stderr := runCmd(t, env, "reset-password")
 	if code != 0 {
 		t.Fatalf("reset-password: exit %d\n%s", code, stderr)
 	}
@@ -87,7 +78,7 @@ func TestResetPassword(t *testing.T) {
 		for k, v := range extra {
 			e[k] = v
 		}
-		code, stdout, stderr := runCommand(t, e, "reset-password")
+		code, stdout, stderr := runCmd(t, e, "reset-password")
 		if code == 0 || stdout != "" || !strings.Contains(stderr, "password") {
 			t.Errorf("%s: reset-password exit %d, stdout %q, stderr %q; want a refusal that says why", name, code, stdout, stderr)
 		}
@@ -103,7 +94,7 @@ func TestResetPassword(t *testing.T) {
 		t.Fatalf("start with AUTH_PASSWORD_HASH: exit %d\n%s", code, errOut)
 	}
 	addSession(t, st, "configured-user")
-	code, stdout, stderr = runCommand(t, env, "reset-password")
+	code, stdout, stderr = runCmd(t, env, "reset-password")
 	if code == 0 || stdout != "" || !strings.Contains(stderr, "AUTH_PASSWORD_HASH") || !strings.Contains(stderr, "nothing was changed") {
 		t.Errorf("reset-password beside a server with AUTH_PASSWORD_HASH: exit %d, %q, %s; want a refusal", code, stdout, stderr)
 	}
@@ -113,7 +104,7 @@ func TestResetPassword(t *testing.T) {
 	if code, errOut := serveOnce(t, env); code != 0 {
 		t.Fatalf("start with the generated admin again: exit %d\n%s", code, errOut)
 	}
-	if code, _, stderr := runCommand(t, env, "reset-password"); code != 0 {
+	if code, _, stderr := runCmd(t, env, "reset-password"); code != 0 {
 		t.Errorf("reset-password once the server signs in the generated admin again: exit %d, %s", code, stderr)
 	}
 }
@@ -127,14 +118,14 @@ func TestSessionsRevokeAll(t *testing.T) {
 	if _, err := st.CreateAPIToken(context.Background(), "widget", auth.Hash("dd_widget"), "dd_widge", store.ScopeRead); err != nil {
 		t.Fatal(err)
 	}
-	code, stdout, stderr := runCommand(t, env, "sessions", "revoke-all")
+	code, stdout, stderr := runCmd(t, env, "sessions", "revoke-all")
 	if code != 0 || !strings.Contains(stdout, "ended 2 sessions") || !strings.Contains(stdout, "--tokens") {
 		t.Fatalf("sessions revoke-all: exit %d, stdout %q, stderr %q", code, stdout, stderr)
 	}
 	if toks, _ := st.ListAPITokens(context.Background()); len(toks) != 1 {
 		t.Errorf("revoke-all without --tokens revoked tokens: %d left, want 1", len(toks))
 	}
-	code, stdout, stderr = runCommand(t, env, "sessions", "revoke-all", "--tokens")
+	code, stdout, stderr = runCmd(t, env, "sessions", "revoke-all", "--tokens")
 	if code != 0 || !strings.Contains(stdout, "Revoked 1 API token") {
 		t.Fatalf("sessions revoke-all --tokens: exit %d, stdout %q, stderr %q", code, stdout, stderr)
 	}
@@ -146,8 +137,8 @@ func TestSessionsRevokeAll(t *testing.T) {
 			t.Errorf("session %s survived: %v", id, err)
 		}
 	}
-	for _, args := range [][]string{{"sessions"}, {"sessions", "list"}, {"sessions", "--help"}} {
-		if code, _, stderr := runCommand(t, env, args...); code == 0 || !strings.Contains(stderr, "revoke-all") {
+	for _, args := range [][]string{{"sessions"}, {"sessions", "list"}} { // sessions --help: TestCommandHelp
+		if code, _, stderr := runCmd(t, env, args...); code == 0 || !strings.Contains(stderr, "revoke-all") {
 			t.Errorf("%q: exit %d, stderr %q; want a usage error naming revoke-all", args, code, stderr)
 		}
 	}
@@ -159,13 +150,13 @@ func TestTokenCommandWithHashedToken(t *testing.T) {
 	url := "sqlite:" + filepath.Join(t.TempDir(), "dd.db")
 	env := map[string]string{"DATABASE_URL": url}
 	// A mistyped path: no database is made, no token printed that no server knows.
-	if code, stdout, stderr := runCommand(t, env, "token"); code == 0 || stdout != "" || !strings.Contains(stderr, "no database at") {
+	if code, stdout, stderr := runCmd(t, env, "token"); code == 0 || stdout != "" || !strings.Contains(stderr, "no database at") {
 		t.Errorf("token without a database: exit %d, %q, %q; want a refusal", code, stdout, stderr)
 	}
-	if code, _, stderr := runCommand(t, env, "migrate"); code != 0 {
+	if code, _, stderr := runCmd(t, env, "migrate"); code != 0 {
 		t.Fatalf("migrate: %s", stderr)
 	}
-	code, first, stderr := runCommand(t, env, "token")
+	code, first, stderr := runCmd(t, env, "token")
 	first = strings.TrimSpace(first)
 	if code != 0 || len(first) < 40 {
 		t.Fatalf("token: exit %d, %q, %s", code, first, stderr)
@@ -175,11 +166,11 @@ func TestTokenCommandWithHashedToken(t *testing.T) {
 	if err := st.PutSetting(context.Background(), webhook.TokenSetting, ""); err != nil {
 		t.Fatal(err)
 	}
-	code, stdout, stderr := runCommand(t, env, "token")
+	code, stdout, stderr := runCmd(t, env, "token")
 	if code == 0 || stdout != "" || !strings.Contains(stderr, "--rotate") {
 		t.Errorf("token of a hashed token: exit %d, stdout %q, stderr %q; want a refusal that names --rotate", code, stdout, stderr)
 	}
-	code, stdout, stderr = runCommand(t, env, "token", "--rotate")
+	code, stdout, stderr = runCmd(t, env, "token", "--rotate")
 	fresh := strings.TrimSpace(stdout)
 	if code != 0 || len(fresh) < 40 || fresh == first {
 		t.Fatalf("token --rotate: exit %d, %q, %s", code, stdout, stderr)
@@ -194,7 +185,7 @@ func TestTokenCommandWithHashedToken(t *testing.T) {
 		t.Fatalf("start with WEBHOOK_TOKEN: exit %d\n%s", code, errOut)
 	}
 	for _, args := range [][]string{{"token"}, {"token", "--rotate"}} {
-		if code, stdout, stderr := runCommand(t, env, args...); code == 0 || stdout != "" || !strings.Contains(stderr, "WEBHOOK_TOKEN") {
+		if code, stdout, stderr := runCmd(t, env, args...); code == 0 || stdout != "" || !strings.Contains(stderr, "WEBHOOK_TOKEN") {
 			t.Errorf("%q after a server took its token from WEBHOOK_TOKEN: exit %d, %q, %s; want a refusal naming WEBHOOK_TOKEN", args, code, stdout, stderr)
 		}
 	}
@@ -204,13 +195,13 @@ func TestTokenCommandWithHashedToken(t *testing.T) {
 	if code, errOut := serveOnce(t, map[string]string{"DATABASE_URL": url, "WEBHOOK_TOKEN": ""}); code != 0 {
 		t.Fatalf("start without WEBHOOK_TOKEN: exit %d\n%s", code, errOut)
 	}
-	if code, _, stderr := runCommand(t, env, "token", "--rotate"); code != 0 {
+	if code, _, stderr := runCmd(t, env, "token", "--rotate"); code != 0 {
 		t.Errorf("token --rotate once the server takes the stored token again: exit %d, %s", code, stderr)
 	}
 	env["WEBHOOK_TOKEN"] = "configured-token-0123456789abcdef"
 	for _, args := range [][]string{{"token"}, {"token", "--rotate"}} {
 		// The server takes the stored token; this shell's WEBHOOK_TOKEN is not it.
-		if code, stdout, stderr := runCommand(t, env, args...); code == 0 || stdout != "" || !strings.Contains(stderr, "WEBHOOK_TOKEN") {
+		if code, stdout, stderr := runCmd(t, env, args...); code == 0 || stdout != "" || !strings.Contains(stderr, "WEBHOOK_TOKEN") {
 			t.Errorf("%q with WEBHOOK_TOKEN here, not in the server's environment: exit %d, %q, %s; want a refusal naming WEBHOOK_TOKEN", args, code, stdout, stderr)
 		}
 	}
@@ -224,7 +215,7 @@ func TestCommandsRefuseAMissingDatabase(t *testing.T) {
 	env := map[string]string{"DATABASE_URL": "sqlite:" + path}
 	for _, args := range [][]string{{"token"}, {"export"}, {"prune", "--dry-run"}, {"reset-password"}, {"sessions", "revoke-all"},
 		{"copy", "--from", "sqlite:" + path, "--to", "sqlite:" + filepath.Join(dir, "to.db")}} {
-		code, stdout, stderr := runCommand(t, env, args...)
+		code, stdout, stderr := runCmd(t, env, args...)
 		if code == 0 || stdout != "" || !strings.Contains(stderr, "no database at") {
 			t.Errorf("%q: exit %d, stdout %q, stderr %q; want a refusal naming the missing database", args, code, stdout, stderr)
 		}

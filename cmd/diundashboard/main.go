@@ -15,6 +15,7 @@ import (
 	"net/netip"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -36,11 +37,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
 		cmd, args = args[0], args[1:]
 	}
-	if cmd == "version" {
+	if cmd == "version" && !helpAsked(args) {
 		printVersion(stdout)
 		return 0
 	}
-	if cmd == "hash-password" {
+	if cmd == "hash-password" && !helpAsked(args) {
 		if err := hashPassword(os.Stdin, stdout, stderr); err != nil {
 			fmt.Fprintln(stderr, "diundashboard:", err)
 			return 1
@@ -53,7 +54,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	// `sessions revoke-all`: the subcommand is not a flag.
 	var sub string
-	if cmd == "sessions" {
+	if cmd == "sessions" && !helpAsked(args) {
 		if len(args) == 0 || args[0] == "" || args[0][0] == '-' {
 			fmt.Fprintln(stderr, "diundashboard: usage: diundashboard sessions revoke-all")
 			return 2
@@ -99,6 +100,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return 1
 	}
 	return 0
+}
+
+// helpAsked tells whether args ask for a command's help (flag's -h, -help, --help).
+func helpAsked(args []string) bool {
+	return slices.ContainsFunc(args, func(a string) bool { return a == "-h" || a == "--help" || a == "-help" || a == "--h" })
 }
 
 func migrate(ctx context.Context, cfg config, log *slog.Logger) error {

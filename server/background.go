@@ -29,6 +29,7 @@ func (s *Server) RunBackground(ctx context.Context) {
 	defer sweep.Stop()
 	s.wakeSnoozed(ctx)
 	s.sweep(ctx)
+	defer s.noteStopped()
 	for {
 		select {
 		case <-ctx.Done():
@@ -55,7 +56,7 @@ func (s *Server) wakeSnoozed(ctx context.Context) {
 	}
 }
 
-// sweep does the housekeeping of sign-in and the webhook token.
+// sweep does the housekeeping of sign-in and the webhook token, and notes the server running.
 func (s *Server) sweep(ctx context.Context) {
 	ctx, cancel := context.WithTimeout(ctx, s.opts.StoreTimeout)
 	defer cancel()
@@ -67,6 +68,9 @@ func (s *Server) sweep(ctx context.Context) {
 	}
 	if err := s.token.RecordSource(ctx); err != nil && ctx.Err() == nil {
 		s.log.Warn("cannot record where the webhook token comes from", "err", err)
+	}
+	if err := s.noteRunning(ctx); err != nil && ctx.Err() == nil {
+		s.log.Warn("cannot note that the server runs (import and copy look for it)", "err", err)
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"diundashboard/server"
 	"diundashboard/server/retention"
 	"diundashboard/server/store"
 	"diundashboard/server/store/dbcopy"
@@ -128,6 +129,10 @@ func openTarget(ctx context.Context, databaseURL string) (store.Store, store.Cop
 	if !ok {
 		st.Close()
 		return nil, nil, fmt.Errorf("the %s store cannot be written by copy or import", st.Dialect())
+	}
+	if err := server.CheckNotRunning(ctx, st, time.Now()); err != nil {
+		st.Close()
+		return nil, nil, fmt.Errorf("%s: %w", store.Redact(databaseURL), err)
 	}
 	return st, c, nil
 }

@@ -10,7 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"diundashboard/server"
 	"diundashboard/server/store"
+	"diundashboard/server/store/storetest"
 )
 
 // runCmd runs the binary's entry point with env as the whole environment.
@@ -184,5 +186,52 @@ func TestCopyExportImportCommands(t *testing.T) {
 	stdin = strings.NewReader(dump)
 	if code, _, errOut = runCmd(t, map[string]string{"DATABASE_URL": restored}, "import"); code != 1 || !strings.Contains(errOut, "not empty") {
 		t.Errorf("import into a non-empty database: %d %s", code, errOut)
+	}
+}
+
+// TestCopyImportRefuseRunningServer: import and copy do not write under a server that noted
+// itself running on the target a moment ago (found by an outside tester: both went ahead).
+func TestCopyImportRefuseRunningServer(t *testing.T) {
+	dir := t.TempDir()
+	src, dst := "sqlite:"+filepath.Join(dir, "a.db"), "sqlite:"+filepath.Join(dir, "b.db")
+	seedStore(t, src, 0, 3)
+	running := time.Now().UTC().Format(time.RFC3339Nano)
+	// A backup taken from a running server: the note describes the process, not the data, and
+	// is left out (its restore would look like a running server's database).
+	srcStore := storetest.Open(t, src)
+	if err := srcStore.PutSetting(context.Background(), server.RunningSetting, running); err != nil {
+		t.Fatal(err)
+	}
+	code, dump, errOut := runCmd(t, map[string]string{"DATABASE_URL": src}, "export")
+	if code != 0 || strings.Contains(dump, server.RunningSetting) {
+		t.Fatalf("export: %d %s\n%s", code, errOut, dump)
+	}
+	if err := srcStore.PutSetting(context.Background(), server.RunningSetting, ""); err != nil {
+		t.Fatal(err)
+	}
+	st := storetest.Open(t, dst)
+	if err := st.PutSetting(context.Background(), server.RunningSetting, running); err != nil {
+		t.Fatal(err)
+	}
+	stdin = strings.NewReader(dump)
+	defer func() { stdin = os.Stdin }()
+	code, _, errOut = runCmd(t, map[string]string{"DATABASE_URL": dst}, "import", "--force")
+	if code != 1 || !strings.Contains(errOut, "server is running on this database") || !strings.Contains(errOut, "stop it first") {
+		t.Errorf("import under a running server: %d %s", code, errOut)
+	}
+	code, _, errOut = runCmd(t, map[string]string{"DATABASE_URL": src}, "copy", "--to", dst, "--force")
+	if code != 1 || !strings.Contains(errOut, "server is running on this database") {
+		t.Errorf("copy onto a running server's database: %d %s", code, errOut)
+	}
+	if n, err := st.CountEventsBefore(context.Background(), time.Now().Add(time.Hour)); err != nil || n != 0 {
+		t.Errorf("the refused commands wrote %d events (%v)", n, err)
+	}
+	// Stopped, the server clears its note: both go ahead.
+	if err := st.PutSetting(context.Background(), server.RunningSetting, ""); err != nil {
+		t.Fatal(err)
+	}
+	stdin = strings.NewReader(dump)
+	if code, _, errOut = runCmd(t, map[string]string{"DATABASE_URL": dst}, "import", "--force"); code != 0 {
+		t.Errorf("import once the server stopped: %d %s", code, errOut)
 	}
 }

@@ -229,7 +229,8 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stderr io.Writer) 
 	}
 	bgCtx, stopBackground := context.WithCancel(context.Background())
 	defer stopBackground()
-	go srv.RunBackground(bgCtx)
+	background := make(chan struct{})
+	go func() { srv.RunBackground(bgCtx); close(background) }()
 	go (&retention.Pruner{Store: st, Retention: cfg.Retention, Log: log}).Run(bgCtx)
 	if cfg.PprofAddr != "" {
 		go func() {
@@ -255,6 +256,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stderr io.Writer) 
 		log.Warn("requests still in flight were cut off", "err", err)
 	}
 	stopBackground()
+	<-background // it notes the server stopped (server.RunningSetting) before the store closes
 	log.Info("stopped")
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 // The ingest pipeline's edge cases, run on each dialect (SQLite here, PostgreSQL in
@@ -205,14 +206,15 @@ func TestIngestQueueFullAndDrain(t *testing.T) {
 			res, err := s.Record(ctx, n)
 			answers <- answer{res, err}
 		}()
-		// Wait for the answer only if it comes at once: a refusal does.
+		// Wait for the answer only briefly: a refusal comes at once. (Not reading it without
+		// waiting: on two cores this loop could send 1000 before any sender goroutine ran.)
 		select {
 		case a := <-answers:
 			if !errors.Is(a.err, ErrQueueFull) {
 				t.Fatalf("answered before the database was free: %+v, %v", a.res, a.err)
 			}
 			refused = true
-		default:
+		case <-time.After(5 * time.Millisecond):
 			// accepted (it waits for its commit) or not yet refused: the next one tells
 		}
 	}

@@ -93,6 +93,11 @@ type Store interface {
 // TestImage is the image `diun notif test` sends: proof that the connection works.
 const TestImage = "docker.io/diun/testnotif:latest"
 
+// RunningSetting is the setting a running server renews with the time (server.CheckNotRunning
+// reads it). It describes the process, not the data: export leaves it out, so that a backup
+// taken from a running server does not make its restore look like one.
+const RunningSetting = "server_running_at"
+
 // Errors a Store returns; compare with errors.Is.
 var (
 	ErrNotFound      = errors.New("not found")

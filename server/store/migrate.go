@@ -12,6 +12,10 @@ import (
 // Migrate, MigrationStatus and Open refuse such a database; compare with errors.Is.
 var ErrNewerSchema = migrate.ErrNewerSchema
 
+// ErrForeignDatabase: the database holds another application's tables and none of
+// DiunDashboard's migrations. Migrate refuses it and changes nothing; compare with errors.Is.
+var ErrForeignDatabase = migrate.ErrForeignDatabase
+
 // Migrate brings the database named by databaseURL (a DATABASE_URL, empty for the default)
 // to the newest schema embedded in the binary. Applied migrations are skipped, so calling it
 // at every start is cheap. On PostgreSQL, concurrent callers (replicas starting together)

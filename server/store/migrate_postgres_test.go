@@ -5,6 +5,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"slices"
 	"strings"
 	"sync"
@@ -38,6 +39,24 @@ func TestMigratePostgresCreatesSchema(t *testing.T) {
 	applied, pending, err := MigrationStatus(ctx, databaseURL)
 	if err != nil || len(pending) != 0 || len(applied) != len(allPostgresMigrations) {
 		t.Errorf("MigrationStatus = %v, %v, %v; want one applied, none pending", applied, pending, err)
+	}
+}
+
+// TestMigratePostgresRefusesForeignDatabase: a database with another application's tables in
+// the schema DiunDashboard would use is refused; nothing is created in it.
+func TestMigratePostgresRefusesForeignDatabase(t *testing.T) {
+	databaseURL := pgtest.NewDatabase(t)
+	db := openPostgresForTest(t, databaseURL)
+	if _, err := db.Exec(`CREATE TABLE events (id int); CREATE VIEW report AS SELECT 1 AS one`); err != nil {
+		t.Fatal(err)
+	}
+	err := Migrate(context.Background(), databaseURL)
+	if !errors.Is(err, ErrForeignDatabase) || !strings.Contains(err.Error(), "events, report") {
+		t.Fatalf("Migrate of another application's database: %v; want ErrForeignDatabase naming its tables", err)
+	}
+	tables := queryStrings(t, db, `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1`)
+	if !slices.Equal(tables, []string{"events", "report"}) {
+		t.Errorf("tables after the refusal: %v", tables)
 	}
 }
 

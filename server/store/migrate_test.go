@@ -147,6 +147,31 @@ func TestMigrateSQLiteNotADatabase(t *testing.T) {
 	}
 }
 
+// TestMigrateSQLiteRefusesForeignDatabase: DATABASE_URL (or copy's --to) naming another
+// application's SQLite file is refused, and the file keeps only its own tables.
+func TestMigrateSQLiteRefusesForeignDatabase(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "other.db")
+	db := openSQLiteForTest(t, path)
+	if _, err := db.Exec(`CREATE TABLE settings (name TEXT); CREATE TABLE users (id INTEGER)`); err != nil {
+		t.Fatal(err)
+	}
+	err := Migrate(context.Background(), "sqlite:"+path)
+	if !errors.Is(err, ErrForeignDatabase) || !strings.Contains(err.Error(), "settings, users") || !strings.Contains(err.Error(), "nothing was changed") {
+		t.Fatalf("Migrate of another application's file: %v; want ErrForeignDatabase naming its tables", err)
+	}
+	if got := sqliteTables(t, db); !slices.Equal(got, []string{"settings", "users"}) {
+		t.Errorf("tables after the refusal: %v", got)
+	}
+	// A file with no table (made empty beforehand) is migrated.
+	empty := filepath.Join(t.TempDir(), "empty.db")
+	if _, err := openSQLiteForTest(t, empty).Exec(`CREATE TABLE x (a); DROP TABLE x`); err != nil {
+		t.Fatal(err)
+	}
+	if err := Migrate(context.Background(), "sqlite:"+empty); err != nil {
+		t.Errorf("Migrate of an empty SQLite file: %v", err)
+	}
+}
+
 func openSQLiteForTest(t *testing.T, path string) *sql.DB {
 	t.Helper()
 	db, err := sql.Open("sqlite", "file:"+path)

@@ -263,8 +263,63 @@ func (m *Migrator) Migrate(ctx context.Context) error {
 	if len(st.Pending) == 0 {
 		return nil
 	}
+	if len(st.Applied) == 0 {
+		if err := m.refuseForeign(); err != nil {
+			return err
+		}
+	}
 	if err := m.dbmate().Migrate(); err != nil {
 		return fmt.Errorf("applying database migrations to %s failed: %w; %s", m.name, err, m.advice)
 	}
 	return nil
+}
+
+// ErrForeignDatabase: the database holds another application's tables and none of
+// DiunDashboard's migrations. Migrate refuses it before creating anything.
+var ErrForeignDatabase = errors.New("the database holds tables of another application")
+
+// refuseForeign returns ErrForeignDatabase, naming some of the tables, when a database that
+// no migration of this binary touched already has tables: DATABASE_URL (or copy's --to) names
+// another application's database, and migrating it would add a dozen tables among its own, or
+// stop halfway on a name they share (settings, events, sessions).
+func (m *Migrator) refuseForeign() error {
+	drv, err := m.dbmate().Driver()
+	if err != nil {
+		return err
+	}
+	db, err := drv.Open()
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	q := `SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite\_%' ESCAPE '\'
+	      AND name <> 'schema_migrations' ORDER BY name LIMIT 6`
+	if m.dialect == Postgres {
+		q = `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()
+		     AND table_name <> 'schema_migrations' ORDER BY table_name LIMIT 6`
+	}
+	rows, err := db.Query(q)
+	if err != nil {
+		return fmt.Errorf("listing the tables of %s: %w", m.name, err)
+	}
+	defer rows.Close()
+	var names []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			return err
+		}
+		names = append(names, name)
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	if len(names) > 5 {
+		names = append(names[:5], "…")
+	}
+	return fmt.Errorf("%w (%s) and none of DiunDashboard's migrations: %s is not a DiunDashboard database; point DATABASE_URL (or --to) at a new, empty database, or at one DiunDashboard created; nothing was changed",
+		ErrForeignDatabase, strings.Join(names, ", "), m.name)
 }

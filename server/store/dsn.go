@@ -116,6 +116,11 @@ func parseURL(databaseURL string) (Target, error) {
 	}
 	switch strings.ToLower(scheme) {
 	case "sqlite", "sqlite3", "file":
+		// sqlite:file:/data/dd.db puts SQLite's own URI form under our scheme: taken as a path,
+		// it made a directory named "file:" in the working directory.
+		if len(rest) >= 5 && strings.EqualFold(rest[:5], "file:") {
+			rest = rest[5:]
+		}
 		return parseSQLite(rest)
 	case "postgres", "postgresql":
 		u, err := url.Parse(databaseURL)

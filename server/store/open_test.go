@@ -116,7 +116,11 @@ func TestOpenSQLite(t *testing.T) {
 
 	// Every SQLite spelling opens the same kind of store, creating missing directories.
 	path := filepath.Join(dir, "sub", "dir", "dd.db")
-	for _, u := range []string{"sqlite:" + path, "sqlite3:" + path, "file:" + path, "sqlite://" + path} {
+	// sqlite:file:… (SQLite's URI form under the scheme) made a directory named "file:".
+	if target, err := store.ParseURL("sqlite:file:" + path); err != nil || target.Path != path {
+		t.Errorf("sqlite:file:%s is the file %q (%v); want %s", path, target.Path, err, path)
+	}
+	for _, u := range []string{"sqlite:" + path, "sqlite3:" + path, "file:" + path, "sqlite://" + path, "sqlite:file:" + path} {
 		if err := store.Migrate(ctx, u); err != nil {
 			t.Fatalf("Migrate(%s): %v", u, err)
 		}

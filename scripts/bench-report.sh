@@ -244,15 +244,22 @@ CPU per notification.
   database 200 ms after commits; the writer's commits stall while a checkpoint syncs the
   files, so the larger the checkpoint the longer the stall. Side by side: a delay of 1 s gave a
   p99 of 35-37 ms, 200 ms 20-24 ms, 50 ms 16-20 ms, 20 ms (now) 14-16 ms, the rate the same.
-- **PostgreSQL**: per notification, the dashboard uses about 230 µs of CPU, the backend about
-  300 µs and loadgen 60 (SQLite: about 310 in all, its writer in-process), on the same two
-  cores: the ratio to SQLite is bounded by these costs. The backend's part is \`RecordBatch\`
-  (0.9 ms for a batch of 4 in a loaded database: the upsert 0.4 ms, the per-row triggers 0.3
-  ms) and the commit's WAL flush. Two writers, each with half the notifications, made batches
-  half as large: one writer measured 25-30% faster at 8 senders. The live bridge sent a NOTIFY
-  per round trip under load (about 1,000 transactions a second beside 1,600 notifications);
-  its rounds are now 50 ms apart (10-29% faster at 8 senders). Four writers and generic plans
-  were measured in an earlier round and did not help.
+- **PostgreSQL** (a whole-system \`perf\` profile, 24,000 notifications at 8 senders,
+  2026-12-08): per notification the backend uses 328 µs of CPU, the dashboard 279 and loadgen
+  118, and the machine is 38% idle: one batch (4 notifications) is in the database at a time,
+  so its cycle (2.2 ms) is mostly the backend's 1.3 ms of CPU. Per notification, the backend's
+  share: running \`RecordBatch\` 149 µs (of which inserting the updated row into each of the
+  ten indexes of images, 49: last_seen is indexed, so no update is HOT; the update triggers'
+  WHEN checks 23, half of it parsing the WHEN clauses once per statement), the AFTER triggers
+  61 (the image and day counts, the notification queue, the events' foreign key check 12),
+  starting the executor on the five-CTE plan 40 (once per batch), the commit 30 (its
+  fdatasync 20), parsing the batch's JSON 13. Dropped together from a scratch copy, the count
+  and day triggers, the foreign key and the two last_seen indexes cut the statement's backend
+  CPU by a quarter and added about 10% at 8 senders; each alone was within the noise. Making
+  the upsert HOT (the per-notification columns out of the indexed table) is the step left.
+  Two writers, each with half the notifications, made batches half as large: one writer
+  measured 25-30% faster at 8 senders. The live bridge's rounds are 50 ms apart (a NOTIFY per
+  round trip under load had cost 10-29%). Four writers and generic plans did not help.
 
 ## List latency
 

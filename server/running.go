@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"time"
@@ -9,27 +10,37 @@ import (
 	"diundashboard/server/store"
 )
 
-// RunningSetting is store.RunningSetting: the time a server last noted itself running on the
-// database (each sweep, every 30 s), or "" once it stopped. Import and copy refuse to write
+// A running server holds a lease of its own, "server:" and a random id, renewed each sweep
+// (every 30 s) for runningFor and released when it stops: import and copy refuse to write
 // under a running server (CheckNotRunning), which would keep its settings and token from
-// before and lose the webhooks refused while the import holds the database.
-const RunningSetting = store.RunningSetting
+// before and lose the webhooks refused while the import holds the database. One lease per
+// server, so that one replica stopping does not hide the others. Leases are not copied or
+// exported: a copy or a restore never looks like a running server's database.
+const runningLeases = "server:%"
 
-// runningFor is how long a note counts: three sweeps, so that one slow sweep does not make a
+// runningFor is how long a lease lasts: three sweeps, so that one slow sweep does not make a
 // running server look stopped. A server that crashed counts as running for as long.
 const runningFor = 90 * time.Second
 
-// noteRunning renews this server's note.
+// newRunningLease names this server's lease.
+func newRunningLease() string { return "server:" + rand.Text() }
+
+// noteRunning renews this server's lease, and forgets those of servers that stopped.
 func (s *Server) noteRunning(ctx context.Context) error {
-	return s.store.PutSetting(ctx, RunningSetting, time.Now().UTC().Format(time.RFC3339Nano))
+	now := time.Now()
+	if _, err := s.store.TakeLease(ctx, s.runningLease, s.runningLease, now, now.Add(runningFor)); err != nil {
+		return err
+	}
+	_, err := s.store.DeleteExpiredLeases(ctx, runningLeases, now)
+	return err
 }
 
-// noteStopped clears the note when the server stops. With replicas sharing a PostgreSQL
-// database, another replica's next sweep notes it again.
+// noteStopped releases this server's lease when it stops.
 func (s *Server) noteStopped() {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if err := s.store.PutSetting(ctx, RunningSetting, ""); err != nil {
+	now := time.Now()
+	if _, err := s.store.TakeLease(ctx, s.runningLease, s.runningLease, now, now); err != nil {
 		s.log.Warn("cannot note that the server stopped; import and copy refuse this database for "+runningFor.String(), "err", err)
 	}
 }
@@ -37,23 +48,17 @@ func (s *Server) noteStopped() {
 // ErrServerRunning: a server noted itself running on the database a moment ago.
 var ErrServerRunning = errors.New("a DiunDashboard server is running on this database")
 
-// CheckNotRunning returns ErrServerRunning, with when and what to do, when a server noted
-// itself running on st's database within runningFor of now.
+// CheckNotRunning returns ErrServerRunning, with when and what to do, when a server holds its
+// running lease on st's database at now.
 func CheckNotRunning(ctx context.Context, st store.Store, now time.Time) error {
-	v, err := st.Setting(ctx, RunningSetting)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && v == "") {
+	_, until, err := st.LiveLease(ctx, runningLeases, now)
+	if errors.Is(err, store.ErrNotFound) {
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	at, err := time.Parse(time.RFC3339Nano, v)
-	if err != nil {
-		return nil // not a time this version wrote: no server of it noted anything
-	}
-	if ago := now.Sub(at); ago < runningFor && ago > -runningFor {
-		return fmt.Errorf("%w (it noted so %s ago, and does every 30 s): stop it first, then run this again; if none runs (one that crashed), run this again after %s",
-			ErrServerRunning, max(0, ago).Round(time.Second), at.Add(runningFor).Local().Format(time.TimeOnly))
-	}
-	return nil
+	ago := max(0, now.Sub(until.Add(-runningFor))).Round(time.Second)
+	return fmt.Errorf("%w (it noted so %s ago, and does every 30 s): stop it first, then run this again; if none runs (one that crashed), run this again after %s",
+		ErrServerRunning, ago, until.Local().Format(time.TimeOnly))
 }

@@ -98,6 +98,8 @@ type Server struct {
 	// webhook counts its own, so that a browser refused on /metrics never holds up Diun on
 	// the same address.
 	metricsFailures *auth.Throttle
+	// runningLease is this server's own lease while it runs (running.go).
+	runningLease string
 }
 
 // New builds the handler over st.
@@ -122,7 +124,8 @@ func New(st store.Store, opts Options) *Server {
 		triage:          triage.New(st, opts.Hub, opts.Metrics),
 		token:           webhook.NewToken(st, secret, opts.WebhookTokenConfigured),
 		hosts:           newHostPolicy(opts.BaseURL, opts.AllowedHosts),
-		metricsFailures: auth.NewThrottle("/metrics", opts.Logger, opts.Now)}
+		metricsFailures: auth.NewThrottle("/metrics", opts.Logger, opts.Now),
+		runningLease:    newRunningLease()}
 
 	s.notify = notify.New(st, opts.Notify, notify.Options{BaseURL: opts.BaseURL, Logger: s.log, Retention: opts.NotifyRetention})
 	if opts.Metrics != nil {

@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"diundashboard/server"
 	"diundashboard/server/store"
 	"diundashboard/server/store/storetest"
 )
@@ -189,47 +188,49 @@ func TestCopyExportImportCommands(t *testing.T) {
 	}
 }
 
-// TestCopyImportRefuseRunningServer: import and copy do not write under a server that noted
-// itself running on the target a moment ago (found by an outside tester: both went ahead).
+// TestCopyImportRefuseRunningServer: import and copy do not write under a server that holds
+// its running lease on the target (found by an outside tester: both went ahead). Leases are
+// not copied or exported: a copy or a restore of a running server's database is not refused.
 func TestCopyImportRefuseRunningServer(t *testing.T) {
 	dir := t.TempDir()
-	src, dst := "sqlite:"+filepath.Join(dir, "a.db"), "sqlite:"+filepath.Join(dir, "b.db")
+	src, dst, copied := "sqlite:"+filepath.Join(dir, "a.db"), "sqlite:"+filepath.Join(dir, "b.db"), "sqlite:"+filepath.Join(dir, "c.db")
 	seedStore(t, src, 0, 3)
-	running := time.Now().UTC().Format(time.RFC3339Nano)
-	// A backup taken from a running server: the note describes the process, not the data, and
-	// is left out (its restore would look like a running server's database).
-	srcStore := storetest.Open(t, src)
-	if err := srcStore.PutSetting(context.Background(), server.RunningSetting, running); err != nil {
-		t.Fatal(err)
+	ctx, now := context.Background(), time.Now()
+	hold := func(st store.Store, until time.Time) {
+		t.Helper()
+		if _, err := st.TakeLease(ctx, "server:test", "server:test", now, until); err != nil {
+			t.Fatal(err)
+		}
 	}
+	hold(storetest.Open(t, src), now.Add(time.Minute)) // a server runs on the source
 	code, dump, errOut := runCmd(t, map[string]string{"DATABASE_URL": src}, "export")
-	if code != 0 || strings.Contains(dump, server.RunningSetting) {
-		t.Fatalf("export: %d %s\n%s", code, errOut, dump)
+	if code != 0 {
+		t.Fatalf("export: %d %s", code, errOut)
 	}
-	if err := srcStore.PutSetting(context.Background(), server.RunningSetting, ""); err != nil {
-		t.Fatal(err)
-	}
-	st := storetest.Open(t, dst)
-	if err := st.PutSetting(context.Background(), server.RunningSetting, running); err != nil {
-		t.Fatal(err)
+	if code, _, errOut = runCmd(t, map[string]string{"DATABASE_URL": src}, "copy", "--to", copied); code != 0 {
+		t.Fatalf("copy from a running server's database: %d %s", code, errOut)
 	}
 	stdin = strings.NewReader(dump)
 	defer func() { stdin = os.Stdin }()
+	if code, _, errOut = runCmd(t, map[string]string{"DATABASE_URL": copied}, "import", "--force"); code != 0 {
+		t.Fatalf("import into a copy of a running server's database: %d %s", code, errOut)
+	}
+
+	st := storetest.Open(t, dst)
+	hold(st, now.Add(time.Minute))
+	stdin = strings.NewReader(dump)
 	code, _, errOut = runCmd(t, map[string]string{"DATABASE_URL": dst}, "import", "--force")
 	if code != 1 || !strings.Contains(errOut, "server is running on this database") || !strings.Contains(errOut, "stop it first") {
 		t.Errorf("import under a running server: %d %s", code, errOut)
 	}
-	code, _, errOut = runCmd(t, map[string]string{"DATABASE_URL": src}, "copy", "--to", dst, "--force")
+	code, _, errOut = runCmd(t, map[string]string{"DATABASE_URL": copied}, "copy", "--to", dst, "--force")
 	if code != 1 || !strings.Contains(errOut, "server is running on this database") {
 		t.Errorf("copy onto a running server's database: %d %s", code, errOut)
 	}
-	if n, err := st.CountEventsBefore(context.Background(), time.Now().Add(time.Hour)); err != nil || n != 0 {
+	if n, err := st.CountEventsBefore(ctx, now.Add(time.Hour)); err != nil || n != 0 {
 		t.Errorf("the refused commands wrote %d events (%v)", n, err)
 	}
-	// Stopped, the server clears its note: both go ahead.
-	if err := st.PutSetting(context.Background(), server.RunningSetting, ""); err != nil {
-		t.Fatal(err)
-	}
+	hold(st, now) // the server stopped: both go ahead
 	stdin = strings.NewReader(dump)
 	if code, _, errOut = runCmd(t, map[string]string{"DATABASE_URL": dst}, "import", "--force"); code != 0 {
 		t.Errorf("import once the server stopped: %d %s", code, errOut)

@@ -25,6 +25,51 @@ func (q *Queries) DeleteExpiredLease(ctx context.Context, arg DeleteExpiredLease
 	return err
 }
 
+const deleteExpiredLeases = `-- name: DeleteExpiredLeases :execrows
+DELETE FROM leases WHERE name LIKE $1 AND held_until <= $2
+`
+
+type DeleteExpiredLeasesParams struct {
+	Pattern string
+	Now     time.Time
+}
+
+// Forgets the leases matching pattern whose time is over: each start of a server takes a lease
+// of a new name (server.noteRunning), so a stopped or crashed one's would stay.
+func (q *Queries) DeleteExpiredLeases(ctx context.Context, arg DeleteExpiredLeasesParams) (int64, error) {
+	result, err := q.db.ExecContext(ctx, deleteExpiredLeases, arg.Pattern, arg.Now)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
+}
+
+const liveLease = `-- name: LiveLease :one
+SELECT name, held_until FROM leases
+WHERE name LIKE $1 AND held_until > $2
+ORDER BY held_until DESC
+LIMIT 1
+`
+
+type LiveLeaseParams struct {
+	Pattern string
+	Now     time.Time
+}
+
+type LiveLeaseRow struct {
+	Name      string
+	HeldUntil time.Time
+}
+
+// The lease matching pattern (a LIKE pattern, such as 'server:%') that is held longest beyond
+// now: a running server holds one of its own (server.CheckNotRunning).
+func (q *Queries) LiveLease(ctx context.Context, arg LiveLeaseParams) (LiveLeaseRow, error) {
+	row := q.db.QueryRowContext(ctx, liveLease, arg.Pattern, arg.Now)
+	var i LiveLeaseRow
+	err := row.Scan(&i.Name, &i.HeldUntil)
+	return i, err
+}
+
 const takeLease = `-- name: TakeLease :execrows
 INSERT INTO leases (name, holder, held_until) VALUES ($1, $2, $3)
 ON CONFLICT (name) DO UPDATE SET held_until = excluded.held_until

@@ -60,6 +60,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.deleteExpiredLeaseStmt, err = db.PrepareContext(ctx, deleteExpiredLease); err != nil {
 		return nil, fmt.Errorf("error preparing query DeleteExpiredLease: %w", err)
 	}
+	if q.deleteExpiredLeasesStmt, err = db.PrepareContext(ctx, deleteExpiredLeases); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteExpiredLeases: %w", err)
+	}
 	if q.deleteExpiredSessionsStmt, err = db.PrepareContext(ctx, deleteExpiredSessions); err != nil {
 		return nil, fmt.Errorf("error preparing query DeleteExpiredSessions: %w", err)
 	}
@@ -225,6 +228,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.listTagsStmt, err = db.PrepareContext(ctx, listTags); err != nil {
 		return nil, fmt.Errorf("error preparing query ListTags: %w", err)
 	}
+	if q.liveLeaseStmt, err = db.PrepareContext(ctx, liveLease); err != nil {
+		return nil, fmt.Errorf("error preparing query LiveLease: %w", err)
+	}
 	if q.markNotifyFailedStmt, err = db.PrepareContext(ctx, markNotifyFailed); err != nil {
 		return nil, fmt.Errorf("error preparing query MarkNotifyFailed: %w", err)
 	}
@@ -354,6 +360,11 @@ func (q *Queries) Close() error {
 	if q.deleteExpiredLeaseStmt != nil {
 		if cerr := q.deleteExpiredLeaseStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing deleteExpiredLeaseStmt: %w", cerr)
+		}
+	}
+	if q.deleteExpiredLeasesStmt != nil {
+		if cerr := q.deleteExpiredLeasesStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteExpiredLeasesStmt: %w", cerr)
 		}
 	}
 	if q.deleteExpiredSessionsStmt != nil {
@@ -631,6 +642,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing listTagsStmt: %w", cerr)
 		}
 	}
+	if q.liveLeaseStmt != nil {
+		if cerr := q.liveLeaseStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing liveLeaseStmt: %w", cerr)
+		}
+	}
 	if q.markNotifyFailedStmt != nil {
 		if cerr := q.markNotifyFailedStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing markNotifyFailedStmt: %w", cerr)
@@ -792,6 +808,7 @@ type Queries struct {
 	deleteAPITokenStmt               *sql.Stmt
 	deleteAllSessionsStmt            *sql.Stmt
 	deleteExpiredLeaseStmt           *sql.Stmt
+	deleteExpiredLeasesStmt          *sql.Stmt
 	deleteExpiredSessionsStmt        *sql.Stmt
 	deleteImagesStmt                 *sql.Stmt
 	deleteNotifyQueuedStmt           *sql.Stmt
@@ -847,6 +864,7 @@ type Queries struct {
 	listNotifyOutboxStmt             *sql.Stmt
 	listStateChangesStmt             *sql.Stmt
 	listTagsStmt                     *sql.Stmt
+	liveLeaseStmt                    *sql.Stmt
 	markNotifyFailedStmt             *sql.Stmt
 	markNotifySentStmt               *sql.Stmt
 	notifyImageStatesStmt            *sql.Stmt
@@ -887,6 +905,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		deleteAPITokenStmt:               q.deleteAPITokenStmt,
 		deleteAllSessionsStmt:            q.deleteAllSessionsStmt,
 		deleteExpiredLeaseStmt:           q.deleteExpiredLeaseStmt,
+		deleteExpiredLeasesStmt:          q.deleteExpiredLeasesStmt,
 		deleteExpiredSessionsStmt:        q.deleteExpiredSessionsStmt,
 		deleteImagesStmt:                 q.deleteImagesStmt,
 		deleteNotifyQueuedStmt:           q.deleteNotifyQueuedStmt,
@@ -942,6 +961,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		listNotifyOutboxStmt:             q.listNotifyOutboxStmt,
 		listStateChangesStmt:             q.listStateChangesStmt,
 		listTagsStmt:                     q.listTagsStmt,
+		liveLeaseStmt:                    q.liveLeaseStmt,
 		markNotifyFailedStmt:             q.markNotifyFailedStmt,
 		markNotifySentStmt:               q.markNotifySentStmt,
 		notifyImageStatesStmt:            q.notifyImageStatesStmt,

@@ -2,6 +2,9 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
+	"fmt"
 	"time"
 
 	"diundashboard/gen/sqlitedb"
@@ -21,4 +24,16 @@ func (d *db) TakeLease(ctx context.Context, name, holder string, now, until time
 		return err
 	})
 	return taken, err
+}
+
+func (d *db) LiveLease(ctx context.Context, pattern string, now time.Time) (string, time.Time, error) {
+	row, err := d.read.LiveLease(ctx, sqlitedb.LiveLeaseParams{Pattern: pattern, Now: dbTime(now)})
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", time.Time{}, fmt.Errorf("lease %q: %w", pattern, ErrNotFound)
+	}
+	return row.Name, row.HeldUntil, err
+}
+
+func (d *db) DeleteExpiredLeases(ctx context.Context, pattern string, now time.Time) (int64, error) {
+	return d.write.DeleteExpiredLeases(ctx, sqlitedb.DeleteExpiredLeasesParams{Pattern: pattern, Now: dbTime(now)})
 }

@@ -37,6 +37,8 @@ type queries interface {
 	GetSetting(ctx context.Context, key string) (string, error)
 	DeleteExpiredLease(ctx context.Context, arg sqlitedb.DeleteExpiredLeaseParams) error
 	TakeLease(ctx context.Context, arg sqlitedb.TakeLeaseParams) (int64, error)
+	LiveLease(ctx context.Context, arg sqlitedb.LiveLeaseParams) (sqlitedb.LiveLeaseRow, error)
+	DeleteExpiredLeases(ctx context.Context, arg sqlitedb.DeleteExpiredLeasesParams) (int64, error)
 	InsertSettingIfAbsent(ctx context.Context, arg sqlitedb.InsertSettingIfAbsentParams) (int64, error)
 	PutSetting(ctx context.Context, arg sqlitedb.PutSettingParams) error
 	CreateTag(ctx context.Context, arg sqlitedb.CreateTagParams) (sqlitedb.Tag, error)
@@ -318,4 +320,13 @@ func (p pgQueries) DeleteExpiredLease(ctx context.Context, arg sqlitedb.DeleteEx
 
 func (p pgQueries) TakeLease(ctx context.Context, arg sqlitedb.TakeLeaseParams) (int64, error) {
 	return p.q.TakeLease(ctx, postgresdb.TakeLeaseParams(arg))
+}
+
+func (p pgQueries) DeleteExpiredLeases(ctx context.Context, arg sqlitedb.DeleteExpiredLeasesParams) (int64, error) {
+	return p.q.DeleteExpiredLeases(ctx, postgresdb.DeleteExpiredLeasesParams(arg))
+}
+
+func (p pgQueries) LiveLease(ctx context.Context, arg sqlitedb.LiveLeaseParams) (sqlitedb.LiveLeaseRow, error) {
+	row, err := p.q.LiveLease(ctx, postgresdb.LiveLeaseParams(arg))
+	return sqlitedb.LiveLeaseRow(row), err
 }

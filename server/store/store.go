@@ -72,6 +72,11 @@ type Store interface {
 	// TakeLease claims the lease name for holder until until (or extends holder's own), and
 	// reports false when another holder has it beyond now: see leases.go.
 	TakeLease(ctx context.Context, name, holder string, now, until time.Time) (bool, error)
+	// LiveLease returns the lease matching pattern (LIKE, such as "server:%") held longest
+	// beyond now, and when it ends; ErrNotFound when none is.
+	LiveLease(ctx context.Context, pattern string, now time.Time) (name string, until time.Time, err error)
+	// DeleteExpiredLeases deletes the leases matching pattern that ended by now.
+	DeleteExpiredLeases(ctx context.Context, pattern string, now time.Time) (int64, error)
 
 	// The set-based write path of triage, with its audit trail: see triage.go.
 	TriageStore
@@ -92,11 +97,6 @@ type Store interface {
 
 // TestImage is the image `diun notif test` sends: proof that the connection works.
 const TestImage = "docker.io/diun/testnotif:latest"
-
-// RunningSetting is the setting a running server renews with the time (server.CheckNotRunning
-// reads it). It describes the process, not the data: export leaves it out, so that a backup
-// taken from a running server does not make its restore look like one.
-const RunningSetting = "server_running_at"
 
 // Errors a Store returns; compare with errors.Is.
 var (

@@ -92,20 +92,12 @@ func credential(r store.Row) bool {
 	case "sessions", "api_tokens":
 		return true
 	case "settings":
-		return slices.ContainsFunc(credentialSettings, func(key string) bool { return isSetting(r, key) })
+		var s struct {
+			Key string `json:"key"`
+		}
+		return json.Unmarshal(r.JSON, &s) == nil && slices.Contains(credentialSettings, s.Key)
 	}
 	return false
-}
-
-// isSetting tells whether r is the settings row of key.
-func isSetting(r store.Row, key string) bool {
-	if r.Table != "settings" {
-		return false
-	}
-	var s struct {
-		Key string `json:"key"`
-	}
-	return json.Unmarshal(r.JSON, &s) == nil && s.Key == key
 }
 
 // TableSum is one table's row count and checksum.
@@ -407,9 +399,7 @@ type trailerTable struct {
 func Export(ctx context.Context, from store.Copier, w io.Writer, opts Options) ([]TableSum, error) {
 	bw := bufio.NewWriterSize(w, 256<<10)
 	writeJSONLine(bw, header{Export: exportName, Format: exportFormat})
-	hashes, err := readAll(ctx, from, opts.Progress, func(r store.Row) bool {
-		return (opts.WithCredentials || !credential(r)) && !isSetting(r, store.RunningSetting)
-	}, func(_ string, rows []store.Row) error {
+	hashes, err := readAll(ctx, from, opts.Progress, func(r store.Row) bool { return opts.WithCredentials || !credential(r) }, func(_ string, rows []store.Row) error {
 		for _, r := range rows {
 			bw.Write(r.JSON)
 			bw.WriteByte('\n')

@@ -137,6 +137,38 @@ func openTarget(ctx context.Context, databaseURL string) (store.Store, store.Cop
 	return st, c, nil
 }
 
+// unfinishedCopy is the lease copy holds on its target from before its first row until the
+// target is verified: a copy stopped halfway (Ctrl-C, kill, a dropped SSH session) leaves a
+// database that serve refuses (checkFinished), where it started as a new install with part of
+// the data and a new webhook token. Leases are not copied: a copy of the target is whole.
+const unfinishedCopy = "copy:unfinished"
+
+func markUnfinished(ctx context.Context, st store.Store) error {
+	_, err := st.TakeLease(ctx, unfinishedCopy, unfinishedCopy, time.Now(), time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC))
+	return err
+}
+
+func clearUnfinished(ctx context.Context, st store.Store) error {
+	now := time.Now()
+	if _, err := st.TakeLease(ctx, unfinishedCopy, unfinishedCopy, now, now); err != nil {
+		return err
+	}
+	_, err := st.DeleteExpiredLeases(ctx, unfinishedCopy, now)
+	return err
+}
+
+// checkFinished refuses a database that a copy was writing when it stopped.
+func checkFinished(ctx context.Context, st store.Store, databaseURL string) error {
+	_, _, err := st.LiveLease(ctx, unfinishedCopy, time.Now())
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return fmt.Errorf("%s holds an unfinished copy (`diundashboard copy` into it stopped before it finished): run the copy again with --force, or import a backup into it with import --force, then start the server", store.Redact(databaseURL))
+}
+
 // copyDatabase is `diundashboard copy --from URL --to URL [--force]`.
 func copyDatabase(ctx context.Context, cfg config, log *slog.Logger, stdout, stderr io.Writer) error {
 	from, to := cfg.cmd.From, cfg.cmd.To
@@ -164,10 +196,21 @@ func copyDatabase(ctx context.Context, cfg config, log *slog.Logger, stdout, std
 	log.Info("copying", "from", store.Redact(from), "to", store.Redact(to), "force", cfg.cmd.Force)
 	p := newProgress(stderr, log)
 	start := time.Now()
-	rep, err := dbcopy.Copy(ctx, srcC, dstC, dbcopy.Options{Force: cfg.cmd.Force, Progress: p.update})
+	started := false
+	rep, err := dbcopy.Copy(ctx, srcC, dstC, dbcopy.Options{Force: cfg.cmd.Force, Progress: p.update,
+		Started: func(ctx context.Context) error { started = true; return markUnfinished(ctx, dst) }})
 	p.done()
 	if len(rep.Tables) > 0 {
 		fmt.Fprint(stdout, rep)
+	}
+	if err == nil {
+		err = clearUnfinished(ctx, dst)
+	}
+	if err != nil && started {
+		if ctx.Err() != nil {
+			err = errors.New("the copy was interrupted") // the row it was writing says nothing more
+		}
+		return fmt.Errorf("%w; the target %s is incomplete: run the copy again with --force (the server refuses to start on it until a copy or an import into it finishes)", err, store.Redact(to))
 	}
 	if err != nil {
 		return err
@@ -234,6 +277,9 @@ func importDatabase(ctx context.Context, cfg config, log *slog.Logger, stdin io.
 	p.done()
 	if len(rep.Tables) > 0 {
 		fmt.Fprint(stdout, rep)
+	}
+	if err == nil {
+		err = clearUnfinished(ctx, st) // the import replaced whatever a stopped copy left
 	}
 	if err != nil {
 		return err

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 
 	"diundashboard/server/store"
 	"diundashboard/server/store/storetest"
+	"diundashboard/server/webhook"
 )
 
 // runCmd runs the binary's entry point with env as the whole environment.
@@ -234,5 +236,66 @@ func TestCopyImportRefuseRunningServer(t *testing.T) {
 	stdin = strings.NewReader(dump)
 	if code, _, errOut = runCmd(t, map[string]string{"DATABASE_URL": dst}, "import", "--force"); code != 0 {
 		t.Errorf("import once the server stopped: %d %s", code, errOut)
+	}
+}
+
+// TestUnfinishedCopy: a copy stopped halfway leaves its target marked, and serve refuses it
+// (found by an outside tester: the server started on it as a new install, with part of the data
+// and a new webhook token); a finished copy or an import into it clears the mark.
+func TestUnfinishedCopy(t *testing.T) {
+	dir := t.TempDir()
+	src, dst := "sqlite:"+filepath.Join(dir, "a.db"), "sqlite:"+filepath.Join(dir, "b.db")
+	seedStore(t, src, 0, 3)
+	ctx := context.Background()
+	st := storetest.Open(t, dst)
+	if err := markUnfinished(ctx, st); err != nil { // what Copy's Started does
+		t.Fatal(err)
+	}
+	serveCtx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	var out, errOut bytes.Buffer
+	env := map[string]string{"DATABASE_URL": dst, "LISTEN_ADDR": "127.0.0.1:0"}
+	if code := run(serveCtx, []string{"serve"}, func(k string) string { return env[k] }, &out, &errOut); code != 1 || !strings.Contains(errOut.String(), "unfinished copy") || !strings.Contains(errOut.String(), "--force") {
+		t.Fatalf("serve on an unfinished copy: %d %s", code, errOut.String())
+	}
+	if _, err := st.Setting(ctx, webhook.TokenHashSetting); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("the refused serve made a webhook token (%v)", err)
+	}
+
+	// Refused before its first row (a non-empty target without --force), a copy marks nothing.
+	seedStore(t, dst, 0, 1)
+	if err := clearUnfinished(ctx, st); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errOut := runCmd(t, map[string]string{"DATABASE_URL": src}, "copy", "--to", dst); code != 1 || strings.Contains(errOut, "incomplete") {
+		t.Fatalf("copy into a non-empty target: %d %s", code, errOut)
+	}
+	if err := checkFinished(ctx, st, dst); err != nil {
+		t.Errorf("a copy refused before writing marked the target: %v", err)
+	}
+
+	for _, finish := range []string{"copy", "import"} {
+		if err := markUnfinished(ctx, st); err != nil {
+			t.Fatal(err)
+		}
+		var code int
+		var errOut string
+		if finish == "copy" {
+			code, _, errOut = runCmd(t, map[string]string{"DATABASE_URL": src}, "copy", "--to", dst, "--force")
+		} else {
+			var dump string
+			if code, dump, errOut = runCmd(t, map[string]string{"DATABASE_URL": src}, "export"); code != 0 {
+				t.Fatalf("export: %s", errOut)
+			}
+			stdin = strings.NewReader(dump)
+			code, _, errOut = runCmd(t, map[string]string{"DATABASE_URL": dst}, "import", "--force")
+			stdin = os.Stdin
+		}
+		if code != 0 {
+			t.Fatalf("%s --force into an unfinished copy: %d %s", finish, code, errOut)
+		}
+		if err := checkFinished(ctx, st, dst); err != nil {
+			t.Errorf("after %s: %v", finish, err)
+		}
 	}
 }

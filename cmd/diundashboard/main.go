@@ -191,6 +191,9 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stderr io.Writer) 
 	for _, w := range store.Warnings(st) {
 		log.Warn(w)
 	}
+	if err := checkFinished(ctx, st, cfg.DatabaseURL); err != nil {
+		return err
+	}
 	webhookSecret, created, err := webhook.EnsureToken(ctx, st, cfg.WebhookToken)
 	if err != nil {
 		return err

@@ -74,6 +74,10 @@ type Options struct {
 	NoVerify bool
 	// Progress, when set, is called after each batch.
 	Progress Progress
+	// Started, when set, is called by Copy once the target is ready (checked empty, or emptied
+	// with Force) and before its first row is written: from there on a failure leaves the target
+	// incomplete.
+	Started func(context.Context) error
 	// WithCredentials makes Export write, and Import accept, the rows that let someone in
 	// (see credential). Without it Export leaves them out, and Import refuses a file that holds
 	// any: a backup is then no secret, and a crafted one cannot plant a working token.
@@ -340,6 +344,11 @@ func Copy(ctx context.Context, from, to store.Copier, opts Options) (Report, err
 	}
 	if err := prepareTarget(ctx, to, opts.Force); err != nil {
 		return Report{}, err
+	}
+	if opts.Started != nil {
+		if err := opts.Started(ctx); err != nil {
+			return Report{}, err
+		}
 	}
 	written, err := readAll(ctx, from, opts.Progress, func(store.Row) bool { return true }, func(table string, rows []store.Row) error {
 		if err := to.ImportRows(ctx, rows); err != nil {

@@ -80,7 +80,7 @@ func (c *config) settings() []setting {
 		{"LOG_FORMAT", "log-format", "text", "text or json", &c.LogFormat},
 		{"AUTH_MODE", "auth-mode", "", "sign-in: builtin, proxy or none; empty picks proxy when only AUTH_PROXY_HEADER is set, builtin otherwise (with no AUTH_USERNAME: user admin, password generated on first start)", &c.AuthMode},
 		{"AUTH_USERNAME", "auth-username", "", "the user of built-in sign-in", &c.AuthUsername},
-		{"AUTH_PASSWORD_HASH", "auth-password-hash", "", "bcrypt or argon2id hash of that user's password (`diundashboard hash-password` prints one)", &c.AuthPasswordHash},
+		{"AUTH_PASSWORD_HASH", "auth-password-hash", "", "bcrypt or argon2id hash of that user's password (diundashboard hash-password prints one)", &c.AuthPasswordHash},
 		{"AUTH_PROXY_HEADER", "auth-proxy-header", "", "header a trusted reverse proxy names the user in (AUTH_MODE=proxy; Remote-User when empty)", &c.AuthProxyHeader},
 		{"TRUSTED_PROXIES", "trusted-proxies", "", "comma-separated addresses or CIDRs of reverse proxies whose AUTH_PROXY_HEADER, X-Forwarded-For and X-Forwarded-Proto are believed", &c.TrustedProxies},
 		{"COOKIE_SECURE", "cookie-secure", "auto", "Secure session cookie: auto (when served over HTTPS, directly or via a trusted proxy), true or false", &c.CookieSecure},
@@ -103,10 +103,11 @@ func (c *config) settings() []setting {
 }
 
 // parseConfig reads the environment, then the flags in args.
-func parseConfig(name string, args []string, getenv func(string) string, stderr io.Writer) (config, error) {
+// Its usage (--help) and flag errors go to out.
+func parseConfig(name string, args []string, getenv func(string) string, out io.Writer) (config, error) {
 	var c config
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(out)
 	for _, s := range c.settings() {
 		def := s.def
 		if v := getenv(s.env); v != "" {
@@ -119,7 +120,7 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 		*s.target = def
 	}
 	c.cmd.register(fs, name)
-	fs.Usage = func() { usage(stderr, fs) }
+	fs.Usage = func() { usage(out, fs) }
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -245,7 +246,7 @@ var commands = []command{
 	{"sessions", "revoke-all [--tokens]", "sign everybody out everywhere (and revoke every\nAPI token)", []string{"DATABASE_URL"}},
 	{"prune", "[--dry-run]", "delete events older than EVENT_RETENTION now (--dry-run: only count them)", []string{"DATABASE_URL", "EVENT_RETENTION"}},
 	{"export", "[--with-credentials] > FILE", "write every row of the database to stdout as JSON Lines (a backup)", []string{"DATABASE_URL"}},
-	{"import", "[--force] [--with-credentials] < FILE", "read what export wrote from stdin into an empty database (--force: replace)", []string{"DATABASE_URL"}},
+	{"import", "[--force] [--with-credentials] [--no-verify] < FILE", "read what export wrote from stdin into an empty database (--force: replace)", []string{"DATABASE_URL"}},
 	{"copy", "--to URL [--from URL] [--force]", "copy every row from --from URL to --to URL, then verify (--force: replace)", []string{"DATABASE_URL"}},
 	{"version", "", "print the version", nil},
 }

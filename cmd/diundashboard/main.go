@@ -37,6 +37,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
 		cmd, args = args[0], args[1:]
 	}
+	if len(args) > 0 && cmd == "serve" && (args[0] == "--version" || args[0] == "-version") {
+		cmd, args = "version", args[1:]
+	}
+	// `help` and `help COMMAND` are --help (of COMMAND).
+	if cmd == "help" {
+		cmd = "serve"
+		if len(args) > 0 && slices.ContainsFunc(commands, func(c command) bool { return c.name == args[0] }) {
+			cmd = args[0]
+		}
+		args = []string{"--help"}
+	}
 	if cmd == "version" && !helpAsked(args) {
 		printVersion(stdout)
 		return 0
@@ -48,20 +59,22 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		return 0
 	}
-	if cmd == "help" {
-		args = []string{"--help"}
-		cmd = "serve"
-	}
 	// `sessions revoke-all`: the subcommand is not a flag.
 	var sub string
-	if cmd == "sessions" && !helpAsked(args) {
-		if len(args) == 0 || args[0] == "" || args[0][0] == '-' {
-			fmt.Fprintln(stderr, "diundashboard: usage: diundashboard sessions revoke-all")
+	if cmd == "sessions" {
+		if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
+			sub, args = args[0], args[1:]
+		} else if !helpAsked(args) {
+			fmt.Fprintln(stderr, "diundashboard: usage: diundashboard sessions revoke-all [--tokens]")
 			return 2
 		}
-		sub, args = args[0], args[1:]
 	}
-	cfg, err := parseConfig("diundashboard "+cmd, args, getenv, stderr)
+	// Help that was asked for goes to stdout (to page or grep it); after a mistake, to stderr.
+	helpOut := stderr
+	if helpAsked(args) {
+		helpOut = stdout
+	}
+	cfg, err := parseConfig("diundashboard "+cmd, args, getenv, helpOut)
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
 	}

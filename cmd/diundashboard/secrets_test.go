@@ -48,8 +48,8 @@ func TestHostileDatabaseURLsNeverPrinted(t *testing.T) {
 				continue
 			}
 			if args[0] == "--help" {
-				if code != 0 || !strings.Contains(stderr, "DATABASE_URL") {
-					t.Errorf("DATABASE_URL=%q, --help: exit %d, no DATABASE_URL in:\n%s", u, code, stderr)
+				if code != 0 || !strings.Contains(stdout, "DATABASE_URL") {
+					t.Errorf("DATABASE_URL=%q, --help: exit %d, no DATABASE_URL in:\n%s", u, code, stdout)
 				}
 				continue
 			}
@@ -72,9 +72,9 @@ func TestHelpShowsDatabaseURLRedacted(t *testing.T) {
 		"host=db user=x password=S3cret":                          "(not shown: not a valid database URL)",
 		"sqlite:/var/lib/dd/dd.db":                                `default "sqlite:/var/lib/dd/dd.db"`,
 	} {
-		code, _, stderr := runCmd(t, map[string]string{"DATABASE_URL": u}, "--help")
-		if code != 0 || !strings.Contains(stderr, want) || strings.Contains(stderr, "S3cret") {
-			t.Errorf("DATABASE_URL=%q: --help exit %d, want %q without the password in:\n%s", u, code, want, stderr)
+		code, stdout, stderr := runCmd(t, map[string]string{"DATABASE_URL": u}, "--help")
+		if code != 0 || !strings.Contains(stdout, want) || strings.Contains(stdout+stderr, "S3cret") {
+			t.Errorf("DATABASE_URL=%q: --help exit %d, want %q without the password in:\n%s", u, code, want, stdout)
 		}
 	}
 }

@@ -536,6 +536,13 @@ func importLines(ctx context.Context, w store.RowWriter, r io.Reader, opts Optio
 		if tr != nil {
 			return nil, false, fmt.Errorf("line %d: the export goes on after its trailer (line %d): the file was altered or two exports were joined; nothing was imported", lineNo, trLine)
 		}
+		if first {
+			// A compressed backup, or one saved by an editor that adds a byte order mark.
+			if bytes.HasPrefix(text, []byte{0x1f, 0x8b}) {
+				return nil, false, errors.New("the file is gzip-compressed: decompress it first (gunzip -c FILE | diundashboard import); nothing was imported")
+			}
+			text = bytes.TrimPrefix(text, []byte("\ufeff"))
+		}
 		var kind line
 		if err := json.Unmarshal(text, &kind); err != nil {
 			if hasHeader && !sc.Scan() && sc.Err() == nil {

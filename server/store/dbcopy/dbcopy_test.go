@@ -461,6 +461,7 @@ func TestImportBadInput(t *testing.T) {
 	const trailer = `{"trailer":"diundashboard","tables":[]}` + "\n"
 	for name, c := range map[string]struct{ line, want string }{
 		"not json":        {"not json", "not a JSON object"},
+		"gzip":            {"\x1f\x8b\x08\x00", "gzip-compressed: decompress it first"},
 		"unknown table":   {`{"table":"users","id":1}`, `unknown table "users"`},
 		"unknown column":  {`{"table":"tags","id":2,"name":"b","colour":"red","created_at":"2026-01-01T00:00:00Z"}`, `unknown field "colour"`},
 		"wrong type":      {`{"table":"tags","id":"one","name":"b","created_at":"2026-01-01T00:00:00Z"}`, "cannot unmarshal"},
@@ -472,7 +473,7 @@ func TestImportBadInput(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			to := newSQLite(t)
 			input := header + good + c.line + "\n" + next + trailer
-			if name == "newer format" {
+			if name == "newer format" || name == "gzip" {
 				input = c.line + "\n" + next + trailer
 			}
 			_, err := dbcopy.Import(ctx, to.copier(t), strings.NewReader(input), dbcopy.Options{})
@@ -483,6 +484,15 @@ func TestImportBadInput(t *testing.T) {
 				t.Errorf("the refused import left %d tags (%v); the good line before the bad one must not stay", n, err)
 			}
 		})
+	}
+}
+
+// TestImportByteOrderMark: an export saved by an editor that adds a byte order mark imports.
+func TestImportByteOrderMark(t *testing.T) {
+	lines := exportOf(t, newSQLite(t))
+	to := newSQLite(t)
+	if _, err := dbcopy.Import(context.Background(), to.copier(t), strings.NewReader("\ufeff"+joinLines(lines)), dbcopy.Options{}); err != nil {
+		t.Fatalf("Import of an export with a byte order mark: %v", err)
 	}
 }
 

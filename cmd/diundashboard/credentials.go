@@ -40,6 +40,9 @@ func resetPassword(ctx context.Context, cfg config, log *slog.Logger, stdout io.
 		if mode != auth.ModeBuiltin {
 			return fmt.Errorf("sign-in is AUTH_MODE=%s: there is no password to reset here", mode)
 		}
+		if cfg.AuthPasswordHash == "" {
+			return fmt.Errorf("AUTH_USERNAME is set (%q), so the sign-in is configured, not generated, and needs AUTH_PASSWORD_HASH too: make one with `diundashboard hash-password`, set both, and restart; reset-password replaces only a generated admin's password", cfg.AuthUsername)
+		}
 		return errors.New("the password is set by AUTH_PASSWORD_HASH: make a new hash with `diundashboard hash-password`, set it, and restart; sessions signed in with the old password then end by themselves")
 	}
 	st, err := openExisting(ctx, cfg)

@@ -71,8 +71,11 @@ func TestResetPassword(t *testing.T) {
 	// Nothing to reset where the password is not generated here.
 	for name, extra := range map[string]map[string]string{
 		"configured hash": {"AUTH_USERNAME": "me", "AUTH_PASSWORD_HASH": hash},
-		"proxy":           {"AUTH_MODE": "proxy", "TRUSTED_PROXIES": "10.0.0.1"},
-		"none":            {"AUTH_MODE": "none"},
+		// A user without a hash: the message names the missing hash, not a configured one
+		// (found by an outside tester).
+		"user without hash": {"AUTH_USERNAME": "me"},
+		"proxy":             {"AUTH_MODE": "proxy", "TRUSTED_PROXIES": "10.0.0.1"},
+		"none":              {"AUTH_MODE": "none"},
 	} {
 		e := map[string]string{"DATABASE_URL": url}
 		for k, v := range extra {
@@ -84,6 +87,9 @@ func TestResetPassword(t *testing.T) {
 		}
 		if strings.Contains(stderr, hash) {
 			t.Errorf("%s: the hash was echoed", name)
+		}
+		if name == "user without hash" && !strings.Contains(stderr, "needs AUTH_PASSWORD_HASH too") {
+			t.Errorf("%s: %s", name, stderr)
 		}
 	}
 

@@ -91,10 +91,11 @@ func prune(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) 
 
 // openSource opens a database to read from without migrating it (copying must not change
 // its source), after checking that its schema is the newest.
-func openSource(ctx context.Context, databaseURL string) (store.Store, store.Copier, error) {
+// setting names where databaseURL came from, for the error about a missing file.
+func openSource(ctx context.Context, databaseURL, setting string) (store.Store, store.Copier, error) {
 	// A missing file is a mistyped path: reading it would make an empty database and an empty
 	// (successful) export.
-	if err := requireExisting(databaseURL, "the database URL (DATABASE_URL, or --from)"); err != nil {
+	if err := requireExisting(databaseURL, setting); err != nil {
 		return nil, nil, err
 	}
 	_, pending, err := store.MigrationStatus(ctx, databaseURL)
@@ -183,7 +184,11 @@ func copyDatabase(ctx context.Context, cfg config, log *slog.Logger, stdout, std
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	src, srcC, err := openSource(ctx, from)
+	source := "--from"
+	if cfg.cmd.From == "" {
+		source = "DATABASE_URL (copy's --from when not given)"
+	}
+	src, srcC, err := openSource(ctx, from, source)
 	if err != nil {
 		return fmt.Errorf("source: %w", err)
 	}
@@ -239,7 +244,7 @@ func sameSQLiteFile(a, b string) bool {
 func exportDatabase(ctx context.Context, cfg config, log *slog.Logger, stdout, stderr io.Writer) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	st, c, err := openSource(ctx, cfg.DatabaseURL)
+	st, c, err := openSource(ctx, cfg.DatabaseURL, "DATABASE_URL")
 	if err != nil {
 		return err
 	}

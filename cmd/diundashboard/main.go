@@ -186,7 +186,7 @@ func printToken(ctx context.Context, cfg config, stdout io.Writer) error {
 		return err
 	}
 	if secret.Token == "" {
-		return errors.New("the webhook token is kept only as a hash since Diun first sent it, so it cannot be shown again; `diundashboard token --rotate` (or \"Make a new token\" on the Connect page) makes a new one, which Diun must then be given")
+		return errors.New("the webhook token is kept only as a hash (since Diun first sent it, or since a restore from an export without credentials), so it cannot be shown again; `diundashboard token --rotate` (or \"Make a new token\" on the Connect page) makes a new one, which Diun must then be given")
 	}
 	fmt.Fprintln(stdout, secret.Token)
 	return nil

@@ -255,7 +255,7 @@ CPU per notification.
   starting the executor on the five-CTE plan 40 (once per batch), the commit 30 (its
   fdatasync 20), parsing the batch's JSON 13. Dropped together from a scratch copy, the count
   and day triggers, the foreign key and the two last_seen indexes cut the statement's backend
-  CPU by a quarter and added about 10% at 8 senders; each alone was within the noise. Making
+  CPU by a quarter and added 17% at 8 senders (medians of 7 rounds); each alone was within the noise. Making
   the upsert HOT (the per-notification columns out of the indexed table) is the step left.
   Two writers, each with half the notifications, made batches half as large: one writer
   measured 25-30% faster at 8 senders. The live bridge's rounds are 50 ms apart (a NOTIFY per

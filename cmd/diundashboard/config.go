@@ -109,14 +109,14 @@ func parseConfig(name string, args []string, getenv func(string) string, out io.
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(out)
 	for _, s := range c.settings() {
-		def := s.def
+		def, label := s.def, "default"
 		if v := getenv(s.env); v != "" {
-			def = v
+			def, label = v, "set to" // --help shows the value in effect, from the environment
 		}
 		// Every value goes through redactSetting, so a secret setting added later cannot be
 		// forgotten here: --help shows the environment's values, which land in CI logs.
 		shownDef := redactSetting(s.env, def)
-		fs.Func(s.flag, fmt.Sprintf("%s (env %s, default %q)", s.usage, s.env, shownDef), func(v string) error { *s.target = v; return nil })
+		fs.Func(s.flag, fmt.Sprintf("%s (env %s, %s %q)", s.usage, s.env, label, shownDef), func(v string) error { *s.target = v; return nil })
 		*s.target = def
 	}
 	c.cmd.register(fs, name)

@@ -68,9 +68,9 @@ func TestHostileDatabaseURLsNeverPrinted(t *testing.T) {
 // operator can check which database is used, with the password masked.
 func TestHelpShowsDatabaseURLRedacted(t *testing.T) {
 	for u, want := range map[string]string{
-		"postgres://dd:S3cret@db.example:5432/dd?sslmode=disable": `default "postgres://dd:xxxxx@db.example:5432/dd?sslmode=disable"`,
+		"postgres://dd:S3cret@db.example:5432/dd?sslmode=disable": `set to "postgres://dd:xxxxx@db.example:5432/dd?sslmode=disable"`,
 		"host=db user=x password=S3cret":                          "(not shown: not a valid database URL)",
-		"sqlite:/var/lib/dd/dd.db":                                `default "sqlite:/var/lib/dd/dd.db"`,
+		"sqlite:/var/lib/dd/dd.db":                                `set to "sqlite:/var/lib/dd/dd.db"`,
 	} {
 		code, stdout, stderr := runCmd(t, map[string]string{"DATABASE_URL": u}, "--help")
 		if code != 0 || !strings.Contains(stdout, want) || strings.Contains(stdout+stderr, "S3cret") {

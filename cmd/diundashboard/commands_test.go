@@ -262,6 +262,14 @@ func TestUnfinishedCopy(t *testing.T) {
 		t.Errorf("the refused serve made a webhook token (%v)", err)
 	}
 
+	// Nor is it exported or copied from: the result would be a partial database that verifies.
+	if code, out, errOut := runCmd(t, map[string]string{"DATABASE_URL": dst}, "export"); code != 1 || out != "" || !strings.Contains(errOut, "unfinished copy") {
+		t.Errorf("export of an unfinished copy: %d %q %s", code, out, errOut)
+	}
+	if code, _, errOut := runCmd(t, map[string]string{"DATABASE_URL": dst}, "copy", "--to", "sqlite:"+filepath.Join(dir, "c.db")); code != 1 || !strings.Contains(errOut, "unfinished copy") {
+		t.Errorf("copy from an unfinished copy: %d %s", code, errOut)
+	}
+
 	// Refused before its first row (a non-empty target without --force), a copy marks nothing.
 	seedStore(t, dst, 0, 1)
 	if err := clearUnfinished(ctx, st); err != nil {

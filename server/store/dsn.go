@@ -127,6 +127,11 @@ func parseURL(databaseURL string) (Target, error) {
 		if problem := postgresURLProblem(rest, u, err); problem != "" {
 			return Target{}, fmt.Errorf("DATABASE_URL is not a valid PostgreSQL URL: %s (the value is not shown, as it may hold a password); use postgres://user:password@host:5432/dbname?sslmode=disable", problem)
 		}
+		// Without one, the server picks the database named after the user (often the
+		// maintenance database "postgres"): a typo would put the dashboard's tables there.
+		if strings.Trim(u.Path, "/") == "" && u.Query().Get("dbname") == "" {
+			return Target{}, errors.New("DATABASE_URL names no PostgreSQL database: add it after the host, as in postgres://user:password@host:5432/diundashboard")
+		}
 		pool, err := takePoolSettings(u)
 		if err != nil {
 			return Target{}, err
@@ -204,6 +209,9 @@ func parseSQLite(rest string) (Target, error) {
 	query, err := url.ParseQuery(rawQuery)
 	if err != nil {
 		return Target{}, fmt.Errorf("DATABASE_URL SQLite parameters are not valid: %v", err)
+	}
+	if strings.EqualFold(query.Get("mode"), "memory") {
+		return Target{}, errors.New("DATABASE_URL asks for an in-memory SQLite database (mode=memory), which cannot be migrated or shared: use sqlite:path/to/file.db")
 	}
 	return Target{Dialect: DialectSQLite, Path: filepath.Clean(path), Query: query}, nil
 }

@@ -156,11 +156,19 @@ func TestMigrateSQLiteRefusesForeignDatabase(t *testing.T) {
 		t.Fatal(err)
 	}
 	err := Migrate(context.Background(), "sqlite:"+path)
-	if !errors.Is(err, ErrForeignDatabase) || !strings.Contains(err.Error(), "settings, users") || !strings.Contains(err.Error(), "nothing was changed") {
+	if !errors.Is(err, ErrForeignDatabase) || !strings.Contains(err.Error(), "settings, users") || !strings.Contains(err.Error(), "no table was created") {
 		t.Fatalf("Migrate of another application's file: %v; want ErrForeignDatabase naming its tables", err)
 	}
 	if got := sqliteTables(t, db); !slices.Equal(got, []string{"settings", "users"}) {
 		t.Errorf("tables after the refusal: %v", got)
+	}
+
+	// Another application that uses dbmate too: its versions are not a newer DiunDashboard's.
+	if _, err := db.Exec(`CREATE TABLE schema_migrations (version TEXT PRIMARY KEY); INSERT INTO schema_migrations VALUES ('20200101000000')`); err != nil {
+		t.Fatal(err)
+	}
+	if err := Migrate(context.Background(), "sqlite:"+path); !errors.Is(err, ErrForeignDatabase) || errors.Is(err, ErrNewerSchema) {
+		t.Errorf("Migrate of another dbmate application's file: %v; want ErrForeignDatabase", err)
 	}
 	// A file with no table (made empty beforehand) is migrated.
 	empty := filepath.Join(t.TempDir(), "empty.db")

@@ -39,6 +39,27 @@ func TestOpenUnsupportedScheme(t *testing.T) {
 	}
 }
 
+// TestURLsThatMissTheirDatabase: a PostgreSQL URL without a database name (the server would use
+// the user's, often the maintenance database) and an in-memory SQLite URI (migrate wrote nothing,
+// then serve asked for migrate again) are refused with the form to use (found by an outside
+// tester). A name given as ?dbname= is one.
+func TestURLsThatMissTheirDatabase(t *testing.T) {
+	for u, want := range map[string]string{
+		"postgres://user:secret@db.example:5432/": "names no PostgreSQL database",
+		"postgres://user:secret@db.example:5432":  "names no PostgreSQL database",
+		"sqlite:file:dd.db?mode=memory":           "in-memory",
+		"sqlite:dd.db?mode=Memory&cache=shared":   "in-memory",
+	} {
+		_, err := store.ParseURL(u)
+		if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "secret") {
+			t.Errorf("ParseURL(%q): %v; want %q, without the password", u, err, want)
+		}
+	}
+	if _, err := store.ParseURL("postgres://user@db.example:5432/?dbname=dd"); err != nil {
+		t.Errorf("a database named by ?dbname=: %v", err)
+	}
+}
+
 func TestOpenMalformedURL(t *testing.T) {
 	for _, u := range []string{
 		"no scheme at all",

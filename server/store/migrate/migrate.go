@@ -86,7 +86,8 @@ func (e *NewerSchemaError) Error() string {
 	return fmt.Sprintf("%s was migrated by a newer version of diundashboard: it has migrations this version does not know (%s), "+
 		"and this version stops rather than write through a schema it does not understand. "+
 		"Run the newer version again, or, to go back to this version, restore the backup taken before the upgrade "+
-		"(a copy of the database, or an export made by this version)",
+		"(a copy of the database, or an export made by this version, imported into a new, empty database: "+
+		"this version refuses to write into this one, import --force included)",
 		e.Database, strings.Join(e.Versions, ", "))
 }
 
@@ -257,16 +258,18 @@ func (m *Migrator) Migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if len(st.Applied) == 0 {
+		// None of ours: another application's, even when its schema_migrations has versions
+		// (another dbmate user), which would otherwise read as a newer DiunDashboard's.
+		if err := m.refuseForeign(); err != nil {
+			return err
+		}
+	}
 	if len(st.Unknown) > 0 {
 		return &NewerSchemaError{Database: m.name, Versions: st.Unknown}
 	}
 	if len(st.Pending) == 0 {
 		return nil
-	}
-	if len(st.Applied) == 0 {
-		if err := m.refuseForeign(); err != nil {
-			return err
-		}
 	}
 	if err := m.dbmate().Migrate(); err != nil {
 		return fmt.Errorf("applying database migrations to %s failed: %w; %s", m.name, err, m.advice)
@@ -320,6 +323,6 @@ func (m *Migrator) refuseForeign() error {
 	if len(names) > 5 {
 		names = append(names[:5], "…")
 	}
-	return fmt.Errorf("%w (%s) and none of DiunDashboard's migrations: %s is not a DiunDashboard database; point DATABASE_URL (or --to) at a new, empty database, or at one DiunDashboard created; nothing was changed",
+	return fmt.Errorf("%w (%s) and none of DiunDashboard's migrations: %s is not a DiunDashboard database; point DATABASE_URL (or --to) at a new, empty database, or at one DiunDashboard created; no table was created in it",
 		ErrForeignDatabase, strings.Join(names, ", "), m.name)
 }

@@ -59,6 +59,6 @@ func CheckNotRunning(ctx context.Context, st store.Store, now time.Time) error {
 		return err
 	}
 	ago := max(0, now.Sub(until.Add(-runningFor))).Round(time.Second)
-	return fmt.Errorf("%w (it noted so %s ago, and does every 30 s): stop it first, then run this again; if none runs (one that crashed), run this again after %s",
+	return fmt.Errorf("%w, or one crashed less than 90 s ago (the last note %s ago; a running one notes every 30 s): stop it first, then run this again; if none runs, run this again after %s",
 		ErrServerRunning, ago, until.Local().Format(time.TimeOnly))
 }

@@ -288,6 +288,9 @@ func importDatabase(ctx context.Context, cfg config, log *slog.Logger, stdin io.
 	if len(rep.Tables) > 0 {
 		fmt.Fprint(stdout, rep)
 	}
+	if err != nil && ctx.Err() != nil {
+		err = errors.New("the import was interrupted; nothing was imported") // the row it was writing says nothing more
+	}
 	if err == nil {
 		err = clearUnfinished(ctx, st) // the import replaced whatever a stopped copy left
 	}

@@ -25,7 +25,7 @@ func (s *Server) RunBackground(ctx context.Context) {
 	// sweep's housekeeping can wait longer.
 	wake := time.NewTicker(wakeEvery)
 	defer wake.Stop()
-	sweep := time.NewTicker(30 * time.Second)
+	sweep := time.NewTicker(sweepEvery)
 	defer sweep.Stop()
 	s.wakeSnoozed(ctx)
 	s.sweep(ctx)
@@ -44,6 +44,9 @@ func (s *Server) RunBackground(ctx context.Context) {
 
 // wakeEvery is how often the snooze timer looks for snoozes that have ended.
 const wakeEvery = 5 * time.Second
+
+// sweepEvery is how often the sweep runs (sessions, the webhook token, the running lease).
+const sweepEvery = 30 * time.Second
 
 func (s *Server) wakeSnoozed(ctx context.Context) {
 	ctx, cancel := context.WithTimeout(ctx, s.opts.StoreTimeout)

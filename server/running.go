@@ -11,7 +11,7 @@ import (
 )
 
 // A running server holds a lease of its own, "server:" and a random id, renewed each sweep
-// (every 30 s) for runningFor and released when it stops: import and copy refuse to write
+// (sweepEvery) for runningFor and released when it stops: import and copy refuse to write
 // under a running server (CheckNotRunning), which would keep its settings and token from
 // before and lose the webhooks refused while the import holds the database. One lease per
 // server, so that one replica stopping does not hide the others. Leases are not copied or
@@ -20,7 +20,7 @@ const runningLeases = "server:%"
 
 // runningFor is how long a lease lasts: three sweeps, so that one slow sweep does not make a
 // running server look stopped. A server that crashed counts as running for as long.
-const runningFor = 90 * time.Second
+const runningFor = 3 * sweepEvery
 
 // newRunningLease names this server's lease.
 func newRunningLease() string { return "server:" + rand.Text() }
@@ -59,6 +59,6 @@ func CheckNotRunning(ctx context.Context, st store.Store, now time.Time) error {
 		return err
 	}
 	ago := max(0, now.Sub(until.Add(-runningFor))).Round(time.Second)
-	return fmt.Errorf("%w, or one crashed less than 90 s ago (the last note %s ago; a running one notes every 30 s): stop it first, then run this again; if none runs, run this again after %s",
-		ErrServerRunning, ago, until.Local().Format(time.TimeOnly))
+	return fmt.Errorf("%w, or one crashed less than %s ago (the last note %s ago; a running one notes every %s): stop it first, then run this again; if none runs, run this again after %s",
+		ErrServerRunning, runningFor, ago, sweepEvery, until.Local().Format(time.TimeOnly))
 }

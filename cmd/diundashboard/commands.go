@@ -149,17 +149,18 @@ func openTarget(ctx context.Context, databaseURL string) (store.Store, store.Cop
 // the data and a new webhook token. Leases are not copied: a copy of the target is whole.
 const unfinishedCopy = "copy:unfinished"
 
+// unfinishedUntil is when the mark would end by itself: never, in practice.
+var unfinishedUntil = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
+
 func markUnfinished(ctx context.Context, st store.Store) error {
-	_, err := st.TakeLease(ctx, unfinishedCopy, unfinishedCopy, time.Now(), time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC))
+	_, err := st.TakeLease(ctx, unfinishedCopy, unfinishedCopy, time.Now(), unfinishedUntil)
 	return err
 }
 
+// clearUnfinished deletes the mark, if any, in one statement: every lease of that name ends by
+// unfinishedUntil.
 func clearUnfinished(ctx context.Context, st store.Store) error {
-	now := time.Now()
-	if _, err := st.TakeLease(ctx, unfinishedCopy, unfinishedCopy, now, now); err != nil {
-		return err
-	}
-	_, err := st.DeleteExpiredLeases(ctx, unfinishedCopy, now)
+	_, err := st.DeleteExpiredLeases(ctx, unfinishedCopy, unfinishedUntil)
 	return err
 }
 

@@ -272,7 +272,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stderr io.Writer) 
 		log.Warn("requests still in flight were cut off", "err", err)
 	}
 	stopBackground()
-	<-background // it notes the server stopped (server.RunningSetting) before the store closes
+	<-background // it releases the server's running lease (server/running.go) before the store closes
 	log.Info("stopped")
 	return nil
 }
